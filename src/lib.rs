@@ -1,1 +1,14 @@
+//! A single-page app that signs in to Spotify with OAuth 2.0 PKCE as a public client and shows the user's
+//! playlists.
+//!
+//! The protocol and the Web API live in a pure core (`oauth`, `spotify`, `config`) that builds and is tested on
+//! the host. The browser shell (`browser`, `ui`) exists only on `wasm32`.
+
+pub mod config;
 pub mod oauth;
+pub mod spotify;
+
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

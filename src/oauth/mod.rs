@@ -1,1 +1,12 @@
+//! The OAuth 2.0 authorization code flow with PKCE for a public client, as pure functions over values.
 
+pub mod authorize;
+pub mod callback;
+pub mod pkce;
+pub mod secret;
+pub mod token;
+
+pub use authorize::PendingLogin;
+pub use callback::{parse_callback, CallbackError};
+pub use secret::{AccessToken, AuthorizationCode, CodeVerifier, RefreshToken, State};
+pub use token::{parse_token_response, TokenError, TokenRequest, TokenSet};

@@ -1,0 +1,149 @@
+//! The app's configuration: a JSON object in `<script id="app-config" type="application/json">` of
+//! `index.html`, so a built `dist/` can be pointed at another provider by editing one block, with no rebuild.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+/// Where the app signs in and what it asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub client_id: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    /// The Web API's base, without a trailing slash: `https://api.spotify.com/v1`.
+    pub api_base_url: String,
+    pub scopes: Vec<String>,
+    /// Defaults to the page's origin + `/callback`.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+}
+
+/// What is wrong with the configuration block. Shown to whoever deployed the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    Missing,
+    NotJson(String),
+    EmptyField(&'static str),
+    NotAUrl { field: &'static str, value: String },
+    LocalhostRedirect(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Missing => {
+                write!(f, "The page has no <script id=\"app-config\"> block, so the app does not know where to sign in.")
+            }
+            ConfigError::NotJson(e) => write!(f, "The app-config block is not valid configuration JSON: {e}."),
+            ConfigError::EmptyField(field) => write!(f, "The app-config field \"{field}\" is empty."),
+            ConfigError::NotAUrl { field, value } => {
+                write!(f, "The app-config field \"{field}\" must be an http(s) URL, not \"{value}\".")
+            }
+            ConfigError::LocalhostRedirect(uri) => write!(
+                f,
+                "The redirect URI \"{uri}\" uses \"localhost\", which Spotify refuses; use http://127.0.0.1:PORT/callback."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn is_http_url(value: &str) -> bool {
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace))
+}
+
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    host_port.split(':').next().unwrap_or("")
+}
+
+impl AppConfig {
+    /// Parses and checks the configuration block's text.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let mut config: AppConfig = serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+        if config.client_id.trim().is_empty() {
+            return Err(ConfigError::EmptyField("client_id"));
+        }
+        if config.scopes.iter().all(|s| s.trim().is_empty()) {
+            return Err(ConfigError::EmptyField("scopes"));
+        }
+        for (field, value) in [
+            ("authorization_endpoint", &config.authorization_endpoint),
+            ("token_endpoint", &config.token_endpoint),
+            ("api_base_url", &config.api_base_url),
+        ] {
+            if !is_http_url(value) {
+                return Err(ConfigError::NotAUrl { field, value: value.clone() });
+            }
+        }
+        if let Some(uri) = &config.redirect_uri {
+            if !is_http_url(uri) {
+                return Err(ConfigError::NotAUrl { field: "redirect_uri", value: uri.clone() });
+            }
+        }
+        while config.api_base_url.ends_with('/') {
+            config.api_base_url.pop();
+        }
+        Ok(config)
+    }
+
+    /// The redirect URI to register and send: the configured one, or `origin` + `/callback`.
+    pub fn redirect_uri(&self, origin: &str) -> Result<String, ConfigError> {
+        let uri = match &self.redirect_uri {
+            Some(uri) => uri.clone(),
+            None => format!("{}/callback", origin.trim_end_matches('/')),
+        };
+        if host_of(&uri).eq_ignore_ascii_case("localhost") {
+            return Err(ConfigError::LocalhostRedirect(uri));
+        }
+        Ok(uri)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCAL: &str = include_str!("../config/local.json");
+    const SPOTIFY: &str = include_str!("../config/spotify.json");
+
+    /// Guards against shipping a preset the app cannot read.
+    #[test]
+    fn presets_parse() {
+        let local = AppConfig::from_json(LOCAL).unwrap();
+        assert_eq!(local.api_base_url, "http://127.0.0.1:8081/v1");
+        let spotify = AppConfig::from_json(SPOTIFY).unwrap();
+        assert_eq!(spotify.token_endpoint, "https://accounts.spotify.com/api/token");
+        assert_eq!(spotify.scopes, ["playlist-read-private", "playlist-read-collaborative"]);
+    }
+
+    #[test]
+    fn redirect_uri_defaults_to_origin_callback_and_refuses_localhost() {
+        let config = AppConfig::from_json(LOCAL).unwrap();
+        assert_eq!(config.redirect_uri("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080/callback");
+        assert_eq!(config.redirect_uri("http://127.0.0.1:8080/").unwrap(), "http://127.0.0.1:8080/callback");
+        assert!(matches!(config.redirect_uri("http://localhost:8080"), Err(ConfigError::LocalhostRedirect(_))));
+        let custom = AppConfig { redirect_uri: Some("https://app.example/cb".into()), ..config };
+        assert_eq!(custom.redirect_uri("http://ignored").unwrap(), "https://app.example/cb");
+    }
+
+    /// Guards against a typo in the block silently producing a broken login.
+    #[test]
+    fn bad_blocks_are_refused_with_the_field_named() {
+        let with = |field: &str, value: &str| LOCAL.replacen(&format!("\"{field}\": "), &format!("\"{field}\": {value}, \"_old\": "), 1);
+        assert!(matches!(AppConfig::from_json("nope"), Err(ConfigError::NotJson(_))));
+        assert!(matches!(AppConfig::from_json(&with("client_id", "\"x\"")), Err(ConfigError::NotJson(_))));
+        let no_client = LOCAL.replace("\"pkce-playlists-local\"", "\" \"");
+        assert_eq!(AppConfig::from_json(&no_client), Err(ConfigError::EmptyField("client_id")));
+        let bad_url = LOCAL.replace("http://127.0.0.1:8081/api/token", "ftp://x");
+        assert!(matches!(AppConfig::from_json(&bad_url), Err(ConfigError::NotAUrl { field: "token_endpoint", .. })));
+        let trailing = LOCAL.replace("8081/v1\"", "8081/v1/\"");
+        assert_eq!(AppConfig::from_json(&trailing).unwrap().api_base_url, "http://127.0.0.1:8081/v1");
+    }
+}

@@ -1,0 +1,349 @@
+//! The token endpoint: request bodies as values and responses parsed from values (RFC 6749 §4.1.3, §5, §6).
+//! The HTTP client is the caller's; nothing here does I/O.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::authorize::PendingLogin;
+use super::secret::{AccessToken, AuthorizationCode, RefreshToken};
+
+/// A request to the token endpoint: always `POST` with a form body and no `Authorization` header, because a
+/// public client has no secret to authenticate with.
+#[derive(Debug)]
+pub struct TokenRequest {
+    /// `application/x-www-form-urlencoded` body. It holds a code or a refresh token: never log it.
+    body: String,
+}
+
+impl TokenRequest {
+    pub const CONTENT_TYPE: &'static str = "application/x-www-form-urlencoded";
+
+    /// Exchanges an authorization code, proving possession of the login's verifier. Consumes both, so neither
+    /// can be sent twice.
+    pub fn authorization_code(code: AuthorizationCode, login: PendingLogin, client_id: &str) -> Self {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "authorization_code")
+            .append_pair("code", code.secret())
+            .append_pair("redirect_uri", &login.redirect_uri)
+            .append_pair("client_id", client_id)
+            .append_pair("code_verifier", login.verifier.secret())
+            .finish();
+        TokenRequest { body }
+    }
+
+    /// Trades a refresh token for a new access token.
+    pub fn refresh(refresh_token: &RefreshToken, client_id: &str) -> Self {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "refresh_token")
+            .append_pair("refresh_token", refresh_token.secret())
+            .append_pair("client_id", client_id)
+            .finish();
+        TokenRequest { body }
+    }
+
+    /// The form body to send.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+/// The tokens of a signed-in session.
+#[derive(Debug, Clone)]
+pub struct TokenSet {
+    pub access_token: AccessToken,
+    pub refresh_token: Option<RefreshToken>,
+    /// Milliseconds since the Unix epoch after which the access token is no longer accepted.
+    pub expires_at_ms: u64,
+    /// The scopes granted (which may be fewer than those asked for).
+    pub scopes: Vec<String>,
+}
+
+/// How long before its expiry an access token is treated as expired, so that a request does not start with a
+/// token that dies on the way.
+pub const EXPIRY_MARGIN_MS: u64 = 60_000;
+
+impl TokenSet {
+    /// Whether the access token should be refreshed before it is used at `now_ms`.
+    pub fn needs_refresh(&self, now_ms: u64) -> bool {
+        now_ms.saturating_add(EXPIRY_MARGIN_MS) >= self.expires_at_ms
+    }
+
+    /// The JSON kept in sessionStorage.
+    pub fn to_storage_json(&self) -> String {
+        let stored = StoredTokens {
+            access_token: self.access_token.secret().to_owned(),
+            refresh_token: self.refresh_token.as_ref().map(|t| t.secret().to_owned()),
+            expires_at_ms: self.expires_at_ms,
+            scopes: self.scopes.clone(),
+        };
+        serde_json::to_string(&stored).unwrap_or_default()
+    }
+
+    /// Reads back what [`Self::to_storage_json`] wrote; `None` for anything else.
+    pub fn from_storage_json(json: &str) -> Option<Self> {
+        let s: StoredTokens = serde_json::from_str(json).ok()?;
+        if s.access_token.is_empty() {
+            return None;
+        }
+        Some(TokenSet {
+            access_token: AccessToken::new(s.access_token),
+            refresh_token: s.refresh_token.filter(|t| !t.is_empty()).map(RefreshToken::new),
+            expires_at_ms: s.expires_at_ms,
+            scopes: s.scopes,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredTokens {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_at_ms: u64,
+    scopes: Vec<String>,
+}
+
+/// Why the token endpoint's answer gave no tokens. Messages are sentences without secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenError {
+    /// The provider answered with an OAuth error body (RFC 6749 §5.2).
+    OAuth { status: u16, error: String, description: Option<String> },
+    /// The answer is not the JSON the token endpoint speaks (for example a proxy's HTML error page).
+    NotJson { status: u16 },
+    /// A successful answer without a usable `access_token`.
+    MissingAccessToken,
+    /// The token is not a bearer token, which is the only kind this app can use.
+    UnsupportedTokenType(String),
+    /// `expires_in` is missing, negative or not a whole number.
+    InvalidExpiresIn,
+    /// The token request never got an answer.
+    Network(String),
+}
+
+impl TokenError {
+    /// Whether the refresh token (or code) is dead for good and the user has to log in again, as opposed to a
+    /// failure worth retrying.
+    pub fn is_invalid_grant(&self) -> bool {
+        matches!(self, TokenError::OAuth { error, .. } if error == "invalid_grant" || error == "invalid_client")
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::OAuth { status, error, description: Some(d) } => {
+                write!(f, "The sign-in service refused the token request: {error} ({d}), HTTP {status}.")
+            }
+            TokenError::OAuth { status, error, description: None } => {
+                write!(f, "The sign-in service refused the token request: {error}, HTTP {status}.")
+            }
+            TokenError::NotJson { status } => write!(
+                f,
+                "The sign-in service answered HTTP {status} with something other than JSON; it may be down or \
+                 behind a failing proxy. Try again in a moment."
+            ),
+            TokenError::MissingAccessToken => {
+                write!(f, "The sign-in service answered without an access token.")
+            }
+            TokenError::UnsupportedTokenType(kind) => {
+                write!(f, "The sign-in service issued a \"{kind}\" token; only bearer tokens are supported.")
+            }
+            TokenError::InvalidExpiresIn => {
+                write!(f, "The sign-in service answered with an invalid \"expires_in\".")
+            }
+            TokenError::Network(detail) => write!(
+                f,
+                "Could not reach the sign-in service ({detail}). Check your connection and try again."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+#[derive(Deserialize)]
+struct RawSuccess {
+    access_token: Option<String>,
+    token_type: Option<String>,
+    expires_in: Option<serde_json::Value>,
+    refresh_token: Option<String>,
+    scope: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawError {
+    error: String,
+    error_description: Option<String>,
+}
+
+/// Parses the token endpoint's answer.
+///
+/// `previous_refresh` is the refresh token that was spent on a refresh: when the answer carries none, the
+/// old one stays in use (Spotify may omit it). `now_ms` turns `expires_in` into an absolute expiry.
+pub fn parse_token_response(
+    status: u16,
+    body: &str,
+    now_ms: u64,
+    previous_refresh: Option<RefreshToken>,
+) -> Result<TokenSet, TokenError> {
+    if !(200..300).contains(&status) {
+        return Err(match serde_json::from_str::<RawError>(body) {
+            Ok(raw) if !raw.error.is_empty() => TokenError::OAuth {
+                status,
+                error: raw.error,
+                description: raw.error_description.filter(|d| !d.is_empty()),
+            },
+            _ => TokenError::NotJson { status },
+        });
+    }
+    let raw: RawSuccess = serde_json::from_str(body).map_err(|_| TokenError::NotJson { status })?;
+    let access_token = raw.access_token.filter(|t| !t.is_empty()).ok_or(TokenError::MissingAccessToken)?;
+    match raw.token_type {
+        Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
+        Some(kind) => return Err(TokenError::UnsupportedTokenType(kind)),
+        None => return Err(TokenError::UnsupportedTokenType(String::new())),
+    }
+    let expires_in = raw
+        .expires_in
+        .as_ref()
+        .and_then(serde_json::Value::as_u64)
+        .filter(|&s| s <= 10 * 365 * 24 * 3600)
+        .ok_or(TokenError::InvalidExpiresIn)?;
+    let refresh_token = raw.refresh_token.filter(|t| !t.is_empty()).map(RefreshToken::new).or(previous_refresh);
+    Ok(TokenSet {
+        access_token: AccessToken::new(access_token),
+        refresh_token,
+        expires_at_ms: now_ms.saturating_add(expires_in * 1000),
+        scopes: raw.scope.unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    fn parse(status: u16, body: &str) -> Result<TokenSet, TokenError> {
+        parse_token_response(status, body, NOW, None)
+    }
+
+    /// Guards against a wrong grant body: exact field names, values and encoding, no secret other than the
+    /// verifier, and no client secret.
+    #[test]
+    fn authorization_code_body() {
+        let login = PendingLogin::new(&[0; 32], &[1; 32], "http://127.0.0.1:8080/callback".into(), 0);
+        let req = TokenRequest::authorization_code(AuthorizationCode::new("co/de+1"), login, "cid");
+        assert_eq!(
+            req.body(),
+            "grant_type=authorization_code&code=co%2Fde%2B1\
+             &redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fcallback&client_id=cid\
+             &code_verifier=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        );
+        assert!(!req.body().contains("client_secret"));
+    }
+
+    #[test]
+    fn refresh_body() {
+        let req = TokenRequest::refresh(&RefreshToken::new("r t"), "cid");
+        assert_eq!(req.body(), "grant_type=refresh_token&refresh_token=r+t&client_id=cid");
+    }
+
+    /// Guards against misreading Spotify's documented success answer.
+    #[test]
+    fn success() {
+        let body = br#"{"access_token":"BQD","token_type":"Bearer","scope":"playlist-read-private playlist-read-collaborative","expires_in":3600,"refresh_token":"AQC"}"#;
+        let set = parse(200, std::str::from_utf8(body).unwrap()).unwrap();
+        assert_eq!(set.access_token.secret(), "BQD");
+        assert_eq!(set.refresh_token.unwrap().secret(), "AQC");
+        assert_eq!(set.expires_at_ms, NOW + 3_600_000);
+        assert_eq!(set.scopes, ["playlist-read-private", "playlist-read-collaborative"]);
+    }
+
+    /// Guards against logging the user out when a refresh answer omits `refresh_token`.
+    #[test]
+    fn refresh_answer_without_refresh_token_keeps_the_old_one() {
+        let body = r#"{"access_token":"new","token_type":"bearer","expires_in":3600,"scope":""}"#;
+        let set = parse_token_response(200, body, NOW, Some(RefreshToken::new("old"))).unwrap();
+        assert_eq!(set.refresh_token.unwrap().secret(), "old");
+        let set = parse(200, body).unwrap();
+        assert!(set.refresh_token.is_none());
+    }
+
+    /// Guards against treating a rotated refresh token as optional.
+    #[test]
+    fn rotated_refresh_token_replaces_the_old_one() {
+        let body = r#"{"access_token":"a","token_type":"Bearer","expires_in":60,"refresh_token":"new"}"#;
+        let set = parse_token_response(200, body, NOW, Some(RefreshToken::new("old"))).unwrap();
+        assert_eq!(set.refresh_token.unwrap().secret(), "new");
+    }
+
+    #[test]
+    fn json_error_body() {
+        let body = r#"{"error":"invalid_grant","error_description":"Invalid authorization code"}"#;
+        let err = parse(400, body).unwrap_err();
+        assert_eq!(
+            err,
+            TokenError::OAuth {
+                status: 400,
+                error: "invalid_grant".into(),
+                description: Some("Invalid authorization code".into())
+            }
+        );
+        assert!(err.is_invalid_grant());
+        assert_eq!(
+            err.to_string(),
+            "The sign-in service refused the token request: invalid_grant (Invalid authorization code), HTTP 400."
+        );
+    }
+
+    /// Guards against a proxy's HTML error page being shown raw or crashing the parser.
+    #[test]
+    fn html_502() {
+        let err = parse(502, "<html><body><h1>502 Bad Gateway</h1></body></html>").unwrap_err();
+        assert_eq!(err, TokenError::NotJson { status: 502 });
+        assert!(!err.is_invalid_grant());
+        assert_eq!(parse(200, "<html>").unwrap_err(), TokenError::NotJson { status: 200 });
+        assert_eq!(parse(500, "").unwrap_err(), TokenError::NotJson { status: 500 });
+        assert_eq!(parse(400, r#"{"message":"no"}"#).unwrap_err(), TokenError::NotJson { status: 400 });
+    }
+
+    #[test]
+    fn token_type_must_be_bearer_in_any_case() {
+        for kind in ["Bearer", "bearer", "BEARER"] {
+            let body = format!(r#"{{"access_token":"a","token_type":"{kind}","expires_in":1}}"#);
+            assert!(parse(200, &body).is_ok(), "{kind}");
+        }
+        let body = r#"{"access_token":"a","token_type":"mac","expires_in":1}"#;
+        assert_eq!(parse(200, body).unwrap_err(), TokenError::UnsupportedTokenType("mac".into()));
+        let body = r#"{"access_token":"a","expires_in":1}"#;
+        assert!(matches!(parse(200, body).unwrap_err(), TokenError::UnsupportedTokenType(_)));
+    }
+
+    #[test]
+    fn missing_fields() {
+        let no_token = r#"{"token_type":"Bearer","expires_in":3600}"#;
+        assert_eq!(parse(200, no_token).unwrap_err(), TokenError::MissingAccessToken);
+        let empty_token = r#"{"access_token":"","token_type":"Bearer","expires_in":3600}"#;
+        assert_eq!(parse(200, empty_token).unwrap_err(), TokenError::MissingAccessToken);
+        for expires in [r#""#, r#","expires_in":-5"#, r#","expires_in":"3600""#, r#","expires_in":1.5"#] {
+            let body = format!(r#"{{"access_token":"a","token_type":"Bearer"{expires}}}"#);
+            assert_eq!(parse(200, &body).unwrap_err(), TokenError::InvalidExpiresIn, "{body}");
+        }
+    }
+
+    /// Guards against using a token up to the last millisecond, and against a storage round trip losing data.
+    #[test]
+    fn expiry_and_storage() {
+        let body = r#"{"access_token":"a","token_type":"Bearer","expires_in":3600,"refresh_token":"r"}"#;
+        let set = parse(200, body).unwrap();
+        assert!(!set.needs_refresh(NOW));
+        assert!(set.needs_refresh(NOW + 3_600_000 - EXPIRY_MARGIN_MS));
+        let back = TokenSet::from_storage_json(&set.to_storage_json()).unwrap();
+        assert_eq!(back.access_token.secret(), "a");
+        assert_eq!(back.refresh_token.unwrap().secret(), "r");
+        assert_eq!(back.expires_at_ms, set.expires_at_ms);
+        assert!(TokenSet::from_storage_json("garbage").is_none());
+        assert!(!format!("{set:?}").contains("\"a\""));
+    }
+}

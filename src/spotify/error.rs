@@ -1,0 +1,134 @@
+//! Web API answers turned into values or typed errors (Spotify's error object:
+//! `{"error":{"status":401,"message":"The access token expired"}}`).
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// Why a Web API call gave no data. Messages are sentences without secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 401: the access token is missing, unknown or expired. A refresh may cure it.
+    Unauthorized(String),
+    /// 403: the token lacks a scope, or the resource is not the user's.
+    Forbidden(String),
+    /// 404.
+    NotFound,
+    /// 429: too many requests; wait this many seconds (when the answer said).
+    RateLimited { retry_after_secs: Option<u64> },
+    /// 5xx.
+    Server { status: u16 },
+    /// Any other unexpected status.
+    Http { status: u16, message: String },
+    /// A 2xx answer whose body is not the expected JSON.
+    Malformed(String),
+    /// No answer at all (offline, DNS, CORS refusal, timeout).
+    Network(String),
+}
+
+impl ApiError {
+    /// Whether trying the same request again later can succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Network(_))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Unauthorized(m) => write!(f, "Spotify no longer accepts this session ({m})."),
+            ApiError::Forbidden(m) => write!(f, "Spotify refused access ({m})."),
+            ApiError::NotFound => write!(f, "Spotify could not find that."),
+            ApiError::RateLimited { retry_after_secs: Some(s) } => {
+                write!(f, "Spotify is rate limiting this app; try again in {s} s.")
+            }
+            ApiError::RateLimited { retry_after_secs: None } => {
+                write!(f, "Spotify is rate limiting this app; try again in a moment.")
+            }
+            ApiError::Server { status } => {
+                write!(f, "Spotify had a problem (HTTP {status}); try again in a moment.")
+            }
+            ApiError::Http { status, message } => write!(f, "Spotify answered HTTP {status}: {message}."),
+            ApiError::Malformed(detail) => write!(f, "Spotify sent an answer this app cannot read ({detail})."),
+            ApiError::Network(detail) => {
+                write!(f, "Could not reach Spotify ({detail}). Check your connection and try again.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorObject,
+}
+
+#[derive(Deserialize)]
+struct ErrorObject {
+    #[serde(default)]
+    message: String,
+}
+
+/// Reads a Web API answer: a 2xx body as `T`, anything else as an [`ApiError`]. `retry_after` is the
+/// `Retry-After` header, if any.
+pub fn parse_api_response<T: DeserializeOwned>(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &str,
+) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        return serde_json::from_str(body).map_err(|e| ApiError::Malformed(e.to_string()));
+    }
+    let message = serde_json::from_str::<ErrorBody>(body)
+        .ok()
+        .map(|b| b.error.message)
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    Err(match status {
+        401 => ApiError::Unauthorized(message),
+        403 => ApiError::Forbidden(message),
+        404 => ApiError::NotFound,
+        429 => ApiError::RateLimited { retry_after_secs: retry_after.and_then(|v| v.trim().parse().ok()) },
+        500..=599 => ApiError::Server { status },
+        _ => ApiError::Http { status, message },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spotify::model::User;
+
+    fn parse(status: u16, retry_after: Option<&str>, body: &str) -> Result<User, ApiError> {
+        parse_api_response(status, retry_after, body)
+    }
+
+    #[test]
+    fn success_and_malformed() {
+        assert_eq!(parse(200, None, r#"{"id":"a","display_name":"A"}"#).unwrap().id, "a");
+        assert!(matches!(parse(200, None, r#"{"id":"a""#), Err(ApiError::Malformed(_))));
+        assert!(matches!(parse(200, None, "<html>"), Err(ApiError::Malformed(_))));
+    }
+
+    /// Guards against losing Spotify's message or misclassifying a status.
+    #[test]
+    fn error_statuses() {
+        let expired = r#"{"error":{"status":401,"message":"The access token expired"}}"#;
+        assert_eq!(parse(401, None, expired), Err(ApiError::Unauthorized("The access token expired".into())));
+        let scope = r#"{"error":{"status":403,"message":"Insufficient client scope"}}"#;
+        assert_eq!(parse(403, None, scope), Err(ApiError::Forbidden("Insufficient client scope".into())));
+        assert_eq!(parse(404, None, ""), Err(ApiError::NotFound));
+        assert_eq!(parse(429, Some("7"), ""), Err(ApiError::RateLimited { retry_after_secs: Some(7) }));
+        assert_eq!(parse(429, Some("soon"), ""), Err(ApiError::RateLimited { retry_after_secs: None }));
+        assert_eq!(parse(503, None, "<html>busy</html>"), Err(ApiError::Server { status: 503 }));
+        assert_eq!(
+            parse(400, None, r#"{"error":{"status":400,"message":"Invalid limit"}}"#),
+            Err(ApiError::Http { status: 400, message: "Invalid limit".into() })
+        );
+        assert_eq!(parse(418, None, "tea"), Err(ApiError::Http { status: 418, message: "HTTP 418".into() }));
+        assert!(ApiError::Server { status: 500 }.is_transient());
+        assert!(!ApiError::NotFound.is_transient());
+    }
+}

@@ -1,0 +1,8 @@
+//! The Spotify Web API as pure functions over values: data types, URLs, paging and errors.
+
+pub mod error;
+pub mod model;
+pub mod paging;
+
+pub use error::{parse_api_response, ApiError};
+pub use model::{Page, Playlist, User};

@@ -1,0 +1,173 @@
+//! The parts of Spotify's Web API objects the app uses, read leniently where Spotify is untidy (`null`
+//! images, descriptions and flags; `null` entries in lists) and strictly where a value is needed (ids, names).
+
+use serde::{Deserialize, Deserializer};
+
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// `GET /v1/me`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct User {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+impl User {
+    /// The name to greet the user with: the display name, or the id when there is none.
+    pub fn name(&self) -> &str {
+        self.display_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&self.id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Image {
+    pub url: String,
+    #[serde(default)]
+    pub height: Option<u32>,
+    #[serde(default)]
+    pub width: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Owner {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// `{href, total}`: the reference to a playlist's entries.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EntriesRef {
+    #[serde(default)]
+    pub total: Option<u32>,
+}
+
+/// A simplified playlist object, as listed by `GET /v1/me/playlists`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Playlist {
+    pub id: String,
+    pub name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub images: Vec<Image>,
+    pub owner: Owner,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub collaborative: bool,
+    #[serde(default)]
+    pub public: Option<bool>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The current name of the entries reference.
+    #[serde(default)]
+    pub items: Option<EntriesRef>,
+    /// The deprecated name, still sent.
+    #[serde(default)]
+    pub tracks: Option<EntriesRef>,
+}
+
+impl Playlist {
+    /// How many entries the playlist has: `items.total`, falling back to the deprecated `tracks.total`.
+    pub fn track_count(&self) -> Option<u32> {
+        self.items.as_ref().and_then(|r| r.total).or_else(|| self.tracks.as_ref().and_then(|r| r.total))
+    }
+
+    /// The image to show at `size` CSS pixels: the smallest one at least that wide, else the largest, else the
+    /// first; `None` when there is none (then the UI shows a placeholder).
+    pub fn cover_url(&self, size: u32) -> Option<&str> {
+        let width = |i: &Image| i.width.or(i.height);
+        let big_enough = self.images.iter().filter(|i| width(i).is_some_and(|w| w >= size)).min_by_key(|i| width(i));
+        let largest = self.images.iter().filter(|i| width(i).is_some()).max_by_key(|i| width(i));
+        big_enough.or(largest).or(self.images.first()).map(|i| i.url.as_str()).filter(|u| !u.is_empty())
+    }
+
+    pub fn owner_name(&self) -> &str {
+        self.owner.display_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&self.owner.id)
+    }
+}
+
+/// One page of a paged list. `null` entries, which Spotify sometimes sends, are dropped.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+pub struct Page<T> {
+    #[serde(deserialize_with = "drop_nulls")]
+    pub items: Vec<T>,
+    pub total: u32,
+    #[serde(default)]
+    pub offset: u32,
+    #[serde(default)]
+    pub limit: u32,
+}
+
+fn drop_nulls<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let items: Option<Vec<Option<T>>> = Option::deserialize(deserializer)?;
+    Ok(items.unwrap_or_default().into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn playlist(json: &str) -> Playlist {
+        serde_json::from_str(json).unwrap()
+    }
+
+    /// Guards against Spotify's untidy playlist objects failing the whole page.
+    #[test]
+    fn untidy_playlist_objects_parse() {
+        let p = playlist(
+            r#"{"id":"p1","name":"Mix","images":null,"owner":{"id":"u","display_name":null},
+                "collaborative":false,"public":null,"description":null,
+                "tracks":{"href":"h","total":7},"type":"playlist","snapshot_id":"s"}"#,
+        );
+        assert_eq!(p.track_count(), Some(7));
+        assert_eq!(p.cover_url(64), None);
+        assert_eq!(p.owner_name(), "u");
+        assert_eq!(p.public, None);
+        let p = playlist(r#"{"id":"p","name":"n","images":[],"owner":{"id":"u"},"items":{"href":"h","total":3},"tracks":{"href":"h","total":9}}"#);
+        assert_eq!(p.track_count(), Some(3), "items wins over the deprecated tracks");
+        assert_eq!(p.cover_url(64), None);
+    }
+
+    #[test]
+    fn cover_picks_the_smallest_image_at_least_as_wide() {
+        let p = playlist(
+            r#"{"id":"p","name":"n","owner":{"id":"u"},"images":[
+                {"url":"big","height":640,"width":640},{"url":"mid","height":300,"width":300},
+                {"url":"small","height":60,"width":60}]}"#,
+        );
+        assert_eq!(p.cover_url(64), Some("mid"));
+        assert_eq!(p.cover_url(50), Some("small"));
+        assert_eq!(p.cover_url(1000), Some("big"));
+        let unsized_image = playlist(r#"{"id":"p","name":"n","owner":{"id":"u"},"images":[{"url":"only","height":null,"width":null}]}"#);
+        assert_eq!(unsized_image.cover_url(64), Some("only"));
+    }
+
+    #[test]
+    fn page_drops_null_items() {
+        let page: Page<Playlist> = serde_json::from_str(
+            r#"{"href":"h","items":[null,{"id":"p","name":"n","owner":{"id":"u"}}],"limit":50,"next":null,
+                "offset":0,"previous":null,"total":2}"#,
+        )
+        .unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.total, 2);
+    }
+
+    #[test]
+    fn user_name_falls_back_to_id() {
+        let u: User = serde_json::from_str(r#"{"id":"smedjan","display_name":null}"#).unwrap();
+        assert_eq!(u.name(), "smedjan");
+        let u: User = serde_json::from_str(r#"{"id":"x","display_name":"Ada"}"#).unwrap();
+        assert_eq!(u.name(), "Ada");
+    }
+}

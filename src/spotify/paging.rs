@@ -1,0 +1,52 @@
+//! URLs of the Web API calls and the plan for reading a paged list whole.
+//!
+//! The app builds every page URL itself from `api_base_url` instead of following the `next` links of the
+//! answers, so the bearer token is only ever sent to the configured API and pages can be fetched in parallel
+//! once the first one has revealed `total`.
+
+/// The most entries Spotify returns in one page of `/v1/me/playlists`.
+pub const PLAYLISTS_PAGE_LIMIT: u32 = 50;
+
+/// A library larger than this is cut off (with a notice) rather than fetched: 2,000 pages.
+pub const MAX_LIBRARY_SIZE: u32 = 100_000;
+
+pub fn me_url(api_base: &str) -> String {
+    format!("{api_base}/me")
+}
+
+pub fn my_playlists_url(api_base: &str, offset: u32, limit: u32) -> String {
+    format!("{api_base}/me/playlists?limit={limit}&offset={offset}")
+}
+
+/// The offsets of the pages still to fetch after the first page (offset 0) of `limit` entries has reported
+/// `total`, in order.
+pub fn remaining_offsets(total: u32, limit: u32) -> impl Iterator<Item = u32> {
+    let limit = limit.max(1);
+    (limit..total.min(MAX_LIBRARY_SIZE)).step_by(limit as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(me_url("https://api.spotify.com/v1"), "https://api.spotify.com/v1/me");
+        assert_eq!(
+            my_playlists_url("https://api.spotify.com/v1", 100, 50),
+            "https://api.spotify.com/v1/me/playlists?limit=50&offset=100"
+        );
+    }
+
+    /// Guards against a missing last page, a duplicated first page, or an unbounded loop on a huge `total`.
+    #[test]
+    fn remaining_offsets_cover_the_library_once() {
+        assert_eq!(remaining_offsets(0, 50).count(), 0);
+        assert_eq!(remaining_offsets(50, 50).count(), 0);
+        assert_eq!(remaining_offsets(51, 50).collect::<Vec<_>>(), [50]);
+        assert_eq!(remaining_offsets(120, 50).collect::<Vec<_>>(), [50, 100]);
+        assert_eq!(remaining_offsets(10_000, 50).count(), 199);
+        assert_eq!(remaining_offsets(u32::MAX, 50).count(), (MAX_LIBRARY_SIZE / 50 - 1) as usize);
+        assert_eq!(remaining_offsets(3, 0).collect::<Vec<_>>(), [1, 2]);
+    }
+}
