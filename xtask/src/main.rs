@@ -1,1 +1,245 @@
-fn main() {}
+//! `cargo xtask <command>`: see `cargo xtask help`.
+
+mod process;
+mod sizes;
+mod suites;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use xtask::config_block;
+
+use crate::process::{Output, Provider};
+use crate::tools::Tools;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  demo [--port PORT] [--app-port PORT]
+      Install what is missing, build the app (trunk build --release --offline), start the local
+      provider serving dist/ (API on --port, default 8081; app on --app-port, default 8080) and
+      print the URL to open. Ctrl-C stops everything.
+  test
+      Install what is missing, then run every suite: host tests, the wasm tests in headless
+      Chrome and Firefox, and the end-to-end tests. Ends with one line `N passed, N failed`.
+  sizes [--dist DIR]
+      Print the size of each file in dist/, raw and brotli-compressed, and the totals.
+  configure --preset local|spotify [--client-id ID] [--redirect-uri URI] [--dist DIR]
+      Rewrite the configuration block in dist/index.html from config/<preset>.json, with the
+      given overrides, without rebuilding.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = xtask::workspace_root();
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let result = match command.as_str() {
+        "demo" => demo(&root, rest),
+        "test" => return test(&root, rest),
+        "sizes" => sizes(&root, rest),
+        "configure" => configure(&root, rest),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--name value` options; anything else is an error that names the command.
+struct Options {
+    pairs: Vec<(String, String)>,
+}
+
+impl Options {
+    fn parse(command: &str, args: &[String], known: &[&str]) -> Result<Options, String> {
+        let mut pairs = Vec::new();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (arg.as_str(), None),
+            };
+            if !known.contains(&name) {
+                return Err(format!("`{command}` does not take `{arg}`\n\n{USAGE}"));
+            }
+            let value = match inline {
+                Some(value) => value,
+                None => args
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| format!("`{name}` needs a value"))?,
+            };
+            pairs.push((name.to_owned(), value));
+        }
+        Ok(Options { pairs })
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn port(&self, name: &str, default: u16) -> Result<u16, String> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("`{name}` must be a port number, not `{v}`")),
+        }
+    }
+
+    fn dist(&self, root: &Path) -> PathBuf {
+        self.get("--dist")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("dist"))
+    }
+}
+
+fn demo(root: &Path, args: &[String]) -> Result<(), String> {
+    let options = Options::parse("demo", args, &["--port", "--app-port"])?;
+    let api_port = options.port("--port", 8081)?;
+    let app_port = options.port("--app-port", 8080)?;
+    process::kill_children_on_signals();
+
+    let tools = Tools::new(root)?;
+    let trunk = tools.ensure_build_tools()?;
+    tools.trunk_build(&trunk)?;
+    let dist = root.join("dist");
+
+    // index.html carries the local preset (API on 8081); point it at the chosen port.
+    let mut config = xtask::load_preset(root, "local")?;
+    config_block::point_at_provider(&mut config, &format!("http://127.0.0.1:{api_port}"));
+    rewrite_index(&dist.join("index.html"), &config)?;
+
+    let provider_binary = tools.build_provider()?;
+    let app_origin = format!("http://127.0.0.1:{app_port}");
+    let client_id = config["client_id"]
+        .as_str()
+        .unwrap_or("pkce-playlists-local");
+    let provider_args = [
+        "--port".to_owned(),
+        api_port.to_string(),
+        "--serve-dist".to_owned(),
+        dist.to_string_lossy().into_owned(),
+        "--dist-port".to_owned(),
+        app_port.to_string(),
+        "--client".to_owned(),
+        format!("{client_id}={app_origin}/callback"),
+        "--allow-origin".to_owned(),
+        app_origin,
+    ];
+    let provider = Provider::start(
+        &provider_binary,
+        &provider_args,
+        true,
+        Output::Terminal,
+        Duration::from_secs(30),
+    )?;
+    let app_url = provider
+        .app_url
+        .clone()
+        .unwrap_or_else(|| format!("http://127.0.0.1:{app_port}/"));
+    println!(
+        "\nOpen {app_url} (sample users: alice, bob, carol, dave). Ctrl-C stops everything.\n"
+    );
+    let status = provider.wait()?;
+    Err(format!("the provider stopped ({status})"))
+}
+
+/// Always ends with the `N passed, N failed` line, even when setting up fails.
+fn test(root: &Path, args: &[String]) -> ExitCode {
+    if let Some(arg) = args.first() {
+        eprintln!("xtask: `test` takes no options (got `{arg}`)");
+        println!("0 passed, 0 failed");
+        return ExitCode::FAILURE;
+    }
+    process::kill_children_on_signals();
+    let setup = Tools::new(root).and_then(|tools| {
+        let trunk = tools.ensure_build_tools()?;
+        let browsers = tools.ensure_browsers()?;
+        Ok((tools, trunk, browsers))
+    });
+    match setup {
+        Ok((tools, trunk, browsers)) => {
+            if suites::run_all(&tools, &trunk, &browsers) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("xtask: setting up the tools failed: {e}");
+            println!("0 passed, 0 failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn sizes(root: &Path, args: &[String]) -> Result<(), String> {
+    let options = Options::parse("sizes", args, &["--dist"])?;
+    let dist = options.dist(root);
+    if !dist.is_dir() {
+        return Err(format!(
+            "{} does not exist: build it first (trunk build --release --offline, or cargo xtask demo)",
+            dist.display()
+        ));
+    }
+    let files = sizes::measure(&dist)?;
+    println!("{} (brotli quality 11)", dist.display());
+    print!("{}", sizes::report(&files));
+    Ok(())
+}
+
+fn configure(root: &Path, args: &[String]) -> Result<(), String> {
+    let options = Options::parse(
+        "configure",
+        args,
+        &["--preset", "--client-id", "--redirect-uri", "--dist"],
+    )?;
+    let preset = options
+        .get("--preset")
+        .ok_or("`configure` needs `--preset local` or `--preset spotify`")?;
+    if !matches!(preset, "local" | "spotify") {
+        return Err(format!("unknown preset `{preset}`: use local or spotify"));
+    }
+    let mut config = xtask::load_preset(root, preset)?;
+    if let Some(id) = options.get("--client-id") {
+        config["client_id"] = id.into();
+    }
+    if let Some(uri) = options.get("--redirect-uri") {
+        config["redirect_uri"] = uri.into();
+    }
+    if config["client_id"] == "YOUR_SPOTIFY_CLIENT_ID" {
+        eprintln!("xtask: warning: client_id is still the placeholder; pass --client-id");
+    }
+    let index = options.dist(root).join("index.html");
+    rewrite_index(&index, &config)?;
+    println!("{}: configured from config/{preset}.json", index.display());
+    println!("{}", config_block::script_json(&config));
+    Ok(())
+}
+
+fn rewrite_index(index: &Path, config: &serde_json::Value) -> Result<(), String> {
+    let html = std::fs::read_to_string(index)
+        .map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+    let html = config_block::replace_config_block(&html, config)
+        .map_err(|e| format!("{}: {e}", index.display()))?;
+    std::fs::write(index, html).map_err(|e| format!("cannot write {}: {e}", index.display()))
+}

@@ -1,0 +1,66 @@
+//! The parts of xtask that other crates share: the end-to-end tests rewrite a copy of `dist/`
+//! with the same configuration-block code that `cargo xtask configure` uses.
+
+pub mod config_block;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// A configuration preset, `config/<name>.json`, parsed.
+pub fn load_preset(root: &Path, name: &str) -> Result<Value, String> {
+    let path = root.join("config").join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read preset {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("preset {} is not valid JSON: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards against index.html and config/local.json drifting apart: the demo and the e2e tests
+    // start from index.html's block and assume it is exactly the local preset.
+    #[test]
+    fn index_html_carries_exactly_the_local_preset() {
+        let root = workspace_root();
+        let index = root.join("index.html");
+        let html = std::fs::read_to_string(&index)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
+        let block =
+            config_block::read_config(&html).unwrap_or_else(|e| panic!("{}: {e}", index.display()));
+        assert_eq!(block, load_preset(&root, "local").unwrap());
+    }
+
+    #[test]
+    fn both_presets_parse_and_name_the_required_fields() {
+        let root = workspace_root();
+        for name in ["local", "spotify"] {
+            let preset = load_preset(&root, name).unwrap();
+            for field in [
+                "client_id",
+                "authorization_endpoint",
+                "token_endpoint",
+                "api_base_url",
+            ] {
+                assert!(
+                    preset[field].is_string(),
+                    "config/{name}.json lacks {field}"
+                );
+            }
+            assert!(
+                preset["scopes"].is_array(),
+                "config/{name}.json lacks scopes"
+            );
+        }
+    }
+}
