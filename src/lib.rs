@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod oauth;
+pub mod session;
 pub mod spotify;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,205 @@
+//! A signed-in session over an abstract transport: the code exchange, refreshing, and authenticated Web API
+//! calls with one refresh-and-retry on a 401.
+//!
+//! The HTTP client, the token store and the clock are the caller's (traits below), so this policy runs and is
+//! tested on the host with fakes; the browser supplies fetch, sessionStorage and `Date.now()`.
+
+use std::fmt;
+use std::future::Future;
+
+use serde::de::DeserializeOwned;
+
+use crate::config::AppConfig;
+use crate::oauth::{
+    parse_token_response, AccessToken, AuthorizationCode, PendingLogin, TokenError, TokenRequest, TokenSet,
+};
+use crate::spotify::paging::{me_url, my_playlists_url, remaining_offsets, PLAYLISTS_PAGE_LIMIT};
+use crate::spotify::{parse_api_response, ApiError, Page, Playlist, User};
+
+/// A request as a value.
+#[derive(Debug)]
+pub enum HttpRequest {
+    /// `POST` of an `application/x-www-form-urlencoded` body, with no credentials of any kind.
+    PostForm { url: String, body: String },
+    /// `GET` with `Authorization: Bearer …`.
+    GetWithBearer { url: String, token: AccessToken },
+}
+
+/// A response as a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: String,
+    /// The `Retry-After` header, when present.
+    pub retry_after: Option<String>,
+}
+
+/// Sends requests. `Err` means no response at all; its text is shown to the user, so it must hold no secret.
+pub trait Transport {
+    fn send(&self, request: HttpRequest) -> impl Future<Output = Result<HttpResponse, String>>;
+}
+
+/// Keeps the session's tokens.
+pub trait TokenStore {
+    fn load(&self) -> Option<TokenSet>;
+    fn save(&self, tokens: &TokenSet);
+    fn clear(&self);
+}
+
+/// Milliseconds since the Unix epoch.
+pub trait Clock {
+    fn now_ms(&self) -> u64;
+}
+
+/// Why an authenticated call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionError {
+    /// There are no tokens: the user has to log in.
+    SignedOut,
+    /// The provider refused the refresh token for good (expired, revoked): the tokens were removed and the
+    /// user has to log in again.
+    Ended(TokenError),
+    /// Refreshing failed for a reason that may pass (network, 5xx); the tokens are kept.
+    Refresh(TokenError),
+    /// The Web API call failed.
+    Api(ApiError),
+}
+
+impl SessionError {
+    /// Whether the way forward is to log in again (rather than to try again).
+    pub fn needs_login(&self) -> bool {
+        matches!(self, SessionError::SignedOut | SessionError::Ended(_) | SessionError::Api(ApiError::Unauthorized(_)))
+    }
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::SignedOut => write!(f, "You are not signed in."),
+            SessionError::Ended(e) => write!(f, "Your session has ended; log in again. {e}"),
+            SessionError::Refresh(e) => write!(f, "Could not renew your session. {e}"),
+            SessionError::Api(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+impl From<ApiError> for SessionError {
+    fn from(e: ApiError) -> Self {
+        SessionError::Api(e)
+    }
+}
+
+/// The user's playlists as far as they have been read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LibraryProgress {
+    pub playlists: Vec<Playlist>,
+    /// What the first page said the library holds.
+    pub total: u32,
+}
+
+pub struct Session<'a, T, S, C> {
+    pub config: &'a AppConfig,
+    pub transport: &'a T,
+    pub store: &'a S,
+    pub clock: &'a C,
+}
+
+impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
+    async fn token_call(&self, request: TokenRequest, previous: Option<crate::oauth::RefreshToken>) -> Result<TokenSet, TokenError> {
+        let response = self
+            .transport
+            .send(HttpRequest::PostForm { url: self.config.token_endpoint.clone(), body: request.body().to_owned() })
+            .await
+            .map_err(TokenError::Network)?;
+        parse_token_response(response.status, &response.body, self.clock.now_ms(), previous)
+    }
+
+    /// Exchanges the code from the callback for tokens and keeps them. Spends the code and the pending login.
+    pub async fn exchange_code(&self, code: AuthorizationCode, login: PendingLogin) -> Result<TokenSet, TokenError> {
+        let request = TokenRequest::authorization_code(code, login, &self.config.client_id);
+        let tokens = self.token_call(request, None).await?;
+        self.store.save(&tokens);
+        Ok(tokens)
+    }
+
+    /// Trades the refresh token for new tokens and keeps them. When the provider refuses the refresh token for
+    /// good, the session is ended: the tokens are removed.
+    pub async fn refresh(&self) -> Result<TokenSet, SessionError> {
+        let tokens = self.store.load().ok_or(SessionError::SignedOut)?;
+        let Some(refresh_token) = tokens.refresh_token else {
+            self.store.clear();
+            return Err(SessionError::Ended(TokenError::OAuth {
+                status: 400,
+                error: "invalid_grant".into(),
+                description: Some("No refresh token".into()),
+            }));
+        };
+        let request = TokenRequest::refresh(&refresh_token, &self.config.client_id);
+        match self.token_call(request, Some(refresh_token)).await {
+            Ok(fresh) => {
+                self.store.save(&fresh);
+                Ok(fresh)
+            }
+            Err(e) if e.is_invalid_grant() => {
+                self.store.clear();
+                Err(SessionError::Ended(e))
+            }
+            Err(e) => Err(SessionError::Refresh(e)),
+        }
+    }
+
+    /// An access token that is not about to expire, refreshing first when needed.
+    async fn fresh_access_token(&self) -> Result<AccessToken, SessionError> {
+        let tokens = self.store.load().ok_or(SessionError::SignedOut)?;
+        if tokens.needs_refresh(self.clock.now_ms()) {
+            return Ok(self.refresh().await?.access_token);
+        }
+        Ok(tokens.access_token)
+    }
+
+    /// `GET url` with the bearer token, read as `R`. A 401 gets one refresh and one retry.
+    pub async fn get_json<R: DeserializeOwned>(&self, url: &str) -> Result<R, SessionError> {
+        let mut token = self.fresh_access_token().await?;
+        let mut retried = false;
+        loop {
+            let response = self
+                .transport
+                .send(HttpRequest::GetWithBearer { url: url.to_owned(), token })
+                .await
+                .map_err(ApiError::Network)?;
+            match parse_api_response(response.status, response.retry_after.as_deref(), &response.body) {
+                Err(ApiError::Unauthorized(_)) if !retried => {
+                    retried = true;
+                    token = self.refresh().await?.access_token;
+                }
+                other => return other.map_err(SessionError::Api),
+            }
+        }
+    }
+
+    pub async fn me(&self) -> Result<User, SessionError> {
+        self.get_json(&me_url(&self.config.api_base_url)).await
+    }
+
+    /// Reads the whole library page by page, reporting after each page so the list can grow as it loads.
+    pub async fn library(&self, mut on_progress: impl FnMut(&LibraryProgress)) -> Result<LibraryProgress, SessionError> {
+        let base = &self.config.api_base_url;
+        let first: Page<Playlist> = self.get_json(&my_playlists_url(base, 0, PLAYLISTS_PAGE_LIMIT)).await?;
+        let mut progress = LibraryProgress { total: first.total, playlists: first.items };
+        on_progress(&progress);
+        for offset in remaining_offsets(first.total, PLAYLISTS_PAGE_LIMIT) {
+            let page: Page<Playlist> = self.get_json(&my_playlists_url(base, offset, PLAYLISTS_PAGE_LIMIT)).await?;
+            if page.items.is_empty() {
+                break; // the library shrank while it was being read
+            }
+            progress.playlists.extend(page.items);
+            on_progress(&progress);
+        }
+        Ok(progress)
+    }
+}
+
+#[cfg(test)]
+mod tests;
