@@ -414,10 +414,12 @@ impl Browser {
             ),
             Browser::Firefox => require(
                 "geckodriver",
-                env_path("GECKODRIVER")
-                    .or_else(|| env_path("HOME").map(|h| h.join(".cargo/bin/geckodriver")))
-                    .filter(|p| p.is_file())
-                    .or_else(|| on_path("geckodriver")),
+                env_path("GECKODRIVER").or_else(|| {
+                    env_path("HOME")
+                        .map(|h| h.join(".cargo/bin/geckodriver"))
+                        .filter(|p| p.is_file())
+                        .or_else(|| on_path("geckodriver"))
+                }),
                 "set GECKODRIVER or cargo install geckodriver --version 0.37.1",
             ),
         }
