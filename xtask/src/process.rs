@@ -198,3 +198,57 @@ impl Drop for Provider {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_path(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("xtask-{name}-{}.log", std::process::id()))
+    }
+
+    fn start_script(name: &str, script: &str, serves_app: bool) -> Result<Provider, String> {
+        let log = log_path(name);
+        let args = ["-c".to_owned(), script.to_owned()];
+        let started = Provider::start(
+            Path::new("sh"),
+            &args,
+            serves_app,
+            Output::LogFile(&log),
+            Duration::from_secs(10),
+        );
+        let _ = std::fs::remove_file(&log);
+        started
+    }
+
+    fn is_alive(pid: u32) -> bool {
+        unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+    }
+
+    // Guards against a provider left running after the suites (or the demo) end.
+    #[test]
+    fn reads_the_start_lines_and_kills_the_provider_when_dropped() {
+        let script = "echo booting; \
+                      echo 'local-spotify: accounts and Web API on http://127.0.0.1:4321'; \
+                      echo 'local-spotify: app on http://127.0.0.1:4322/'; exec sleep 30";
+        let provider = start_script("start", script, true).unwrap();
+        assert_eq!(provider.api_url, "http://127.0.0.1:4321");
+        assert_eq!(provider.app_url.as_deref(), Some("http://127.0.0.1:4322/"));
+        let pid = provider.child.id();
+        assert!(is_alive(pid));
+        drop(provider);
+        assert!(!is_alive(pid), "the provider survived its guard");
+        assert!(CHILDREN
+            .iter()
+            .all(|slot| slot.load(Ordering::SeqCst) != pid as i32));
+    }
+
+    // Guards against waiting forever (or reporting success) when the provider cannot start.
+    #[test]
+    fn a_provider_that_exits_before_its_start_line_is_an_error() {
+        let error = start_script("early-exit", "echo 'address in use' >&2; exit 3", false)
+            .err()
+            .expect("starting must fail");
+        assert!(error.contains("exited"), "{error}");
+    }
+}
