@@ -1,0 +1,207 @@
+//! The shared state and the router of the accounts service and Web API.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::catalog::json::Base;
+use crate::config::{Config, ConfigError};
+use crate::errors::{self, AccountsError, ApiError};
+use crate::faults::{Effective, Fault, Faults};
+use crate::store::Store;
+use crate::{accounts, admin, api, images};
+
+/// Everything the handlers share.
+pub struct AppState {
+    pub config: Config,
+    /// The provider's own address, for absolute URLs in JSON.
+    pub base: Base,
+    store: Mutex<Store>,
+    faults: Mutex<Faults>,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn new(config: Config, base: String) -> AppState {
+        AppState {
+            config,
+            base: Base(base),
+            store: Mutex::new(Store::default()),
+            faults: Mutex::new(Faults::default()),
+        }
+    }
+
+    /// The OAuth state. A handler that panicked while holding it cannot leave it half-changed in
+    /// a way that matters here, so a poisoned lock is taken over.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The settings in force: the configuration, overridden by the fault plan.
+    pub fn effective(&self) -> Effective {
+        self.faults().effective(&self.config)
+    }
+}
+
+fn cors_layer(config: &Config) -> Result<CorsLayer, ConfigError> {
+    let origins = config
+        .allowed_origins
+        .iter()
+        .map(|o| HeaderValue::from_str(o).map_err(|_| ConfigError(format!("bad origin {o:?}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER, header::WWW_AUTHENTICATE])
+        .max_age(Duration::from_secs(600)))
+}
+
+/// The router of the accounts service, the Web API, the images and the admin endpoints.
+pub fn router(state: Shared) -> Result<Router, ConfigError> {
+    let cors = cors_layer(&state.config)?;
+
+    let api_routes = Router::new()
+        .route("/api/token", post(accounts::token::token))
+        .route("/api/{*rest}", any(not_found))
+        .route("/v1/me", get(api::me))
+        .route("/v1/me/playlists", get(api::my_playlists))
+        .route("/v1/playlists/{id}", get(api::playlist))
+        .route("/v1/playlists/{id}/items", get(api::playlist_items))
+        .route("/v1/playlists/{id}/tracks", get(api::playlist_items))
+        .route("/v1/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), apply_faults));
+
+    let admin_routes = Router::new()
+        .route(
+            "/admin/faults",
+            post(admin::set_faults).get(admin::get_faults),
+        )
+        .route("/admin/reset", post(admin::reset))
+        .route("/admin/codes", post(admin::issue_code))
+        .route("/admin/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed);
+
+    let with_cors =
+        api_routes
+            .merge(admin_routes)
+            .layer(cors)
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                strip_cors_on_errors,
+            ));
+
+    let pages = Router::new()
+        .route("/authorize", get(accounts::authorize::authorize))
+        .route("/authorize/decision", post(accounts::authorize::decide))
+        .route("/images/{file}", get(images::image))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), apply_faults));
+
+    Ok(pages.merge(with_cors).fallback(not_found).with_state(state))
+}
+
+async fn not_found(uri: Uri) -> Response {
+    errors::not_found_for(uri.path())
+}
+
+async fn method_not_allowed(uri: Uri) -> Response {
+    errors::method_not_allowed_for(uri.path())
+}
+
+/// Latency, chosen error statuses and malformed bodies, as the fault plan says.
+async fn apply_faults(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let (fault, latency) = {
+        let mut faults = state.faults();
+        let latency = faults.effective(&state.config).latency;
+        (faults.on_request(request.method(), &path), latency)
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        None => next.run(request).await,
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => fault_response(&path, status, retry_after),
+        Some(Fault::MalformedJson) => truncate_body(next.run(request).await).await,
+    }
+}
+
+fn fault_response(path: &str, status: u16, retry_after: Option<u64>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let mut response = if errors::is_accounts_path(path) {
+        let error = match status.as_u16() {
+            503 => "temporarily_unavailable",
+            500..=599 => "server_error",
+            _ => "invalid_request",
+        };
+        AccountsError::new(error, reason)
+            .with_status(status)
+            .into_response()
+    } else {
+        let message = if status == StatusCode::TOO_MANY_REQUESTS {
+            "API rate limit exceeded"
+        } else {
+            reason
+        };
+        ApiError::new(status, message).into_response()
+    };
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+/// Cuts a response body in half: the JSON no longer parses, the status and headers stay.
+async fn truncate_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let keep = bytes.len() / 2;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes.slice(..keep)))
+}
+
+/// With `no_cors_on_errors`, a 4xx or 5xx answer loses its CORS headers, so a browser sees a
+/// network error instead of the status.
+async fn strip_cors_on_errors(
+    State(state): State<Shared>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let failed = response.status().is_client_error() || response.status().is_server_error();
+    if failed && state.effective().no_cors_on_errors {
+        let names: Vec<HeaderName> = response
+            .headers()
+            .keys()
+            .filter(|n| n.as_str().starts_with("access-control-"))
+            .cloned()
+            .collect();
+        for name in names {
+            response.headers_mut().remove(name);
+        }
+    }
+    response
+}

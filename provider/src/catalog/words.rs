@@ -1,0 +1,90 @@
+//! Word lists for generated names.
+
+const MOODS: [&str; 16] = [
+    "Chill",
+    "Late Night",
+    "Sunny",
+    "Rainy Day",
+    "Focus",
+    "Party",
+    "Acoustic",
+    "Indie",
+    "Retro",
+    "Deep",
+    "Golden",
+    "Electric",
+    "Quiet",
+    "Summer",
+    "Winter",
+    "Weekend",
+];
+const THINGS: [&str; 12] = [
+    "Vibes",
+    "Mix",
+    "Grooves",
+    "Anthems",
+    "Jams",
+    "Classics",
+    "Favourites",
+    "Sessions",
+    "Beats",
+    "Ballads",
+    "Essentials",
+    "Discoveries",
+];
+const ADJECTIVES: [&str; 16] = [
+    "Silver", "Broken", "Endless", "Paper", "Velvet", "Hidden", "Wild", "Neon", "Lonely",
+    "Crimson", "Distant", "Gentle", "Restless", "Hollow", "Bright", "Secret",
+];
+const NOUNS: [&str; 16] = [
+    "River", "Heart", "Highway", "Moon", "Garden", "Signal", "Harbour", "Echo", "Mirror", "Window",
+    "Storm", "Letter", "Station", "Fire", "Horizon", "Dream",
+];
+const ARTISTS: [&str; 12] = [
+    "The Paper Kites",
+    "Lumen Drive",
+    "Ada & the Owls",
+    "Kōji Mori",
+    "Sofía Reyes Trio",
+    "Nordlys",
+    "Black Orchid",
+    "Mira Okafor",
+    "The Late Trains",
+    "Zhenya",
+    "Coastal Static",
+    "Ilse Varga",
+];
+
+fn pick<const N: usize>(list: &[&'static str; N], h: u64, shift: u32) -> &'static str {
+    list[((h >> shift) % N as u64) as usize]
+}
+
+pub fn playlist_name(h: u64) -> String {
+    format!("{} {}", pick(&MOODS, h, 3), pick(&THINGS, h, 11))
+}
+
+pub fn description(h: u64) -> String {
+    if h % 5 == 0 {
+        String::new()
+    } else {
+        format!(
+            "{} songs for {} evenings.",
+            pick(&ADJECTIVES, h, 17),
+            pick(&MOODS, h, 23).to_lowercase()
+        )
+    }
+}
+
+pub fn track_name(h: u64) -> String {
+    format!("{} {}", pick(&ADJECTIVES, h, 5), pick(&NOUNS, h, 13))
+}
+
+pub fn album_name(h: u64) -> String {
+    format!("The {} {}", pick(&NOUNS, h, 29), pick(&THINGS, h, 37))
+}
+
+/// An artist's index into the list, and its name.
+pub fn artist(h: u64) -> (usize, &'static str) {
+    let i = ((h >> 41) % ARTISTS.len() as u64) as usize;
+    (i, ARTISTS[i])
+}

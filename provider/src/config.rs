@@ -1,0 +1,416 @@
+//! Command-line flags, the optional JSON config file, and the resolved [`Config`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Person;
+
+/// The client registered when neither a flag nor the config file registers one.
+pub const DEFAULT_CLIENT_ID: &str = "pkce-playlists-local";
+/// The redirect URI of the default client.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8080/callback";
+/// The origin allowed for CORS when none is given.
+pub const DEFAULT_ORIGIN: &str = "http://127.0.0.1:8080";
+
+/// Spotify's refresh-token lifetime: about six months.
+pub const SIX_MONTHS_SECS: u64 = 183 * 24 * 60 * 60;
+
+const AFTER_HELP: &str = "\
+FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are refused):
+  {
+    \"latency_ms\": 0,                       added delay before every non-admin request
+    \"rules\": [ {                           fire on chosen requests
+        \"path\": \"/v1/me/playlists\",       exact path, or a prefix ending in '*'
+        \"method\": \"GET\",                  optional; any method when absent
+        \"nth\": 2,                           first matching request that fires (1-based, default 1)
+        \"times\": 1,                         how many requests fire (default 1; 0 = every one from nth on)
+        \"status\": 429,                      the error status to answer with (400-599) ...
+        \"retry_after\": 1,                   ... and its Retry-After seconds (429 only; default 1)
+        \"malformed_json\": false             or, instead of a status: truncate the real JSON body
+    } ],
+    \"access_token_lifetime\": 60,           seconds, for tokens issued from now on
+    \"refresh_token_lifetime\": 3600,        seconds, for grants started from now on
+    \"code_lifetime\": 600,                  seconds, for codes issued from now on
+    \"rotation\": \"rotate\",                  rotate | omit | keep
+    \"no_cors_on_errors\": false,            strip CORS headers from every 4xx/5xx answer
+    \"malformed_json_on\": \"/v1/me\"          truncate every JSON body served on this path
+  }
+  Each POST replaces the whole plan and restarts the rule counters. POST /admin/reset clears it.
+  GET /admin/faults shows the plan in force.
+
+OTHER ADMIN ENDPOINTS:
+  POST /admin/codes {\"client_id\",\"redirect_uri\",\"code_challenge\",\"user\",\"scope\"} -> {\"code\":\"...\"}
+  (a code issued exactly as if the user had approved; validated like /authorize)
+
+CONFIG FILE (--config, JSON):
+  {\"clients\": [{\"client_id\": \"ID\", \"name\": \"App name\", \"redirect_uris\": [\"http://...\"]}],
+   \"allowed_origins\": [\"http://127.0.0.1:8080\"]}
+
+SAMPLE USERS: alice (a dozen varied playlists), bob (none), carol (10,000), dave (one with 1,500 tracks).";
+
+/// How `POST /api/token` answers a `refresh_token` grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rotation {
+    /// A new refresh token each time; the old one is revoked.
+    Rotate,
+    /// No `refresh_token` in the answer; the old one stays valid (what Spotify usually does).
+    Omit,
+    /// The same refresh token is returned again.
+    Keep,
+}
+
+impl fmt::Display for Rotation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rotation::Rotate => "rotate",
+            Rotation::Omit => "omit",
+            Rotation::Keep => "keep",
+        })
+    }
+}
+
+/// An offline stand-in for Spotify's accounts service and Web API.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "local-spotify", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Port of the accounts service and Web API on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8081)]
+    pub port: u16,
+
+    /// An origin allowed by CORS on /api/token, /v1/* and /admin/* (repeatable).
+    /// Default: http://127.0.0.1:8080.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+
+    /// Register a client and its exact redirect URIs (repeatable).
+    /// Default: pkce-playlists-local=http://127.0.0.1:8080/callback.
+    #[arg(long = "client", value_name = "ID=REDIRECT[,REDIRECT...]")]
+    pub client: Vec<String>,
+
+    /// A JSON config file with clients and allowed origins (see below).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Serve this folder (the app's dist/) on a second port, with index.html for app routes.
+    #[arg(long = "serve-dist", value_name = "DIR")]
+    pub serve_dist: Option<PathBuf>,
+
+    /// Port of the served app on 127.0.0.1 (0 picks a free one).
+    #[arg(long = "dist-port", default_value_t = 8080)]
+    pub dist_port: u16,
+
+    /// Lifetime of an authorization code, in seconds.
+    #[arg(long = "code-lifetime", value_name = "SECS", default_value_t = 600)]
+    pub code_lifetime: u64,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(
+        long = "access-token-lifetime",
+        value_name = "SECS",
+        default_value_t = 3600
+    )]
+    pub access_token_lifetime: u64,
+
+    /// Absolute lifetime of a refresh token, from the code exchange, in seconds (Spotify: ~6 months).
+    #[arg(long = "refresh-token-lifetime", value_name = "SECS", default_value_t = SIX_MONTHS_SECS)]
+    pub refresh_token_lifetime: u64,
+
+    /// What a refresh_token grant answers: rotate, omit or keep the refresh token.
+    #[arg(long, value_enum, default_value_t = Rotation::Rotate)]
+    pub rotation: Rotation,
+
+    /// Delay added to every request except /admin/*, in milliseconds.
+    #[arg(long = "latency-ms", value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+
+    /// Skip the consent page: /authorize redirects straight back with a code for USER.
+    #[arg(long = "auto-approve", value_name = "USER")]
+    pub auto_approve: Option<String>,
+}
+
+/// A registered (public) client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub id: String,
+    /// Shown on the consent page.
+    pub name: String,
+    /// Compared as exact strings.
+    pub redirect_uris: Vec<String>,
+}
+
+/// Everything the server needs, resolved from flags and the config file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub port: u16,
+    pub allowed_origins: Vec<String>,
+    pub clients: Vec<Client>,
+    pub serve_dist: Option<PathBuf>,
+    pub dist_port: u16,
+    pub code_lifetime: Duration,
+    pub access_token_lifetime: Duration,
+    pub refresh_token_lifetime: Duration,
+    pub rotation: Rotation,
+    pub latency: Duration,
+    pub auto_approve: Option<Person>,
+}
+
+impl Default for Config {
+    /// The defaults of the command line, except that the port is 0 (a free one): what tests want.
+    fn default() -> Self {
+        Config {
+            port: 0,
+            allowed_origins: vec![DEFAULT_ORIGIN.to_owned()],
+            clients: vec![default_client()],
+            serve_dist: None,
+            dist_port: 0,
+            code_lifetime: Duration::from_secs(600),
+            access_token_lifetime: Duration::from_secs(3600),
+            refresh_token_lifetime: Duration::from_secs(SIX_MONTHS_SECS),
+            rotation: Rotation::Rotate,
+            latency: Duration::ZERO,
+            auto_approve: None,
+        }
+    }
+}
+
+impl Config {
+    /// Looks up a registered client.
+    pub fn client(&self, id: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| c.id == id)
+    }
+}
+
+fn default_client() -> Client {
+    Client {
+        id: DEFAULT_CLIENT_ID.to_owned(),
+        name: "PKCE Playlists".to_owned(),
+        redirect_uris: vec![DEFAULT_REDIRECT_URI.to_owned()],
+    }
+}
+
+/// Why flags or the config file could not be used.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    clients: Vec<FileClient>,
+    #[serde(default)]
+    allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileClient {
+    client_id: String,
+    #[serde(default)]
+    name: Option<String>,
+    redirect_uris: Vec<String>,
+}
+
+impl TryFrom<Cli> for Config {
+    type Error = ConfigError;
+
+    fn try_from(cli: Cli) -> Result<Self, ConfigError> {
+        let mut clients = Vec::new();
+        let mut origins = Vec::new();
+        if let Some(path) = &cli.config {
+            let file = read_config_file(path)?;
+            for c in file.clients {
+                clients.push(Client {
+                    name: c.name.unwrap_or_else(|| c.client_id.clone()),
+                    id: c.client_id,
+                    redirect_uris: c.redirect_uris,
+                });
+            }
+            origins.extend(file.allowed_origins);
+        }
+        for spec in &cli.client {
+            clients.push(parse_client_flag(spec)?);
+        }
+        origins.extend(cli.allow_origin.iter().cloned());
+
+        let auto_approve = match &cli.auto_approve {
+            None => None,
+            Some(name) => Some(Person::sample_user(name).ok_or_else(|| {
+                ConfigError(format!(
+                    "--auto-approve: unknown user {name:?} (expected alice, bob, carol or dave)"
+                ))
+            })?),
+        };
+
+        let config = Config {
+            port: cli.port,
+            allowed_origins: if origins.is_empty() {
+                vec![DEFAULT_ORIGIN.to_owned()]
+            } else {
+                origins
+            },
+            clients: if clients.is_empty() {
+                vec![default_client()]
+            } else {
+                merge_clients(clients)
+            },
+            serve_dist: cli.serve_dist,
+            dist_port: cli.dist_port,
+            code_lifetime: Duration::from_secs(cli.code_lifetime),
+            access_token_lifetime: Duration::from_secs(cli.access_token_lifetime),
+            refresh_token_lifetime: Duration::from_secs(cli.refresh_token_lifetime),
+            rotation: cli.rotation,
+            latency: Duration::from_millis(cli.latency_ms),
+            auto_approve,
+        };
+        validate(&config)?;
+        Ok(config)
+    }
+}
+
+fn read_config_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("--config {}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| ConfigError(format!("--config {}: {e}", path.display())))
+}
+
+/// Parses `ID=REDIRECT[,REDIRECT...]`.
+fn parse_client_flag(spec: &str) -> Result<Client, ConfigError> {
+    let (id, redirects) = spec.split_once('=').ok_or_else(|| {
+        ConfigError(format!(
+            "--client {spec:?}: expected ID=REDIRECT[,REDIRECT...]"
+        ))
+    })?;
+    let redirect_uris: Vec<String> = redirects
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(Client {
+        id: id.to_owned(),
+        name: if id == DEFAULT_CLIENT_ID {
+            "PKCE Playlists".to_owned()
+        } else {
+            id.to_owned()
+        },
+        redirect_uris,
+    })
+}
+
+/// The same client id given twice registers the union of its redirect URIs.
+fn merge_clients(clients: Vec<Client>) -> Vec<Client> {
+    let mut merged: BTreeMap<String, Client> = BTreeMap::new();
+    for c in clients {
+        match merged.get_mut(&c.id) {
+            Some(existing) => {
+                for r in c.redirect_uris {
+                    if !existing.redirect_uris.contains(&r) {
+                        existing.redirect_uris.push(r);
+                    }
+                }
+            }
+            None => {
+                merged.insert(c.id.clone(), c);
+            }
+        }
+    }
+    merged.into_values().collect()
+}
+
+fn validate(config: &Config) -> Result<(), ConfigError> {
+    for c in &config.clients {
+        if c.id.is_empty() || !c.id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ConfigError(format!(
+                "client id {:?} is empty or not printable ASCII",
+                c.id
+            )));
+        }
+        if c.redirect_uris.is_empty() {
+            return Err(ConfigError(format!(
+                "client {:?} has no redirect URI",
+                c.id
+            )));
+        }
+        for r in &c.redirect_uris {
+            if !(r.starts_with("http://") || r.starts_with("https://")) || r.contains('#') {
+                return Err(ConfigError(format!(
+                    "client {:?}: redirect URI {r:?} must be an absolute http(s) URL without a fragment",
+                    c.id
+                )));
+            }
+        }
+    }
+    for o in &config.allowed_origins {
+        let ok = (o.starts_with("http://") || o.starts_with("https://"))
+            && !o.ends_with('/')
+            && o.bytes().all(|b| b.is_ascii_graphic());
+        if !ok {
+            return Err(ConfigError(format!(
+                "allowed origin {o:?} must look like http://host:port (no path, no trailing slash)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        let mut all = vec!["local-spotify"];
+        all.extend_from_slice(args);
+        Cli::parse_from(all)
+    }
+
+    #[test]
+    fn defaults_register_the_documented_client_and_origin() {
+        let config = Config::try_from(cli(&[])).expect("defaults are valid");
+        assert_eq!(config.port, 8081);
+        assert_eq!(config.allowed_origins, vec![DEFAULT_ORIGIN]);
+        assert_eq!(config.clients, vec![default_client()]);
+        assert_eq!(config.rotation, Rotation::Rotate);
+    }
+
+    #[test]
+    fn client_flags_with_several_redirects_are_parsed_and_merged() {
+        let config = Config::try_from(cli(&[
+            "--client",
+            "a=http://127.0.0.1:1/cb,http://localhost:1/cb",
+            "--client",
+            "a=http://127.0.0.1:2/cb",
+        ]))
+        .expect("valid");
+        assert_eq!(config.clients.len(), 1);
+        assert_eq!(
+            config.clients[0].redirect_uris,
+            vec![
+                "http://127.0.0.1:1/cb",
+                "http://localhost:1/cb",
+                "http://127.0.0.1:2/cb"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_flags_are_refused() {
+        assert!(Config::try_from(cli(&["--client", "no-equals-sign"])).is_err());
+        assert!(Config::try_from(cli(&["--client", "a=ftp://x"])).is_err());
+        assert!(Config::try_from(cli(&["--allow-origin", "http://x/"])).is_err());
+        assert!(Config::try_from(cli(&["--auto-approve", "mallory"])).is_err());
+    }
+}

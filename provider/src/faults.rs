@@ -1,0 +1,251 @@
+//! Deterministic faults for tests and benchmarks, set with `POST /admin/faults`.
+
+use std::time::Duration;
+
+use axum::http::Method;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Rotation};
+
+/// The fault plan, as posted to `/admin/faults`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultPlan {
+    /// Delay before every non-admin request, in milliseconds (replaces `--latency-ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    /// Requests that fail, counted per rule.
+    #[serde(default)]
+    pub rules: Vec<FaultRule>,
+    /// Seconds; applies to access tokens issued from now on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_lifetime: Option<u64>,
+    /// Seconds; applies to grants started (codes exchanged) from now on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_lifetime: Option<u64>,
+    /// Seconds; applies to codes issued from now on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_lifetime: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<Rotation>,
+    /// Strip CORS headers from every 4xx and 5xx answer.
+    #[serde(default)]
+    pub no_cors_on_errors: bool,
+    /// Truncate every JSON body served on this path (exact, or a prefix ending in `*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub malformed_json_on: Option<String>,
+}
+
+/// One rule: the `nth` matching request, and the `times - 1` after it, fail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRule {
+    /// An exact path, or a prefix ending in `*`.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// 1-based index of the first matching request that fails.
+    #[serde(default = "one")]
+    pub nth: u32,
+    /// How many requests fail; 0 means every one from `nth` on.
+    #[serde(default = "one")]
+    pub times: u32,
+    /// The status to answer with instead of serving the request (400 to 599).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Seconds, for the `Retry-After` header of a 429 (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// Serve the request but truncate its JSON body.
+    #[serde(default)]
+    pub malformed_json: bool,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What a rule does to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    Status {
+        status: u16,
+        retry_after: Option<u64>,
+    },
+    MalformedJson,
+}
+
+/// Does `pattern` (exact, or a prefix ending in `*`) match `path`?
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => path.starts_with(prefix),
+        None => pattern == path,
+    }
+}
+
+impl FaultPlan {
+    /// Refuses plans that cannot be carried out.
+    pub fn validate(&self) -> Result<(), String> {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !rule.path.starts_with('/') {
+                return Err(format!("rules[{i}].path must start with '/'"));
+            }
+            if rule.nth == 0 {
+                return Err(format!("rules[{i}].nth is 1-based"));
+            }
+            match (rule.status, rule.malformed_json) {
+                (Some(s), false) if (400..=599).contains(&s) => {}
+                (Some(_), false) => return Err(format!("rules[{i}].status must be 400 to 599")),
+                (None, true) => {}
+                _ => {
+                    return Err(format!(
+                        "rules[{i}] needs exactly one of \"status\" and \"malformed_json\": true"
+                    ))
+                }
+            }
+            if let Some(m) = &rule.method {
+                if Method::from_bytes(m.as_bytes()).is_err() {
+                    return Err(format!("rules[{i}].method is not an HTTP method"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The plan in force and its rule counters.
+#[derive(Debug, Default)]
+pub struct Faults {
+    plan: FaultPlan,
+    /// Matching requests seen, per rule.
+    seen: Vec<u32>,
+}
+
+/// Settings that the plan can override, resolved against the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Effective {
+    pub latency: Duration,
+    pub code_lifetime: Duration,
+    pub access_token_lifetime: Duration,
+    pub refresh_token_lifetime: Duration,
+    pub rotation: Rotation,
+    pub no_cors_on_errors: bool,
+}
+
+impl Faults {
+    pub fn set(&mut self, plan: FaultPlan) {
+        self.seen = vec![0; plan.rules.len()];
+        self.plan = plan;
+    }
+
+    pub fn plan(&self) -> &FaultPlan {
+        &self.plan
+    }
+
+    pub fn effective(&self, config: &Config) -> Effective {
+        let p = &self.plan;
+        Effective {
+            latency: p.latency_ms.map_or(config.latency, Duration::from_millis),
+            code_lifetime: p
+                .code_lifetime
+                .map_or(config.code_lifetime, Duration::from_secs),
+            access_token_lifetime: p
+                .access_token_lifetime
+                .map_or(config.access_token_lifetime, Duration::from_secs),
+            refresh_token_lifetime: p
+                .refresh_token_lifetime
+                .map_or(config.refresh_token_lifetime, Duration::from_secs),
+            rotation: p.rotation.unwrap_or(config.rotation),
+            no_cors_on_errors: p.no_cors_on_errors,
+        }
+    }
+
+    /// Counts this request against every matching rule; returns the first fault that fires.
+    pub fn on_request(&mut self, method: &Method, path: &str) -> Option<Fault> {
+        let mut fired = None;
+        for (rule, seen) in self.plan.rules.iter().zip(self.seen.iter_mut()) {
+            let method_ok = rule
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
+            if !method_ok || !path_matches(&rule.path, path) {
+                continue;
+            }
+            *seen = seen.saturating_add(1);
+            let n = *seen;
+            let in_window = n >= rule.nth && (rule.times == 0 || n - rule.nth < rule.times);
+            if in_window && fired.is_none() {
+                fired = Some(match rule.status {
+                    Some(status) => Fault::Status {
+                        status,
+                        retry_after: (status == 429).then(|| rule.retry_after.unwrap_or(1)),
+                    },
+                    None => Fault::MalformedJson,
+                });
+            }
+        }
+        if fired.is_none() {
+            if let Some(pattern) = &self.plan.malformed_json_on {
+                if path_matches(pattern, path) {
+                    fired = Some(Fault::MalformedJson);
+                }
+            }
+        }
+        fired
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(json: &str) -> FaultPlan {
+        let p: FaultPlan = serde_json::from_str(json).expect("valid plan");
+        p.validate().expect("valid plan");
+        p
+    }
+
+    #[test]
+    fn the_nth_matching_request_fails_for_the_given_number_of_times() {
+        let mut f = Faults::default();
+        f.set(plan(
+            r#"{"rules":[{"path":"/v1/me","nth":2,"times":2,"status":503}]}"#,
+        ));
+        let got: Vec<bool> = (0..5)
+            .map(|_| f.on_request(&Method::GET, "/v1/me").is_some())
+            .collect();
+        assert_eq!(got, [false, true, true, false, false]);
+        assert!(f.on_request(&Method::GET, "/v1/other").is_none());
+    }
+
+    #[test]
+    fn prefix_rules_and_unlimited_times() {
+        let mut f = Faults::default();
+        f.set(plan(
+            r#"{"rules":[{"path":"/v1/*","times":0,"status":429,"retry_after":3}]}"#,
+        ));
+        for _ in 0..3 {
+            assert_eq!(
+                f.on_request(&Method::GET, "/v1/me/playlists"),
+                Some(Fault::Status {
+                    status: 429,
+                    retry_after: Some(3)
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn impossible_plans_are_refused() {
+        for bad in [
+            r#"{"rules":[{"path":"/v1/me","status":200}]}"#,
+            r#"{"rules":[{"path":"/v1/me","nth":0,"status":500}]}"#,
+            r#"{"rules":[{"path":"v1","status":500}]}"#,
+            r#"{"rules":[{"path":"/v1/me"}]}"#,
+        ] {
+            let p: FaultPlan = serde_json::from_str(bad).expect("parses");
+            assert!(p.validate().is_err(), "{bad}");
+        }
+        assert!(serde_json::from_str::<FaultPlan>(r#"{"latncy_ms":1}"#).is_err());
+    }
+}

@@ -1,0 +1,211 @@
+//! `local-spotify`: a strict, offline stand-in for Spotify's accounts service and Web API.
+//!
+//! It lets the app sign in with the OAuth 2.0 authorization code flow with PKCE (as a public
+//! client) and read playlists, with no network. One listener serves:
+//!
+//! - the accounts service: `GET /authorize` (validates the request, shows a consent page with a
+//!   choice of sample user), `POST /authorize/decision` (the consent form; the pending request is
+//!   kept server-side under a random id), `POST /api/token` (`authorization_code` and
+//!   `refresh_token` grants, Spotify's error bodies);
+//! - the Web API: `GET /v1/me`, `GET /v1/me/playlists`, `GET /v1/playlists/{id}`,
+//!   `GET /v1/playlists/{id}/items` (and its deprecated twin `/tracks`);
+//! - generated cover images: `GET /images/{seed}.svg`;
+//! - admin endpoints for tests: `POST /admin/faults`, `GET /admin/faults`, `POST /admin/reset`,
+//!   `POST /admin/codes`.
+//!
+//! CORS (preflight included, error answers too) covers `/api/*`, `/v1/*` and `/admin/*` for the
+//! allowed origins, and nothing else. An optional second listener serves the app's `dist/`
+//! folder, with `index.html` for app routes.
+//!
+//! # Rules worth knowing
+//!
+//! - `/authorize` with a missing or unknown `client_id` or `redirect_uri` (exact string match)
+//!   shows the provider's own error page and never redirects. Once both are trusted, every other
+//!   problem is redirected back as `error=...&error_description=...&state=...`:
+//!   `unsupported_response_type` for a `response_type` other than `code`, `invalid_scope` for an
+//!   unknown scope, `invalid_request` for everything else (a repeated parameter, a missing
+//!   `response_type` or `code_challenge`, a `code_challenge_method` other than `S256`, a challenge
+//!   that is not 43 base64url characters).
+//! - `POST /api/token`: a missing or unknown `client_id` is `invalid_client`; a missing `code`,
+//!   `redirect_uri`, `code_verifier` or `refresh_token` is `invalid_request`; a code that is
+//!   unknown, expired, issued to another client or already used is `invalid_grant` /
+//!   `Invalid authorization code` (already used also revokes the tokens issued from it). A failed
+//!   exchange does not use the code up.
+//! - Access tokens: missing → 401 `No token provided`, unknown or revoked →
+//!   `Invalid access token`, expired → `The access token expired`. `/v1/me/playlists` and the
+//!   items of a non-public playlist need `playlist-read-private` (or, for a collaborative one,
+//!   `playlist-read-collaborative`): 403 `Insufficient client scope`. `/v1/me` shows `email` only
+//!   with `user-read-email` and `country`/`product` only with `user-read-private`, like Spotify.
+//!
+//! # Fault plan
+//!
+//! `POST /admin/faults` takes a JSON plan that replaces the previous one (and restarts its rule
+//! counters); `POST /admin/reset` clears it. Every field is optional:
+//!
+//! ```json
+//! {
+//!   "latency_ms": 0,
+//!   "rules": [{"path": "/v1/me/playlists", "method": "GET", "nth": 2, "times": 1,
+//!              "status": 429, "retry_after": 1}],
+//!   "access_token_lifetime": 60,
+//!   "refresh_token_lifetime": 3600,
+//!   "code_lifetime": 600,
+//!   "rotation": "rotate",
+//!   "no_cors_on_errors": false,
+//!   "malformed_json_on": "/v1/me"
+//! }
+//! ```
+//!
+//! A rule matches a path exactly, or by prefix when it ends in `*`, and optionally a method. Its
+//! `nth` matching request (1-based, default 1) and the `times - 1` after it (default 1; 0 means
+//! all from then on) fail with `status` (429 adds `Retry-After: retry_after`, default 1), or,
+//! with `"malformed_json": true` instead of a status, are served with their JSON body cut in
+//! half. Lifetimes and rotation apply to what is issued from then on. `no_cors_on_errors` strips
+//! CORS headers from every 4xx and 5xx answer. `/admin/*` itself is never delayed or failed.
+//!
+//! `POST /admin/codes` with `{"client_id", "redirect_uri", "code_challenge", "user", "scope"}`
+//! answers `{"code": "..."}`: a code issued exactly as if the user had approved, validated like
+//! `/authorize`.
+
+pub mod accounts;
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod catalog;
+pub mod config;
+pub mod dist;
+pub mod errors;
+pub mod faults;
+pub mod form;
+pub mod images;
+pub mod scopes;
+pub mod secrets;
+pub mod store;
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::{Cli, Config, ConfigError, Rotation};
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Config(ConfigError),
+    Bind { port: u16, source: io::Error },
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Config(e) => write!(f, "{e}"),
+            StartError::Bind { port, source } => {
+                write!(f, "cannot listen on 127.0.0.1:{port}: {source}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<ConfigError> for StartError {
+    fn from(e: ConfigError) -> Self {
+        StartError::Config(e)
+    }
+}
+
+/// A started server. Dropping it stops the listeners.
+pub struct RunningServer {
+    /// The accounts service and Web API.
+    pub addr: SocketAddr,
+    /// The served `dist/` folder, when one was asked for.
+    pub app_addr: Option<SocketAddr>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/` of the served app, when there is one.
+    pub fn app_url(&self) -> Option<String> {
+        self.app_addr.map(|a| format!("http://{a}/"))
+    }
+
+    /// Stops accepting connections and waits for open ones to finish.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+async fn bind(port: u16) -> Result<TcpListener, StartError> {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .await
+        .map_err(|source| StartError::Bind { port, source })
+}
+
+/// Binds the listeners on 127.0.0.1 and serves them in the background.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let listener = bind(config.port).await?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        port: config.port,
+        source,
+    })?;
+    let dist = match &config.serve_dist {
+        Some(dir) => {
+            let l = bind(config.dist_port).await?;
+            let a = l.local_addr().map_err(|source| StartError::Bind {
+                port: config.dist_port,
+                source,
+            })?;
+            Some((l, a, dir.clone()))
+        }
+        None => None,
+    };
+
+    let state = Arc::new(app::AppState::new(config, format!("http://{addr}")));
+    let router = app::router(state)?;
+    let (shutdown, watcher) = watch::channel(false);
+
+    let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(serve(listener, router, watcher.clone())));
+    let app_addr = dist.map(|(l, a, dir)| {
+        tasks.push(tokio::spawn(serve(l, dist::router(&dir), watcher.clone())));
+        a
+    });
+
+    Ok(RunningServer {
+        addr,
+        app_addr,
+        shutdown,
+        tasks,
+    })
+}
+
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) -> io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        })
+        .await
+}
