@@ -107,6 +107,22 @@ pub fn parse_callback(query: &str, pending: &PendingLogin) -> Result<Authorizati
     Ok(AuthorizationCode::new(code))
 }
 
+/// The whole check of a callback: there must be a login waiting (taken out of storage by the caller, so it can
+/// only be used once), it must be fresh, and the query must match it. Yields the code and the login, which
+/// together are what the token request needs.
+pub fn validate_callback(
+    query: &str,
+    pending: Option<PendingLogin>,
+    now_ms: u64,
+) -> Result<(AuthorizationCode, PendingLogin), CallbackError> {
+    let pending = pending.ok_or(CallbackError::NoPendingLogin)?;
+    let code = parse_callback(query, &pending)?;
+    if pending.is_stale(now_ms) {
+        return Err(CallbackError::StaleLogin);
+    }
+    Ok((code, pending))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +174,20 @@ mod tests {
         for (query, expected) in cases {
             assert_eq!(check(&query), expected, "query: {query}");
         }
+    }
+
+    /// Guards against a reload of the callback (no login waiting) or a late callback being exchanged.
+    #[test]
+    fn validate_callback_needs_a_fresh_pending_login() {
+        let query = format!("?code=abc&state={STATE}");
+        assert_eq!(validate_callback(&query, None, 0).unwrap_err(), CallbackError::NoPendingLogin);
+        let (code, login) = validate_callback(&query, Some(pending()), 1_000).unwrap();
+        assert_eq!(code.secret(), "abc");
+        assert_eq!(login.redirect_uri, "http://127.0.0.1:8080/callback");
+        let late = crate::oauth::authorize::PENDING_LOGIN_MAX_AGE_MS + 1;
+        assert_eq!(validate_callback(&query, Some(pending()), late).unwrap_err(), CallbackError::StaleLogin);
+        // A wrong state is reported as such even when the login is also stale.
+        assert_eq!(validate_callback("?code=a&state=x", Some(pending()), late).unwrap_err(), CallbackError::StateMismatch);
     }
 
     /// Guards against an error message that echoes a secret or is not a full sentence.

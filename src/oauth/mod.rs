@@ -7,6 +7,6 @@ pub mod secret;
 pub mod token;
 
 pub use authorize::PendingLogin;
-pub use callback::{parse_callback, CallbackError};
+pub use callback::{parse_callback, validate_callback, CallbackError};
 pub use secret::{AccessToken, AuthorizationCode, CodeVerifier, RefreshToken, State};
 pub use token::{parse_token_response, TokenError, TokenRequest, TokenSet};

@@ -4,6 +4,7 @@
 //! The HTTP client, the token store and the clock are the caller's (traits below), so this policy runs and is
 //! tested on the host with fakes; the browser supplies fetch, sessionStorage and `Date.now()`.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 
@@ -183,19 +184,31 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         self.get_json(&me_url(&self.config.api_base_url)).await
     }
 
-    /// Reads the whole library page by page, reporting after each page so the list can grow as it loads.
-    pub async fn library(&self, mut on_progress: impl FnMut(&LibraryProgress)) -> Result<LibraryProgress, SessionError> {
+    /// Reads the whole library page by page. After each page, `on_page` gets the playlists that page added and
+    /// the library's `total`, so the list can grow as it loads. A playlist that a shifting library shows twice
+    /// is kept once.
+    pub async fn library(
+        &self,
+        mut on_page: impl FnMut(&[Playlist], u32),
+    ) -> Result<LibraryProgress, SessionError> {
         let base = &self.config.api_base_url;
+        let mut seen = HashSet::new();
+        let mut progress = LibraryProgress::default();
+        let mut add = |page: Page<Playlist>, progress: &mut LibraryProgress| {
+            let start = progress.playlists.len();
+            progress.total = page.total;
+            progress.playlists.extend(page.items.into_iter().filter(|p| seen.insert(p.id.clone())));
+            on_page(&progress.playlists[start..], progress.total);
+        };
         let first: Page<Playlist> = self.get_json(&my_playlists_url(base, 0, PLAYLISTS_PAGE_LIMIT)).await?;
-        let mut progress = LibraryProgress { total: first.total, playlists: first.items };
-        on_progress(&progress);
-        for offset in remaining_offsets(first.total, PLAYLISTS_PAGE_LIMIT) {
+        let total = first.total;
+        add(first, &mut progress);
+        for offset in remaining_offsets(total, PLAYLISTS_PAGE_LIMIT) {
             let page: Page<Playlist> = self.get_json(&my_playlists_url(base, offset, PLAYLISTS_PAGE_LIMIT)).await?;
             if page.items.is_empty() {
                 break; // the library shrank while it was being read
             }
-            progress.playlists.extend(page.items);
-            on_progress(&progress);
+            add(page, &mut progress);
         }
         Ok(progress)
     }

@@ -218,8 +218,8 @@ fn library_reads_every_page_in_order() {
         .answer(200, &page(100, 20, 120));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut seen = vec![];
-    let library = run(&transport, &store, async |s| s.library(|p| seen.push(p.playlists.len())).await).unwrap();
-    assert_eq!(seen, [50, 100, 120]);
+    let library = run(&transport, &store, async |s| s.library(|added, total| seen.push((added.len(), total))).await).unwrap();
+    assert_eq!(seen, [(50, 120), (50, 120), (20, 120)]);
     assert_eq!(library.total, 120);
     let ids: Vec<_> = library.playlists.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids.first(), Some(&"p0"));
@@ -232,12 +232,12 @@ fn library_reads_every_page_in_order() {
 fn library_stops_when_it_shrinks_and_surfaces_errors() {
     let transport = Scripted::default().answer(200, &page(0, 50, 200)).answer(200, &page(50, 0, 200));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    let library = run(&transport, &store, async |s| s.library(|_| {}).await).unwrap();
+    let library = run(&transport, &store, async |s| s.library(|_, _| {}).await).unwrap();
     assert_eq!(library.playlists.len(), 50);
     assert_eq!(transport.sent().len(), 2);
 
     let transport = Scripted::default().answer(200, &page(0, 50, 100)).answer(503, "busy");
-    let err = run(&transport, &store, async |s| s.library(|_| {}).await).unwrap_err();
+    let err = run(&transport, &store, async |s| s.library(|_, _| {}).await).unwrap_err();
     assert_eq!(err, SessionError::Api(ApiError::Server { status: 503 }));
 }
 
@@ -245,6 +245,17 @@ fn library_stops_when_it_shrinks_and_surfaces_errors() {
 fn empty_library() {
     let transport = Scripted::default().answer(200, r#"{"items":[],"total":0,"offset":0,"limit":50}"#);
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    let library = run(&transport, &store, async |s| s.library(|_| {}).await).unwrap();
+    let library = run(&transport, &store, async |s| s.library(|_, _| {}).await).unwrap();
     assert_eq!(library, LibraryProgress::default());
+}
+
+/// Guards against a playlist listed twice (the library changed between pages) breaking a keyed list.
+#[test]
+fn library_keeps_each_playlist_once() {
+    let transport = Scripted::default().answer(200, &page(0, 50, 60)).answer(200, &page(40, 20, 60));
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let mut added = vec![];
+    let library = run(&transport, &store, async |s| s.library(|new, _| added.push(new.len())).await).unwrap();
+    assert_eq!(added, [50, 10]);
+    assert_eq!(library.playlists.len(), 60);
 }

@@ -1,0 +1,68 @@
+//! The two halves of a login in the browser: leaving for the provider, and coming back.
+
+use std::fmt;
+
+use super::storage::{StorageError, APP};
+use super::{random, session, BrowserClock};
+use crate::config::{AppConfig, ConfigError};
+use crate::oauth::{validate_callback, CallbackError, PendingLogin, TokenError, TokenSet};
+use crate::session::Clock;
+
+/// Where the pending login waits between the redirect and the callback.
+pub const PENDING_LOGIN_KEY: &str = "pending-login";
+
+/// Why a login could not start or finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    Config(ConfigError),
+    Storage(StorageError),
+    NoRandomness,
+    NoOrigin,
+    Callback(CallbackError),
+    Token(TokenError),
+}
+
+impl LoginError {
+    /// Whether the user said no on the consent page (as opposed to something going wrong).
+    pub fn is_denied(&self) -> bool {
+        matches!(self, LoginError::Callback(CallbackError::AccessDenied))
+    }
+}
+
+impl fmt::Display for LoginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoginError::Config(e) => e.fmt(f),
+            LoginError::Storage(e) => e.fmt(f),
+            LoginError::NoRandomness => {
+                write!(f, "This browser offers no secure random numbers, which signing in needs.")
+            }
+            LoginError::NoOrigin => write!(f, "The page's address could not be read."),
+            LoginError::Callback(e) => e.fmt(f),
+            LoginError::Token(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for LoginError {}
+
+/// Starts a login: makes a verifier and a state, keeps them in sessionStorage, and hands the authorization URL to
+/// `navigate` (in the app, a top-level navigation; in tests, a recorder).
+pub fn start_login(config: &AppConfig, navigate: impl FnOnce(&str)) -> Result<(), LoginError> {
+    let origin = super::location::origin().ok_or(LoginError::NoOrigin)?;
+    let redirect_uri = config.redirect_uri(&origin).map_err(LoginError::Config)?;
+    let verifier = random::bytes().ok_or(LoginError::NoRandomness)?;
+    let state = random::bytes().ok_or(LoginError::NoRandomness)?;
+    let login = PendingLogin::new(&verifier, &state, redirect_uri, BrowserClock.now_ms());
+    APP.set(PENDING_LOGIN_KEY, &login.to_storage_json()).map_err(LoginError::Storage)?;
+    navigate(&login.authorization_url(config));
+    Ok(())
+}
+
+/// Finishes a login from the callback's query string: takes the pending login out of storage (so a reload or a
+/// second mount can never send the code again), checks the callback against it, and exchanges the code.
+pub async fn complete_login(config: &AppConfig, query: &str) -> Result<TokenSet, LoginError> {
+    let pending = APP.take(PENDING_LOGIN_KEY).as_deref().and_then(PendingLogin::from_storage_json);
+    let (code, login) = validate_callback(query, pending, BrowserClock.now_ms()).map_err(LoginError::Callback)?;
+    session(config).exchange_code(code, login).await.map_err(LoginError::Token)
+}

@@ -1,0 +1,60 @@
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use super::callback::CallbackPage;
+use super::login::LoginScreen;
+use super::playlists::PlaylistsPage;
+use super::{use_app, AppState};
+use crate::browser::load_config;
+
+/// The whole app: reads the configuration block, then routes `/` and `/callback`.
+#[component]
+pub fn App() -> impl IntoView {
+    match load_config() {
+        Ok(config) => {
+            provide_context(AppState::new(config));
+            view! {
+                <Router>
+                    <Routes fallback=|| view! { <NotFound/> }>
+                        <Route path=path!("/") view=Home/>
+                        <Route path=path!("/callback") view=CallbackPage/>
+                    </Routes>
+                </Router>
+            }
+            .into_any()
+        }
+        Err(error) => view! {
+            <main class="page narrow">
+                <div class="error" role="alert">
+                    <h2>"This app is not configured"</h2>
+                    <p>{error.to_string()}</p>
+                </div>
+            </main>
+        }
+        .into_any(),
+    }
+}
+
+/// `/`: the playlists when signed in, the log-in screen otherwise.
+#[component]
+pub fn Home() -> impl IntoView {
+    let app = use_app();
+    move || {
+        if app.signed_in.get() {
+            view! { <PlaylistsPage/> }.into_any()
+        } else {
+            view! { <LoginScreen/> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
+        <main class="page narrow">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Go to your playlists"</a></p>
+        </main>
+    }
+}

@@ -1,0 +1,21 @@
+use leptos::prelude::*;
+
+use super::error::LoginButton;
+use super::use_app;
+
+/// The signed-out screen.
+#[component]
+pub fn LoginScreen() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <main class="page narrow login">
+            <h1>"Your playlists"</h1>
+            <p class="lead">
+                "Sign in with your Spotify account to see your playlists. This app never sees your password, \
+                 and it can only read your playlists."
+            </p>
+            {move || app.notice.get().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+            <LoginButton id="login" label="Log in with Spotify"/>
+        </main>
+    }
+}
