@@ -19,7 +19,7 @@ use std::future::Future;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,45 @@ const CLIENT_ID: &str = "pkce-playlists-local";
 
 // ---------------------------------------------------------------------------------------------
 // Processes, ports, temporary directories
+
+/// Process groups to kill if the test binary is interrupted; 0 marks a free slot.
+static GROUPS: [AtomicI32; 64] = [const { AtomicI32::new(0) }; 64];
+
+/// On SIGINT/SIGTERM/SIGHUP (Ctrl-C reaches only the foreground group, not ours), kill every
+/// registered group, then die of the same signal.
+fn kill_groups_on_signals() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        extern "C" fn on_signal(signal: libc::c_int) {
+            // Only async-signal-safe calls: atomics, kill(2), signal(2), raise(3).
+            for slot in &GROUPS {
+                let pgid = slot.load(Ordering::SeqCst);
+                if pgid > 0 {
+                    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+                }
+            }
+            unsafe {
+                libc::signal(signal, libc::SIG_DFL);
+                libc::raise(signal);
+            }
+        }
+        let handler: extern "C" fn(libc::c_int) = on_signal;
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            unsafe { libc::signal(signal, handler as libc::sighandler_t) };
+        }
+    });
+}
+
+fn set_group_slot(from: i32, to: i32) {
+    for slot in &GROUPS {
+        if slot
+            .compare_exchange(from, to, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+    }
+}
 
 /// A child process in its own process group; dropping the guard kills the whole group (a
 /// WebDriver and the browser it started) and waits for it.
@@ -66,9 +105,11 @@ impl ProcessGuard {
                 Ok(())
             });
         }
+        kill_groups_on_signals();
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name} ({:?}): {e}", command.get_program()));
+        set_group_slot(0, child.id() as i32);
         ProcessGuard {
             child,
             name: name.to_owned(),
@@ -99,6 +140,7 @@ impl Drop for ProcessGuard {
         unsafe { libc::kill(-pgid, libc::SIGKILL) };
         let _ = self.child.kill();
         let _ = self.child.wait();
+        set_group_slot(pgid, 0);
     }
 }
 

@@ -1,5 +1,5 @@
-//! `cargo xtask sizes`: every file in `dist/`, raw and brotli-compressed (quality 11, as a static
-//! host would pre-compress), and the totals.
+//! `cargo xtask sizes`: every file in `dist/` (hidden ones aside), raw and brotli-compressed
+//! (quality 11, as a static host would pre-compress), and the totals.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -54,6 +54,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         let path = entry.path();
+        // Trunk stages a build in `dist/.stage`; hidden entries are not part of the site.
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         if path.is_dir() {
             collect(&path, out)?;
         } else {
