@@ -157,7 +157,7 @@ fn track(base: &Base, key: PlaylistKey, position: u32) -> Value {
     let year = 1965 + (h % 60);
     json!({
         "album": {
-            "album_type": if h % 4 == 0 { "single" } else { "album" },
+            "album_type": if h.is_multiple_of(4) { "single" } else { "album" },
             "artists": artists,
             "available_markets": ["SE", "US", "BR", "JP"],
             "external_urls": external("album", &album_id),
@@ -180,7 +180,7 @@ fn track(base: &Base, key: PlaylistKey, position: u32) -> Value {
         "disc_number": 1,
         "duration_ms": 120_000 + (h >> 3) % 240_000,
         "episode": false,
-        "explicit": h % 9 == 0,
+        "explicit": h.is_multiple_of(9),
         "external_ids": {"isrc": format!("SE{:010}", h % 10_000_000_000)},
         "external_urls": external("track", &id),
         "href": base.url(&format!("/v1/tracks/{id}")),

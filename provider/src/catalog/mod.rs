@@ -267,12 +267,16 @@ fn carol(key: PlaylistKey) -> Playlist {
     Playlist {
         key,
         name: format!("{} #{}", words::playlist_name(h), i + 1),
-        description: if h % 7 == 0 {
+        description: if h.is_multiple_of(7) {
             None
         } else {
             Some(words::description(h))
         },
-        public: if h % 13 == 0 { None } else { Some(h % 3 != 0) },
+        public: if h.is_multiple_of(13) {
+            None
+        } else {
+            Some(!h.is_multiple_of(3))
+        },
         collaborative: false,
         collaborators: &[],
         images,

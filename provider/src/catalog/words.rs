@@ -64,7 +64,7 @@ pub fn playlist_name(h: u64) -> String {
 }
 
 pub fn description(h: u64) -> String {
-    if h % 5 == 0 {
+    if h.is_multiple_of(5) {
         String::new()
     } else {
         format!(

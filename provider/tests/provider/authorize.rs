@@ -1,0 +1,428 @@
+//! `GET /authorize`, the consent page and `POST /authorize/decision`.
+
+use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, LOCATION};
+use reqwest::StatusCode;
+
+use crate::common::*;
+
+/// Asserts the provider's own error page: 400, HTML, the message, and no redirect.
+async fn assert_error_page(h: &Harness, params: &[(String, String)], message: &str) {
+    let response = h.authorize(params).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        response.headers().get(LOCATION).is_none(),
+        "must never redirect"
+    );
+    let html = response.text().await.expect("html");
+    assert!(html.contains(message), "{html}");
+}
+
+/// Asserts a redirect back to the client with `error` (and the state echoed).
+async fn assert_error_redirect(h: &Harness, params: &[(String, String)], error: &str) -> String {
+    let response = h.authorize(params).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let loc = location(&response);
+    assert!(loc.starts_with(&format!("{REDIRECT_URI}?")), "{loc}");
+    let q = query_of(&loc);
+    assert_eq!(q.get("error").map(String::as_str), Some(error), "{loc}");
+    assert_eq!(q.get("state").map(String::as_str), Some("st4te"));
+    assert!(!q.contains_key("code"));
+    q["error_description"].clone()
+}
+
+#[tokio::test]
+async fn unknown_or_missing_client_gets_the_providers_error_page() {
+    // Guards against redirecting to an unverified client (an open redirector).
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let p = authorize_params(&challenge);
+    assert_error_page(
+        &h,
+        &with(p.clone(), "client_id", Some("someone-else")),
+        "INVALID_CLIENT: Invalid client",
+    )
+    .await;
+    assert_error_page(
+        &h,
+        &with(p, "client_id", None),
+        "INVALID_CLIENT: Invalid client",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn redirect_uri_must_match_a_registered_one_exactly() {
+    // Guards against lenient matching: localhost is not 127.0.0.1, no trailing slash, no extra query.
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let p = authorize_params(&challenge);
+    for bad in [
+        "http://localhost:8080/callback",
+        "http://127.0.0.1:8080/callback/",
+        "http://127.0.0.1:8080/callback?x=1",
+        "http://127.0.0.1:8080/CALLBACK",
+        "https://127.0.0.1:8080/callback",
+        "http://evil.example/callback",
+    ] {
+        assert_error_page(
+            &h,
+            &with(p.clone(), "redirect_uri", Some(bad)),
+            "INVALID_CLIENT: Invalid redirect URI",
+        )
+        .await;
+    }
+    assert_error_page(
+        &h,
+        &with(p, "redirect_uri", None),
+        "INVALID_CLIENT: Invalid redirect URI",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_repeated_client_id_or_redirect_uri_is_not_trusted() {
+    // Guards against a second redirect_uri slipping past the exact-match check.
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let mut p = authorize_params(&challenge);
+    p.push(("redirect_uri".into(), "http://evil.example/cb".into()));
+    assert_error_page(&h, &p, "Invalid redirect URI").await;
+}
+
+#[tokio::test]
+async fn response_type_other_than_code_is_redirected_back_as_unsupported() {
+    // Guards against the implicit flow (response_type=token) being accepted.
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let p = authorize_params(&challenge);
+    let d = assert_error_redirect(
+        &h,
+        &with(p.clone(), "response_type", Some("token")),
+        "unsupported_response_type",
+    )
+    .await;
+    assert_eq!(d, "response_type must be code");
+    let d = assert_error_redirect(&h, &with(p, "response_type", None), "invalid_request").await;
+    assert_eq!(d, "response_type must be supplied");
+}
+
+#[tokio::test]
+async fn plain_or_missing_pkce_is_refused() {
+    // Guards against accepting a request without S256 PKCE (a public client's only protection).
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let p = authorize_params(&challenge);
+    let d = assert_error_redirect(
+        &h,
+        &with(p.clone(), "code_challenge_method", Some("plain")),
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(d, "code_challenge_method plain is not allowed; use S256");
+    let d = assert_error_redirect(
+        &h,
+        &with(p.clone(), "code_challenge_method", None),
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(d, "code_challenge_method must be supplied (S256)");
+    let d = assert_error_redirect(
+        &h,
+        &with(p.clone(), "code_challenge_method", Some("s256")),
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(d, "code_challenge_method must be S256");
+    let d = assert_error_redirect(&h, &with(p, "code_challenge", None), "invalid_request").await;
+    assert_eq!(d, "code_challenge must be supplied");
+}
+
+#[tokio::test]
+async fn a_malformed_challenge_is_refused() {
+    // Guards against challenges that cannot be a base64url SHA-256 digest (padding, wrong alphabet, length).
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let p = authorize_params(&challenge);
+    let forty_two = &challenge[..42];
+    let padded = format!("{forty_two}=");
+    let plus = format!("{}+", &challenge[..42]);
+    let long = format!("{challenge}A");
+    for bad in [forty_two, padded.as_str(), plus.as_str(), long.as_str()] {
+        let d = assert_error_redirect(
+            &h,
+            &with(p.clone(), "code_challenge", Some(bad)),
+            "invalid_request",
+        )
+        .await;
+        assert_eq!(d, "code_challenge must be 43 base64url characters");
+    }
+}
+
+#[tokio::test]
+async fn unknown_scopes_and_repeated_parameters_are_redirected_back() {
+    // Guards against silently granting or dropping an unknown scope, and against ambiguous repeated parameters.
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let p = authorize_params(&challenge);
+    let d = assert_error_redirect(
+        &h,
+        &with(
+            p.clone(),
+            "scope",
+            Some("playlist-read-private playlist-write-all"),
+        ),
+        "invalid_scope",
+    )
+    .await;
+    assert_eq!(d, "Unknown scope: playlist-write-all");
+    let mut repeated = p;
+    repeated.push(("scope".into(), "user-read-email".into()));
+    let d = assert_error_redirect(&h, &repeated, "invalid_request").await;
+    assert_eq!(d, "scope was given more than once");
+}
+
+#[tokio::test]
+async fn error_redirects_omit_state_when_the_request_had_none() {
+    // Guards against inventing an empty state the client never sent.
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let p = with(
+        with(authorize_params(&challenge), "state", None),
+        "response_type",
+        Some("token"),
+    );
+    let response = h.authorize(&p).await;
+    let q = query_of(&location(&response));
+    assert_eq!(
+        q.get("error").map(String::as_str),
+        Some("unsupported_response_type")
+    );
+    assert!(!q.contains_key("state"));
+}
+
+#[tokio::test]
+async fn a_valid_request_shows_a_consent_page_with_the_documented_hooks() {
+    // Guards against breaking the DOM contract the browser tests use, and against CORS on /authorize.
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let response = h
+        .http
+        .get(h.url("/authorize"))
+        .query(&authorize_params(&challenge))
+        .header("Origin", ORIGIN)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response
+        .headers()
+        .get(ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let html = response.text().await.expect("html");
+    for needle in [
+        "PKCE Playlists",
+        "Access your private playlists",
+        "Access your collaborative playlists",
+        "<select id=\"user\" name=\"user\">",
+        "<option value=\"alice\">",
+        "<option value=\"bob\">",
+        "<option value=\"carol\">",
+        "<option value=\"dave\">",
+        "<button id=\"approve\"",
+        "<button id=\"deny\"",
+        "method=\"post\"",
+    ] {
+        assert!(html.contains(needle), "missing {needle}");
+    }
+    assert!(
+        !html.contains("src=") && !html.contains("<link") && !html.contains("url("),
+        "no external resources"
+    );
+    assert_eq!(request_id_of(&html).len(), 43);
+}
+
+#[tokio::test]
+async fn approve_redirects_with_a_code_and_the_state_untouched() {
+    // Guards against losing or re-encoding the client's state (its CSRF protection).
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let state = "a b&c=d/é+%";
+    let id = h
+        .consent(&with(authorize_params(&challenge), "state", Some(state)))
+        .await;
+    let response = h
+        .decide(&[
+            ("request_id", &id),
+            ("user", "alice"),
+            ("decision", "approve"),
+        ])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let loc = location(&response);
+    assert!(loc.starts_with(&format!("{REDIRECT_URI}?code=")), "{loc}");
+    let q = query_of(&loc);
+    assert_eq!(q["state"], state);
+    assert_eq!(q["code"].len(), 43);
+    assert_eq!(q.len(), 2);
+}
+
+#[tokio::test]
+async fn approve_without_state_sends_no_state() {
+    // Guards against an empty state parameter appearing in the callback.
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let id = h
+        .consent(&with(authorize_params(&challenge), "state", None))
+        .await;
+    let response = h
+        .decide(&[
+            ("request_id", &id),
+            ("user", "bob"),
+            ("decision", "approve"),
+        ])
+        .await;
+    let q = query_of(&location(&response));
+    assert!(q.contains_key("code"));
+    assert!(!q.contains_key("state"));
+}
+
+#[tokio::test]
+async fn deny_redirects_with_access_denied() {
+    // Guards against a declined sign-in looking like anything but access_denied.
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let id = h.consent(&authorize_params(&challenge)).await;
+    let response = h
+        .decide(&[("request_id", &id), ("user", "alice"), ("decision", "deny")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        format!("{REDIRECT_URI}?error=access_denied&state=st4te")
+    );
+}
+
+#[tokio::test]
+async fn the_decision_uses_the_stored_request_not_reposted_parameters() {
+    // Guards against a forged consent form redirecting a code elsewhere or widening the scope.
+    let h = start_default().await;
+    let (verifier, challenge) = pkce();
+    let id = h
+        .consent(&with(
+            authorize_params(&challenge),
+            "scope",
+            Some("playlist-read-private"),
+        ))
+        .await;
+    let response = h
+        .decide(&[
+            ("request_id", &id),
+            ("user", "alice"),
+            ("decision", "approve"),
+            ("redirect_uri", "http://evil.example/cb"),
+            ("scope", "user-read-email"),
+            ("state", "forged"),
+        ])
+        .await;
+    let loc = location(&response);
+    assert!(loc.starts_with(&format!("{REDIRECT_URI}?")), "{loc}");
+    let q = query_of(&loc);
+    assert_eq!(q["state"], "st4te");
+    let (status, body) = h.exchange(&q["code"], &verifier).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["scope"], "playlist-read-private");
+}
+
+#[tokio::test]
+async fn a_pending_request_is_single_use_and_unguessable() {
+    // Guards against replaying a consent form, or approving a request id that was never issued.
+    let h = start_default().await;
+    let (_, challenge) = pkce();
+    let id = h.consent(&authorize_params(&challenge)).await;
+    let first = h
+        .decide(&[
+            ("request_id", &id),
+            ("user", "alice"),
+            ("decision", "approve"),
+        ])
+        .await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    for rid in [id.as_str(), "made-up", ""] {
+        let again = h
+            .decide(&[
+                ("request_id", rid),
+                ("user", "alice"),
+                ("decision", "approve"),
+            ])
+            .await;
+        assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+        assert!(again.headers().get(LOCATION).is_none());
+        assert!(again
+            .text()
+            .await
+            .expect("html")
+            .contains("expired or was already answered"));
+    }
+}
+
+#[tokio::test]
+async fn the_decision_must_be_a_form_post_with_a_known_user() {
+    // Guards against approving with GET (a link could sign someone in) or as a user who does not exist.
+    let h = start_default().await;
+    let get = h
+        .http
+        .get(h.url("/authorize/decision"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let (_, challenge) = pkce();
+    let id = h.consent(&authorize_params(&challenge)).await;
+    let bad_user = h
+        .decide(&[
+            ("request_id", &id),
+            ("user", "mallory"),
+            ("decision", "approve"),
+        ])
+        .await;
+    assert_eq!(bad_user.status(), StatusCode::BAD_REQUEST);
+    let json = h
+        .http
+        .post(h.url("/authorize/decision"))
+        .json(&serde_json::json!({"request_id": id, "user": "alice", "decision": "approve"}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // The request survived the refused attempts.
+    let ok = h
+        .decide(&[
+            ("request_id", &id),
+            ("user", "alice"),
+            ("decision", "approve"),
+        ])
+        .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn auto_approve_skips_the_consent_page() {
+    // Guards against benchmarks needing a browser: --auto-approve redirects straight back with a code.
+    let h =
+        start_with(|c| c.auto_approve = local_spotify::catalog::Person::sample_user("dave")).await;
+    let (verifier, challenge) = pkce();
+    let response = h.authorize(&authorize_params(&challenge)).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let q = query_of(&location(&response));
+    assert_eq!(q["state"], "st4te");
+    let (status, body) = h.exchange(&q["code"], &verifier).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = body["access_token"].as_str().expect("token");
+    let (_, me) = h.api("/v1/me", token).await;
+    assert_eq!(me["id"], "dave");
+}

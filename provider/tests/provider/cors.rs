@@ -1,0 +1,143 @@
+//! CORS: preflight and answers (errors included) on /api/token, /v1/* and /admin/*; none on /authorize.
+
+use reqwest::{Method, StatusCode};
+
+use crate::common::*;
+
+async fn preflight(
+    h: &Harness,
+    path: &str,
+    origin: &str,
+    method: &str,
+    headers: &str,
+) -> reqwest::Response {
+    h.http
+        .request(Method::OPTIONS, h.url(path))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", method)
+        .header("Access-Control-Request-Headers", headers)
+        .send()
+        .await
+        .expect("OPTIONS")
+}
+
+fn allow_origin(r: &reqwest::Response) -> Option<&str> {
+    r.headers()
+        .get("access-control-allow-origin")
+        .and_then(|v| v.to_str().ok())
+}
+
+#[tokio::test]
+async fn preflights_from_the_allowed_origin_succeed() {
+    // Guards against a browser refusing the app's token and API calls before they are sent.
+    let h = start_default().await;
+    let token = preflight(&h, "/api/token", ORIGIN, "POST", "content-type").await;
+    assert!(token.status().is_success());
+    assert_eq!(allow_origin(&token), Some(ORIGIN));
+    let methods = token.headers()["access-control-allow-methods"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(methods.contains("POST"), "{methods}");
+    let api = preflight(&h, "/v1/me/playlists", ORIGIN, "GET", "authorization").await;
+    assert_eq!(allow_origin(&api), Some(ORIGIN));
+    let allowed = api.headers()["access-control-allow-headers"]
+        .to_str()
+        .expect("ascii")
+        .to_lowercase();
+    assert!(allowed.contains("authorization"), "{allowed}");
+    let admin = preflight(&h, "/admin/faults", ORIGIN, "POST", "content-type").await;
+    assert_eq!(allow_origin(&admin), Some(ORIGIN));
+}
+
+#[tokio::test]
+async fn other_origins_get_no_cors_headers() {
+    // Guards against a wildcard or reflected origin letting any site call the API.
+    let h = start_default().await;
+    for origin in ["http://localhost:8080", "http://evil.example", "null"] {
+        let r = preflight(&h, "/api/token", origin, "POST", "content-type").await;
+        assert_eq!(allow_origin(&r), None, "{origin}");
+        let r = h
+            .http
+            .get(h.url("/v1/me"))
+            .header("Origin", origin)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(allow_origin(&r), None, "{origin}");
+    }
+}
+
+#[tokio::test]
+async fn error_answers_carry_cors_headers_too() {
+    // Guards against the app seeing an opaque network error instead of Spotify's 400/401 bodies.
+    let h = start_default().await;
+    let api = h
+        .http
+        .get(h.url("/v1/me"))
+        .header("Origin", ORIGIN)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(allow_origin(&api), Some(ORIGIN));
+    let exposed = api.headers()["access-control-expose-headers"]
+        .to_str()
+        .expect("ascii")
+        .to_lowercase();
+    assert!(exposed.contains("retry-after"), "{exposed}");
+    let token = h
+        .http
+        .post(h.url("/api/token"))
+        .header("Origin", ORIGIN)
+        .form(&[("grant_type", "nope")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(token.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(allow_origin(&token), Some(ORIGIN));
+    let unknown = h
+        .http
+        .get(h.url("/v1/nothing-here"))
+        .header("Origin", ORIGIN)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(allow_origin(&unknown), Some(ORIGIN));
+}
+
+#[tokio::test]
+async fn authorize_has_no_cors() {
+    // Guards against scripts reading the consent page (it is a top-level navigation only).
+    let h = start_default().await;
+    let r = preflight(&h, "/authorize", ORIGIN, "GET", "").await;
+    assert_eq!(allow_origin(&r), None);
+    let (_, challenge) = pkce();
+    let page = h
+        .http
+        .get(h.url("/authorize"))
+        .query(&authorize_params(&challenge))
+        .header("Origin", ORIGIN)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(allow_origin(&page), None);
+}
+
+#[tokio::test]
+async fn extra_allowed_origins_are_honoured() {
+    // Guards against --allow-origin being ignored when repeated.
+    let h =
+        start_with(|c| c.allowed_origins = vec![ORIGIN.into(), "http://127.0.0.1:18090".into()])
+            .await;
+    let r = preflight(
+        &h,
+        "/api/token",
+        "http://127.0.0.1:18090",
+        "POST",
+        "content-type",
+    )
+    .await;
+    assert_eq!(allow_origin(&r), Some("http://127.0.0.1:18090"));
+}

@@ -1,0 +1,84 @@
+//! The second listener: a `dist/` folder with `index.html` for app routes.
+
+use std::path::PathBuf;
+
+use reqwest::StatusCode;
+
+use crate::common::*;
+
+fn temp_dist() -> PathBuf {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("random");
+    let dir =
+        std::env::temp_dir().join(format!("local-spotify-dist-{}", u64::from_le_bytes(bytes)));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>app</title>").expect("write");
+    std::fs::write(dir.join("app_bg.wasm"), b"\0asm\x01\0\0\0").expect("write");
+    std::fs::write(dir.join("app.js"), "export {}").expect("write");
+    dir
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_a_fallback_and_no_referrer() {
+    // Guards against /callback 404ing on reload, the wasm refusing to stream-compile, and the code leaking via Referer.
+    let dir = temp_dist();
+    let d = dir.clone();
+    let h = start_with(move |c| c.serve_dist = Some(d)).await;
+    let app = h.server.app_url().expect("an app listener");
+    assert_ne!(h.server.app_addr, Some(h.server.addr));
+
+    for path in ["", "callback?code=abc&state=x", "some/deep/route"] {
+        let r = h
+            .http
+            .get(format!("{app}{path}"))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(r.status(), StatusCode::OK, "/{path}");
+        assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html"));
+        assert_eq!(
+            r.text().await.expect("text"),
+            "<!doctype html><title>app</title>"
+        );
+    }
+    let wasm = h
+        .http
+        .get(format!("{app}app_bg.wasm"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(wasm.status(), StatusCode::OK);
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    assert_eq!(wasm.headers()["referrer-policy"], "no-referrer");
+    let js = h
+        .http
+        .get(format!("{app}app.js"))
+        .send()
+        .await
+        .expect("GET");
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .contains("javascript"));
+    let missing = h
+        .http
+        .get(format!("{app}missing.js"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let escape = h
+        .http
+        .get(format!("{app}..%2F..%2Fetc%2Fpasswd"))
+        .send()
+        .await
+        .expect("GET");
+    assert_ne!(escape.status(), StatusCode::OK);
+
+    h.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

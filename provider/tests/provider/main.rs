@@ -1,0 +1,13 @@
+//! Host integration tests: each starts the provider in-process on free ports and talks to it
+//! over real HTTP with reqwest (redirects not followed, so `Location` can be inspected).
+
+mod common;
+
+mod api;
+mod authorize;
+mod cors;
+mod dist;
+mod faults;
+mod robustness;
+mod token;
+mod tutorial_flow;
