@@ -52,7 +52,9 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 fn is_http_url(value: &str) -> bool {
-    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
     rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace))
 }
 
@@ -66,7 +68,8 @@ fn host_of(url: &str) -> &str {
 impl AppConfig {
     /// Parses and checks the configuration block's text.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let mut config: AppConfig = serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+        let mut config: AppConfig =
+            serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
         if config.client_id.trim().is_empty() {
             return Err(ConfigError::EmptyField("client_id"));
         }
@@ -79,12 +82,18 @@ impl AppConfig {
             ("api_base_url", &config.api_base_url),
         ] {
             if !is_http_url(value) {
-                return Err(ConfigError::NotAUrl { field, value: value.clone() });
+                return Err(ConfigError::NotAUrl {
+                    field,
+                    value: value.clone(),
+                });
             }
         }
         if let Some(uri) = &config.redirect_uri {
             if !is_http_url(uri) {
-                return Err(ConfigError::NotAUrl { field: "redirect_uri", value: uri.clone() });
+                return Err(ConfigError::NotAUrl {
+                    field: "redirect_uri",
+                    value: uri.clone(),
+                });
             }
         }
         while config.api_base_url.ends_with('/') {
@@ -119,31 +128,76 @@ mod tests {
         let local = AppConfig::from_json(LOCAL).unwrap();
         assert_eq!(local.api_base_url, "http://127.0.0.1:8081/v1");
         let spotify = AppConfig::from_json(SPOTIFY).unwrap();
-        assert_eq!(spotify.token_endpoint, "https://accounts.spotify.com/api/token");
-        assert_eq!(spotify.scopes, ["playlist-read-private", "playlist-read-collaborative"]);
+        assert_eq!(
+            spotify.token_endpoint,
+            "https://accounts.spotify.com/api/token"
+        );
+        assert_eq!(
+            spotify.scopes,
+            ["playlist-read-private", "playlist-read-collaborative"]
+        );
     }
 
     #[test]
     fn redirect_uri_defaults_to_origin_callback_and_refuses_localhost() {
         let config = AppConfig::from_json(LOCAL).unwrap();
-        assert_eq!(config.redirect_uri("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080/callback");
-        assert_eq!(config.redirect_uri("http://127.0.0.1:8080/").unwrap(), "http://127.0.0.1:8080/callback");
-        assert!(matches!(config.redirect_uri("http://localhost:8080"), Err(ConfigError::LocalhostRedirect(_))));
-        let custom = AppConfig { redirect_uri: Some("https://app.example/cb".into()), ..config };
-        assert_eq!(custom.redirect_uri("http://ignored").unwrap(), "https://app.example/cb");
+        assert_eq!(
+            config.redirect_uri("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080/callback"
+        );
+        assert_eq!(
+            config.redirect_uri("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080/callback"
+        );
+        assert!(matches!(
+            config.redirect_uri("http://localhost:8080"),
+            Err(ConfigError::LocalhostRedirect(_))
+        ));
+        let custom = AppConfig {
+            redirect_uri: Some("https://app.example/cb".into()),
+            ..config
+        };
+        assert_eq!(
+            custom.redirect_uri("http://ignored").unwrap(),
+            "https://app.example/cb"
+        );
     }
 
     /// Guards against a typo in the block silently producing a broken login.
     #[test]
     fn bad_blocks_are_refused_with_the_field_named() {
-        let with = |field: &str, value: &str| LOCAL.replacen(&format!("\"{field}\": "), &format!("\"{field}\": {value}, \"_old\": "), 1);
-        assert!(matches!(AppConfig::from_json("nope"), Err(ConfigError::NotJson(_))));
-        assert!(matches!(AppConfig::from_json(&with("client_id", "\"x\"")), Err(ConfigError::NotJson(_))));
+        let with = |field: &str, value: &str| {
+            LOCAL.replacen(
+                &format!("\"{field}\": "),
+                &format!("\"{field}\": {value}, \"_old\": "),
+                1,
+            )
+        };
+        assert!(matches!(
+            AppConfig::from_json("nope"),
+            Err(ConfigError::NotJson(_))
+        ));
+        assert!(matches!(
+            AppConfig::from_json(&with("client_id", "\"x\"")),
+            Err(ConfigError::NotJson(_))
+        ));
         let no_client = LOCAL.replace("\"pkce-playlists-local\"", "\" \"");
-        assert_eq!(AppConfig::from_json(&no_client), Err(ConfigError::EmptyField("client_id")));
+        assert_eq!(
+            AppConfig::from_json(&no_client),
+            Err(ConfigError::EmptyField("client_id"))
+        );
         let bad_url = LOCAL.replace("http://127.0.0.1:8081/api/token", "ftp://x");
-        assert!(matches!(AppConfig::from_json(&bad_url), Err(ConfigError::NotAUrl { field: "token_endpoint", .. })));
+        assert!(matches!(
+            AppConfig::from_json(&bad_url),
+            Err(ConfigError::NotAUrl {
+                field: "token_endpoint",
+                ..
+            })
+        ));
         let trailing = LOCAL.replace("8081/v1\"", "8081/v1/\"");
-        assert_eq!(AppConfig::from_json(&trailing).unwrap().api_base_url, "http://127.0.0.1:8081/v1");
+        assert_eq!(
+            AppConfig::from_json(&trailing).unwrap().api_base_url,
+            "http://127.0.0.1:8081/v1"
+        );
     }
 }

@@ -40,7 +40,11 @@ impl Transport for Fetch {
         let status = response.status();
         let retry_after = response.headers().get("retry-after");
         let body = response.text().await.map_err(describe)?;
-        Ok(HttpResponse { status, body, retry_after })
+        Ok(HttpResponse {
+            status,
+            body,
+            retry_after,
+        })
     }
 }
 

@@ -7,7 +7,9 @@ pub fn origin() -> Option<String> {
 
 /// The query string, with its leading `?`.
 pub fn search() -> String {
-    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }
 
 /// Replaces the current history entry's URL without loading anything: used to take `code` and `state` out of the

@@ -35,7 +35,10 @@ impl fmt::Display for LoginError {
             LoginError::Config(e) => e.fmt(f),
             LoginError::Storage(e) => e.fmt(f),
             LoginError::NoRandomness => {
-                write!(f, "This browser offers no secure random numbers, which signing in needs.")
+                write!(
+                    f,
+                    "This browser offers no secure random numbers, which signing in needs."
+                )
             }
             LoginError::NoOrigin => write!(f, "The page's address could not be read."),
             LoginError::Callback(e) => e.fmt(f),
@@ -54,7 +57,8 @@ pub fn start_login(config: &AppConfig, navigate: impl FnOnce(&str)) -> Result<()
     let verifier = random::bytes().ok_or(LoginError::NoRandomness)?;
     let state = random::bytes().ok_or(LoginError::NoRandomness)?;
     let login = PendingLogin::new(&verifier, &state, redirect_uri, BrowserClock.now_ms());
-    APP.set(PENDING_LOGIN_KEY, &login.to_storage_json()).map_err(LoginError::Storage)?;
+    APP.set(PENDING_LOGIN_KEY, &login.to_storage_json())
+        .map_err(LoginError::Storage)?;
     navigate(&login.authorization_url(config));
     Ok(())
 }
@@ -62,7 +66,14 @@ pub fn start_login(config: &AppConfig, navigate: impl FnOnce(&str)) -> Result<()
 /// Finishes a login from the callback's query string: takes the pending login out of storage (so a reload or a
 /// second mount can never send the code again), checks the callback against it, and exchanges the code.
 pub async fn complete_login(config: &AppConfig, query: &str) -> Result<TokenSet, LoginError> {
-    let pending = APP.take(PENDING_LOGIN_KEY).as_deref().and_then(PendingLogin::from_storage_json);
-    let (code, login) = validate_callback(query, pending, BrowserClock.now_ms()).map_err(LoginError::Callback)?;
-    session(config).exchange_code(code, login).await.map_err(LoginError::Token)
+    let pending = APP
+        .take(PENDING_LOGIN_KEY)
+        .as_deref()
+        .and_then(PendingLogin::from_storage_json);
+    let (code, login) =
+        validate_callback(query, pending, BrowserClock.now_ms()).map_err(LoginError::Callback)?;
+    session(config)
+        .exchange_code(code, login)
+        .await
+        .map_err(LoginError::Token)
 }

@@ -29,7 +29,10 @@ const TOKENS_KEY: &str = "tokens";
 
 impl TokenStore for SessionTokens {
     fn load(&self) -> Option<TokenSet> {
-        storage::APP.get(TOKENS_KEY).as_deref().and_then(TokenSet::from_storage_json)
+        storage::APP
+            .get(TOKENS_KEY)
+            .as_deref()
+            .and_then(TokenSet::from_storage_json)
     }
     fn save(&self, tokens: &TokenSet) {
         // A full or blocked storage only costs the session a reload; the tokens in memory still work.
@@ -42,7 +45,12 @@ impl TokenStore for SessionTokens {
 
 /// A core [`Session`] wired to fetch, sessionStorage and the browser clock.
 pub fn session(config: &AppConfig) -> Session<'_, http::Fetch, SessionTokens, BrowserClock> {
-    Session { config, transport: &http::Fetch, store: &SessionTokens, clock: &BrowserClock }
+    Session {
+        config,
+        transport: &http::Fetch,
+        store: &SessionTokens,
+        clock: &BrowserClock,
+    }
 }
 
 /// Reads the `<script id="app-config" type="application/json">` block of the page.

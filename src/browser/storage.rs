@@ -50,7 +50,9 @@ impl Namespace {
 
     pub fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {
         let storage = session_storage().ok_or(StorageError::Unavailable)?;
-        storage.set_item(&self.key(key), value).map_err(|_| StorageError::WriteRefused)
+        storage
+            .set_item(&self.key(key), value)
+            .map_err(|_| StorageError::WriteRefused)
     }
 
     pub fn remove(&self, key: &str) {

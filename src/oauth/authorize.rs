@@ -103,13 +103,21 @@ mod tests {
             authorization_endpoint: endpoint.into(),
             token_endpoint: "https://accounts.example/api/token".into(),
             api_base_url: "https://api.example/v1".into(),
-            scopes: vec!["playlist-read-private".into(), "playlist-read-collaborative".into()],
+            scopes: vec![
+                "playlist-read-private".into(),
+                "playlist-read-collaborative".into(),
+            ],
             redirect_uri: None,
         }
     }
 
     fn login() -> PendingLogin {
-        PendingLogin::new(&[0; 32], &[0xff; 32], "http://127.0.0.1:8080/callback".into(), 1_000)
+        PendingLogin::new(
+            &[0; 32],
+            &[0xff; 32],
+            "http://127.0.0.1:8080/callback".into(),
+            1_000,
+        )
     }
 
     /// Guards against wrong parameter names, a missing parameter or encoding mistakes in the URL.

@@ -23,7 +23,10 @@ pub enum CallbackError {
     /// The user said no on the consent page.
     AccessDenied,
     /// The provider answered with another error.
-    Provider { error: String, description: Option<String> },
+    Provider {
+        error: String,
+        description: Option<String>,
+    },
     /// Neither `code` nor `error` is present, or `code` is empty.
     MissingCode,
 }
@@ -71,7 +74,10 @@ impl std::error::Error for CallbackError {}
 ///
 /// The order is fixed: duplicated parameters, then `state` (missing and wrong are different errors; compared in
 /// constant time), then `error`, then `code`. Empty values count as missing. Unknown parameters are ignored.
-pub fn parse_callback(query: &str, pending: &PendingLogin) -> Result<AuthorizationCode, CallbackError> {
+pub fn parse_callback(
+    query: &str,
+    pending: &PendingLogin,
+) -> Result<AuthorizationCode, CallbackError> {
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut state = None;
     let mut error = None;
@@ -100,7 +106,10 @@ pub fn parse_callback(query: &str, pending: &PendingLogin) -> Result<Authorizati
         return Err(if error == "access_denied" {
             CallbackError::AccessDenied
         } else {
-            CallbackError::Provider { error, description: non_empty(description) }
+            CallbackError::Provider {
+                error,
+                description: non_empty(description),
+            }
         });
     }
     let code = non_empty(code).ok_or(CallbackError::MissingCode)?;
@@ -130,7 +139,12 @@ mod tests {
     const STATE: &str = "__________________________________________8";
 
     fn pending() -> PendingLogin {
-        PendingLogin::new(&[0; 32], &[0xff; 32], "http://127.0.0.1:8080/callback".into(), 0)
+        PendingLogin::new(
+            &[0; 32],
+            &[0xff; 32],
+            "http://127.0.0.1:8080/callback".into(),
+            0,
+        )
     }
 
     fn check(query: &str) -> Result<String, CallbackError> {
@@ -146,29 +160,53 @@ mod tests {
             (format!("?code=abc&state={s}"), Ok("abc".into())),
             (format!("code=abc&state={s}"), Ok("abc".into())),
             (format!("?state={s}&code=a%2Bb%20c"), Ok("a+b c".into())),
-            (format!("?code=abc&state={s}&iss=x&foo=bar"), Ok("abc".into())),
+            (
+                format!("?code=abc&state={s}&iss=x&foo=bar"),
+                Ok("abc".into()),
+            ),
             ("?code=abc".into(), Err(MissingState)),
             ("".into(), Err(MissingState)),
             ("?code=abc&state=".into(), Err(MissingState)),
             ("?code=abc&state=wrong".into(), Err(StateMismatch)),
             (format!("?code=abc&state={}", &s[..42]), Err(StateMismatch)),
-            ("?error=access_denied&state=wrong".into(), Err(StateMismatch)),
+            (
+                "?error=access_denied&state=wrong".into(),
+                Err(StateMismatch),
+            ),
             ("?error=access_denied".into(), Err(MissingState)),
             (format!("?error=access_denied&state={s}"), Err(AccessDenied)),
-            (format!("?error=access_denied&error_description=User+said+no&state={s}"), Err(AccessDenied)),
+            (
+                format!("?error=access_denied&error_description=User+said+no&state={s}"),
+                Err(AccessDenied),
+            ),
             (
                 format!("?error=invalid_scope&error_description=Bad+scope&state={s}"),
-                Err(Provider { error: "invalid_scope".into(), description: Some("Bad scope".into()) }),
+                Err(Provider {
+                    error: "invalid_scope".into(),
+                    description: Some("Bad scope".into()),
+                }),
             ),
             (
                 format!("?error=server_error&error_description=&state={s}"),
-                Err(Provider { error: "server_error".into(), description: None }),
+                Err(Provider {
+                    error: "server_error".into(),
+                    description: None,
+                }),
             ),
             (format!("?state={s}"), Err(MissingCode)),
             (format!("?code=&state={s}"), Err(MissingCode)),
-            (format!("?code=abc&code=def&state={s}"), Err(RepeatedParameter("code".into()))),
-            (format!("?code=abc&state={s}&state={s}"), Err(RepeatedParameter("state".into()))),
-            (format!("?code=abc&state=wrong&state={s}"), Err(RepeatedParameter("state".into()))),
+            (
+                format!("?code=abc&code=def&state={s}"),
+                Err(RepeatedParameter("code".into())),
+            ),
+            (
+                format!("?code=abc&state={s}&state={s}"),
+                Err(RepeatedParameter("state".into())),
+            ),
+            (
+                format!("?code=abc&state=wrong&state={s}"),
+                Err(RepeatedParameter("state".into())),
+            ),
             (format!("?error=&code=abc&state={s}"), Ok("abc".into())),
         ];
         for (query, expected) in cases {
@@ -180,14 +218,23 @@ mod tests {
     #[test]
     fn validate_callback_needs_a_fresh_pending_login() {
         let query = format!("?code=abc&state={STATE}");
-        assert_eq!(validate_callback(&query, None, 0).unwrap_err(), CallbackError::NoPendingLogin);
+        assert_eq!(
+            validate_callback(&query, None, 0).unwrap_err(),
+            CallbackError::NoPendingLogin
+        );
         let (code, login) = validate_callback(&query, Some(pending()), 1_000).unwrap();
         assert_eq!(code.secret(), "abc");
         assert_eq!(login.redirect_uri, "http://127.0.0.1:8080/callback");
         let late = crate::oauth::authorize::PENDING_LOGIN_MAX_AGE_MS + 1;
-        assert_eq!(validate_callback(&query, Some(pending()), late).unwrap_err(), CallbackError::StaleLogin);
+        assert_eq!(
+            validate_callback(&query, Some(pending()), late).unwrap_err(),
+            CallbackError::StaleLogin
+        );
         // A wrong state is reported as such even when the login is also stale.
-        assert_eq!(validate_callback("?code=a&state=x", Some(pending()), late).unwrap_err(), CallbackError::StateMismatch);
+        assert_eq!(
+            validate_callback("?code=a&state=x", Some(pending()), late).unwrap_err(),
+            CallbackError::StateMismatch
+        );
     }
 
     /// Guards against an error message that echoes a secret or is not a full sentence.
@@ -197,7 +244,9 @@ mod tests {
         assert!(!err.contains("wrong") && !err.contains(STATE), "{err}");
         assert!(err.ends_with('.'));
         assert_eq!(
-            check(&format!("?error=access_denied&state={STATE}")).unwrap_err().to_string(),
+            check(&format!("?error=access_denied&state={STATE}"))
+                .unwrap_err()
+                .to_string(),
             "You declined to give this app access to your account."
         );
     }

@@ -82,7 +82,10 @@ mod tests {
     fn debug_never_shows_the_secret() {
         let token = AccessToken::new("BQD-very-secret");
         assert_eq!(format!("{token:?}"), "AccessToken([redacted])");
-        assert_eq!(format!("{:?}", CodeVerifier::new("v")), "CodeVerifier([redacted])");
+        assert_eq!(
+            format!("{:?}", CodeVerifier::new("v")),
+            "CodeVerifier([redacted])"
+        );
         assert_eq!(token.secret(), "BQD-very-secret");
     }
 

@@ -21,7 +21,11 @@ impl TokenRequest {
 
     /// Exchanges an authorization code, proving possession of the login's verifier. Consumes both, so neither
     /// can be sent twice.
-    pub fn authorization_code(code: AuthorizationCode, login: PendingLogin, client_id: &str) -> Self {
+    pub fn authorization_code(
+        code: AuthorizationCode,
+        login: PendingLogin,
+        client_id: &str,
+    ) -> Self {
         let body = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "authorization_code")
             .append_pair("code", code.secret())
@@ -88,7 +92,10 @@ impl TokenSet {
         }
         Some(TokenSet {
             access_token: AccessToken::new(s.access_token),
-            refresh_token: s.refresh_token.filter(|t| !t.is_empty()).map(RefreshToken::new),
+            refresh_token: s
+                .refresh_token
+                .filter(|t| !t.is_empty())
+                .map(RefreshToken::new),
             expires_at_ms: s.expires_at_ms,
             scopes: s.scopes,
         })
@@ -107,7 +114,11 @@ struct StoredTokens {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenError {
     /// The provider answered with an OAuth error body (RFC 6749 §5.2).
-    OAuth { status: u16, error: String, description: Option<String> },
+    OAuth {
+        status: u16,
+        error: String,
+        description: Option<String>,
+    },
     /// The answer is not the JSON the token endpoint speaks (for example a proxy's HTML error page).
     NotJson { status: u16 },
     /// A successful answer without a usable `access_token`.
@@ -197,7 +208,10 @@ pub fn parse_token_response(
         });
     }
     let raw: RawSuccess = serde_json::from_str(body).map_err(|_| TokenError::NotJson { status })?;
-    let access_token = raw.access_token.filter(|t| !t.is_empty()).ok_or(TokenError::MissingAccessToken)?;
+    let access_token = raw
+        .access_token
+        .filter(|t| !t.is_empty())
+        .ok_or(TokenError::MissingAccessToken)?;
     match raw.token_type {
         Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
         Some(kind) => return Err(TokenError::UnsupportedTokenType(kind)),
@@ -209,12 +223,21 @@ pub fn parse_token_response(
         .and_then(serde_json::Value::as_u64)
         .filter(|&s| s <= 10 * 365 * 24 * 3600)
         .ok_or(TokenError::InvalidExpiresIn)?;
-    let refresh_token = raw.refresh_token.filter(|t| !t.is_empty()).map(RefreshToken::new).or(previous_refresh);
+    let refresh_token = raw
+        .refresh_token
+        .filter(|t| !t.is_empty())
+        .map(RefreshToken::new)
+        .or(previous_refresh);
     Ok(TokenSet {
         access_token: AccessToken::new(access_token),
         refresh_token,
         expires_at_ms: now_ms.saturating_add(expires_in * 1000),
-        scopes: raw.scope.unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
+        scopes: raw
+            .scope
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -232,7 +255,12 @@ mod tests {
     /// verifier, and no client secret.
     #[test]
     fn authorization_code_body() {
-        let login = PendingLogin::new(&[0; 32], &[1; 32], "http://127.0.0.1:8080/callback".into(), 0);
+        let login = PendingLogin::new(
+            &[0; 32],
+            &[1; 32],
+            "http://127.0.0.1:8080/callback".into(),
+            0,
+        );
         let req = TokenRequest::authorization_code(AuthorizationCode::new("co/de+1"), login, "cid");
         assert_eq!(
             req.body(),
@@ -246,7 +274,10 @@ mod tests {
     #[test]
     fn refresh_body() {
         let req = TokenRequest::refresh(&RefreshToken::new("r t"), "cid");
-        assert_eq!(req.body(), "grant_type=refresh_token&refresh_token=r+t&client_id=cid");
+        assert_eq!(
+            req.body(),
+            "grant_type=refresh_token&refresh_token=r+t&client_id=cid"
+        );
     }
 
     /// Guards against misreading Spotify's documented success answer.
@@ -257,7 +288,10 @@ mod tests {
         assert_eq!(set.access_token.secret(), "BQD");
         assert_eq!(set.refresh_token.unwrap().secret(), "AQC");
         assert_eq!(set.expires_at_ms, NOW + 3_600_000);
-        assert_eq!(set.scopes, ["playlist-read-private", "playlist-read-collaborative"]);
+        assert_eq!(
+            set.scopes,
+            ["playlist-read-private", "playlist-read-collaborative"]
+        );
     }
 
     /// Guards against logging the user out when a refresh answer omits `refresh_token`.
@@ -273,7 +307,8 @@ mod tests {
     /// Guards against treating a rotated refresh token as optional.
     #[test]
     fn rotated_refresh_token_replaces_the_old_one() {
-        let body = r#"{"access_token":"a","token_type":"Bearer","expires_in":60,"refresh_token":"new"}"#;
+        let body =
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":60,"refresh_token":"new"}"#;
         let set = parse_token_response(200, body, NOW, Some(RefreshToken::new("old"))).unwrap();
         assert_eq!(set.refresh_token.unwrap().secret(), "new");
     }
@@ -303,9 +338,18 @@ mod tests {
         let err = parse(502, "<html><body><h1>502 Bad Gateway</h1></body></html>").unwrap_err();
         assert_eq!(err, TokenError::NotJson { status: 502 });
         assert!(!err.is_invalid_grant());
-        assert_eq!(parse(200, "<html>").unwrap_err(), TokenError::NotJson { status: 200 });
-        assert_eq!(parse(500, "").unwrap_err(), TokenError::NotJson { status: 500 });
-        assert_eq!(parse(400, r#"{"message":"no"}"#).unwrap_err(), TokenError::NotJson { status: 400 });
+        assert_eq!(
+            parse(200, "<html>").unwrap_err(),
+            TokenError::NotJson { status: 200 }
+        );
+        assert_eq!(
+            parse(500, "").unwrap_err(),
+            TokenError::NotJson { status: 500 }
+        );
+        assert_eq!(
+            parse(400, r#"{"message":"no"}"#).unwrap_err(),
+            TokenError::NotJson { status: 400 }
+        );
     }
 
     #[test]
@@ -315,27 +359,49 @@ mod tests {
             assert!(parse(200, &body).is_ok(), "{kind}");
         }
         let body = r#"{"access_token":"a","token_type":"mac","expires_in":1}"#;
-        assert_eq!(parse(200, body).unwrap_err(), TokenError::UnsupportedTokenType("mac".into()));
+        assert_eq!(
+            parse(200, body).unwrap_err(),
+            TokenError::UnsupportedTokenType("mac".into())
+        );
         let body = r#"{"access_token":"a","expires_in":1}"#;
-        assert!(matches!(parse(200, body).unwrap_err(), TokenError::UnsupportedTokenType(_)));
+        assert!(matches!(
+            parse(200, body).unwrap_err(),
+            TokenError::UnsupportedTokenType(_)
+        ));
     }
 
     #[test]
     fn missing_fields() {
         let no_token = r#"{"token_type":"Bearer","expires_in":3600}"#;
-        assert_eq!(parse(200, no_token).unwrap_err(), TokenError::MissingAccessToken);
+        assert_eq!(
+            parse(200, no_token).unwrap_err(),
+            TokenError::MissingAccessToken
+        );
         let empty_token = r#"{"access_token":"","token_type":"Bearer","expires_in":3600}"#;
-        assert_eq!(parse(200, empty_token).unwrap_err(), TokenError::MissingAccessToken);
-        for expires in [r#""#, r#","expires_in":-5"#, r#","expires_in":"3600""#, r#","expires_in":1.5"#] {
+        assert_eq!(
+            parse(200, empty_token).unwrap_err(),
+            TokenError::MissingAccessToken
+        );
+        for expires in [
+            r#""#,
+            r#","expires_in":-5"#,
+            r#","expires_in":"3600""#,
+            r#","expires_in":1.5"#,
+        ] {
             let body = format!(r#"{{"access_token":"a","token_type":"Bearer"{expires}}}"#);
-            assert_eq!(parse(200, &body).unwrap_err(), TokenError::InvalidExpiresIn, "{body}");
+            assert_eq!(
+                parse(200, &body).unwrap_err(),
+                TokenError::InvalidExpiresIn,
+                "{body}"
+            );
         }
     }
 
     /// Guards against using a token up to the last millisecond, and against a storage round trip losing data.
     #[test]
     fn expiry_and_storage() {
-        let body = r#"{"access_token":"a","token_type":"Bearer","expires_in":3600,"refresh_token":"r"}"#;
+        let body =
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":3600,"refresh_token":"r"}"#;
         let set = parse(200, body).unwrap();
         assert!(!set.needs_refresh(NOW));
         assert!(set.needs_refresh(NOW + 3_600_000 - EXPIRY_MARGIN_MS));

@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 
 use crate::config::AppConfig;
 use crate::oauth::{
-    parse_token_response, AccessToken, AuthorizationCode, PendingLogin, TokenError, TokenRequest, TokenSet,
+    parse_token_response, AccessToken, AuthorizationCode, PendingLogin, TokenError, TokenRequest,
+    TokenSet,
 };
 use crate::spotify::paging::{me_url, my_playlists_url, remaining_offsets, PLAYLISTS_PAGE_LIMIT};
 use crate::spotify::{parse_api_response, ApiError, Page, Playlist, User};
@@ -69,7 +70,12 @@ pub enum SessionError {
 impl SessionError {
     /// Whether the way forward is to log in again (rather than to try again).
     pub fn needs_login(&self) -> bool {
-        matches!(self, SessionError::SignedOut | SessionError::Ended(_) | SessionError::Api(ApiError::Unauthorized(_)))
+        matches!(
+            self,
+            SessionError::SignedOut
+                | SessionError::Ended(_)
+                | SessionError::Api(ApiError::Unauthorized(_))
+        )
     }
 }
 
@@ -108,17 +114,33 @@ pub struct Session<'a, T, S, C> {
 }
 
 impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
-    async fn token_call(&self, request: TokenRequest, previous: Option<crate::oauth::RefreshToken>) -> Result<TokenSet, TokenError> {
+    async fn token_call(
+        &self,
+        request: TokenRequest,
+        previous: Option<crate::oauth::RefreshToken>,
+    ) -> Result<TokenSet, TokenError> {
         let response = self
             .transport
-            .send(HttpRequest::PostForm { url: self.config.token_endpoint.clone(), body: request.body().to_owned() })
+            .send(HttpRequest::PostForm {
+                url: self.config.token_endpoint.clone(),
+                body: request.body().to_owned(),
+            })
             .await
             .map_err(TokenError::Network)?;
-        parse_token_response(response.status, &response.body, self.clock.now_ms(), previous)
+        parse_token_response(
+            response.status,
+            &response.body,
+            self.clock.now_ms(),
+            previous,
+        )
     }
 
     /// Exchanges the code from the callback for tokens and keeps them. Spends the code and the pending login.
-    pub async fn exchange_code(&self, code: AuthorizationCode, login: PendingLogin) -> Result<TokenSet, TokenError> {
+    pub async fn exchange_code(
+        &self,
+        code: AuthorizationCode,
+        login: PendingLogin,
+    ) -> Result<TokenSet, TokenError> {
         let request = TokenRequest::authorization_code(code, login, &self.config.client_id);
         let tokens = self.token_call(request, None).await?;
         self.store.save(&tokens);
@@ -167,10 +189,17 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         loop {
             let response = self
                 .transport
-                .send(HttpRequest::GetWithBearer { url: url.to_owned(), token })
+                .send(HttpRequest::GetWithBearer {
+                    url: url.to_owned(),
+                    token,
+                })
                 .await
                 .map_err(ApiError::Network)?;
-            match parse_api_response(response.status, response.retry_after.as_deref(), &response.body) {
+            match parse_api_response(
+                response.status,
+                response.retry_after.as_deref(),
+                &response.body,
+            ) {
                 Err(ApiError::Unauthorized(_)) if !retried => {
                     retried = true;
                     token = self.refresh().await?.access_token;
@@ -197,14 +226,20 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         let mut add = |page: Page<Playlist>, progress: &mut LibraryProgress| {
             let start = progress.playlists.len();
             progress.total = page.total;
-            progress.playlists.extend(page.items.into_iter().filter(|p| seen.insert(p.id.clone())));
+            progress
+                .playlists
+                .extend(page.items.into_iter().filter(|p| seen.insert(p.id.clone())));
             on_page(&progress.playlists[start..], progress.total);
         };
-        let first: Page<Playlist> = self.get_json(&my_playlists_url(base, 0, PLAYLISTS_PAGE_LIMIT)).await?;
+        let first: Page<Playlist> = self
+            .get_json(&my_playlists_url(base, 0, PLAYLISTS_PAGE_LIMIT))
+            .await?;
         let total = first.total;
         add(first, &mut progress);
         for offset in remaining_offsets(total, PLAYLISTS_PAGE_LIMIT) {
-            let page: Page<Playlist> = self.get_json(&my_playlists_url(base, offset, PLAYLISTS_PAGE_LIMIT)).await?;
+            let page: Page<Playlist> = self
+                .get_json(&my_playlists_url(base, offset, PLAYLISTS_PAGE_LIMIT))
+                .await?;
             if page.items.is_empty() {
                 break; // the library shrank while it was being read
             }
@@ -214,5 +249,6 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
     }
 }
 
-#[cfg(test)]
+// Host only: the tests drive the futures with a host executor.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

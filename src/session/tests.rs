@@ -21,7 +21,11 @@ struct Scripted {
 
 impl Scripted {
     fn answer(self, status: u16, body: &str) -> Self {
-        self.answers.borrow_mut().push_back(Ok(HttpResponse { status, body: body.into(), retry_after: None }));
+        self.answers.borrow_mut().push_back(Ok(HttpResponse {
+            status,
+            body: body.into(),
+            retry_after: None,
+        }));
         self
     }
     fn fail(self, why: &str) -> Self {
@@ -37,9 +41,14 @@ impl Transport for Scripted {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
         self.sent.borrow_mut().push(match request {
             HttpRequest::PostForm { url, body } => format!("POST {url} {body}"),
-            HttpRequest::GetWithBearer { url, token } => format!("GET {url} bearer={}", token.secret()),
+            HttpRequest::GetWithBearer { url, token } => {
+                format!("GET {url} bearer={}", token.secret())
+            }
         });
-        self.answers.borrow_mut().pop_front().expect("the script has no answer left for this request")
+        self.answers
+            .borrow_mut()
+            .pop_front()
+            .expect("the script has no answer left for this request")
     }
 }
 
@@ -48,7 +57,10 @@ struct Memory(RefCell<Option<String>>);
 
 impl TokenStore for Memory {
     fn load(&self) -> Option<TokenSet> {
-        self.0.borrow().as_deref().and_then(TokenSet::from_storage_json)
+        self.0
+            .borrow()
+            .as_deref()
+            .and_then(TokenSet::from_storage_json)
     }
     fn save(&self, tokens: &TokenSet) {
         *self.0.borrow_mut() = Some(tokens.to_storage_json());
@@ -88,12 +100,22 @@ fn run<R>(
 ) -> R {
     let config = config();
     let clock = Fixed(Cell::new(NOW));
-    let session = Session { config: &config, transport, store, clock: &clock };
+    let session = Session {
+        config: &config,
+        transport,
+        store,
+        clock: &clock,
+    };
     block_on(f(&session))
 }
 
 fn login() -> PendingLogin {
-    PendingLogin::new(&[0; 32], &[1; 32], "http://127.0.0.1:8080/callback".into(), NOW)
+    PendingLogin::new(
+        &[0; 32],
+        &[1; 32],
+        "http://127.0.0.1:8080/callback".into(),
+        NOW,
+    )
 }
 
 /// Guards against an exchange that goes elsewhere than the token endpoint, or forgets to keep the tokens.
@@ -101,12 +123,16 @@ fn login() -> PendingLogin {
 fn exchange_code_posts_the_form_and_keeps_the_tokens() {
     let transport = Scripted::default().answer(200, TOKENS);
     let store = Memory::default();
-    let set = run(&transport, &store, async |s| s.exchange_code(AuthorizationCode::new("c"), login()).await).unwrap();
+    let set = run(&transport, &store, async |s| {
+        s.exchange_code(AuthorizationCode::new("c"), login()).await
+    })
+    .unwrap();
     assert_eq!(set.expires_at_ms, NOW + 3_600_000);
     assert_eq!(store.load().unwrap().access_token.secret(), "new-access");
     let sent = transport.sent();
     assert_eq!(sent.len(), 1);
-    assert!(sent[0].starts_with("POST http://127.0.0.1:8081/api/token grant_type=authorization_code&code=c&"));
+    assert!(sent[0]
+        .starts_with("POST http://127.0.0.1:8081/api/token grant_type=authorization_code&code=c&"));
 }
 
 /// Guards against keeping nothing, or half a session, when the exchange fails.
@@ -115,7 +141,10 @@ fn failed_exchange_keeps_no_tokens() {
     let refused = r#"{"error":"invalid_grant","error_description":"Invalid authorization code"}"#;
     let transport = Scripted::default().answer(400, refused);
     let store = Memory::default();
-    let err = run(&transport, &store, async |s| s.exchange_code(AuthorizationCode::new("c"), login()).await).unwrap_err();
+    let err = run(&transport, &store, async |s| {
+        s.exchange_code(AuthorizationCode::new("c"), login()).await
+    })
+    .unwrap_err();
     assert!(err.is_invalid_grant());
     assert!(store.load().is_none());
 }
@@ -134,8 +163,14 @@ fn signed_out_sends_nothing() {
 fn valid_token_is_used_as_is() {
     let transport = Scripted::default().answer(200, ME);
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    assert_eq!(run(&transport, &store, async |s| s.me().await).unwrap().id, "alice");
-    assert_eq!(transport.sent(), ["GET http://127.0.0.1:8081/v1/me bearer=a1"]);
+    assert_eq!(
+        run(&transport, &store, async |s| s.me().await).unwrap().id,
+        "alice"
+    );
+    assert_eq!(
+        transport.sent(),
+        ["GET http://127.0.0.1:8081/v1/me bearer=a1"]
+    );
 }
 
 /// Guards against sending a token that is about to expire.
@@ -150,21 +185,39 @@ fn token_near_expiry_is_refreshed_first() {
         "POST http://127.0.0.1:8081/api/token grant_type=refresh_token&refresh_token=r1&client_id=pkce-playlists-local"
     );
     assert_eq!(sent[1], "GET http://127.0.0.1:8081/v1/me bearer=new-access");
-    assert_eq!(store.load().unwrap().refresh_token.unwrap().secret(), "new-refresh");
+    assert_eq!(
+        store.load().unwrap().refresh_token.unwrap().secret(),
+        "new-refresh"
+    );
 }
 
 /// Guards against a 401 ending the session when a refresh would have saved it, and against retrying forever.
 #[test]
 fn a_401_gets_one_refresh_and_one_retry() {
-    let transport = Scripted::default().answer(401, EXPIRED).answer(200, TOKENS).answer(200, ME);
+    let transport = Scripted::default()
+        .answer(401, EXPIRED)
+        .answer(200, TOKENS)
+        .answer(200, ME);
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    assert_eq!(run(&transport, &store, async |s| s.me().await).unwrap().id, "alice");
-    assert_eq!(transport.sent()[2], "GET http://127.0.0.1:8081/v1/me bearer=new-access");
+    assert_eq!(
+        run(&transport, &store, async |s| s.me().await).unwrap().id,
+        "alice"
+    );
+    assert_eq!(
+        transport.sent()[2],
+        "GET http://127.0.0.1:8081/v1/me bearer=new-access"
+    );
 
-    let transport = Scripted::default().answer(401, EXPIRED).answer(200, TOKENS).answer(401, EXPIRED);
+    let transport = Scripted::default()
+        .answer(401, EXPIRED)
+        .answer(200, TOKENS)
+        .answer(401, EXPIRED);
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let err = run(&transport, &store, async |s| s.me().await).unwrap_err();
-    assert_eq!(err, SessionError::Api(ApiError::Unauthorized("The access token expired".into())));
+    assert_eq!(
+        err,
+        SessionError::Api(ApiError::Unauthorized("The access token expired".into()))
+    );
     assert_eq!(transport.sent().len(), 3);
 }
 
@@ -175,7 +228,10 @@ fn invalid_grant_on_refresh_ends_the_session() {
     let transport = Scripted::default().answer(400, dead);
     let store = tokens("a1", Some("r1"), NOW);
     let err = run(&transport, &store, async |s| s.me().await).unwrap_err();
-    assert!(matches!(err, SessionError::Ended(_)) && err.needs_login(), "{err:?}");
+    assert!(
+        matches!(err, SessionError::Ended(_)) && err.needs_login(),
+        "{err:?}"
+    );
     assert!(store.load().is_none());
 }
 
@@ -185,7 +241,10 @@ fn network_failure_on_refresh_keeps_the_session() {
     let transport = Scripted::default().fail("Failed to fetch");
     let store = tokens("a1", Some("r1"), NOW);
     let err = run(&transport, &store, async |s| s.me().await).unwrap_err();
-    assert_eq!(err, SessionError::Refresh(TokenError::Network("Failed to fetch".into())));
+    assert_eq!(
+        err,
+        SessionError::Refresh(TokenError::Network("Failed to fetch".into()))
+    );
     assert!(!err.needs_login());
     assert_eq!(store.load().unwrap().refresh_token.unwrap().secret(), "r1");
 }
@@ -204,9 +263,14 @@ fn refresh_answer_without_refresh_token_keeps_the_old_one() {
 
 fn page(offset: u32, count: u32, total: u32) -> String {
     let items: Vec<String> = (offset..offset + count)
-        .map(|i| format!(r#"{{"id":"p{i}","name":"List {i}","owner":{{"id":"alice"}},"images":null}}"#))
+        .map(|i| {
+            format!(r#"{{"id":"p{i}","name":"List {i}","owner":{{"id":"alice"}},"images":null}}"#)
+        })
         .collect();
-    format!(r#"{{"items":[{}],"total":{total},"offset":{offset},"limit":50}}"#, items.join(","))
+    format!(
+        r#"{{"items":[{}],"total":{total},"offset":{offset},"limit":50}}"#,
+        items.join(",")
+    )
 }
 
 /// Guards against missing, repeated or reordered pages in a library of several pages.
@@ -218,7 +282,11 @@ fn library_reads_every_page_in_order() {
         .answer(200, &page(100, 20, 120));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut seen = vec![];
-    let library = run(&transport, &store, async |s| s.library(|added, total| seen.push((added.len(), total))).await).unwrap();
+    let library = run(&transport, &store, async |s| {
+        s.library(|added, total| seen.push((added.len(), total)))
+            .await
+    })
+    .unwrap();
     assert_eq!(seen, [(50, 120), (50, 120), (20, 120)]);
     assert_eq!(library.total, 120);
     let ids: Vec<_> = library.playlists.iter().map(|p| p.id.as_str()).collect();
@@ -230,20 +298,25 @@ fn library_reads_every_page_in_order() {
 /// Guards against looping on a library that shrank while it was read, and against swallowing a failed page.
 #[test]
 fn library_stops_when_it_shrinks_and_surfaces_errors() {
-    let transport = Scripted::default().answer(200, &page(0, 50, 200)).answer(200, &page(50, 0, 200));
+    let transport = Scripted::default()
+        .answer(200, &page(0, 50, 200))
+        .answer(200, &page(50, 0, 200));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let library = run(&transport, &store, async |s| s.library(|_, _| {}).await).unwrap();
     assert_eq!(library.playlists.len(), 50);
     assert_eq!(transport.sent().len(), 2);
 
-    let transport = Scripted::default().answer(200, &page(0, 50, 100)).answer(503, "busy");
+    let transport = Scripted::default()
+        .answer(200, &page(0, 50, 100))
+        .answer(503, "busy");
     let err = run(&transport, &store, async |s| s.library(|_, _| {}).await).unwrap_err();
     assert_eq!(err, SessionError::Api(ApiError::Server { status: 503 }));
 }
 
 #[test]
 fn empty_library() {
-    let transport = Scripted::default().answer(200, r#"{"items":[],"total":0,"offset":0,"limit":50}"#);
+    let transport =
+        Scripted::default().answer(200, r#"{"items":[],"total":0,"offset":0,"limit":50}"#);
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let library = run(&transport, &store, async |s| s.library(|_, _| {}).await).unwrap();
     assert_eq!(library, LibraryProgress::default());
@@ -252,10 +325,15 @@ fn empty_library() {
 /// Guards against a playlist listed twice (the library changed between pages) breaking a keyed list.
 #[test]
 fn library_keeps_each_playlist_once() {
-    let transport = Scripted::default().answer(200, &page(0, 50, 60)).answer(200, &page(40, 20, 60));
+    let transport = Scripted::default()
+        .answer(200, &page(0, 50, 60))
+        .answer(200, &page(40, 20, 60));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut added = vec![];
-    let library = run(&transport, &store, async |s| s.library(|new, _| added.push(new.len())).await).unwrap();
+    let library = run(&transport, &store, async |s| {
+        s.library(|new, _| added.push(new.len())).await
+    })
+    .unwrap();
     assert_eq!(added, [50, 10]);
     assert_eq!(library.playlists.len(), 60);
 }

@@ -30,7 +30,10 @@ pub enum ApiError {
 impl ApiError {
     /// Whether trying the same request again later can succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Network(_))
+        matches!(
+            self,
+            ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Network(_)
+        )
     }
 }
 
@@ -40,19 +43,36 @@ impl fmt::Display for ApiError {
             ApiError::Unauthorized(m) => write!(f, "Spotify no longer accepts this session ({m})."),
             ApiError::Forbidden(m) => write!(f, "Spotify refused access ({m})."),
             ApiError::NotFound => write!(f, "Spotify could not find that."),
-            ApiError::RateLimited { retry_after_secs: Some(s) } => {
+            ApiError::RateLimited {
+                retry_after_secs: Some(s),
+            } => {
                 write!(f, "Spotify is rate limiting this app; try again in {s} s.")
             }
-            ApiError::RateLimited { retry_after_secs: None } => {
-                write!(f, "Spotify is rate limiting this app; try again in a moment.")
+            ApiError::RateLimited {
+                retry_after_secs: None,
+            } => {
+                write!(
+                    f,
+                    "Spotify is rate limiting this app; try again in a moment."
+                )
             }
             ApiError::Server { status } => {
-                write!(f, "Spotify had a problem (HTTP {status}); try again in a moment.")
+                write!(
+                    f,
+                    "Spotify had a problem (HTTP {status}); try again in a moment."
+                )
             }
-            ApiError::Http { status, message } => write!(f, "Spotify answered HTTP {status}: {message}."),
-            ApiError::Malformed(detail) => write!(f, "Spotify sent an answer this app cannot read ({detail})."),
+            ApiError::Http { status, message } => {
+                write!(f, "Spotify answered HTTP {status}: {message}.")
+            }
+            ApiError::Malformed(detail) => {
+                write!(f, "Spotify sent an answer this app cannot read ({detail}).")
+            }
             ApiError::Network(detail) => {
-                write!(f, "Could not reach Spotify ({detail}). Check your connection and try again.")
+                write!(
+                    f,
+                    "Could not reach Spotify ({detail}). Check your connection and try again."
+                )
             }
         }
     }
@@ -90,7 +110,9 @@ pub fn parse_api_response<T: DeserializeOwned>(
         401 => ApiError::Unauthorized(message),
         403 => ApiError::Forbidden(message),
         404 => ApiError::NotFound,
-        429 => ApiError::RateLimited { retry_after_secs: retry_after.and_then(|v| v.trim().parse().ok()) },
+        429 => ApiError::RateLimited {
+            retry_after_secs: retry_after.and_then(|v| v.trim().parse().ok()),
+        },
         500..=599 => ApiError::Server { status },
         _ => ApiError::Http { status, message },
     })
@@ -107,27 +129,70 @@ mod tests {
 
     #[test]
     fn success_and_malformed() {
-        assert_eq!(parse(200, None, r#"{"id":"a","display_name":"A"}"#).unwrap().id, "a");
-        assert!(matches!(parse(200, None, r#"{"id":"a""#), Err(ApiError::Malformed(_))));
-        assert!(matches!(parse(200, None, "<html>"), Err(ApiError::Malformed(_))));
+        assert_eq!(
+            parse(200, None, r#"{"id":"a","display_name":"A"}"#)
+                .unwrap()
+                .id,
+            "a"
+        );
+        assert!(matches!(
+            parse(200, None, r#"{"id":"a""#),
+            Err(ApiError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse(200, None, "<html>"),
+            Err(ApiError::Malformed(_))
+        ));
     }
 
     /// Guards against losing Spotify's message or misclassifying a status.
     #[test]
     fn error_statuses() {
         let expired = r#"{"error":{"status":401,"message":"The access token expired"}}"#;
-        assert_eq!(parse(401, None, expired), Err(ApiError::Unauthorized("The access token expired".into())));
-        let scope = r#"{"error":{"status":403,"message":"Insufficient client scope"}}"#;
-        assert_eq!(parse(403, None, scope), Err(ApiError::Forbidden("Insufficient client scope".into())));
-        assert_eq!(parse(404, None, ""), Err(ApiError::NotFound));
-        assert_eq!(parse(429, Some("7"), ""), Err(ApiError::RateLimited { retry_after_secs: Some(7) }));
-        assert_eq!(parse(429, Some("soon"), ""), Err(ApiError::RateLimited { retry_after_secs: None }));
-        assert_eq!(parse(503, None, "<html>busy</html>"), Err(ApiError::Server { status: 503 }));
         assert_eq!(
-            parse(400, None, r#"{"error":{"status":400,"message":"Invalid limit"}}"#),
-            Err(ApiError::Http { status: 400, message: "Invalid limit".into() })
+            parse(401, None, expired),
+            Err(ApiError::Unauthorized("The access token expired".into()))
         );
-        assert_eq!(parse(418, None, "tea"), Err(ApiError::Http { status: 418, message: "HTTP 418".into() }));
+        let scope = r#"{"error":{"status":403,"message":"Insufficient client scope"}}"#;
+        assert_eq!(
+            parse(403, None, scope),
+            Err(ApiError::Forbidden("Insufficient client scope".into()))
+        );
+        assert_eq!(parse(404, None, ""), Err(ApiError::NotFound));
+        assert_eq!(
+            parse(429, Some("7"), ""),
+            Err(ApiError::RateLimited {
+                retry_after_secs: Some(7)
+            })
+        );
+        assert_eq!(
+            parse(429, Some("soon"), ""),
+            Err(ApiError::RateLimited {
+                retry_after_secs: None
+            })
+        );
+        assert_eq!(
+            parse(503, None, "<html>busy</html>"),
+            Err(ApiError::Server { status: 503 })
+        );
+        assert_eq!(
+            parse(
+                400,
+                None,
+                r#"{"error":{"status":400,"message":"Invalid limit"}}"#
+            ),
+            Err(ApiError::Http {
+                status: 400,
+                message: "Invalid limit".into()
+            })
+        );
+        assert_eq!(
+            parse(418, None, "tea"),
+            Err(ApiError::Http {
+                status: 418,
+                message: "HTTP 418".into()
+            })
+        );
         assert!(ApiError::Server { status: 500 }.is_transient());
         assert!(!ApiError::NotFound.is_transient());
     }

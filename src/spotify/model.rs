@@ -22,7 +22,10 @@ pub struct User {
 impl User {
     /// The name to greet the user with: the display name, or the id when there is none.
     pub fn name(&self) -> &str {
-        self.display_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&self.id)
+        self.display_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&self.id)
     }
 }
 
@@ -74,20 +77,39 @@ pub struct Playlist {
 impl Playlist {
     /// How many entries the playlist has: `items.total`, falling back to the deprecated `tracks.total`.
     pub fn track_count(&self) -> Option<u32> {
-        self.items.as_ref().and_then(|r| r.total).or_else(|| self.tracks.as_ref().and_then(|r| r.total))
+        self.items
+            .as_ref()
+            .and_then(|r| r.total)
+            .or_else(|| self.tracks.as_ref().and_then(|r| r.total))
     }
 
     /// The image to show at `size` CSS pixels: the smallest one at least that wide, else the largest, else the
     /// first; `None` when there is none (then the UI shows a placeholder).
     pub fn cover_url(&self, size: u32) -> Option<&str> {
         let width = |i: &Image| i.width.or(i.height);
-        let big_enough = self.images.iter().filter(|i| width(i).is_some_and(|w| w >= size)).min_by_key(|i| width(i));
-        let largest = self.images.iter().filter(|i| width(i).is_some()).max_by_key(|i| width(i));
-        big_enough.or(largest).or(self.images.first()).map(|i| i.url.as_str()).filter(|u| !u.is_empty())
+        let big_enough = self
+            .images
+            .iter()
+            .filter(|i| width(i).is_some_and(|w| w >= size))
+            .min_by_key(|i| width(i));
+        let largest = self
+            .images
+            .iter()
+            .filter(|i| width(i).is_some())
+            .max_by_key(|i| width(i));
+        big_enough
+            .or(largest)
+            .or(self.images.first())
+            .map(|i| i.url.as_str())
+            .filter(|u| !u.is_empty())
     }
 
     pub fn owner_name(&self) -> &str {
-        self.owner.display_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&self.owner.id)
+        self.owner
+            .display_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(&self.owner.id)
     }
 }
 
@@ -133,8 +155,14 @@ mod tests {
         assert_eq!(p.cover_url(64), None);
         assert_eq!(p.owner_name(), "u");
         assert_eq!(p.public, None);
-        let p = playlist(r#"{"id":"p","name":"n","images":[],"owner":{"id":"u"},"items":{"href":"h","total":3},"tracks":{"href":"h","total":9}}"#);
-        assert_eq!(p.track_count(), Some(3), "items wins over the deprecated tracks");
+        let p = playlist(
+            r#"{"id":"p","name":"n","images":[],"owner":{"id":"u"},"items":{"href":"h","total":3},"tracks":{"href":"h","total":9}}"#,
+        );
+        assert_eq!(
+            p.track_count(),
+            Some(3),
+            "items wins over the deprecated tracks"
+        );
         assert_eq!(p.cover_url(64), None);
     }
 
@@ -148,7 +176,9 @@ mod tests {
         assert_eq!(p.cover_url(64), Some("mid"));
         assert_eq!(p.cover_url(50), Some("small"));
         assert_eq!(p.cover_url(1000), Some("big"));
-        let unsized_image = playlist(r#"{"id":"p","name":"n","owner":{"id":"u"},"images":[{"url":"only","height":null,"width":null}]}"#);
+        let unsized_image = playlist(
+            r#"{"id":"p","name":"n","owner":{"id":"u"},"images":[{"url":"only","height":null,"width":null}]}"#,
+        );
         assert_eq!(unsized_image.cover_url(64), Some("only"));
     }
 

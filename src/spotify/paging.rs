@@ -31,7 +31,10 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(me_url("https://api.spotify.com/v1"), "https://api.spotify.com/v1/me");
+        assert_eq!(
+            me_url("https://api.spotify.com/v1"),
+            "https://api.spotify.com/v1/me"
+        );
         assert_eq!(
             my_playlists_url("https://api.spotify.com/v1", 100, 50),
             "https://api.spotify.com/v1/me/playlists?limit=50&offset=100"
@@ -46,7 +49,10 @@ mod tests {
         assert_eq!(remaining_offsets(51, 50).collect::<Vec<_>>(), [50]);
         assert_eq!(remaining_offsets(120, 50).collect::<Vec<_>>(), [50, 100]);
         assert_eq!(remaining_offsets(10_000, 50).count(), 199);
-        assert_eq!(remaining_offsets(u32::MAX, 50).count(), (MAX_LIBRARY_SIZE / 50 - 1) as usize);
+        assert_eq!(
+            remaining_offsets(u32::MAX, 50).count(),
+            (MAX_LIBRARY_SIZE / 50 - 1) as usize
+        );
         assert_eq!(remaining_offsets(3, 0).collect::<Vec<_>>(), [1, 2]);
     }
 }

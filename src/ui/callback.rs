@@ -8,14 +8,21 @@ use super::use_app;
 use crate::browser::location;
 use crate::browser::login::{complete_login, LoginError};
 
-/// `/callback`: where the provider sends the browser back. Reads the query once, takes `code` and `state` out of
-/// the address bar at once, and finishes the login.
+/// `/callback`: where the provider sends the browser back. Reads the query once and takes `code` and `state` out
+/// of the address bar at once, before anything else can see them.
 #[component]
 pub fn CallbackPage() -> impl IntoView {
-    let app = use_app();
-    let navigate = use_navigate();
     let query = location::search();
     location::replace_url("/callback");
+    view! { <CallbackView query=query/> }
+}
+
+/// Finishes the login that `query` (the callback's query string) answers, then shows the playlists, or says what
+/// went wrong and offers a fresh login.
+#[component]
+pub fn CallbackView(query: String) -> impl IntoView {
+    let app = use_app();
+    let navigate = use_navigate();
     let failure = RwSignal::new(None::<LoginError>);
     let config = app.config.clone();
     spawn_local(async move {
@@ -23,7 +30,13 @@ pub fn CallbackPage() -> impl IntoView {
             Ok(_) => {
                 app.notice.set(None);
                 app.signed_in.set(true);
-                navigate("/", NavigateOptions { replace: true, ..Default::default() });
+                navigate(
+                    "/",
+                    NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                );
             }
             Err(error) => {
                 failure.try_set(Some(error));

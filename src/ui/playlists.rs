@@ -51,7 +51,8 @@ impl Library {
                 session
                     .library(|added, total| {
                         self.total.try_set(Some(total));
-                        self.playlists.try_update(|all| all.extend(added.iter().cloned().map(Arc::new)));
+                        self.playlists
+                            .try_update(|all| all.extend(added.iter().cloned().map(Arc::new)));
                     })
                     .await
             }
