@@ -51,7 +51,7 @@ button { width: 100%; padding: 14px; border-radius: 999px; font-size: 16px; font
 #approve:hover { background: #3be477; transform: scale(1.02); }
 #deny { background: transparent; color: #fff; border: 1px solid #727272; }
 #deny:hover { border-color: #fff; }
-.fine { font-size: 12px; color: #a7a7a7; margin-top: 22px; margin-bottom: 0; word-break: break-all; }
+.fine { font-size: 12px; color: #a7a7a7; margin-top: 22px; margin-bottom: 0; overflow-wrap: anywhere; }
 .error h1 { color: #f3727f; }
 "#;
 

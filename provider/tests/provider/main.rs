@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod authorize;
+mod cli;
 mod cors;
 mod dist;
 mod faults;

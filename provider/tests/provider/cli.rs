@@ -1,0 +1,132 @@
+//! The `local-spotify` binary: `--help`, the printed start lines, the config file, bad flags.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use reqwest::StatusCode;
+
+use crate::common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_local-spotify");
+
+/// Kills the child it holds when dropped, so a failed assertion leaves no process behind.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn help_lists_every_flag_and_the_fault_plan() {
+    // Guards against a flag the architecture documents going missing from --help.
+    let out = Command::new(BIN).arg("--help").output().expect("runs");
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).expect("utf-8");
+    for flag in [
+        "--port",
+        "--allow-origin",
+        "--client",
+        "--config",
+        "--serve-dist",
+        "--dist-port",
+        "--code-lifetime",
+        "--access-token-lifetime",
+        "--refresh-token-lifetime",
+        "--rotation",
+        "--latency-ms",
+        "--auto-approve",
+        "POST /admin/faults",
+        "malformed_json_on",
+        "/admin/codes",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+}
+
+#[test]
+fn bad_flags_exit_with_a_message() {
+    // Guards against the provider starting with a configuration it cannot honour.
+    let out = Command::new(BIN)
+        .args(["--port", "0", "--client", "no-redirects"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--client"));
+}
+
+#[tokio::test]
+async fn the_binary_prints_its_addresses_and_reads_the_config_file() {
+    // Guards against xtask and e2e waiting forever for the start lines, and against --config being ignored.
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("random");
+    let dir = std::env::temp_dir().join(format!("local-spotify-cli-{}", u64::from_le_bytes(bytes)));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("index.html"), "app").expect("write");
+    let config = dir.join("provider.json");
+    std::fs::write(
+        &config,
+        r#"{"clients":[{"client_id":"from-file","name":"File App","redirect_uris":["http://127.0.0.1:9/cb"]}],
+            "allowed_origins":["http://127.0.0.1:9"]}"#,
+    )
+    .expect("write");
+
+    let mut child = KillOnDrop(
+        Command::new(BIN)
+            .args(["--port", "0", "--dist-port", "0", "--serve-dist"])
+            .arg(&dir)
+            .arg("--config")
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let lines = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .take(2)
+            .map(|l| l.expect("line"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("joined");
+    let api = lines[0]
+        .strip_prefix("local-spotify: accounts and Web API on ")
+        .expect("the API line")
+        .to_owned();
+    let app = lines[1]
+        .strip_prefix("local-spotify: app on ")
+        .expect("the app line")
+        .to_owned();
+    assert!(api.starts_with("http://127.0.0.1:") && app.ends_with('/'));
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let (_, challenge) = pkce();
+    let params = with(
+        with(authorize_params(&challenge), "client_id", Some("from-file")),
+        "redirect_uri",
+        Some("http://127.0.0.1:9/cb"),
+    );
+    let page = http
+        .get(format!("{api}/authorize"))
+        .query(&params)
+        .send()
+        .await
+        .expect("GET");
+    let status = page.status();
+    let html = page.text().await.expect("html");
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("File App"));
+    let served = http.get(&app).send().await.expect("GET");
+    assert_eq!(served.text().await.expect("text"), "app");
+
+    drop(child);
+    let _ = std::fs::remove_dir_all(dir);
+}
