@@ -112,7 +112,26 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), apply_faults));
 
-    Ok(pages.merge(with_cors).fallback(not_found).with_state(state))
+    Ok(pages
+        .merge(with_cors)
+        .fallback(not_found)
+        .layer(middleware::from_fn(log_request))
+        .with_state(state))
+}
+
+/// One line per request on stderr: method, path (never the query, which can carry state and
+/// codes), status and time taken.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    eprintln!(
+        "local-spotify: {method} {path} -> {} ({} ms)",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    response
 }
 
 async fn not_found(uri: Uri) -> Response {

@@ -59,7 +59,7 @@ fn bad_flags_exit_with_a_message() {
 
 #[tokio::test]
 async fn the_binary_prints_its_addresses_and_reads_the_config_file() {
-    // Guards against xtask and e2e waiting forever for the start lines, and against --config being ignored.
+    // Guards against xtask and e2e waiting forever for the start lines, --config being ignored, and secrets in the log.
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).expect("random");
     let dir = std::env::temp_dir().join(format!("local-spotify-cli-{}", u64::from_le_bytes(bytes)));
@@ -80,7 +80,7 @@ async fn the_binary_prints_its_addresses_and_reads_the_config_file() {
             .arg("--config")
             .arg(&config)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("stderr.log")).expect("log file"))
             .spawn()
             .expect("starts"),
     );
@@ -127,6 +127,45 @@ async fn the_binary_prints_its_addresses_and_reads_the_config_file() {
     let served = http.get(&app).send().await.expect("GET");
     assert_eq!(served.text().await.expect("text"), "app");
 
+    // A full exchange, whose secrets must not reach the log.
+    let (verifier, challenge) = pkce();
+    let issued: serde_json::Value = http
+        .post(format!("{api}/admin/codes"))
+        .json(
+            &serde_json::json!({"client_id": "from-file", "redirect_uri": "http://127.0.0.1:9/cb",
+            "code_challenge": challenge, "user": "alice", "scope": "playlist-read-private"}),
+        )
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("json");
+    let code = issued["code"].as_str().expect("code").to_owned();
+    let tokens: serde_json::Value = http
+        .post(format!("{api}/api/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", "from-file"),
+            ("redirect_uri", "http://127.0.0.1:9/cb"),
+            ("code_verifier", &verifier),
+        ])
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("json");
     drop(child);
+    let log = std::fs::read_to_string(dir.join("stderr.log")).expect("the log file");
+    assert!(log.contains("POST /api/token -> 200"), "{log}");
+    for secret in [
+        &code,
+        tokens["access_token"].as_str().expect("at"),
+        tokens["refresh_token"].as_str().expect("rt"),
+    ] {
+        assert!(!log.contains(secret), "a secret was logged in full");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
