@@ -15,8 +15,11 @@ use crate::oauth::{
     parse_token_response, AccessToken, AuthorizationCode, PendingLogin, TokenError, TokenRequest,
     TokenSet,
 };
-use crate::spotify::paging::{me_url, my_playlists_url, remaining_offsets, PLAYLISTS_PAGE_LIMIT};
-use crate::spotify::{parse_api_response, ApiError, Page, Playlist, User};
+use crate::spotify::paging::{
+    me_url, my_playlists_url, playlist_items_url, playlist_url, remaining_offsets,
+    ITEMS_PAGE_LIMIT, PLAYLISTS_PAGE_LIMIT,
+};
+use crate::spotify::{parse_api_response, ApiError, Page, Playlist, PlaylistEntry, User};
 
 /// A request as a value.
 #[derive(Debug)]
@@ -213,9 +216,29 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         self.get_json(&me_url(&self.config.api_base_url)).await
     }
 
-    /// Reads the whole library page by page. After each page, `on_page` gets the playlists that page added and
-    /// the library's `total`, so the list can grow as it loads. A playlist that a shifting library shows twice
-    /// is kept once.
+    /// Reads every page of a paged list: the first one reveals `total`, then the rest in order. `page_url` makes
+    /// the URL of the page at an offset. Stops early when a page comes back empty (the list shrank meanwhile).
+    pub async fn read_pages<I: DeserializeOwned>(
+        &self,
+        page_url: impl Fn(u32) -> String,
+        limit: u32,
+        mut on_page: impl FnMut(Page<I>),
+    ) -> Result<(), SessionError> {
+        let first: Page<I> = self.get_json(&page_url(0)).await?;
+        let total = first.total;
+        on_page(first);
+        for offset in remaining_offsets(total, limit) {
+            let page: Page<I> = self.get_json(&page_url(offset)).await?;
+            if page.items.is_empty() {
+                break;
+            }
+            on_page(page);
+        }
+        Ok(())
+    }
+
+    /// Reads the whole library. After each page, `on_page` gets the playlists that page added and the library's
+    /// `total`, so the list can grow as it loads. A playlist that a shifting library shows twice is kept once.
     pub async fn library(
         &self,
         mut on_page: impl FnMut(&[Playlist], u32),
@@ -223,29 +246,41 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         let base = &self.config.api_base_url;
         let mut seen = HashSet::new();
         let mut progress = LibraryProgress::default();
-        let mut add = |page: Page<Playlist>, progress: &mut LibraryProgress| {
+        let page_url = |offset| my_playlists_url(base, offset, PLAYLISTS_PAGE_LIMIT);
+        self.read_pages(page_url, PLAYLISTS_PAGE_LIMIT, |page: Page<Playlist>| {
             let start = progress.playlists.len();
             progress.total = page.total;
             progress
                 .playlists
                 .extend(page.items.into_iter().filter(|p| seen.insert(p.id.clone())));
             on_page(&progress.playlists[start..], progress.total);
-        };
-        let first: Page<Playlist> = self
-            .get_json(&my_playlists_url(base, 0, PLAYLISTS_PAGE_LIMIT))
-            .await?;
-        let total = first.total;
-        add(first, &mut progress);
-        for offset in remaining_offsets(total, PLAYLISTS_PAGE_LIMIT) {
-            let page: Page<Playlist> = self
-                .get_json(&my_playlists_url(base, offset, PLAYLISTS_PAGE_LIMIT))
-                .await?;
-            if page.items.is_empty() {
-                break; // the library shrank while it was being read
-            }
-            add(page, &mut progress);
-        }
+        })
+        .await?;
         Ok(progress)
+    }
+
+    /// The playlist `id` (for its name and cover).
+    pub async fn playlist(&self, id: &str) -> Result<Playlist, SessionError> {
+        let url = playlist_url(&self.config.api_base_url, id).ok_or(ApiError::NotFound)?;
+        self.get_json(&url).await
+    }
+
+    /// Reads all entries of the playlist `id`; `on_page` gets each page's entries and the total.
+    pub async fn playlist_items(
+        &self,
+        id: &str,
+        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32),
+    ) -> Result<(), SessionError> {
+        let base = &self.config.api_base_url;
+        if playlist_items_url(base, id, 0, ITEMS_PAGE_LIMIT).is_none() {
+            return Err(ApiError::NotFound.into());
+        }
+        let page_url =
+            |offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT).unwrap_or_default();
+        self.read_pages(page_url, ITEMS_PAGE_LIMIT, |page: Page<PlaylistEntry>| {
+            on_page(page.items, page.total)
+        })
+        .await
     }
 }
 

@@ -337,3 +337,35 @@ fn library_keeps_each_playlist_once() {
     assert_eq!(added, [50, 10]);
     assert_eq!(library.playlists.len(), 60);
 }
+
+/// Guards against a track list that stops after its first page, and against a crafted id reaching the network.
+#[test]
+fn playlist_items_reads_every_page_and_refuses_bad_ids() {
+    let entries = |n: u32| {
+        let one = r#"{"item":{"name":"T","artists":[{"name":"A"}],"duration_ms":1000}}"#;
+        format!(
+            r#"{{"items":[{}],"total":70,"offset":0,"limit":50}}"#,
+            vec![one; n as usize].join(",")
+        )
+    };
+    let transport = Scripted::default()
+        .answer(200, &entries(50))
+        .answer(200, &entries(20));
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let mut counts = vec![];
+    run(&transport, &store, async |s| {
+        s.playlist_items("abc123", |page, total| counts.push((page.len(), total)))
+            .await
+    })
+    .unwrap();
+    assert_eq!(counts, [(50, 70), (20, 70)]);
+    assert!(transport.sent()[1].contains("/playlists/abc123/items?limit=50&offset=50 "));
+
+    let transport = Scripted::default();
+    let err = run(&transport, &store, async |s| {
+        s.playlist_items("../me", |_, _| {}).await
+    })
+    .unwrap_err();
+    assert_eq!(err, SessionError::Api(ApiError::NotFound));
+    assert!(transport.sent().is_empty());
+}

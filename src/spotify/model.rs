@@ -113,6 +113,77 @@ impl Playlist {
     }
 }
 
+/// One entry of `GET /v1/playlists/{id}/items`. Spotify sends the content as `item` and, deprecated, as `track`;
+/// either may be `null` (a track that is no longer available).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PlaylistEntry {
+    #[serde(default)]
+    pub item: Option<Playable>,
+    #[serde(default)]
+    pub track: Option<Playable>,
+}
+
+impl PlaylistEntry {
+    /// The track or episode, when there is one.
+    pub fn content(&self) -> Option<&Playable> {
+        self.item.as_ref().or(self.track.as_ref())
+    }
+}
+
+/// A track or an episode, as far as a track list shows it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Playable {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub artists: Vec<Named>,
+    /// A track's album.
+    #[serde(default)]
+    pub album: Option<Named>,
+    /// An episode's show.
+    #[serde(default)]
+    pub show: Option<Named>,
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+}
+
+/// Anything with a name: an artist, an album, a show.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Named {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub name: String,
+}
+
+impl Playable {
+    /// "Artist, Artist", or the show's name for an episode.
+    pub fn byline(&self) -> String {
+        if self.artists.is_empty() {
+            return self
+                .show
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+        }
+        self.artists
+            .iter()
+            .map(|a| a.name.as_str())
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `m:ss`, or `h:mm:ss` from an hour on.
+pub fn format_duration(ms: u64) -> String {
+    let seconds = ms / 1000;
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
 /// One page of a paged list. `null` entries, which Spotify sometimes sends, are dropped.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
@@ -191,6 +262,32 @@ mod tests {
         .unwrap();
         assert_eq!(page.items.len(), 1);
         assert_eq!(page.total, 2);
+    }
+
+    /// Guards against a removed track (`item: null`) or an episode failing the whole page of a track list.
+    #[test]
+    fn playlist_entries_prefer_item_and_tolerate_nulls() {
+        let page: Page<PlaylistEntry> = serde_json::from_str(
+            r#"{"items":[
+                {"added_at":"2024-01-01T00:00:00Z","item":{"type":"track","name":"New","artists":[{"name":"A"},{"name":"B"}],
+                  "album":{"name":"LP"},"duration_ms":225000},"track":{"name":"Old"}},
+                {"item":null,"track":null},
+                {"track":{"type":"episode","name":"Ep","show":{"name":"Pod"},"duration_ms":3723000,"artists":null}},
+                null],"total":4,"offset":0,"limit":50}"#,
+        )
+        .unwrap();
+        assert_eq!(page.items.len(), 3);
+        let first = page.items[0].content().unwrap();
+        assert_eq!(
+            (first.name.as_str(), first.byline()),
+            ("New", "A, B".to_owned())
+        );
+        assert!(page.items[1].content().is_none());
+        let episode = page.items[2].content().unwrap();
+        assert_eq!(episode.byline(), "Pod");
+        assert_eq!(format_duration(episode.duration_ms.unwrap()), "1:02:03");
+        assert_eq!(format_duration(225_000), "3:45");
+        assert_eq!(format_duration(0), "0:00");
     }
 
     #[test]

@@ -18,6 +18,25 @@ pub fn my_playlists_url(api_base: &str, offset: u32, limit: u32) -> String {
     format!("{api_base}/me/playlists?limit={limit}&offset={offset}")
 }
 
+/// A playlist's entries. `None` for an id that is not a Spotify id (base62), so that a crafted address can never
+/// point the bearer token at another path of the API.
+pub fn playlist_items_url(api_base: &str, id: &str, offset: u32, limit: u32) -> Option<String> {
+    is_spotify_id(id)
+        .then(|| format!("{api_base}/playlists/{id}/items?limit={limit}&offset={offset}"))
+}
+
+/// A playlist, by id; `None` as for [`playlist_items_url`].
+pub fn playlist_url(api_base: &str, id: &str) -> Option<String> {
+    is_spotify_id(id).then(|| format!("{api_base}/playlists/{id}"))
+}
+
+fn is_spotify_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The most entries Spotify returns in one page of a playlist's items.
+pub const ITEMS_PAGE_LIMIT: u32 = 50;
+
 /// The offsets of the pages still to fetch after the first page (offset 0) of `limit` entries has reported
 /// `total`, in order.
 pub fn remaining_offsets(total: u32, limit: u32) -> impl Iterator<Item = u32> {
@@ -39,6 +58,32 @@ mod tests {
             my_playlists_url("https://api.spotify.com/v1", 100, 50),
             "https://api.spotify.com/v1/me/playlists?limit=50&offset=100"
         );
+    }
+
+    /// Guards against a crafted playlist id turning into another API path (`../me`, a query, an absolute URL).
+    #[test]
+    fn playlist_urls_accept_only_spotify_ids() {
+        assert_eq!(
+            playlist_items_url("https://api.spotify.com/v1", "37i9dQZF1DXcBWIGoYBM5M", 50, 50).as_deref(),
+            Some("https://api.spotify.com/v1/playlists/37i9dQZF1DXcBWIGoYBM5M/items?limit=50&offset=50")
+        );
+        for bad in [
+            "",
+            "../me",
+            "a/b",
+            "a?b=1",
+            "a%2Fb",
+            "https:",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert_eq!(
+                playlist_items_url("https://x/v1", bad, 0, 50),
+                None,
+                "{bad}"
+            );
+            assert_eq!(playlist_url("https://x/v1", bad), None, "{bad}");
+        }
     }
 
     /// Guards against a missing last page, a duplicated first page, or an unbounded loop on a huge `total`.

@@ -5,6 +5,7 @@ use leptos_router::path;
 use super::callback::CallbackPage;
 use super::login::LoginScreen;
 use super::playlists::PlaylistsPage;
+use super::tracks::PlaylistPage;
 use super::{use_app, AppState};
 use crate::browser::load_config;
 
@@ -19,6 +20,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <NotFound/> }>
                         <Route path=path!("/") view=Home/>
                         <Route path=path!("/callback") view=CallbackPage/>
+                        <Route path=path!("/playlist/:id") view=PlaylistPage/>
                     </Routes>
                 </Router>
             }

@@ -5,6 +5,7 @@ pub mod callback;
 pub mod error;
 pub mod login;
 pub mod playlists;
+pub mod tracks;
 
 use std::sync::Arc;
 

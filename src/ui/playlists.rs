@@ -141,7 +141,9 @@ fn PlaylistRow(playlist: Arc<Playlist>) -> impl IntoView {
         <li class="playlist" data-id=playlist.id.clone()>
             {cover}
             <div class="meta">
-                <span class="playlist-name" title=playlist.name.clone()>{playlist.name.clone()}</span>
+                <a class="playlist-name" href=format!("/playlist/{}", playlist.id) title=playlist.name.clone()>
+                    {playlist.name.clone()}
+                </a>
                 <span class="details">
                     <span class="owner">"by " {playlist.owner_name().to_owned()}</span>
                     <span class="tracks">{tracks}</span>
