@@ -108,6 +108,10 @@ impl Provider {
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped());
+        let log = match output {
+            Output::LogFile(path) => Some(path.to_path_buf()),
+            Output::Terminal => None,
+        };
         let sink: Box<dyn Write + Send> = match output {
             Output::Terminal => {
                 command.stderr(Stdio::inherit());
@@ -162,15 +166,17 @@ impl Provider {
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     let status = provider.child.wait().map_err(|e| e.to_string())?;
                     return Err(format!(
-                        "{} exited ({status}) before printing its start line",
-                        binary.display()
+                        "{} exited ({status}) before printing its start line{}",
+                        binary.display(),
+                        log_excerpt(log.as_deref())
                     ));
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     return Err(format!(
-                        "{} printed no start line within {} s",
+                        "{} printed no start line within {} s{}",
                         binary.display(),
-                        timeout.as_secs()
+                        timeout.as_secs(),
+                        log_excerpt(log.as_deref())
                     ));
                 }
             }
@@ -183,6 +189,20 @@ impl Provider {
         let status = self.child.wait().map_err(|e| e.to_string())?;
         unregister(self.child.id());
         Ok(status)
+    }
+}
+
+/// The end of a log file, to quote in an error (empty when there is no log or nothing in it).
+fn log_excerpt(log: Option<&Path>) -> String {
+    let Some(text) = log.and_then(|path| std::fs::read_to_string(path).ok()) else {
+        return String::new();
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+    if tail.trim().is_empty() {
+        String::new()
+    } else {
+        format!("; its output:\n{tail}")
     }
 }
 
@@ -250,5 +270,9 @@ mod tests {
             .err()
             .expect("starting must fail");
         assert!(error.contains("exited"), "{error}");
+        assert!(
+            error.contains("address in use"),
+            "the error should quote the log: {error}"
+        );
     }
 }
