@@ -5,13 +5,14 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
-use pkce_playlists::browser::login::{start_login, PENDING_LOGIN_KEY};
+use pkce_playlists::browser::login::{complete_login, start_login, PENDING_LOGIN_KEY};
 use pkce_playlists::browser::storage::{Namespace, APP};
 use pkce_playlists::browser::{session, SessionTokens};
 use pkce_playlists::config::AppConfig;
 use pkce_playlists::oauth::PendingLogin;
 use pkce_playlists::session::TokenStore;
 use pkce_playlists::ui::callback::CallbackView;
+use pkce_playlists::ui::playlists::PlaylistsPage;
 use pkce_playlists::ui::AppState;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -86,6 +87,38 @@ fn pending_login() -> Option<PendingLogin> {
         .and_then(PendingLogin::from_storage_json)
 }
 
+/// `POST` to one of the provider's admin endpoints.
+async fn admin(path: &str, json: &str) -> String {
+    let response = gloo_net::http::Request::post(&format!("{PROVIDER}/admin/{path}"))
+        .header("Content-Type", "application/json")
+        .body(json.to_owned())
+        .unwrap()
+        .send()
+        .await
+        .expect("the local provider answers (is it running?)");
+    let text = response.text().await.unwrap();
+    assert!(
+        response.ok(),
+        "admin/{path}: HTTP {} {text}",
+        response.status()
+    );
+    text
+}
+
+/// Clears the provider's fault plan, so each test starts from a healthy provider.
+async fn reset_faults() {
+    admin("reset", "{}").await;
+}
+
+/// Signs in as `user` through the real exchange, as the callback would; returns the code that was spent.
+async fn sign_in(config: &AppConfig, user: &str) -> String {
+    let url = start_recorded_login(config);
+    let code = approved_code(&url, user).await;
+    let query = format!("?code={code}&state={}", query_param(&url, "state").unwrap());
+    complete_login(config, &query).await.expect("signed in");
+    code
+}
+
 /// Asks the provider for a code as if `user` had approved the login described by `authorize_url`.
 async fn approved_code(authorize_url: &str, user: &str) -> String {
     let body = format!(
@@ -94,15 +127,7 @@ async fn approved_code(authorize_url: &str, user: &str) -> String {
         query_param(authorize_url, "code_challenge").unwrap(),
         query_param(authorize_url, "scope").unwrap(),
     );
-    let response = gloo_net::http::Request::post(&format!("{PROVIDER}/admin/codes"))
-        .header("Content-Type", "application/json")
-        .body(body)
-        .unwrap()
-        .send()
-        .await
-        .expect("the local provider answers (is it running?)");
-    let text = response.text().await.unwrap();
-    assert_eq!(response.status(), 200, "admin/codes: {text}");
+    let text = admin("codes", &body).await;
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     json["code"].as_str().expect("a code").to_owned()
 }
@@ -122,7 +147,23 @@ impl Mounted {
     }
 }
 
-fn mount_callback(config: &AppConfig, query: String) -> Mounted {
+impl Mounted {
+    fn count(&self, selector: &str) -> u32 {
+        self.root
+            .query_selector_all(selector)
+            .map(|list| list.length())
+            .unwrap_or(0)
+    }
+
+    async fn click(&self, selector: &str) {
+        let element = self.root.query_selector(selector).unwrap().expect(selector);
+        element.unchecked_into::<web_sys::HtmlElement>().click();
+        sleep(0).await;
+    }
+}
+
+/// Mounts `view` in a fresh element with the app's state provided.
+fn mount<V: IntoView + 'static>(config: &AppConfig, view: impl FnOnce() -> V + 'static) -> Mounted {
     let document = window().document().unwrap();
     let root: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
@@ -130,10 +171,21 @@ fn mount_callback(config: &AppConfig, query: String) -> Mounted {
     let provided = app.clone();
     let handle = leptos::mount::mount_to(root.clone(), move || {
         provide_context(provided);
-        view! { <Router><CallbackView query=query/></Router> }
+        view()
     });
     handle.forget();
     Mounted { root, app }
+}
+
+fn mount_callback(config: &AppConfig, query: String) -> Mounted {
+    mount(
+        config,
+        move || view! { <Router><CallbackView query=query/></Router> },
+    )
+}
+
+fn mount_playlists(config: &AppConfig) -> Mounted {
+    mount(config, || view! { <PlaylistsPage/> })
 }
 
 #[wasm_bindgen_test]
@@ -298,4 +350,167 @@ async fn a_reused_code_shows_the_providers_error() {
     wait_for("the replay to be refused", || replay.has("#auth-error")).await;
     assert!(replay.text().contains("invalid_grant"), "{}", replay.text());
     assert!(SessionTokens.load().is_none());
+}
+
+/// Guards against a library that is not shown whole, or a page that never says who is signed in.
+#[wasm_bindgen_test]
+async fn playlists_page_shows_the_whole_library() {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    sign_in(&config, "alice").await;
+    let expected = session(&config)
+        .library(|_, _| {})
+        .await
+        .expect("the library")
+        .playlists;
+    assert!(expected.len() > 10, "alice has about a dozen playlists");
+    let page = mount_playlists(&config);
+    wait_for("the whole library", || {
+        page.count("li.playlist") == expected.len() as u32
+    })
+    .await;
+    wait_for("the user's name", || page.has("#user-name")).await;
+    assert!(page.text().contains("Alice"));
+    assert!(page.text().contains(&expected[0].name));
+    assert!(page
+        .text()
+        .contains(&format!("{} playlists", expected.len())));
+    assert!(!page.has("#empty-library"));
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_library_says_so() {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    sign_in(&config, "bob").await;
+    let page = mount_playlists(&config);
+    wait_for("the empty-library message", || page.has("#empty-library")).await;
+    assert_eq!(page.count("li.playlist"), 0);
+}
+
+/// Guards against a 5xx leaving the page stuck, or its retry not working.
+#[wasm_bindgen_test]
+async fn a_server_error_offers_try_again_which_recovers() {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    sign_in(&config, "alice").await;
+    admin(
+        "faults",
+        r#"{"rules":[{"path":"/v1/me/playlists","status":503}]}"#,
+    )
+    .await;
+    let page = mount_playlists(&config);
+    wait_for("the error", || page.has(".error button")).await;
+    assert!(page.text().contains("HTTP 503"), "{}", page.text());
+    page.click(".error button").await;
+    wait_for("the library after the retry", || {
+        page.count("li.playlist") > 10
+    })
+    .await;
+    assert!(!page.has(".error"));
+    assert!(page.app.signed_in.get_untracked(), "the session survived");
+}
+
+/// Guards against a malformed body panicking the app instead of being reported.
+#[wasm_bindgen_test]
+async fn malformed_json_is_reported() {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    sign_in(&config, "alice").await;
+    admin("faults", r#"{"malformed_json_on":"/v1/me/playlists"}"#).await;
+    let page = mount_playlists(&config);
+    wait_for("the error", || page.has(".error")).await;
+    assert!(page.text().contains("cannot read"), "{}", page.text());
+    assert!(SessionTokens.load().is_some(), "the session is kept");
+}
+
+/// Guards against dropping `Retry-After` (it must be exposed through CORS) when rate limited.
+#[wasm_bindgen_test]
+async fn rate_limiting_says_how_long_to_wait() {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    sign_in(&config, "alice").await;
+    admin(
+        "faults",
+        r#"{"rules":[{"path":"/v1/me","status":429,"retry_after":7}]}"#,
+    )
+    .await;
+    let page = mount_playlists(&config);
+    wait_for("the error", || page.has(".error")).await;
+    assert!(page.text().contains("try again in 7 s"), "{}", page.text());
+}
+
+/// Guards against a failure without CORS headers (what a browser sees as "network down") crashing the page.
+#[wasm_bindgen_test]
+async fn an_unreadable_failure_reads_as_a_network_error() {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    sign_in(&config, "alice").await;
+    admin(
+        "faults",
+        r#"{"no_cors_on_errors":true,"rules":[{"path":"/v1/me","status":500}]}"#,
+    )
+    .await;
+    let page = mount_playlists(&config);
+    wait_for("the error", || page.has(".error")).await;
+    assert!(
+        page.text().contains("Could not reach Spotify"),
+        "{}",
+        page.text()
+    );
+    assert!(SessionTokens.load().is_some(), "the session is kept");
+}
+
+/// Guards against an expired access token ending the session when a refresh would renew it.
+#[wasm_bindgen_test]
+async fn an_expired_access_token_is_refreshed_on_the_fly() {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    sign_in(&config, "alice").await;
+    let before = SessionTokens
+        .load()
+        .unwrap()
+        .access_token
+        .secret()
+        .to_owned();
+    admin("faults", r#"{"rules":[{"path":"/v1/me","status":401}]}"#).await;
+    let page = mount_playlists(&config);
+    wait_for("the library", || page.count("li.playlist") > 10).await;
+    let after = SessionTokens
+        .load()
+        .unwrap()
+        .access_token
+        .secret()
+        .to_owned();
+    assert_ne!(before, after, "a new access token was obtained");
+}
+
+/// Guards against a revoked grant leaving a dead session on screen: it must end with a notice.
+#[wasm_bindgen_test]
+async fn a_revoked_grant_ends_the_session_with_a_notice() {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    let code = sign_in(&config, "alice").await;
+    // Presenting the code a second time makes the provider revoke every token issued from it (RFC 6749 4.1.2).
+    let replay = format!("grant_type=authorization_code&code={code}&redirect_uri=x&client_id=pkce-playlists-local&code_verifier=x");
+    let _ = gloo_net::http::Request::post(&config.token_endpoint)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(replay)
+        .unwrap()
+        .send()
+        .await;
+    let page = mount_playlists(&config);
+    let signed_in = page.app.signed_in;
+    wait_for("the session to end", move || !signed_in.get_untracked()).await;
+    let notice = page.app.notice.get_untracked().unwrap_or_default();
+    assert!(notice.contains("log in again"), "{notice}");
+    assert!(SessionTokens.load().is_none(), "the dead tokens are gone");
 }
