@@ -4,6 +4,7 @@ pub mod app;
 pub mod callback;
 pub mod error;
 pub mod login;
+pub mod paged;
 pub mod playlists;
 pub mod tracks;
 

@@ -1,120 +1,60 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
+use super::paged::{Load, LoadStatus, PagedList};
 use super::{use_app, AppState};
 use crate::browser::session;
-use crate::session::SessionError;
 use crate::spotify::{Playlist, User};
 
 /// The size covers are shown at, in CSS pixels.
 const COVER_PX: u32 = 64;
 
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    Loading,
-    Done,
-    Failed(SessionError),
-}
-
-/// The signals the page renders; the loader fills them.
-#[derive(Clone, Copy)]
-struct Library {
-    user: RwSignal<Option<User>>,
-    playlists: RwSignal<Vec<Arc<Playlist>>>,
-    total: RwSignal<Option<u32>>,
-    load: RwSignal<Load>,
-}
-
-impl Library {
-    fn new() -> Self {
-        Library {
-            user: RwSignal::new(None),
-            playlists: RwSignal::new(Vec::new()),
-            total: RwSignal::new(None),
-            load: RwSignal::new(Load::Loading),
-        }
-    }
-
-    /// Reads the user and the whole library. Runs past the page's lifetime harmlessly: every write is a
-    /// `try_`, which does nothing once the page is gone.
-    fn load(self, app: AppState) {
-        self.playlists.set(Vec::new());
-        self.total.set(None);
-        self.load.set(Load::Loading);
-        spawn_local(async move {
-            let session = session(&app.config);
-            let result = async {
-                let user = session.me().await?;
-                self.user.try_set(Some(user));
-                session
-                    .library(|added, total| {
-                        self.total.try_set(Some(total));
-                        self.playlists
-                            .try_update(|all| all.extend(added.iter().cloned().map(Arc::new)));
-                    })
-                    .await
-            }
-            .await;
-            match result {
-                Ok(_) => {
-                    self.load.try_set(Load::Done);
-                }
-                Err(error) if error.needs_login() => app.sign_out(Some(error.to_string())),
-                Err(error) => {
-                    self.load.try_set(Load::Failed(error));
-                }
-            }
-        });
-    }
+/// Reads the user and the whole library into the page's signals.
+fn load(app: AppState, user: RwSignal<Option<User>>, list: PagedList<Arc<Playlist>>) {
+    let config = app.config.clone();
+    list.start(app, move |sink| async move {
+        let session = session(&config);
+        let me = session.me().await?;
+        user.try_set(Some(me));
+        session
+            .library(|added, total| sink.push(added.iter().cloned().map(Arc::new), total))
+            .await?;
+        Ok(())
+    });
 }
 
 /// The signed-in screen: who is signed in, and their playlists as they load.
 #[component]
 pub fn PlaylistsPage() -> impl IntoView {
     let app = use_app();
-    let library = Library::new();
-    library.load(app.clone());
+    let user = RwSignal::new(None::<User>);
+    let list = PagedList::new();
+    load(app.clone(), user, list);
 
     let log_out = {
         let app = app.clone();
         move |_| app.sign_out(Some("You have logged out.".into()))
     };
-    let retry = move |_| library.load(use_app());
-    let loaded = move || library.playlists.with(Vec::len);
+    let retry = move || load(use_app(), user, list);
 
     view! {
         <header class="top">
             <span class="brand">"Your playlists"</span>
             <span class="who">
-                {move || library.user.get().map(|u| view! { <span id="user-name">{u.name().to_owned()}</span> })}
+                {move || user.get().map(|u| view! { <span id="user-name">{u.name().to_owned()}</span> })}
                 <button id="logout" type="button" on:click=log_out>"Log out"</button>
             </span>
         </header>
         <main class="page">
-            <p class="summary" role="status" aria-live="polite">
-                {move || match (library.load.get(), library.total.get()) {
-                    (Load::Loading, None) => "Loading your playlists…".to_owned(),
-                    (Load::Loading, Some(total)) => format!("Loaded {} of {total} playlists…", loaded()),
-                    (_, Some(1)) => "1 playlist".to_owned(),
-                    (_, total) => format!("{} playlists", total.unwrap_or(0).max(loaded() as u32)),
-                }}
-            </p>
-            {move || match library.load.get() {
-                Load::Failed(error) => Some(view! {
-                    <div class="error" role="alert">
-                        <p>{error.to_string()}</p>
-                        <button type="button" class="primary" on:click=retry>"Try again"</button>
-                    </div>
-                }),
-                _ => None,
-            }}
-            <Show when=move || library.load.get() == Load::Done && loaded() == 0>
-                <p id="empty-library" class="empty">"You have no playlists yet. Playlists you create or follow on Spotify will appear here."</p>
+            <LoadStatus list=list singular="playlist" plural="playlists" retry=retry/>
+            <Show when=move || list.load.get() == Load::Done && list.is_empty()>
+                <p id="empty-library" class="empty">
+                    "You have no playlists yet. Playlists you create or follow on Spotify will appear here."
+                </p>
             </Show>
             <ul id="playlists" class="playlists">
-                <For each=move || library.playlists.get() key=|p| p.id.clone() let:playlist>
+                <For each=move || list.items.get() key=|p| p.id.clone() let:playlist>
                     <PlaylistRow playlist=playlist/>
                 </For>
             </ul>

@@ -1,58 +1,30 @@
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use super::login::LoginScreen;
+use super::paged::{LoadStatus, PagedList};
 use super::{use_app, AppState};
 use crate::browser::session;
-use crate::session::SessionError;
 use crate::spotify::model::format_duration;
 use crate::spotify::{Playlist, PlaylistEntry};
 
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    Loading,
-    Done,
-    Failed(SessionError),
-}
-
-#[derive(Clone, Copy)]
-struct Tracks {
+/// Reads the playlist `id` and all its entries into the page's signals.
+fn load(
+    app: AppState,
+    id: String,
     playlist: RwSignal<Option<Playlist>>,
-    entries: RwSignal<Vec<PlaylistEntry>>,
-    total: RwSignal<Option<u32>>,
-    load: RwSignal<Load>,
-}
-
-impl Tracks {
-    fn load(self, app: AppState, id: String) {
-        self.entries.set(Vec::new());
-        self.total.set(None);
-        self.load.set(Load::Loading);
-        spawn_local(async move {
-            let session = session(&app.config);
-            let result = async {
-                let playlist = session.playlist(&id).await?;
-                self.playlist.try_set(Some(playlist));
-                session
-                    .playlist_items(&id, |page, total| {
-                        self.total.try_set(Some(total));
-                        self.entries.try_update(|all| all.extend(page));
-                    })
-                    .await
-            }
-            .await;
-            match result {
-                Ok(()) => {
-                    self.load.try_set(Load::Done);
-                }
-                Err(error) if error.needs_login() => app.sign_out(Some(error.to_string())),
-                Err(error) => {
-                    self.load.try_set(Load::Failed(error));
-                }
-            }
-        });
-    }
+    list: PagedList<PlaylistEntry>,
+) {
+    let config = app.config.clone();
+    playlist.set(None);
+    list.start(app, move |sink| async move {
+        let session = session(&config);
+        let found = session.playlist(&id).await?;
+        playlist.try_set(Some(found));
+        session
+            .playlist_items(&id, |page, total| sink.push(page, total))
+            .await
+    });
 }
 
 /// `/playlist/:id`: one playlist's tracks, as they load. Signed out, it shows the log-in screen.
@@ -70,51 +42,28 @@ pub fn PlaylistPage() -> impl IntoView {
 
 #[component]
 fn TrackList() -> impl IntoView {
-    let app = use_app();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let tracks = Tracks {
-        playlist: RwSignal::new(None),
-        entries: RwSignal::new(Vec::new()),
-        total: RwSignal::new(None),
-        load: RwSignal::new(Load::Loading),
-    };
-    {
-        let app = app.clone();
-        Effect::new(move || tracks.load(app.clone(), id()));
-    }
-    let retry = move |_| tracks.load(use_app(), id());
-    let loaded = move || tracks.entries.with(Vec::len);
+    let playlist = RwSignal::new(None::<Playlist>);
+    let list = PagedList::new();
+    // Runs again when the id in the address changes; the superseded load stops writing.
+    Effect::new(move || load(use_app(), id(), playlist, list));
+    let retry = move || load(use_app(), id(), playlist, list);
 
     view! {
         <header class="top">
             <a class="brand" href="/">"← Your playlists"</a>
         </header>
         <main class="page">
-            <h1 id="playlist-title">{move || tracks.playlist.get().map(|p| p.name)}</h1>
-            <p class="summary" role="status" aria-live="polite">
-                {move || match (tracks.load.get(), tracks.total.get()) {
-                    (Load::Loading, None) => "Loading tracks…".to_owned(),
-                    (Load::Loading, Some(total)) => format!("Loaded {} of {total} tracks…", loaded()),
-                    (_, Some(1)) => "1 track".to_owned(),
-                    (_, total) => format!("{} tracks", total.unwrap_or(0)),
-                }}
-            </p>
-            {move || match tracks.load.get() {
-                Load::Failed(error) => Some(view! {
-                    <div class="error" role="alert">
-                        <p>{error.to_string()}</p>
-                        <button type="button" class="primary" on:click=retry>"Try again"</button>
-                    </div>
-                }),
-                _ => None,
-            }}
+            <h1 id="playlist-title">{move || playlist.get().map(|p| p.name)}</h1>
+            <LoadStatus list=list singular="track" plural="tracks" retry=retry/>
             <ol id="tracks" class="tracks">
+                // Entries are only ever appended, so the list can key them by position.
                 <For
-                    each=move || 0..loaded()
+                    each=move || 0..list.len()
                     key=|index| *index
                     children=move |index| {
-                        let entry = tracks.entries.with_untracked(|all| all.get(index).cloned());
+                        let entry = list.items.with_untracked(|all| all.get(index).cloned());
                         view! { <TrackRow entry=entry/> }
                     }
                 />
@@ -123,7 +72,6 @@ fn TrackList() -> impl IntoView {
     }
 }
 
-/// One entry. Entries are only ever appended, so the list can key them by position.
 #[component]
 fn TrackRow(entry: Option<PlaylistEntry>) -> impl IntoView {
     match entry.as_ref().and_then(PlaylistEntry::content) {
