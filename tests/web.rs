@@ -119,6 +119,24 @@ async fn sign_in(config: &AppConfig, user: &str) -> String {
     code
 }
 
+/// A clean tab and a healthy provider, signed in as `user`.
+async fn fresh_session(user: &str) -> AppConfig {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    sign_in(&config, user).await;
+    config
+}
+
+/// Signs in as alice, sets the provider's fault `plan`, mounts the playlists page and waits for its error.
+async fn playlists_page_failing_with(plan: &str) -> Mounted {
+    let config = fresh_session("alice").await;
+    admin("faults", plan).await;
+    let page = mount_playlists(&config);
+    wait_for("the error", || page.has(".error")).await;
+    page
+}
+
 /// Asks the provider for a code as if `user` had approved the login described by `authorize_url`.
 async fn approved_code(authorize_url: &str, user: &str) -> String {
     let body = format!(
@@ -355,10 +373,7 @@ async fn a_reused_code_shows_the_providers_error() {
 /// Guards against a library that is not shown whole, or a page that never says who is signed in.
 #[wasm_bindgen_test]
 async fn playlists_page_shows_the_whole_library() {
-    clear_storage();
-    reset_faults().await;
-    let config = config();
-    sign_in(&config, "alice").await;
+    let config = fresh_session("alice").await;
     let expected = session(&config)
         .library(|_, _| {})
         .await
@@ -381,10 +396,7 @@ async fn playlists_page_shows_the_whole_library() {
 
 #[wasm_bindgen_test]
 async fn an_empty_library_says_so() {
-    clear_storage();
-    reset_faults().await;
-    let config = config();
-    sign_in(&config, "bob").await;
+    let config = fresh_session("bob").await;
     let page = mount_playlists(&config);
     wait_for("the empty-library message", || page.has("#empty-library")).await;
     assert_eq!(page.count("li.playlist"), 0);
@@ -417,13 +429,7 @@ async fn a_server_error_offers_try_again_which_recovers() {
 /// Guards against a malformed body panicking the app instead of being reported.
 #[wasm_bindgen_test]
 async fn malformed_json_is_reported() {
-    clear_storage();
-    reset_faults().await;
-    let config = config();
-    sign_in(&config, "alice").await;
-    admin("faults", r#"{"malformed_json_on":"/v1/me/playlists"}"#).await;
-    let page = mount_playlists(&config);
-    wait_for("the error", || page.has(".error")).await;
+    let page = playlists_page_failing_with(r#"{"malformed_json_on":"/v1/me/playlists"}"#).await;
     assert!(page.text().contains("cannot read"), "{}", page.text());
     assert!(SessionTokens.load().is_some(), "the session is kept");
 }
@@ -470,10 +476,7 @@ async fn an_unreadable_failure_reads_as_a_network_error() {
 /// Guards against an expired access token ending the session when a refresh would renew it.
 #[wasm_bindgen_test]
 async fn an_expired_access_token_is_refreshed_on_the_fly() {
-    clear_storage();
-    reset_faults().await;
-    let config = config();
-    sign_in(&config, "alice").await;
+    let config = fresh_session("alice").await;
     let before = SessionTokens
         .load()
         .unwrap()
