@@ -221,10 +221,16 @@ pub fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> bool {
     for outcome in &outcomes {
         total.add(outcome.tally);
         let t = outcome.tally;
+        // One line per suite: the details were printed when they happened.
         let verdict = if outcome.problems.is_empty() {
             "ok".to_owned()
         } else {
-            format!("FAILED: {}", outcome.problems.join("; "))
+            let firsts: Vec<&str> = outcome
+                .problems
+                .iter()
+                .map(|p| p.lines().next().unwrap_or(""))
+                .collect();
+            format!("FAILED: {}", firsts.join("; "))
         };
         println!(
             "{}: {} passed, {} failed, {} ignored: {verdict}",
@@ -254,6 +260,20 @@ fn run_wasm_suite(
         "--client".to_owned(),
         format!("pkce-playlists-local={page_origin}/callback"),
     ];
+    for address in [
+        WASM_TEST_PAGE.to_owned(),
+        format!("127.0.0.1:{WASM_TEST_PROVIDER_PORT}"),
+    ] {
+        if std::net::TcpListener::bind(&address).is_err() {
+            return could_not_run(
+                name,
+                format!(
+                    "{address} is already in use by another process; the wasm tests need it \
+                     (docs/ARCHITECTURE.md, \"Test ports\"): stop that process and run again"
+                ),
+            );
+        }
+    }
     println!(
         "\n=== {name}: starting the provider (log: {})",
         log.display()
