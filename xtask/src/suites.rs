@@ -296,6 +296,9 @@ fn run_wasm_suite(
             "pkce-playlists",
             "--target",
             tools::WASM_TARGET,
+            // The browser tests; the library's unit tests are host tests.
+            "--test",
+            "web",
         ])
         .env_remove("CHROMEDRIVER")
         .env_remove("GECKODRIVER")
