@@ -22,6 +22,8 @@ commands:
       Install what is missing, build the app (trunk build --release --offline), start the local
       provider serving dist/ (API on --port, default 8081; app on --app-port, default 8080) and
       print the URL to open. Ctrl-C stops everything.
+  build
+      Install what is missing and build the app into dist/ (trunk build --release --offline).
   test
       Install what is missing, then run every suite: host tests, the wasm tests in headless
       Chrome and Firefox, and the end-to-end tests. Ends with one line `N passed, N failed`.
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
     };
     let result = match command.as_str() {
         "demo" => demo(&root, rest),
+        "build" => build(&root, rest),
         "test" => return test(&root, rest),
         "sizes" => sizes(&root, rest),
         "configure" => configure(&root, rest),
@@ -110,6 +113,15 @@ impl Options {
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("dist"))
     }
+}
+
+fn build(root: &Path, args: &[String]) -> Result<(), String> {
+    Options::parse("build", args, &[])?;
+    let tools = Tools::new(root)?;
+    let trunk = tools.ensure_build_tools()?;
+    tools.trunk_build(&trunk)?;
+    println!("built {}", root.join("dist").display());
+    Ok(())
 }
 
 fn demo(root: &Path, args: &[String]) -> Result<(), String> {
