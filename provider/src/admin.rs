@@ -15,17 +15,11 @@ use crate::app::Shared;
 use crate::catalog::Person;
 use crate::errors::AccountsError;
 use crate::faults::FaultPlan;
-use crate::form::{read_body, BodyError};
+use crate::form::read_body;
 use crate::store::Approval;
 
 async fn json_body<T: for<'de> Deserialize<'de>>(body: Body) -> Result<T, AccountsError> {
-    let bytes = read_body(body).await.map_err(|e| {
-        let error = AccountsError::invalid_request(e.message());
-        match e {
-            BodyError::TooLarge => error.with_status(StatusCode::PAYLOAD_TOO_LARGE),
-            BodyError::Unreadable => error,
-        }
-    })?;
+    let bytes = read_body(body).await?;
     serde_json::from_slice(&bytes)
         .map_err(|e| AccountsError::invalid_request(format!("Invalid JSON: {e}")))
 }

@@ -5,6 +5,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::form::BodyError;
+
 /// `{"error": "...", "error_description": "..."}`, as `POST /api/token` answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountsError {
@@ -41,6 +43,17 @@ impl AccountsError {
 
     pub fn unsupported_grant_type(description: impl Into<String>) -> Self {
         Self::new("unsupported_grant_type", description)
+    }
+}
+
+/// A body that could not be read: `invalid_request`, with 413 when it was too large.
+impl From<BodyError> for AccountsError {
+    fn from(e: BodyError) -> Self {
+        let error = AccountsError::invalid_request(e.message());
+        match e {
+            BodyError::TooLarge => error.with_status(StatusCode::PAYLOAD_TOO_LARGE),
+            BodyError::Unreadable => error,
+        }
     }
 }
 

@@ -4,14 +4,14 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
 use crate::app::Shared;
 use crate::errors::AccountsError;
-use crate::form::{is_form, read_body, BodyError, Params};
+use crate::form::{is_form, read_body, Params};
 use crate::secrets::prefix;
 use crate::store::{Lifetimes, TokenSet};
 
@@ -39,13 +39,7 @@ async fn exchange(
             "Content-Type must be application/x-www-form-urlencoded",
         ));
     }
-    let bytes = read_body(body).await.map_err(|e| {
-        let error = AccountsError::invalid_request(e.message());
-        match e {
-            BodyError::TooLarge => error.with_status(StatusCode::PAYLOAD_TOO_LARGE),
-            BodyError::Unreadable => error,
-        }
-    })?;
+    let bytes = read_body(body).await?;
     let form = Params::parse(&bytes);
     if let Some(name) = form.duplicate() {
         return Err(AccountsError::invalid_request(format!(
