@@ -405,17 +405,9 @@ async fn an_empty_library_says_so() {
 /// Guards against a 5xx leaving the page stuck, or its retry not working.
 #[wasm_bindgen_test]
 async fn a_server_error_offers_try_again_which_recovers() {
-    clear_storage();
-    reset_faults().await;
-    let config = config();
-    sign_in(&config, "alice").await;
-    admin(
-        "faults",
-        r#"{"rules":[{"path":"/v1/me/playlists","status":503}]}"#,
-    )
-    .await;
-    let page = mount_playlists(&config);
-    wait_for("the error", || page.has(".error button")).await;
+    let page =
+        playlists_page_failing_with(r#"{"rules":[{"path":"/v1/me/playlists","status":503}]}"#)
+            .await;
     assert!(page.text().contains("HTTP 503"), "{}", page.text());
     page.click(".error button").await;
     wait_for("the library after the retry", || {
@@ -437,34 +429,20 @@ async fn malformed_json_is_reported() {
 /// Guards against dropping `Retry-After` (it must be exposed through CORS) when rate limited.
 #[wasm_bindgen_test]
 async fn rate_limiting_says_how_long_to_wait() {
-    clear_storage();
-    reset_faults().await;
-    let config = config();
-    sign_in(&config, "alice").await;
-    admin(
-        "faults",
+    let page = playlists_page_failing_with(
         r#"{"rules":[{"path":"/v1/me","status":429,"retry_after":7}]}"#,
     )
     .await;
-    let page = mount_playlists(&config);
-    wait_for("the error", || page.has(".error")).await;
     assert!(page.text().contains("try again in 7 s"), "{}", page.text());
 }
 
 /// Guards against a failure without CORS headers (what a browser sees as "network down") crashing the page.
 #[wasm_bindgen_test]
 async fn an_unreadable_failure_reads_as_a_network_error() {
-    clear_storage();
-    reset_faults().await;
-    let config = config();
-    sign_in(&config, "alice").await;
-    admin(
-        "faults",
+    let page = playlists_page_failing_with(
         r#"{"no_cors_on_errors":true,"rules":[{"path":"/v1/me","status":500}]}"#,
     )
     .await;
-    let page = mount_playlists(&config);
-    wait_for("the error", || page.has(".error")).await;
     assert!(
         page.text().contains("Could not reach Spotify"),
         "{}",
