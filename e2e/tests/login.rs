@@ -39,7 +39,21 @@ async fn firefox_explains_a_declined_consent_and_offers_to_retry() {
     .await;
 }
 
-async fn signs_in_and_lists_the_users_playlists(page: Page, urls: Urls) {
+// Guards against a session lost on reload, a replayed or forged callback that costs the user
+// their session, and a log-out that does not stick.
+#[tokio::test]
+async fn chromium_keeps_the_session_until_log_out() {
+    scenario(Browser::Chromium, keeps_the_session_until_log_out).await;
+}
+
+// Guards against the same failures in Firefox.
+#[tokio::test]
+async fn firefox_keeps_the_session_until_log_out() {
+    scenario(Browser::Firefox, keeps_the_session_until_log_out).await;
+}
+
+/// Logs in as alice through the consent page and waits for her whole library.
+async fn sign_in_as_alice(page: &Page, urls: &Urls) {
     assert!(
         !urls.expected_alice.is_empty(),
         "the provider reports no playlists for alice; the scenario needs some"
@@ -55,6 +69,10 @@ async fn signs_in_and_lists_the_users_playlists(page: Page, urls: Urls) {
     page.wait_for_url_prefix(&urls.app).await;
     page.wait_for_count(PLAYLIST, urls.expected_alice.len())
         .await;
+}
+
+async fn signs_in_and_lists_the_users_playlists(page: Page, urls: Urls) {
+    sign_in_as_alice(&page, &urls).await;
 
     let user_name = page.text("#user-name").await;
     assert!(
@@ -97,4 +115,40 @@ async fn explains_a_declined_consent_and_offers_to_retry(page: Page, urls: Urls)
     page.click("#auth-error button#login-again").await;
     page.wait_for_url_prefix(&urls.authorize).await;
     page.wait_for("button#approve").await;
+}
+
+async fn keeps_the_session_until_log_out(page: Page, urls: Urls) {
+    sign_in_as_alice(&page, &urls).await;
+
+    // A reload keeps the session (the tokens are in sessionStorage).
+    page.open(&urls.app).await;
+    page.wait_for_count(PLAYLIST, urls.expected_alice.len())
+        .await;
+
+    // A callback that this tab did not start is refused, and costs nothing.
+    page.open(&format!("{}callback?code=forged&state=forged", urls.app))
+        .await;
+    let error = page.text("#auth-error").await;
+    assert!(
+        error.contains("no sign-in in progress"),
+        "a stray callback should be refused as such, but the page says: {error:?}"
+    );
+    let keys = page.query_keys().await;
+    assert!(
+        keys.is_empty(),
+        "the stray callback's parameters stay in the address bar: {keys:?}"
+    );
+    page.open(&urls.app).await;
+    page.wait_for_count(PLAYLIST, urls.expected_alice.len())
+        .await;
+
+    // Log out ends it, and a reload does not bring it back.
+    page.click("button#logout").await;
+    page.wait_for("button#login").await;
+    page.open(&urls.app).await;
+    page.wait_for("button#login").await;
+    assert!(
+        page.all(PLAYLIST).await.is_empty(),
+        "playlists are still shown after log out"
+    );
 }
