@@ -17,7 +17,7 @@ fn is_base62_id(v: &Value) -> bool {
 async fn missing_unknown_and_non_bearer_tokens_are_refused() {
     // Guards against serving data without a valid access token, with Spotify's exact bodies.
     let h = start_default().await;
-    let none = h.http.get(h.url("/v1/me")).send().await.expect("GET");
+    let none = h.get("/v1/me").await;
     assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
     assert!(none.headers().contains_key("www-authenticate"));
     assert_eq!(
@@ -26,10 +26,7 @@ async fn missing_unknown_and_non_bearer_tokens_are_refused() {
     );
     assert_eq!(
         h.api("/v1/me/playlists", "made-up-token").await,
-        (
-            StatusCode::UNAUTHORIZED,
-            api_error(401, "Invalid access token")
-        )
+        api_failure(401, "Invalid access token")
     );
     let basic = h
         .http
@@ -78,9 +75,7 @@ async fn me_has_spotifys_user_shape() {
             "playlist-read-private user-read-email user-read-private",
         )
         .await;
-    let (_, bob) = h
-        .api("/v1/me", full["access_token"].as_str().expect("token"))
-        .await;
+    let (_, bob) = h.api("/v1/me", &string_at(&full, "access_token")).await;
     assert_eq!(bob["email"], "bob@example.com");
     assert_eq!(bob["country"], "SE");
     assert_eq!(bob["product"], "free");
@@ -92,15 +87,12 @@ async fn playlists_need_the_playlist_read_private_scope() {
     // Guards against an app that forgets to request playlist-read-private: Spotify answers 403.
     let h = start_default().await;
     let tokens = h.tokens_for("alice", "user-read-email").await;
-    let token = tokens["access_token"].as_str().expect("token");
+    let token = string_at(&tokens, "access_token");
     assert_eq!(
-        h.api("/v1/me/playlists", token).await,
-        (
-            StatusCode::FORBIDDEN,
-            api_error(403, "Insufficient client scope")
-        )
+        h.api("/v1/me/playlists", &token).await,
+        api_failure(403, "Insufficient client scope")
     );
-    assert_eq!(h.api("/v1/me", token).await.0, StatusCode::OK);
+    assert_eq!(h.api("/v1/me", &token).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -112,7 +104,7 @@ async fn limit_must_be_between_1_and_50() {
         assert_eq!(
             h.api(&format!("/v1/me/playlists?limit={bad}"), &token)
                 .await,
-            (StatusCode::BAD_REQUEST, api_error(400, "Invalid limit")),
+            api_failure(400, "Invalid limit"),
             "limit={bad}"
         );
     }
@@ -120,7 +112,7 @@ async fn limit_must_be_between_1_and_50() {
         assert_eq!(
             h.api(&format!("/v1/me/playlists?offset={bad}"), &token)
                 .await,
-            (StatusCode::BAD_REQUEST, api_error(400, "Invalid offset")),
+            api_failure(400, "Invalid offset"),
             "offset={bad}"
         );
     }
@@ -335,13 +327,13 @@ async fn items_of_someone_elses_private_playlist_are_forbidden_and_unknown_ids_n
     assert_eq!(
         h.api(&format!("/v1/playlists/{private}/items"), &token)
             .await,
-        (StatusCode::FORBIDDEN, api_error(403, "Forbidden"))
+        api_failure(403, "Forbidden")
     );
     for unknown in ["0000000000000000000000", "nope", "3cEYpjA9oz9GiPac4AsH4n"] {
         assert_eq!(
             h.api(&format!("/v1/playlists/{unknown}/items"), &token)
                 .await,
-            (StatusCode::NOT_FOUND, api_error(404, "Resource not found")),
+            api_failure(404, "Resource not found"),
             "{unknown}"
         );
     }
@@ -394,23 +386,15 @@ async fn cover_images_are_served_by_the_provider() {
         url.starts_with(&h.url("/images/")) && url.ends_with(".svg"),
         "{url}"
     );
-    let first = h.http.get(&url).send().await.expect("GET");
+    let first = h.get_absolute(&url).await;
     assert_eq!(first.status(), StatusCode::OK);
     assert_eq!(first.headers()["content-type"], "image/svg+xml");
     let svg = first.text().await.expect("svg");
     assert!(svg.starts_with("<svg"));
-    let again = h
-        .http
-        .get(&url)
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("svg");
+    let again = h.get_absolute(&url).await.text().await.expect("svg");
     assert_eq!(svg, again);
     for bad in ["/images/..%2Fetc.svg", "/images/x.png", "/images/.svg"] {
-        let r = h.http.get(h.url(bad)).send().await.expect("GET");
+        let r = h.get(bad).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
     }
 }

@@ -17,8 +17,13 @@ async fn assert_error_page(h: &Harness, params: &[(String, String)], message: &s
     assert!(html.contains(message), "{html}");
 }
 
-/// Asserts a redirect back to the client with `error` (and the state echoed).
-async fn assert_error_redirect(h: &Harness, params: &[(String, String)], error: &str) -> String {
+/// Asserts a redirect back to the client with `error` and `description` (and the state echoed).
+async fn assert_error_redirect(
+    h: &Harness,
+    params: &[(String, String)],
+    error: &str,
+    description: &str,
+) {
     let response = h.authorize(params).await;
     assert_eq!(response.status(), StatusCode::FOUND);
     let loc = location(&response);
@@ -27,15 +32,14 @@ async fn assert_error_redirect(h: &Harness, params: &[(String, String)], error: 
     assert_eq!(q.get("error").map(String::as_str), Some(error), "{loc}");
     assert_eq!(q.get("state").map(String::as_str), Some("st4te"));
     assert!(!q.contains_key("code"));
-    q["error_description"].clone()
+    assert_eq!(q["error_description"], description);
 }
 
 #[tokio::test]
 async fn unknown_or_missing_client_gets_the_providers_error_page() {
     // Guards against redirecting to an unverified client (an open redirector).
     let h = start_default().await;
-    let (_, challenge) = pkce();
-    let p = authorize_params(&challenge);
+    let p = fresh_authorize_params();
     assert_error_page(
         &h,
         &with(p.clone(), "client_id", Some("someone-else")),
@@ -54,8 +58,7 @@ async fn unknown_or_missing_client_gets_the_providers_error_page() {
 async fn redirect_uri_must_match_a_registered_one_exactly() {
     // Guards against lenient matching: localhost is not 127.0.0.1, no trailing slash, no extra query.
     let h = start_default().await;
-    let (_, challenge) = pkce();
-    let p = authorize_params(&challenge);
+    let p = fresh_authorize_params();
     for bad in [
         "http://localhost:8080/callback",
         "http://127.0.0.1:8080/callback/",
@@ -83,8 +86,7 @@ async fn redirect_uri_must_match_a_registered_one_exactly() {
 async fn a_repeated_client_id_or_redirect_uri_is_not_trusted() {
     // Guards against a second redirect_uri slipping past the exact-match check.
     let h = start_default().await;
-    let (_, challenge) = pkce();
-    let mut p = authorize_params(&challenge);
+    let mut p = fresh_authorize_params();
     p.push(("redirect_uri".into(), "http://evil.example/cb".into()));
     assert_error_page(&h, &p, "Invalid redirect URI").await;
 }
@@ -93,48 +95,46 @@ async fn a_repeated_client_id_or_redirect_uri_is_not_trusted() {
 async fn response_type_other_than_code_is_redirected_back_as_unsupported() {
     // Guards against the implicit flow (response_type=token) being accepted.
     let h = start_default().await;
-    let (_, challenge) = pkce();
-    let p = authorize_params(&challenge);
-    let d = assert_error_redirect(
+    let p = fresh_authorize_params();
+    assert_error_redirect(
         &h,
         &with(p.clone(), "response_type", Some("token")),
         "unsupported_response_type",
+        "response_type must be code",
     )
     .await;
-    assert_eq!(d, "response_type must be code");
-    let d = assert_error_redirect(&h, &with(p, "response_type", None), "invalid_request").await;
-    assert_eq!(d, "response_type must be supplied");
+    assert_error_redirect(
+        &h,
+        &with(p, "response_type", None),
+        "invalid_request",
+        "response_type must be supplied",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn plain_or_missing_pkce_is_refused() {
     // Guards against accepting a request without S256 PKCE (a public client's only protection).
     let h = start_default().await;
-    let (_, challenge) = pkce();
-    let p = authorize_params(&challenge);
-    let d = assert_error_redirect(
+    let p = fresh_authorize_params();
+    for (method, description) in [
+        (
+            Some("plain"),
+            "code_challenge_method plain is not allowed; use S256",
+        ),
+        (None, "code_challenge_method must be supplied (S256)"),
+        (Some("s256"), "code_challenge_method must be S256"),
+    ] {
+        let params = with(p.clone(), "code_challenge_method", method);
+        assert_error_redirect(&h, &params, "invalid_request", description).await;
+    }
+    assert_error_redirect(
         &h,
-        &with(p.clone(), "code_challenge_method", Some("plain")),
+        &with(p, "code_challenge", None),
         "invalid_request",
+        "code_challenge must be supplied",
     )
     .await;
-    assert_eq!(d, "code_challenge_method plain is not allowed; use S256");
-    let d = assert_error_redirect(
-        &h,
-        &with(p.clone(), "code_challenge_method", None),
-        "invalid_request",
-    )
-    .await;
-    assert_eq!(d, "code_challenge_method must be supplied (S256)");
-    let d = assert_error_redirect(
-        &h,
-        &with(p.clone(), "code_challenge_method", Some("s256")),
-        "invalid_request",
-    )
-    .await;
-    assert_eq!(d, "code_challenge_method must be S256");
-    let d = assert_error_redirect(&h, &with(p, "code_challenge", None), "invalid_request").await;
-    assert_eq!(d, "code_challenge must be supplied");
 }
 
 #[tokio::test]
@@ -148,13 +148,13 @@ async fn a_malformed_challenge_is_refused() {
     let plus = format!("{}+", &challenge[..42]);
     let long = format!("{challenge}A");
     for bad in [forty_two, padded.as_str(), plus.as_str(), long.as_str()] {
-        let d = assert_error_redirect(
+        assert_error_redirect(
             &h,
             &with(p.clone(), "code_challenge", Some(bad)),
             "invalid_request",
+            "code_challenge must be 43 base64url characters",
         )
         .await;
-        assert_eq!(d, "code_challenge must be 43 base64url characters");
     }
 }
 
@@ -162,9 +162,8 @@ async fn a_malformed_challenge_is_refused() {
 async fn unknown_scopes_and_repeated_parameters_are_redirected_back() {
     // Guards against silently granting or dropping an unknown scope, and against ambiguous repeated parameters.
     let h = start_default().await;
-    let (_, challenge) = pkce();
-    let p = authorize_params(&challenge);
-    let d = assert_error_redirect(
+    let p = fresh_authorize_params();
+    assert_error_redirect(
         &h,
         &with(
             p.clone(),
@@ -172,22 +171,26 @@ async fn unknown_scopes_and_repeated_parameters_are_redirected_back() {
             Some("playlist-read-private playlist-write-all"),
         ),
         "invalid_scope",
+        "Unknown scope: playlist-write-all",
     )
     .await;
-    assert_eq!(d, "Unknown scope: playlist-write-all");
     let mut repeated = p;
     repeated.push(("scope".into(), "user-read-email".into()));
-    let d = assert_error_redirect(&h, &repeated, "invalid_request").await;
-    assert_eq!(d, "scope was given more than once");
+    assert_error_redirect(
+        &h,
+        &repeated,
+        "invalid_request",
+        "scope was given more than once",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn error_redirects_omit_state_when_the_request_had_none() {
     // Guards against inventing an empty state the client never sent.
     let h = start_default().await;
-    let (_, challenge) = pkce();
     let p = with(
-        with(authorize_params(&challenge), "state", None),
+        with(fresh_authorize_params(), "state", None),
         "response_type",
         Some("token"),
     );
@@ -204,15 +207,7 @@ async fn error_redirects_omit_state_when_the_request_had_none() {
 async fn a_valid_request_shows_a_consent_page_with_the_documented_hooks() {
     // Guards against breaking the DOM contract the browser tests use, and against CORS on /authorize.
     let h = start_default().await;
-    let (_, challenge) = pkce();
-    let response = h
-        .http
-        .get(h.url("/authorize"))
-        .query(&authorize_params(&challenge))
-        .header("Origin", ORIGIN)
-        .send()
-        .await
-        .expect("GET");
+    let response = h.authorize_from(ORIGIN, &fresh_authorize_params()).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response
         .headers()
@@ -250,18 +245,11 @@ async fn a_valid_request_shows_a_consent_page_with_the_documented_hooks() {
 async fn approve_redirects_with_a_code_and_the_state_untouched() {
     // Guards against losing or re-encoding the client's state (its CSRF protection).
     let h = start_default().await;
-    let (_, challenge) = pkce();
     let state = "a b&c=d/é+%";
     let id = h
-        .consent(&with(authorize_params(&challenge), "state", Some(state)))
+        .consent(&with(fresh_authorize_params(), "state", Some(state)))
         .await;
-    let response = h
-        .decide(&[
-            ("request_id", &id),
-            ("user", "alice"),
-            ("decision", "approve"),
-        ])
-        .await;
+    let response = h.approve(&id, "alice").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let loc = location(&response);
     assert!(loc.starts_with(&format!("{REDIRECT_URI}?code=")), "{loc}");
@@ -275,17 +263,10 @@ async fn approve_redirects_with_a_code_and_the_state_untouched() {
 async fn approve_without_state_sends_no_state() {
     // Guards against an empty state parameter appearing in the callback.
     let h = start_default().await;
-    let (_, challenge) = pkce();
     let id = h
-        .consent(&with(authorize_params(&challenge), "state", None))
+        .consent(&with(fresh_authorize_params(), "state", None))
         .await;
-    let response = h
-        .decide(&[
-            ("request_id", &id),
-            ("user", "bob"),
-            ("decision", "approve"),
-        ])
-        .await;
+    let response = h.approve(&id, "bob").await;
     let q = query_of(&location(&response));
     assert!(q.contains_key("code"));
     assert!(!q.contains_key("state"));
@@ -295,11 +276,8 @@ async fn approve_without_state_sends_no_state() {
 async fn deny_redirects_with_access_denied() {
     // Guards against a declined sign-in looking like anything but access_denied.
     let h = start_default().await;
-    let (_, challenge) = pkce();
-    let id = h.consent(&authorize_params(&challenge)).await;
-    let response = h
-        .decide(&[("request_id", &id), ("user", "alice"), ("decision", "deny")])
-        .await;
+    let id = h.consent(&fresh_authorize_params()).await;
+    let response = h.deny(&id, "alice").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         location(&response),
@@ -342,24 +320,11 @@ async fn the_decision_uses_the_stored_request_not_reposted_parameters() {
 async fn a_pending_request_is_single_use_and_unguessable() {
     // Guards against replaying a consent form, or approving a request id that was never issued.
     let h = start_default().await;
-    let (_, challenge) = pkce();
-    let id = h.consent(&authorize_params(&challenge)).await;
-    let first = h
-        .decide(&[
-            ("request_id", &id),
-            ("user", "alice"),
-            ("decision", "approve"),
-        ])
-        .await;
+    let id = h.consent(&fresh_authorize_params()).await;
+    let first = h.approve(&id, "alice").await;
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
     for rid in [id.as_str(), "made-up", ""] {
-        let again = h
-            .decide(&[
-                ("request_id", rid),
-                ("user", "alice"),
-                ("decision", "approve"),
-            ])
-            .await;
+        let again = h.approve(rid, "alice").await;
         assert_eq!(again.status(), StatusCode::BAD_REQUEST);
         assert!(again.headers().get(LOCATION).is_none());
         assert!(again
@@ -374,39 +339,20 @@ async fn a_pending_request_is_single_use_and_unguessable() {
 async fn the_decision_must_be_a_form_post_with_a_known_user() {
     // Guards against approving with GET (a link could sign someone in) or as a user who does not exist.
     let h = start_default().await;
-    let get = h
-        .http
-        .get(h.url("/authorize/decision"))
-        .send()
-        .await
-        .expect("GET");
+    let get = h.get("/authorize/decision").await;
     assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
-    let (_, challenge) = pkce();
-    let id = h.consent(&authorize_params(&challenge)).await;
-    let bad_user = h
-        .decide(&[
-            ("request_id", &id),
-            ("user", "mallory"),
-            ("decision", "approve"),
-        ])
-        .await;
+    let id = h.consent(&fresh_authorize_params()).await;
+    let bad_user = h.approve(&id, "mallory").await;
     assert_eq!(bad_user.status(), StatusCode::BAD_REQUEST);
     let json = h
-        .http
-        .post(h.url("/authorize/decision"))
-        .json(&serde_json::json!({"request_id": id, "user": "alice", "decision": "approve"}))
-        .send()
-        .await
-        .expect("POST");
+        .post_json(
+            "/authorize/decision",
+            &serde_json::json!({"request_id": id, "user": "alice", "decision": "approve"}),
+        )
+        .await;
     assert_eq!(json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // The request survived the refused attempts.
-    let ok = h
-        .decide(&[
-            ("request_id", &id),
-            ("user", "alice"),
-            ("decision", "approve"),
-        ])
-        .await;
+    let ok = h.approve(&id, "alice").await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
 }
 

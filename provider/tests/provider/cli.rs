@@ -19,6 +19,17 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// Sends a request and reads its JSON answer.
+async fn json_answer(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json")
+}
+
 #[test]
 fn help_lists_every_flag_and_the_fault_plan() {
     // Guards against a flag the architecture documents going missing from --help.
@@ -104,10 +115,7 @@ async fn the_binary_prints_its_addresses_and_reads_the_config_file() {
         .to_owned();
     assert!(api.starts_with("http://127.0.0.1:") && app.ends_with('/'));
 
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let http = http_client();
     let (_, challenge) = pkce();
     let params = with(
         with(authorize_params(&challenge), "client_id", Some("from-file")),
@@ -129,34 +137,20 @@ async fn the_binary_prints_its_addresses_and_reads_the_config_file() {
 
     // A full exchange, whose secrets must not reach the log.
     let (verifier, challenge) = pkce();
-    let issued: serde_json::Value = http
-        .post(format!("{api}/admin/codes"))
-        .json(
-            &serde_json::json!({"client_id": "from-file", "redirect_uri": "http://127.0.0.1:9/cb",
+    let issued = json_answer(http.post(format!("{api}/admin/codes")).json(
+        &serde_json::json!({"client_id": "from-file", "redirect_uri": "http://127.0.0.1:9/cb",
             "code_challenge": challenge, "user": "alice", "scope": "playlist-read-private"}),
-        )
-        .send()
-        .await
-        .expect("POST")
-        .json()
-        .await
-        .expect("json");
-    let code = issued["code"].as_str().expect("code").to_owned();
-    let tokens: serde_json::Value = http
-        .post(format!("{api}/api/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("client_id", "from-file"),
-            ("redirect_uri", "http://127.0.0.1:9/cb"),
-            ("code_verifier", &verifier),
-        ])
-        .send()
-        .await
-        .expect("POST")
-        .json()
-        .await
-        .expect("json");
+    ))
+    .await;
+    let code = string_at(&issued, "code");
+    let tokens = json_answer(http.post(format!("{api}/api/token")).form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("client_id", "from-file"),
+        ("redirect_uri", "http://127.0.0.1:9/cb"),
+        ("code_verifier", &verifier),
+    ]))
+    .await;
     drop(child);
     let log = std::fs::read_to_string(dir.join("stderr.log")).expect("the log file");
     assert!(log.contains("POST /api/token -> 200"), "{log}");

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use local_spotify::{start, Config, RunningServer};
 use reqwest::header::LOCATION;
-use reqwest::{Response, StatusCode};
+use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -30,11 +30,18 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Harness {
     let mut config = Config::default();
     adjust(&mut config);
     let server = start(config).await.expect("the provider starts");
-    let http = reqwest::Client::builder()
+    Harness {
+        server,
+        http: http_client(),
+    }
+}
+
+/// An HTTP client that does not follow redirects, so `Location` can be inspected.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .expect("a client");
-    Harness { server, http }
+        .expect("a client")
 }
 
 /// A fresh PKCE verifier (64 characters) and its S256 challenge.
@@ -64,6 +71,25 @@ pub fn location(response: &Response) -> String {
         .to_owned()
 }
 
+/// A response header as text (it must be present).
+pub fn header_str<'a>(response: &'a Response, name: &str) -> &'a str {
+    response.headers()[name].to_str().expect("ASCII")
+}
+
+/// A string field of a JSON object, owned (panics with the object when it is missing).
+pub fn string_at(v: &Value, key: &str) -> String {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} in {v}"))
+        .to_owned()
+}
+
+/// The status and the JSON body of a response.
+pub async fn status_and_json(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, response.json().await.expect("a JSON body"))
+}
+
 /// Valid `/authorize` parameters for the default client.
 pub fn authorize_params(challenge: &str) -> Vec<(String, String)> {
     [
@@ -78,6 +104,12 @@ pub fn authorize_params(challenge: &str) -> Vec<(String, String)> {
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect()
+}
+
+/// Valid `/authorize` parameters with a fresh challenge, for tests that never redeem the code.
+pub fn fresh_authorize_params() -> Vec<(String, String)> {
+    let (_, challenge) = pkce();
+    authorize_params(&challenge)
 }
 
 /// Replaces (or with `None` removes) one parameter.
@@ -98,10 +130,81 @@ impl Harness {
         format!("{}{}", self.server.base_url(), path)
     }
 
-    pub async fn authorize(&self, params: &[(String, String)]) -> Response {
+    /// `GET` a path with no credentials.
+    pub async fn get(&self, path: &str) -> Response {
+        self.get_absolute(&self.url(path)).await
+    }
+
+    /// `GET` an absolute URL (e.g. on the app listener) with no credentials.
+    pub async fn get_absolute(&self, url: &str) -> Response {
+        self.http.get(url).send().await.expect("GET")
+    }
+
+    /// `GET` a path with a bearer token; the raw response.
+    pub async fn get_authorized(&self, path: &str, token: &str) -> Response {
         self.http
-            .get(self.url("/authorize"))
-            .query(params)
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// `GET` a path as a page on `origin` would: with an `Origin` header, and a bearer token if given.
+    pub async fn get_from(&self, origin: &str, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.http.get(self.url(path)).header("Origin", origin);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("GET")
+    }
+
+    /// `POST` a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// `POST` a raw body labelled `application/x-www-form-urlencoded`.
+    pub async fn post_form_body(&self, path: &str, body: impl Into<reqwest::Body>) -> Response {
+        self.http
+            .post(self.url(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// `POST /admin/reset`; its status.
+    pub async fn reset(&self) -> StatusCode {
+        self.http
+            .post(self.url("/admin/reset"))
+            .send()
+            .await
+            .expect("POST /admin/reset")
+            .status()
+    }
+
+    fn authorize_request(&self, params: &[(String, String)]) -> RequestBuilder {
+        self.http.get(self.url("/authorize")).query(params)
+    }
+
+    pub async fn authorize(&self, params: &[(String, String)]) -> Response {
+        self.authorize_request(params)
+            .send()
+            .await
+            .expect("GET /authorize")
+    }
+
+    /// `GET /authorize` with an `Origin` header (as a script on `origin` would send it).
+    pub async fn authorize_from(&self, origin: &str, params: &[(String, String)]) -> Response {
+        self.authorize_request(params)
+            .header("Origin", origin)
             .send()
             .await
             .expect("GET /authorize")
@@ -124,13 +227,31 @@ impl Harness {
             .expect("POST /authorize/decision")
     }
 
+    /// Approves a pending request as `user`.
+    pub async fn approve(&self, request_id: &str, user: &str) -> Response {
+        self.decide(&[
+            ("request_id", request_id),
+            ("user", user),
+            ("decision", "approve"),
+        ])
+        .await
+    }
+
+    /// Denies a pending request as `user`.
+    pub async fn deny(&self, request_id: &str, user: &str) -> Response {
+        self.decide(&[
+            ("request_id", request_id),
+            ("user", user),
+            ("decision", "deny"),
+        ])
+        .await
+    }
+
     /// Goes through the consent page as `user` and returns the code from the redirect.
     pub async fn code_for(&self, user: &str, scope: &str, challenge: &str) -> String {
         let params = with(authorize_params(challenge), "scope", Some(scope));
         let id = self.consent(&params).await;
-        let response = self
-            .decide(&[("request_id", &id), ("user", user), ("decision", "approve")])
-            .await;
+        let response = self.approve(&id, user).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         query_of(&location(&response))
             .remove("code")
@@ -146,8 +267,7 @@ impl Harness {
             .send()
             .await
             .expect("POST /api/token");
-        let status = response.status();
-        (status, response.json().await.expect("a JSON body"))
+        status_and_json(response).await
     }
 
     /// Exchanges a code.
@@ -190,15 +310,7 @@ impl Harness {
 
     /// `GET` a Web API path with a bearer token; the status and the JSON body.
     pub async fn api(&self, path_and_query: &str, token: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .get(self.url(path_and_query))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("GET");
-        let status = response.status();
-        (status, response.json().await.expect("a JSON body"))
+        status_and_json(self.get_authorized(path_and_query, token).await).await
     }
 
     /// `GET` an absolute URL (e.g. a `next` link) with a bearer token.
@@ -210,18 +322,11 @@ impl Harness {
             .send()
             .await
             .expect("GET");
-        let status = response.status();
-        (status, response.json().await.expect("a JSON body"))
+        status_and_json(response).await
     }
 
     pub async fn set_faults(&self, plan: Value) {
-        let response = self
-            .http
-            .post(self.url("/admin/faults"))
-            .json(&plan)
-            .send()
-            .await
-            .expect("POST /admin/faults");
+        let response = self.post_json("/admin/faults", &plan).await;
         assert_eq!(response.status(), StatusCode::OK, "plan refused: {plan}");
     }
 }
@@ -242,4 +347,17 @@ pub fn accounts_error(error: &str, description: &str) -> Value {
 /// Spotify's Web API error body.
 pub fn api_error(status: u16, message: &str) -> Value {
     serde_json::json!({"error": {"status": status, "message": message}})
+}
+
+/// A 400 from the accounts service with its error body, as `token` and `exchange` return it.
+pub fn bad_request(error: &str, description: &str) -> (StatusCode, Value) {
+    (StatusCode::BAD_REQUEST, accounts_error(error, description))
+}
+
+/// A Web API failure with its error body, as `api` returns it.
+pub fn api_failure(status: u16, message: &str) -> (StatusCode, Value) {
+    (
+        StatusCode::from_u16(status).expect("an HTTP status"),
+        api_error(status, message),
+    )
 }

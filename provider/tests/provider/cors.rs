@@ -34,17 +34,11 @@ async fn preflights_from_the_allowed_origin_succeed() {
     let token = preflight(&h, "/api/token", ORIGIN, "POST", "content-type").await;
     assert!(token.status().is_success());
     assert_eq!(allow_origin(&token), Some(ORIGIN));
-    let methods = token.headers()["access-control-allow-methods"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let methods = header_str(&token, "access-control-allow-methods");
     assert!(methods.contains("POST"), "{methods}");
     let api = preflight(&h, "/v1/me/playlists", ORIGIN, "GET", "authorization").await;
     assert_eq!(allow_origin(&api), Some(ORIGIN));
-    let allowed = api.headers()["access-control-allow-headers"]
-        .to_str()
-        .expect("ascii")
-        .to_lowercase();
+    let allowed = header_str(&api, "access-control-allow-headers").to_lowercase();
     assert!(allowed.contains("authorization"), "{allowed}");
     let admin = preflight(&h, "/admin/faults", ORIGIN, "POST", "content-type").await;
     assert_eq!(allow_origin(&admin), Some(ORIGIN));
@@ -57,13 +51,7 @@ async fn other_origins_get_no_cors_headers() {
     for origin in ["http://localhost:8080", "http://evil.example", "null"] {
         let r = preflight(&h, "/api/token", origin, "POST", "content-type").await;
         assert_eq!(allow_origin(&r), None, "{origin}");
-        let r = h
-            .http
-            .get(h.url("/v1/me"))
-            .header("Origin", origin)
-            .send()
-            .await
-            .expect("GET");
+        let r = h.get_from(origin, "/v1/me", None).await;
         assert_eq!(allow_origin(&r), None, "{origin}");
     }
 }
@@ -72,19 +60,10 @@ async fn other_origins_get_no_cors_headers() {
 async fn error_answers_carry_cors_headers_too() {
     // Guards against the app seeing an opaque network error instead of Spotify's 400/401 bodies.
     let h = start_default().await;
-    let api = h
-        .http
-        .get(h.url("/v1/me"))
-        .header("Origin", ORIGIN)
-        .send()
-        .await
-        .expect("GET");
+    let api = h.get_from(ORIGIN, "/v1/me", None).await;
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(allow_origin(&api), Some(ORIGIN));
-    let exposed = api.headers()["access-control-expose-headers"]
-        .to_str()
-        .expect("ascii")
-        .to_lowercase();
+    let exposed = header_str(&api, "access-control-expose-headers").to_lowercase();
     assert!(exposed.contains("retry-after"), "{exposed}");
     let token = h
         .http
@@ -96,13 +75,7 @@ async fn error_answers_carry_cors_headers_too() {
         .expect("POST");
     assert_eq!(token.status(), StatusCode::BAD_REQUEST);
     assert_eq!(allow_origin(&token), Some(ORIGIN));
-    let unknown = h
-        .http
-        .get(h.url("/v1/nothing-here"))
-        .header("Origin", ORIGIN)
-        .send()
-        .await
-        .expect("GET");
+    let unknown = h.get_from(ORIGIN, "/v1/nothing-here", None).await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     assert_eq!(allow_origin(&unknown), Some(ORIGIN));
 }
@@ -113,15 +86,7 @@ async fn authorize_has_no_cors() {
     let h = start_default().await;
     let r = preflight(&h, "/authorize", ORIGIN, "GET", "").await;
     assert_eq!(allow_origin(&r), None);
-    let (_, challenge) = pkce();
-    let page = h
-        .http
-        .get(h.url("/authorize"))
-        .query(&authorize_params(&challenge))
-        .header("Origin", ORIGIN)
-        .send()
-        .await
-        .expect("GET");
+    let page = h.authorize_from(ORIGIN, &fresh_authorize_params()).await;
     assert_eq!(allow_origin(&page), None);
 }
 

@@ -28,55 +28,26 @@ async fn the_app_is_served_with_a_fallback_and_no_referrer() {
     assert_ne!(h.server.app_addr, Some(h.server.addr));
 
     for path in ["", "callback?code=abc&state=x", "some/deep/route"] {
-        let r = h
-            .http
-            .get(format!("{app}{path}"))
-            .send()
-            .await
-            .expect("GET");
+        let r = h.get_absolute(&format!("{app}{path}")).await;
         assert_eq!(r.status(), StatusCode::OK, "/{path}");
         assert_eq!(r.headers()["referrer-policy"], "no-referrer");
-        assert!(r.headers()["content-type"]
-            .to_str()
-            .expect("ascii")
-            .starts_with("text/html"));
+        assert!(header_str(&r, "content-type").starts_with("text/html"));
         assert_eq!(
             r.text().await.expect("text"),
             "<!doctype html><title>app</title>"
         );
     }
-    let wasm = h
-        .http
-        .get(format!("{app}app_bg.wasm"))
-        .send()
-        .await
-        .expect("GET");
+    let wasm = h.get_absolute(&format!("{app}app_bg.wasm")).await;
     assert_eq!(wasm.status(), StatusCode::OK);
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
     assert_eq!(wasm.headers()["referrer-policy"], "no-referrer");
-    let js = h
-        .http
-        .get(format!("{app}app.js"))
-        .send()
-        .await
-        .expect("GET");
-    assert!(js.headers()["content-type"]
-        .to_str()
-        .expect("ascii")
-        .contains("javascript"));
-    let missing = h
-        .http
-        .get(format!("{app}missing.js"))
-        .send()
-        .await
-        .expect("GET");
+    let js = h.get_absolute(&format!("{app}app.js")).await;
+    assert!(header_str(&js, "content-type").contains("javascript"));
+    let missing = h.get_absolute(&format!("{app}missing.js")).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let escape = h
-        .http
-        .get(format!("{app}..%2F..%2Fetc%2Fpasswd"))
-        .send()
-        .await
-        .expect("GET");
+        .get_absolute(&format!("{app}..%2F..%2Fetc%2Fpasswd"))
+        .await;
     assert_ne!(escape.status(), StatusCode::OK);
 
     h.server.shutdown().await;

@@ -15,14 +15,7 @@ async fn a_rule_answers_429_with_retry_after_on_the_chosen_request_only() {
     h.set_faults(json!({"rules": [{"path": "/v1/me/playlists", "nth": 2, "times": 1, "status": 429, "retry_after": 7}]}))
         .await;
     assert_eq!(h.api("/v1/me/playlists", &token).await.0, StatusCode::OK);
-    let limited = h
-        .http
-        .get(h.url("/v1/me/playlists"))
-        .bearer_auth(&token)
-        .header("Origin", ORIGIN)
-        .send()
-        .await
-        .expect("GET");
+    let limited = h.get_from(ORIGIN, "/v1/me/playlists", Some(&token)).await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.headers()["retry-after"], "7");
     assert_eq!(limited.headers()["access-control-allow-origin"], ORIGIN);
@@ -43,34 +36,28 @@ async fn server_errors_on_the_token_endpoint_use_the_accounts_shape() {
     // Guards against the app mis-reading a 503 from the accounts service.
     let h = start_default().await;
     let tokens = h.tokens_for("alice", SCOPE).await;
+    let (access, refresh) = (
+        string_at(&tokens, "access_token"),
+        string_at(&tokens, "refresh_token"),
+    );
     h.set_faults(
         json!({"rules": [{"path": "/api/token", "status": 503}, {"path": "/v1/*", "status": 500}]}),
     )
     .await;
     assert_eq!(
-        h.refresh(tokens["refresh_token"].as_str().expect("rt"))
-            .await,
+        h.refresh(&refresh).await,
         (
             StatusCode::SERVICE_UNAVAILABLE,
             accounts_error("temporarily_unavailable", "Service Unavailable")
         )
     );
-    let access = tokens["access_token"].as_str().expect("at");
     assert_eq!(
-        h.api("/v1/me", access).await,
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            api_error(500, "Internal Server Error")
-        )
+        h.api("/v1/me", &access).await,
+        api_failure(500, "Internal Server Error")
     );
     // Each fired once; the refresh token was not consumed by the failed call.
-    assert_eq!(
-        h.refresh(tokens["refresh_token"].as_str().expect("rt"))
-            .await
-            .0,
-        StatusCode::OK
-    );
-    assert_eq!(h.api("/v1/me", access).await.0, StatusCode::OK);
+    assert_eq!(h.refresh(&refresh).await.0, StatusCode::OK);
+    assert_eq!(h.api("/v1/me", &access).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -79,23 +66,17 @@ async fn latency_delays_requests_but_not_admin_calls() {
     let h = start_default().await;
     h.set_faults(json!({"latency_ms": 300})).await;
     let t = Instant::now();
-    let _ = h.http.get(h.url("/v1/me")).send().await.expect("GET");
+    let _ = h.get("/v1/me").await;
     assert!(
         t.elapsed() >= Duration::from_millis(300),
         "{:?}",
         t.elapsed()
     );
     let t = Instant::now();
-    let r = h
-        .http
-        .post(h.url("/admin/reset"))
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(h.reset().await, StatusCode::NO_CONTENT);
     assert!(t.elapsed() < Duration::from_millis(300));
     let t = Instant::now();
-    let _ = h.http.get(h.url("/v1/me")).send().await.expect("GET");
+    let _ = h.get("/v1/me").await;
     assert!(
         t.elapsed() < Duration::from_millis(300),
         "reset clears latency"
@@ -108,13 +89,7 @@ async fn malformed_json_is_served_on_the_chosen_path() {
     let h = start_default().await;
     let token = h.access_token("alice").await;
     h.set_faults(json!({"malformed_json_on": "/v1/me"})).await;
-    let r = h
-        .http
-        .get(h.url("/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("GET");
+    let r = h.get_authorized("/v1/me", &token).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/json");
     let text = r.text().await.expect("text");
@@ -124,13 +99,7 @@ async fn malformed_json_is_served_on_the_chosen_path() {
 
     h.set_faults(json!({"rules": [{"path": "/v1/me/playlists", "malformed_json": true}]}))
         .await;
-    let once = h
-        .http
-        .get(h.url("/v1/me/playlists"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("GET");
+    let once = h.get_authorized("/v1/me/playlists", &token).await;
     assert!(serde_json::from_str::<Value>(&once.text().await.expect("text")).is_err());
     assert_eq!(h.api("/v1/me/playlists", &token).await.0, StatusCode::OK);
 }
@@ -141,26 +110,13 @@ async fn no_cors_on_errors_strips_cors_from_failures_only() {
     let h = start_default().await;
     let token = h.access_token("alice").await;
     h.set_faults(json!({"no_cors_on_errors": true})).await;
-    let failed = h
-        .http
-        .get(h.url("/v1/me"))
-        .header("Origin", ORIGIN)
-        .send()
-        .await
-        .expect("GET");
+    let failed = h.get_from(ORIGIN, "/v1/me", None).await;
     assert_eq!(failed.status(), StatusCode::UNAUTHORIZED);
     assert!(failed
         .headers()
         .get("access-control-allow-origin")
         .is_none());
-    let ok = h
-        .http
-        .get(h.url("/v1/me"))
-        .bearer_auth(&token)
-        .header("Origin", ORIGIN)
-        .send()
-        .await
-        .expect("GET");
+    let ok = h.get_from(ORIGIN, "/v1/me", Some(&token)).await;
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(ok.headers()["access-control-allow-origin"], ORIGIN);
 }
@@ -173,34 +129,16 @@ async fn lifetimes_and_rotation_can_be_changed_at_run_time() {
         .await;
     let tokens = h.tokens_for("alice", SCOPE).await;
     assert_eq!(tokens["expires_in"], 60);
-    let (status, next) = h
-        .refresh(tokens["refresh_token"].as_str().expect("rt"))
-        .await;
+    let (status, next) = h.refresh(&string_at(&tokens, "refresh_token")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(next.get("refresh_token").is_none());
-    let current: Value = h
-        .http
-        .get(h.url("/admin/faults"))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("json");
+    let current: Value = h.get("/admin/faults").await.json().await.expect("json");
     assert_eq!(current["rotation"], "omit");
 
-    let r = h
-        .http
-        .post(h.url("/admin/reset"))
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(h.reset().await, StatusCode::NO_CONTENT);
     let tokens = h.tokens_for("alice", SCOPE).await;
     assert_eq!(tokens["expires_in"], 3600);
-    let (_, next) = h
-        .refresh(tokens["refresh_token"].as_str().expect("rt"))
-        .await;
+    let (_, next) = h.refresh(&string_at(&tokens, "refresh_token")).await;
     assert!(next["refresh_token"].is_string(), "reset restores rotation");
 }
 
@@ -218,11 +156,7 @@ async fn reset_clears_rules() {
         h.api("/v1/me", "x").await.0,
         StatusCode::SERVICE_UNAVAILABLE
     );
-    h.http
-        .post(h.url("/admin/reset"))
-        .send()
-        .await
-        .expect("POST");
+    h.reset().await;
     assert_eq!(h.api("/v1/me", "x").await.0, StatusCode::UNAUTHORIZED);
 }
 
@@ -236,13 +170,7 @@ async fn invalid_fault_plans_are_refused() {
         json!({"rules": [{"path": "/v1/me"}]}),
         json!({"rotation": "sometimes"}),
     ] {
-        let r = h
-            .http
-            .post(h.url("/admin/faults"))
-            .json(&bad)
-            .send()
-            .await
-            .expect("POST");
+        let r = h.post_json("/admin/faults", &bad).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(
             r.json::<Value>().await.expect("json")["error"],
@@ -259,16 +187,20 @@ async fn invalid_fault_plans_are_refused() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
-async fn admin_code(h: &Harness, body: Value) -> (StatusCode, Value) {
-    let r = h
-        .http
-        .post(h.url("/admin/codes"))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST");
-    let status = r.status();
-    (status, r.json().await.expect("json"))
+async fn admin_code(h: &Harness, body: &Value) -> (StatusCode, Value) {
+    status_and_json(h.post_json("/admin/codes", body).await).await
+}
+
+/// `POST /admin/codes` with `request`, one field replaced.
+async fn admin_code_with(
+    h: &Harness,
+    request: &Value,
+    field: &str,
+    value: &str,
+) -> (StatusCode, Value) {
+    let mut changed = request.clone();
+    changed[field] = json!(value);
+    admin_code(h, &changed).await
 }
 
 #[tokio::test]
@@ -280,57 +212,42 @@ async fn admin_codes_are_issued_as_if_the_user_had_approved() {
         "client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI, "code_challenge": challenge,
         "user": "carol", "scope": "playlist-read-private",
     });
-    let (status, body) = admin_code(&h, request.clone()).await;
+    let (status, body) = admin_code(&h, &request).await;
     assert_eq!(status, StatusCode::OK);
     let code = body["code"].as_str().expect("code");
     let (status, tokens) = h.exchange(code, &verifier).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(tokens["scope"], "playlist-read-private");
-    let (_, me) = h
-        .api("/v1/me", tokens["access_token"].as_str().expect("at"))
-        .await;
+    let (_, me) = h.api("/v1/me", &string_at(&tokens, "access_token")).await;
     assert_eq!(me["id"], "carol");
 
-    let mut bad = request.clone();
-    bad["client_id"] = json!("nobody");
     assert_eq!(
-        admin_code(&h, bad).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_client", "Invalid client")
+        admin_code_with(&h, &request, "client_id", "nobody").await,
+        bad_request("invalid_client", "Invalid client")
+    );
+    assert_eq!(
+        admin_code_with(
+            &h,
+            &request,
+            "redirect_uri",
+            "http://localhost:8080/callback"
+        )
+        .await,
+        bad_request("invalid_request", "Invalid redirect URI")
+    );
+    assert_eq!(
+        admin_code_with(&h, &request, "code_challenge", "short").await,
+        bad_request(
+            "invalid_request",
+            "code_challenge must be 43 base64url characters"
         )
     );
-    let mut bad = request.clone();
-    bad["redirect_uri"] = json!("http://localhost:8080/callback");
     assert_eq!(
-        admin_code(&h, bad).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_request", "Invalid redirect URI")
-        )
+        admin_code_with(&h, &request, "user", "mallory").await.0,
+        StatusCode::BAD_REQUEST
     );
-    let mut bad = request.clone();
-    bad["code_challenge"] = json!("short");
     assert_eq!(
-        admin_code(&h, bad).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error(
-                "invalid_request",
-                "code_challenge must be 43 base64url characters"
-            )
-        )
-    );
-    let mut bad = request.clone();
-    bad["user"] = json!("mallory");
-    assert_eq!(admin_code(&h, bad).await.0, StatusCode::BAD_REQUEST);
-    let mut bad = request;
-    bad["scope"] = json!("everything");
-    assert_eq!(
-        admin_code(&h, bad).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_scope", "Unknown scope: everything")
-        )
+        admin_code_with(&h, &request, "scope", "everything").await,
+        bad_request("invalid_scope", "Unknown scope: everything")
     );
 }

@@ -13,14 +13,7 @@ async fn oversized_bodies_are_refused_with_413() {
         "grant_type=authorization_code&code={}",
         "a".repeat(70 * 1024)
     );
-    let r = h
-        .http
-        .post(h.url("/api/token"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(big)
-        .send()
-        .await
-        .expect("POST");
+    let r = h.post_form_body("/api/token", big).await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         r.json::<Value>().await.expect("json"),
@@ -45,20 +38,15 @@ async fn oversized_bodies_are_refused_with_413() {
 async fn unknown_routes_and_methods_get_json_errors() {
     // Guards against HTML or empty bodies where a client expects JSON.
     let h = start_default().await;
-    let r = h.http.get(h.url("/nothing")).send().await.expect("GET");
+    let r = h.get("/nothing").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(r.headers()["content-type"], "application/json");
-    let r = h
-        .http
-        .get(h.url("/v1/browse/new-releases"))
-        .send()
-        .await
-        .expect("GET");
+    let r = h.get("/v1/browse/new-releases").await;
     assert_eq!(
         r.json::<Value>().await.expect("json"),
         api_error(404, "Service not found")
     );
-    let r = h.http.get(h.url("/api/token")).send().await.expect("GET");
+    let r = h.get("/api/token").await;
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(
         r.json::<Value>().await.expect("json")["error"],
@@ -76,7 +64,6 @@ async fn garbage_input_never_takes_the_server_down() {
     // Guards against panics on hostile input: bad encodings, odd headers, junk bodies.
     let h = start_default().await;
     let token = h.access_token("alice").await;
-    let form = "application/x-www-form-urlencoded";
     let bodies: Vec<Vec<u8>> = vec![
         b"%%%&&&===".to_vec(),
         vec![0xff, 0xfe, b'=', 0x80],
@@ -85,14 +72,7 @@ async fn garbage_input_never_takes_the_server_down() {
         Vec::new(),
     ];
     for body in bodies {
-        let r = h
-            .http
-            .post(h.url("/api/token"))
-            .header("content-type", form)
-            .body(body)
-            .send()
-            .await
-            .expect("POST");
+        let r = h.post_form_body("/api/token", body).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let v: Value = r.json().await.expect("json");
         assert!(
@@ -133,13 +113,7 @@ async fn garbage_input_never_takes_the_server_down() {
         "/v1/playlists/ééééééééééé/items",
         "/v1/playlists//items",
     ] {
-        let r = h
-            .http
-            .get(h.url(path))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("GET");
+        let r = h.get_authorized(path, &token).await;
         assert!(r.status().is_client_error(), "{path}");
     }
     assert_eq!(

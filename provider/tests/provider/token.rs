@@ -8,11 +8,13 @@ use serde_json::Value;
 
 use crate::common::*;
 
-fn s(v: &Value, key: &str) -> String {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} in {v}"))
-        .to_owned()
+/// Registers a second client, `other-app`, with the same redirect URI as the default one.
+fn add_other_app(c: &mut local_spotify::Config) {
+    c.clients.push(local_spotify::config::Client {
+        id: "other-app".into(),
+        name: "Other".into(),
+        redirect_uris: vec![REDIRECT_URI.into()],
+    });
 }
 
 #[tokio::test]
@@ -56,8 +58,11 @@ async fn a_code_exchange_answers_spotifys_token_shape() {
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["scope"], SCOPE);
     assert_eq!(body["expires_in"], 3600);
-    assert_eq!(s(&body, "access_token").len(), 43);
-    assert_ne!(s(&body, "access_token"), s(&body, "refresh_token"));
+    assert_eq!(string_at(&body, "access_token").len(), 43);
+    assert_ne!(
+        string_at(&body, "access_token"),
+        string_at(&body, "refresh_token")
+    );
 }
 
 #[tokio::test]
@@ -65,12 +70,11 @@ async fn only_form_encoded_bodies_are_accepted() {
     // Guards against a client sending JSON (a common mistake) and getting tokens that Spotify would refuse.
     let h = start_default().await;
     let response = h
-        .http
-        .post(h.url("/api/token"))
-        .json(&serde_json::json!({"grant_type": "authorization_code"}))
-        .send()
-        .await
-        .expect("POST");
+        .post_json(
+            "/api/token",
+            &serde_json::json!({"grant_type": "authorization_code"}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         response.json::<Value>().await.expect("json"),
@@ -87,20 +91,14 @@ async fn a_missing_or_unknown_grant_type_is_unsupported() {
     let h = start_default().await;
     assert_eq!(
         h.token(&[("client_id", CLIENT_ID)]).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("unsupported_grant_type", "grant_type parameter is missing")
-        )
+        bad_request("unsupported_grant_type", "grant_type parameter is missing")
     );
     assert_eq!(
         h.token(&[("grant_type", "password"), ("client_id", CLIENT_ID)])
             .await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error(
-                "unsupported_grant_type",
-                "grant_type must be authorization_code or refresh_token"
-            )
+        bad_request(
+            "unsupported_grant_type",
+            "grant_type must be authorization_code or refresh_token"
         )
     );
 }
@@ -117,10 +115,7 @@ async fn an_unknown_or_missing_client_is_invalid_client() {
         ("redirect_uri", REDIRECT_URI),
         ("code_verifier", verifier.as_str()),
     ];
-    let expected = (
-        StatusCode::BAD_REQUEST,
-        accounts_error("invalid_client", "Invalid client"),
-    );
+    let expected = bad_request("invalid_client", "Invalid client");
     assert_eq!(h.token(&base).await, expected);
     let mut other = base.to_vec();
     other.push(("client_id", "someone-else"));
@@ -140,10 +135,7 @@ async fn a_wrong_verifier_is_refused_and_does_not_use_up_the_code() {
     let code = h.code_for("alice", SCOPE, &challenge).await;
     assert_eq!(
         h.exchange(&code, &other_verifier).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_grant", "code_verifier was incorrect")
-        )
+        bad_request("invalid_grant", "code_verifier was incorrect")
     );
     // The challenge itself is not the verifier.
     assert_eq!(
@@ -152,12 +144,9 @@ async fn a_wrong_verifier_is_refused_and_does_not_use_up_the_code() {
     );
     assert_eq!(
         h.exchange(&code, "too-short").await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error(
-                "invalid_request",
-                "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~"
-            )
+        bad_request(
+            "invalid_request",
+            "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~"
         )
     );
     assert_eq!(h.exchange(&code, &verifier).await.0, StatusCode::OK);
@@ -183,10 +172,7 @@ async fn the_redirect_uri_must_equal_the_authorization_requests() {
             ("code_verifier", verifier.as_str()),
         ]
     };
-    let expected = (
-        StatusCode::BAD_REQUEST,
-        accounts_error("invalid_grant", "Invalid redirect URI"),
-    );
+    let expected = bad_request("invalid_grant", "Invalid redirect URI");
     assert_eq!(
         h.token(&form("http://127.0.0.1:8080/other")).await,
         expected
@@ -211,10 +197,7 @@ async fn missing_parameters_are_invalid_request() {
             ("code_verifier", &verifier)
         ])
         .await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_request", "code must be supplied")
-        )
+        bad_request("invalid_request", "code must be supplied")
     );
     assert_eq!(
         h.token(&[
@@ -224,18 +207,12 @@ async fn missing_parameters_are_invalid_request() {
             ("redirect_uri", REDIRECT_URI)
         ])
         .await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_request", "code_verifier must be supplied")
-        )
+        bad_request("invalid_request", "code_verifier must be supplied")
     );
     assert_eq!(
         h.token(&[("grant_type", "refresh_token"), ("client_id", CLIENT_ID)])
             .await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_request", "refresh_token must be supplied")
-        )
+        bad_request("invalid_request", "refresh_token must be supplied")
     );
     assert_eq!(
         h.token(&[
@@ -244,10 +221,7 @@ async fn missing_parameters_are_invalid_request() {
             ("client_id", CLIENT_ID)
         ])
         .await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_request", "grant_type was given more than once")
-        )
+        bad_request("invalid_request", "grant_type was given more than once")
     );
 }
 
@@ -258,24 +232,14 @@ async fn an_unknown_code_is_invalid_grant() {
     let (verifier, _) = pkce();
     assert_eq!(
         h.exchange("not-a-code", &verifier).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_grant", "Invalid authorization code")
-        )
+        bad_request("invalid_grant", "Invalid authorization code")
     );
 }
 
 #[tokio::test]
 async fn a_code_issued_to_another_client_is_invalid() {
     // Guards against one client redeeming a code that was issued to another.
-    let h = start_with(|c| {
-        c.clients.push(local_spotify::config::Client {
-            id: "other-app".into(),
-            name: "Other".into(),
-            redirect_uris: vec![REDIRECT_URI.into()],
-        });
-    })
-    .await;
+    let h = start_with(add_other_app).await;
     let (verifier, challenge) = pkce();
     let code = h.code_for("alice", SCOPE, &challenge).await;
     assert_eq!(
@@ -287,10 +251,7 @@ async fn a_code_issued_to_another_client_is_invalid() {
             ("code_verifier", &verifier),
         ])
         .await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_grant", "Invalid authorization code")
-        )
+        bad_request("invalid_grant", "Invalid authorization code")
     );
 }
 
@@ -302,29 +263,20 @@ async fn a_second_use_of_a_code_fails_and_revokes_its_tokens() {
     let code = h.code_for("alice", SCOPE, &challenge).await;
     let (status, first) = h.exchange(&code, &verifier).await;
     assert_eq!(status, StatusCode::OK);
-    let access = s(&first, "access_token");
+    let access = string_at(&first, "access_token");
     assert_eq!(h.api("/v1/me", &access).await.0, StatusCode::OK);
 
     assert_eq!(
         h.exchange(&code, &verifier).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_grant", "Invalid authorization code")
-        )
+        bad_request("invalid_grant", "Invalid authorization code")
     );
     assert_eq!(
         h.api("/v1/me", &access).await,
-        (
-            StatusCode::UNAUTHORIZED,
-            api_error(401, "Invalid access token")
-        )
+        api_failure(401, "Invalid access token")
     );
     assert_eq!(
-        h.refresh(&s(&first, "refresh_token")).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_grant", "Refresh token revoked")
-        )
+        h.refresh(&string_at(&first, "refresh_token")).await,
+        bad_request("invalid_grant", "Refresh token revoked")
     );
     // Another user's session is untouched.
     let other = h.access_token("bob").await;
@@ -340,10 +292,7 @@ async fn a_code_expires() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
         h.exchange(&code, &verifier).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_grant", "Invalid authorization code")
-        )
+        bad_request("invalid_grant", "Invalid authorization code")
     );
 }
 
@@ -353,21 +302,20 @@ async fn access_tokens_expire_after_their_lifetime() {
     let h = start_with(|c| c.access_token_lifetime = Duration::from_secs(1)).await;
     let tokens = h.tokens_for("alice", SCOPE).await;
     assert_eq!(tokens["expires_in"], 1);
-    let access = s(&tokens, "access_token");
+    let access = string_at(&tokens, "access_token");
     assert_eq!(h.api("/v1/me", &access).await.0, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
         h.api("/v1/me", &access).await,
-        (
-            StatusCode::UNAUTHORIZED,
-            api_error(401, "The access token expired")
-        )
+        api_failure(401, "The access token expired")
     );
     // A refresh brings a working token back.
-    let (status, refreshed) = h.refresh(&s(&tokens, "refresh_token")).await;
+    let (status, refreshed) = h.refresh(&string_at(&tokens, "refresh_token")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        h.api("/v1/me", &s(&refreshed, "access_token")).await.0,
+        h.api("/v1/me", &string_at(&refreshed, "access_token"))
+            .await
+            .0,
         StatusCode::OK
     );
 }
@@ -377,20 +325,20 @@ async fn rotate_issues_a_new_refresh_token_and_revokes_the_old_one() {
     // Guards against an app that keeps using a rotated-out refresh token.
     let h = start_with(|c| c.rotation = Rotation::Rotate).await;
     let tokens = h.tokens_for("alice", SCOPE).await;
-    let old = s(&tokens, "refresh_token");
+    let old = string_at(&tokens, "refresh_token");
     let (status, next) = h.refresh(&old).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(next["token_type"], "Bearer");
     assert_eq!(next["scope"], SCOPE);
-    let new = s(&next, "refresh_token");
+    let new = string_at(&next, "refresh_token");
     assert_ne!(new, old);
-    assert_ne!(s(&next, "access_token"), s(&tokens, "access_token"));
+    assert_ne!(
+        string_at(&next, "access_token"),
+        string_at(&tokens, "access_token")
+    );
     assert_eq!(
         h.refresh(&old).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_grant", "Refresh token revoked")
-        )
+        bad_request("invalid_grant", "Refresh token revoked")
     );
     assert_eq!(h.refresh(&new).await.0, StatusCode::OK);
 }
@@ -400,13 +348,13 @@ async fn omit_answers_without_a_refresh_token_and_keeps_the_old_one_valid() {
     // Guards against an app that drops its refresh token when the answer has none (Spotify often omits it).
     let h = start_with(|c| c.rotation = Rotation::Omit).await;
     let tokens = h.tokens_for("alice", SCOPE).await;
-    let old = s(&tokens, "refresh_token");
+    let old = string_at(&tokens, "refresh_token");
     for _ in 0..2 {
         let (status, next) = h.refresh(&old).await;
         assert_eq!(status, StatusCode::OK);
         assert!(next.get("refresh_token").is_none(), "{next}");
         assert_eq!(
-            h.api("/v1/me", &s(&next, "access_token")).await.0,
+            h.api("/v1/me", &string_at(&next, "access_token")).await.0,
             StatusCode::OK
         );
     }
@@ -417,10 +365,10 @@ async fn keep_answers_with_the_same_refresh_token() {
     // Guards against the keep mode silently rotating.
     let h = start_with(|c| c.rotation = Rotation::Keep).await;
     let tokens = h.tokens_for("alice", SCOPE).await;
-    let old = s(&tokens, "refresh_token");
+    let old = string_at(&tokens, "refresh_token");
     let (status, next) = h.refresh(&old).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(s(&next, "refresh_token"), old);
+    assert_eq!(string_at(&next, "refresh_token"), old);
     assert_eq!(h.refresh(&old).await.0, StatusCode::OK);
 }
 
@@ -429,39 +377,26 @@ async fn refresh_tokens_have_an_absolute_lifetime() {
     // Guards against refresh tokens that never expire, even when rotated (the lifetime runs from the code exchange).
     let h = start_with(|c| c.refresh_token_lifetime = Duration::from_secs(1)).await;
     let tokens = h.tokens_for("alice", SCOPE).await;
-    let (status, next) = h.refresh(&s(&tokens, "refresh_token")).await;
+    let (status, next) = h.refresh(&string_at(&tokens, "refresh_token")).await;
     assert_eq!(status, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
-        h.refresh(&s(&next, "refresh_token")).await,
-        (
-            StatusCode::BAD_REQUEST,
-            accounts_error("invalid_grant", "Refresh token expired")
-        )
+        h.refresh(&string_at(&next, "refresh_token")).await,
+        bad_request("invalid_grant", "Refresh token expired")
     );
 }
 
 #[tokio::test]
 async fn unknown_refresh_tokens_and_other_clients_are_refused() {
     // Guards against a refresh token working for a client it was not issued to, or at all when made up.
-    let h = start_with(|c| {
-        c.clients.push(local_spotify::config::Client {
-            id: "other-app".into(),
-            name: "Other".into(),
-            redirect_uris: vec![REDIRECT_URI.into()],
-        });
-    })
-    .await;
-    let expected = (
-        StatusCode::BAD_REQUEST,
-        accounts_error("invalid_grant", "Invalid refresh token"),
-    );
+    let h = start_with(add_other_app).await;
+    let expected = bad_request("invalid_grant", "Invalid refresh token");
     assert_eq!(h.refresh("made-up").await, expected);
     let tokens = h.tokens_for("alice", SCOPE).await;
     assert_eq!(
         h.token(&[
             ("grant_type", "refresh_token"),
-            ("refresh_token", &s(&tokens, "refresh_token")),
+            ("refresh_token", &string_at(&tokens, "refresh_token")),
             ("client_id", "other-app"),
         ])
         .await,

@@ -3,7 +3,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use reqwest::StatusCode;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::common::*;
@@ -17,6 +16,14 @@ fn generate_random_string(length: usize) -> String {
         .iter()
         .map(|b| POSSIBLE[*b as usize % POSSIBLE.len()] as char)
         .collect()
+}
+
+/// The tutorial's token request: `fetch` with a `URLSearchParams` body, in the order given.
+async fn token_request(h: &Harness, pairs: &[(&str, &str)]) -> (StatusCode, serde_json::Value) {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    status_and_json(h.post_form_body("/api/token", body).await).await
 }
 
 #[tokio::test]
@@ -42,13 +49,7 @@ async fn the_pkce_tutorial_flow_works_end_to_end() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let request_id = h.consent(&params).await;
-    let approved = h
-        .decide(&[
-            ("request_id", &request_id),
-            ("user", "alice"),
-            ("decision", "approve"),
-        ])
-        .await;
+    let approved = h.approve(&request_id, "alice").await;
     assert_eq!(approved.status(), StatusCode::SEE_OTHER);
     let callback = location(&approved);
     assert!(callback.starts_with(REDIRECT_URI));
@@ -56,47 +57,32 @@ async fn the_pkce_tutorial_flow_works_end_to_end() {
     let code = query_of(&callback).remove("code").expect("code");
 
     // Request an access token.
-    let response = h
-        .http
-        .post(h.url("/api/token"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(
-            form_urlencoded::Serializer::new(String::new())
-                .append_pair("client_id", CLIENT_ID)
-                .append_pair("grant_type", "authorization_code")
-                .append_pair("code", &code)
-                .append_pair("redirect_uri", REDIRECT_URI)
-                .append_pair("code_verifier", &code_verifier)
-                .finish(),
-        )
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), StatusCode::OK);
-    let token: Value = response.json().await.expect("json");
+    let (status, token) = token_request(
+        &h,
+        &[
+            ("client_id", CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", &code_verifier),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(token["token_type"], "Bearer");
     assert_eq!(token["scope"], scope);
 
     // Refresh it, as the tutorial's getRefreshToken does.
-    let response = h
-        .http
-        .post(h.url("/api/token"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(
-            form_urlencoded::Serializer::new(String::new())
-                .append_pair("grant_type", "refresh_token")
-                .append_pair(
-                    "refresh_token",
-                    token["refresh_token"].as_str().expect("rt"),
-                )
-                .append_pair("client_id", CLIENT_ID)
-                .finish(),
-        )
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), StatusCode::OK);
-    let refreshed: Value = response.json().await.expect("json");
+    let (status, refreshed) = token_request(
+        &h,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &string_at(&token, "refresh_token")),
+            ("client_id", CLIENT_ID),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
     let access_token = refreshed["access_token"].as_str().expect("access_token");
 
     // Call the Web API.
