@@ -39,7 +39,11 @@ impl fmt::Display for ConfigError {
             ConfigError::NotJson(e) => write!(f, "The app-config block is not valid configuration JSON: {e}."),
             ConfigError::EmptyField(field) => write!(f, "The app-config field \"{field}\" is empty."),
             ConfigError::NotAUrl { field, value } => {
-                write!(f, "The app-config field \"{field}\" must be an http(s) URL, not \"{value}\".")
+                write!(
+                    f,
+                    "The app-config field \"{field}\" must be an https URL (http only on a loopback address \
+                     such as 127.0.0.1), not \"{value}\"."
+                )
             }
             ConfigError::LocalhostRedirect(uri) => write!(
                 f,
@@ -51,18 +55,30 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// An `https` URL, or an `http` one on a loopback host (where nothing crosses a network): tokens and codes
+/// never travel in clear text.
 fn is_http_url(value: &str) -> bool {
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace))
+    let well_formed = |rest: &str| {
+        !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
+    };
+    if let Some(rest) = value.strip_prefix("https://") {
+        return well_formed(rest);
+    }
+    value.strip_prefix("http://").is_some_and(well_formed) && is_loopback(host_of(value))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host == "[::1]" || host.starts_with("127.")
 }
 
 fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_port = authority.rsplit('@').next().unwrap_or("");
-    host_port.split(':').next().unwrap_or("")
+    match host_port.find(']') {
+        Some(end) if host_port.starts_with('[') => &host_port[..=end],
+        _ => host_port.split(':').next().unwrap_or(""),
+    }
 }
 
 impl AppConfig {
@@ -166,21 +182,33 @@ mod tests {
     /// Guards against a typo in the block silently producing a broken login.
     #[test]
     fn bad_blocks_are_refused_with_the_field_named() {
-        let with = |field: &str, value: &str| {
-            LOCAL.replacen(
-                &format!("\"{field}\": "),
-                &format!("\"{field}\": {value}, \"_old\": "),
-                1,
-            )
-        };
         assert!(matches!(
             AppConfig::from_json("nope"),
             Err(ConfigError::NotJson(_))
         ));
+        // An unknown field (here one a public client must never have) is refused by name.
+        let secret = LOCAL.replacen('{', "{\"client_secret\": \"x\", ", 1);
+        match AppConfig::from_json(&secret) {
+            Err(ConfigError::NotJson(e)) => assert!(e.contains("client_secret"), "{e}"),
+            other => panic!("accepted an unknown field: {other:?}"),
+        }
+        // Clear-text http is for loopback only; https is fine anywhere.
+        let remote_http = LOCAL.replace("http://127.0.0.1:8081/v1", "http://api.example/v1");
         assert!(matches!(
-            AppConfig::from_json(&with("client_id", "\"x\"")),
-            Err(ConfigError::NotJson(_))
+            AppConfig::from_json(&remote_http),
+            Err(ConfigError::NotAUrl {
+                field: "api_base_url",
+                ..
+            })
         ));
+        for ok in [
+            "https://api.example/v1",
+            "http://[::1]:8081/v1",
+            "http://localhost:8081/v1",
+        ] {
+            let config = AppConfig::from_json(&LOCAL.replace("http://127.0.0.1:8081/v1", ok));
+            assert_eq!(config.map(|c| c.api_base_url), Ok(ok.to_owned()));
+        }
         let no_client = LOCAL.replace("\"pkce-playlists-local\"", "\" \"");
         assert_eq!(
             AppConfig::from_json(&no_client),

@@ -7,13 +7,13 @@
 use std::fmt;
 
 macro_rules! secret_newtype {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $vis:vis $name:ident) => {
         $(#[$doc])*
         pub struct $name(String);
 
         impl $name {
             /// Wraps a value received from the provider or read back from storage.
-            pub fn new(value: impl Into<String>) -> Self {
+            $vis fn new(value: impl Into<String>) -> Self {
                 Self(value.into())
             }
 
@@ -33,23 +33,24 @@ macro_rules! secret_newtype {
 
 secret_newtype!(
     /// The PKCE `code_verifier` (RFC 7636 §4.1). Not `Clone`: it is made once, stored once, and spent once.
-    CodeVerifier
+    pub CodeVerifier
 );
 secret_newtype!(
     /// The one-time `state` value that binds a callback to the login that started it.
-    State
+    pub State
 );
 secret_newtype!(
-    /// An authorization code. The only way to get one is [`crate::oauth::callback::parse_callback`].
-    AuthorizationCode
+    /// An authorization code. Outside this crate, the only way to get one is
+    /// [`crate::oauth::callback::parse_callback`].
+    pub(crate) AuthorizationCode
 );
 secret_newtype!(
     /// A bearer access token.
-    AccessToken
+    pub AccessToken
 );
 secret_newtype!(
     /// A refresh token.
-    RefreshToken
+    pub RefreshToken
 );
 
 impl Clone for AccessToken {

@@ -10,7 +10,6 @@ use super::secret::{AccessToken, AuthorizationCode, RefreshToken};
 
 /// A request to the token endpoint: always `POST` with a form body and no `Authorization` header, because a
 /// public client has no secret to authenticate with.
-#[derive(Debug)]
 pub struct TokenRequest {
     /// `application/x-www-form-urlencoded` body. It holds a code or a refresh token: never log it.
     body: String,
@@ -52,6 +51,12 @@ impl TokenRequest {
     }
 }
 
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenRequest([redacted])")
+    }
+}
+
 /// The tokens of a signed-in session.
 #[derive(Debug, Clone)]
 pub struct TokenSet {
@@ -59,18 +64,20 @@ pub struct TokenSet {
     pub refresh_token: Option<RefreshToken>,
     /// Milliseconds since the Unix epoch after which the access token is no longer accepted.
     pub expires_at_ms: u64,
+    /// From when on the token is refreshed before use, so that a request does not start with a token that dies
+    /// on the way: [`EXPIRY_MARGIN_MS`] before expiry, or a quarter of the lifetime for short-lived tokens.
+    pub refresh_at_ms: u64,
     /// The scopes granted (which may be fewer than those asked for).
     pub scopes: Vec<String>,
 }
 
-/// How long before its expiry an access token is treated as expired, so that a request does not start with a
-/// token that dies on the way.
+/// How long before its expiry an access token is refreshed (at most; see [`TokenSet::refresh_at_ms`]).
 pub const EXPIRY_MARGIN_MS: u64 = 60_000;
 
 impl TokenSet {
     /// Whether the access token should be refreshed before it is used at `now_ms`.
     pub fn needs_refresh(&self, now_ms: u64) -> bool {
-        now_ms.saturating_add(EXPIRY_MARGIN_MS) >= self.expires_at_ms
+        now_ms >= self.refresh_at_ms
     }
 
     /// The JSON kept in sessionStorage.
@@ -79,6 +86,7 @@ impl TokenSet {
             access_token: self.access_token.secret().to_owned(),
             refresh_token: self.refresh_token.as_ref().map(|t| t.secret().to_owned()),
             expires_at_ms: self.expires_at_ms,
+            refresh_at_ms: Some(self.refresh_at_ms),
             scopes: self.scopes.clone(),
         };
         serde_json::to_string(&stored).unwrap_or_default()
@@ -97,6 +105,9 @@ impl TokenSet {
                 .filter(|t| !t.is_empty())
                 .map(RefreshToken::new),
             expires_at_ms: s.expires_at_ms,
+            refresh_at_ms: s
+                .refresh_at_ms
+                .unwrap_or(s.expires_at_ms.saturating_sub(EXPIRY_MARGIN_MS)),
             scopes: s.scopes,
         })
     }
@@ -107,6 +118,8 @@ struct StoredTokens {
     access_token: String,
     refresh_token: Option<String>,
     expires_at_ms: u64,
+    #[serde(default)]
+    refresh_at_ms: Option<u64>,
     scopes: Vec<String>,
 }
 
@@ -221,7 +234,7 @@ pub fn parse_token_response(
         .expires_in
         .as_ref()
         .and_then(serde_json::Value::as_u64)
-        .filter(|&s| s <= 10 * 365 * 24 * 3600)
+        .filter(|&s| (1..=10 * 365 * 24 * 3600).contains(&s))
         .ok_or(TokenError::InvalidExpiresIn)?;
     let refresh_token = raw
         .refresh_token
@@ -232,6 +245,8 @@ pub fn parse_token_response(
         access_token: AccessToken::new(access_token),
         refresh_token,
         expires_at_ms: now_ms.saturating_add(expires_in * 1000),
+        refresh_at_ms: now_ms
+            .saturating_add(expires_in * 1000 - EXPIRY_MARGIN_MS.min(expires_in * 1000 / 4)),
         scopes: raw
             .scope
             .unwrap_or_default()
@@ -411,5 +426,21 @@ mod tests {
         assert_eq!(back.expires_at_ms, set.expires_at_ms);
         assert!(TokenSet::from_storage_json("garbage").is_none());
         assert!(!format!("{set:?}").contains("\"a\""));
+    }
+
+    /// Guards against refreshing before every request when tokens live a minute or less.
+    #[test]
+    fn short_lived_tokens_are_refreshed_after_three_quarters_of_their_life() {
+        let body = r#"{"access_token":"a","token_type":"Bearer","expires_in":20}"#;
+        let set = parse(200, body).unwrap();
+        assert!(!set.needs_refresh(NOW + 14_999));
+        assert!(set.needs_refresh(NOW + 15_000));
+    }
+
+    /// Guards against a request body (code, verifier, refresh token) reaching a log through `Debug`.
+    #[test]
+    fn token_request_debug_is_redacted() {
+        let req = TokenRequest::refresh(&RefreshToken::new("secret-refresh"), "cid");
+        assert_eq!(format!("{req:?}"), "TokenRequest([redacted])");
     }
 }

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
+use std::ops::ControlFlow;
 
 use serde::de::DeserializeOwned;
 
@@ -21,8 +22,7 @@ use crate::spotify::paging::{
 };
 use crate::spotify::{parse_api_response, ApiError, Page, Playlist, PlaylistEntry, User};
 
-/// A request as a value.
-#[derive(Debug)]
+/// A request as a value. Its `Debug` shows the URL only: bodies and tokens are secrets.
 pub enum HttpRequest {
     /// `POST` of an `application/x-www-form-urlencoded` body, with no credentials of any kind.
     PostForm { url: String, body: String },
@@ -30,14 +30,37 @@ pub enum HttpRequest {
     GetWithBearer { url: String, token: AccessToken },
 }
 
-/// A response as a value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A response as a value. Its `Debug` leaves the body out: a token endpoint's body holds tokens.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     pub status: u16,
     pub body: String,
     /// The `Retry-After` header, when present.
     pub retry_after: Option<String>,
 }
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpRequest::PostForm { url, .. } => write!(f, "POST {url} [body redacted]"),
+            HttpRequest::GetWithBearer { url, .. } => write!(f, "GET {url} [bearer redacted]"),
+        }
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
+}
+
+/// Held while a refresh is in flight, so that a tab refreshes one at a time: a refresh token that the provider
+/// rotates can only be spent once, and a second refresh with it would end the session.
+pub type RefreshLock = futures::lock::Mutex<()>;
 
 /// Sends requests. `Err` means no response at all; its text is shown to the user, so it must hold no secret.
 pub trait Transport {
@@ -114,6 +137,8 @@ pub struct Session<'a, T, S, C> {
     pub transport: &'a T,
     pub store: &'a S,
     pub clock: &'a C,
+    /// Shared by every session of the tab.
+    pub refresh_lock: &'a RefreshLock,
 }
 
 impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
@@ -150,10 +175,22 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         Ok(tokens)
     }
 
-    /// Trades the refresh token for new tokens and keeps them. When the provider refuses the refresh token for
-    /// good, the session is ended: the tokens are removed.
-    pub async fn refresh(&self) -> Result<TokenSet, SessionError> {
+    /// Trades the refresh token for new tokens and keeps them, one refresh at a time: a caller that waited while
+    /// another refreshed takes that refresh's tokens. `rejected` is the access token the API has just refused, when
+    /// a 401 is why; otherwise the tokens are about to expire.
+    ///
+    /// When the provider refuses the refresh token for good, the session is ended: the tokens are removed. When
+    /// the user logged out while the request was out, the new tokens are dropped.
+    async fn refresh(&self, rejected: Option<&AccessToken>) -> Result<TokenSet, SessionError> {
+        let _one_at_a_time = self.refresh_lock.lock().await;
         let tokens = self.store.load().ok_or(SessionError::SignedOut)?;
+        let renewed_meanwhile = match rejected {
+            Some(rejected) => tokens.access_token.secret() != rejected.secret(),
+            None => !tokens.needs_refresh(self.clock.now_ms()),
+        };
+        if renewed_meanwhile {
+            return Ok(tokens);
+        }
         let Some(refresh_token) = tokens.refresh_token else {
             self.store.clear();
             return Err(SessionError::Ended(TokenError::OAuth {
@@ -163,13 +200,21 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
             }));
         };
         let request = TokenRequest::refresh(&refresh_token, &self.config.client_id);
-        match self.token_call(request, Some(refresh_token)).await {
-            Ok(fresh) => {
+        let result = self.token_call(request, Some(refresh_token.clone())).await;
+        let still_current = self.store.load().is_some_and(|now| {
+            now.refresh_token
+                .is_some_and(|r| r.secret() == refresh_token.secret())
+        });
+        match result {
+            Ok(fresh) if still_current => {
                 self.store.save(&fresh);
                 Ok(fresh)
             }
+            Ok(_) => Err(SessionError::SignedOut),
             Err(e) if e.is_invalid_grant() => {
-                self.store.clear();
+                if still_current {
+                    self.store.clear();
+                }
                 Err(SessionError::Ended(e))
             }
             Err(e) => Err(SessionError::Refresh(e)),
@@ -180,7 +225,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
     async fn fresh_access_token(&self) -> Result<AccessToken, SessionError> {
         let tokens = self.store.load().ok_or(SessionError::SignedOut)?;
         if tokens.needs_refresh(self.clock.now_ms()) {
-            return Ok(self.refresh().await?.access_token);
+            return Ok(self.refresh(None).await?.access_token);
         }
         Ok(tokens.access_token)
     }
@@ -194,7 +239,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
                 .transport
                 .send(HttpRequest::GetWithBearer {
                     url: url.to_owned(),
-                    token,
+                    token: token.clone(),
                 })
                 .await
                 .map_err(ApiError::Network)?;
@@ -205,7 +250,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
             ) {
                 Err(ApiError::Unauthorized(_)) if !retried => {
                     retried = true;
-                    token = self.refresh().await?.access_token;
+                    token = self.refresh(Some(&token)).await?.access_token;
                 }
                 other => return other.map_err(SessionError::Api),
             }
@@ -217,31 +262,34 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
     }
 
     /// Reads every page of a paged list: the first one reveals `total`, then the rest in order. `page_url` makes
-    /// the URL of the page at an offset. Stops early when a page comes back empty (the list shrank meanwhile).
+    /// the URL of the page at an offset. Stops early when a page comes back empty (the list shrank meanwhile) or
+    /// when `on_page` says to (nobody is looking any more).
     pub async fn read_pages<I: DeserializeOwned>(
         &self,
         page_url: impl Fn(u32) -> String,
         limit: u32,
-        mut on_page: impl FnMut(Page<I>),
+        mut on_page: impl FnMut(Page<I>) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let first: Page<I> = self.get_json(&page_url(0)).await?;
         let total = first.total;
-        on_page(first);
+        if on_page(first).is_break() {
+            return Ok(());
+        }
         for offset in remaining_offsets(total, limit) {
             let page: Page<I> = self.get_json(&page_url(offset)).await?;
-            if page.items.is_empty() {
+            if page.items.is_empty() || on_page(page).is_break() {
                 break;
             }
-            on_page(page);
         }
         Ok(())
     }
 
     /// Reads the whole library. After each page, `on_page` gets the playlists that page added and the library's
-    /// `total`, so the list can grow as it loads. A playlist that a shifting library shows twice is kept once.
+    /// `total`, so the list can grow as it loads, and says whether to go on. A playlist that a shifting library
+    /// shows twice is kept once.
     pub async fn library(
         &self,
-        mut on_page: impl FnMut(&[Playlist], u32),
+        mut on_page: impl FnMut(&[Playlist], u32) -> ControlFlow<()>,
     ) -> Result<LibraryProgress, SessionError> {
         let base = &self.config.api_base_url;
         let mut seen = HashSet::new();
@@ -253,7 +301,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
             progress
                 .playlists
                 .extend(page.items.into_iter().filter(|p| seen.insert(p.id.clone())));
-            on_page(&progress.playlists[start..], progress.total);
+            on_page(&progress.playlists[start..], progress.total)
         })
         .await?;
         Ok(progress)
@@ -265,11 +313,12 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         self.get_json(&url).await
     }
 
-    /// Reads all entries of the playlist `id`; `on_page` gets each page's entries and the total.
+    /// Reads all entries of the playlist `id`; `on_page` gets each page's entries and the total, and says whether
+    /// to go on.
     pub async fn playlist_items(
         &self,
         id: &str,
-        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32),
+        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
         if playlist_items_url(base, id, 0, ITEMS_PAGE_LIMIT).is_none() {

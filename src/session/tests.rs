@@ -1,7 +1,10 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::future::Future;
+use std::ops::ControlFlow;
 
 use futures::executor::block_on;
+use futures::future::join;
 
 use super::*;
 use crate::oauth::RefreshToken;
@@ -12,11 +15,31 @@ fn config() -> AppConfig {
     AppConfig::from_json(include_str!("../../config/local.json")).unwrap()
 }
 
-/// A transport that answers from a script and records what it was asked.
+/// A transport that answers from a script and records what it was asked. With `slow`, every answer takes one
+/// turn of the executor, so that concurrent calls interleave as they do over a network.
 #[derive(Default)]
 struct Scripted {
     answers: RefCell<VecDeque<Result<HttpResponse, String>>>,
     sent: RefCell<Vec<String>>,
+    slow: bool,
+}
+
+/// A future that is pending once, then ready.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
 }
 
 impl Scripted {
@@ -35,6 +58,9 @@ impl Scripted {
     fn sent(&self) -> Vec<String> {
         self.sent.borrow().clone()
     }
+    fn slow(self) -> Self {
+        Scripted { slow: true, ..self }
+    }
 }
 
 impl Transport for Scripted {
@@ -45,10 +71,16 @@ impl Transport for Scripted {
                 format!("GET {url} bearer={}", token.secret())
             }
         });
-        self.answers
-            .borrow_mut()
-            .pop_front()
-            .expect("the script has no answer left for this request")
+        let answer = self.answers.borrow_mut().pop_front();
+        if self.slow {
+            YieldOnce(false).await;
+        }
+        answer.unwrap_or_else(|| {
+            panic!(
+                "no answer left in the script after {:?}",
+                self.sent.borrow()
+            )
+        })
     }
 }
 
@@ -84,6 +116,7 @@ fn tokens(access: &str, refresh: Option<&str>, expires_at_ms: u64) -> Memory {
         access_token: AccessToken::new(access),
         refresh_token: refresh.map(RefreshToken::new),
         expires_at_ms,
+        refresh_at_ms: expires_at_ms.saturating_sub(crate::oauth::token::EXPIRY_MARGIN_MS),
         scopes: vec![],
     });
     store
@@ -100,11 +133,13 @@ fn run<R>(
 ) -> R {
     let config = config();
     let clock = Fixed(Cell::new(NOW));
+    let refresh_lock = RefreshLock::new(());
     let session = Session {
         config: &config,
         transport,
         store,
         clock: &clock,
+        refresh_lock: &refresh_lock,
     };
     block_on(f(&session))
 }
@@ -283,8 +318,11 @@ fn library_reads_every_page_in_order() {
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut seen = vec![];
     let library = run(&transport, &store, async |s| {
-        s.library(|added, total| seen.push((added.len(), total)))
-            .await
+        s.library(|added, total| {
+            seen.push((added.len(), total));
+            ControlFlow::Continue(())
+        })
+        .await
     })
     .unwrap();
     assert_eq!(seen, [(50, 120), (50, 120), (20, 120)]);
@@ -302,14 +340,20 @@ fn library_stops_when_it_shrinks_and_surfaces_errors() {
         .answer(200, &page(0, 50, 200))
         .answer(200, &page(50, 0, 200));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    let library = run(&transport, &store, async |s| s.library(|_, _| {}).await).unwrap();
+    let library = run(&transport, &store, async |s| {
+        s.library(|_, _| ControlFlow::Continue(())).await
+    })
+    .unwrap();
     assert_eq!(library.playlists.len(), 50);
     assert_eq!(transport.sent().len(), 2);
 
     let transport = Scripted::default()
         .answer(200, &page(0, 50, 100))
         .answer(503, "busy");
-    let err = run(&transport, &store, async |s| s.library(|_, _| {}).await).unwrap_err();
+    let err = run(&transport, &store, async |s| {
+        s.library(|_, _| ControlFlow::Continue(())).await
+    })
+    .unwrap_err();
     assert_eq!(err, SessionError::Api(ApiError::Server { status: 503 }));
 }
 
@@ -318,7 +362,10 @@ fn empty_library() {
     let transport =
         Scripted::default().answer(200, r#"{"items":[],"total":0,"offset":0,"limit":50}"#);
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    let library = run(&transport, &store, async |s| s.library(|_, _| {}).await).unwrap();
+    let library = run(&transport, &store, async |s| {
+        s.library(|_, _| ControlFlow::Continue(())).await
+    })
+    .unwrap();
     assert_eq!(library, LibraryProgress::default());
 }
 
@@ -331,7 +378,11 @@ fn library_keeps_each_playlist_once() {
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut added = vec![];
     let library = run(&transport, &store, async |s| {
-        s.library(|new, _| added.push(new.len())).await
+        s.library(|new, _| {
+            added.push(new.len());
+            ControlFlow::Continue(())
+        })
+        .await
     })
     .unwrap();
     assert_eq!(added, [50, 10]);
@@ -354,8 +405,11 @@ fn playlist_items_reads_every_page_and_refuses_bad_ids() {
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut counts = vec![];
     run(&transport, &store, async |s| {
-        s.playlist_items("abc123", |page, total| counts.push((page.len(), total)))
-            .await
+        s.playlist_items("abc123", |page, total| {
+            counts.push((page.len(), total));
+            ControlFlow::Continue(())
+        })
+        .await
     })
     .unwrap();
     assert_eq!(counts, [(50, 70), (20, 70)]);
@@ -363,9 +417,98 @@ fn playlist_items_reads_every_page_and_refuses_bad_ids() {
 
     let transport = Scripted::default();
     let err = run(&transport, &store, async |s| {
-        s.playlist_items("../me", |_, _| {}).await
+        s.playlist_items("../me", |_, _| ControlFlow::Continue(()))
+            .await
     })
     .unwrap_err();
     assert_eq!(err, SessionError::Api(ApiError::NotFound));
     assert!(transport.sent().is_empty());
+}
+
+/// Guards against two calls refreshing with the same refresh token at once: with rotation, the second refresh is
+/// refused and would end a good session.
+#[test]
+fn concurrent_calls_share_one_refresh() {
+    let transport = Scripted::default()
+        .answer(200, TOKENS)
+        .answer(200, ME)
+        .answer(200, ME)
+        .slow();
+    let store = tokens("a1", Some("r1"), NOW + 30_000);
+    let (a, b) = run(&transport, &store, async |s| join(s.me(), s.me()).await);
+    assert_eq!(
+        (a.unwrap().id, b.unwrap().id),
+        ("alice".into(), "alice".into())
+    );
+    let posts = transport
+        .sent()
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .count();
+    assert_eq!(posts, 1, "{:?}", transport.sent());
+    assert_eq!(store.load().unwrap().access_token.secret(), "new-access");
+}
+
+/// Guards against a refresh that was in flight at log out bringing the session back.
+#[test]
+fn log_out_during_a_refresh_sticks() {
+    let transport = Scripted::default().answer(200, TOKENS).slow();
+    let store = tokens("a1", Some("r1"), NOW + 30_000);
+    let (call, ()) = run(&transport, &store, async |s| {
+        join(s.me(), async {
+            // `join` polls the call first: its refresh is already on the wire when this runs.
+
+            s.store.clear();
+        })
+        .await
+    });
+    assert_eq!(call.unwrap_err(), SessionError::SignedOut);
+    assert!(store.load().is_none(), "the new tokens were dropped");
+}
+
+/// Guards against reading the rest of a long list for a page that is gone.
+#[test]
+fn reading_stops_when_told_to() {
+    let transport = Scripted::default()
+        .answer(200, &page(0, 50, 10_000))
+        .answer(200, &page(50, 50, 10_000));
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let mut pages = 0;
+    run(&transport, &store, async |s| {
+        s.library(|_, _| {
+            pages += 1;
+            if pages == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .await
+    })
+    .unwrap();
+    assert_eq!(transport.sent().len(), 2);
+}
+
+/// Guards against a request or response body (tokens, codes) reaching a log through `Debug`.
+#[test]
+fn requests_and_responses_debug_without_secrets() {
+    let request = HttpRequest::GetWithBearer {
+        url: "https://api/v1/me".into(),
+        token: AccessToken::new("tok"),
+    };
+    assert_eq!(
+        format!("{request:?}"),
+        "GET https://api/v1/me [bearer redacted]"
+    );
+    let request = HttpRequest::PostForm {
+        url: "https://t".into(),
+        body: "code=secret".into(),
+    };
+    assert!(!format!("{request:?}").contains("secret"));
+    let response = HttpResponse {
+        status: 200,
+        body: TOKENS.into(),
+        retry_after: None,
+    };
+    assert!(!format!("{response:?}").contains("new-access"));
 }

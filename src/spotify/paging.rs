@@ -7,7 +7,8 @@
 /// The most entries Spotify returns in one page of `/v1/me/playlists`.
 pub const PLAYLISTS_PAGE_LIMIT: u32 = 50;
 
-/// A library larger than this is cut off (with a notice) rather than fetched: 2,000 pages.
+/// A library larger than this is read only this far (2,000 pages), so a bogus `total` cannot start an endless
+/// read.
 pub const MAX_LIBRARY_SIZE: u32 = 100_000;
 
 pub fn me_url(api_base: &str) -> String {
