@@ -3,6 +3,8 @@
 //! origin + `/callback` for the client `pkce-playlists-local`.
 #![cfg(target_arch = "wasm32")]
 
+use std::ops::ControlFlow;
+
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use pkce_playlists::browser::login::{complete_login, start_login, PENDING_LOGIN_KEY};
@@ -375,7 +377,7 @@ async fn a_reused_code_shows_the_providers_error() {
 async fn playlists_page_shows_the_whole_library() {
     let config = fresh_session("alice").await;
     let expected = session(&config)
-        .library(|_, _| {})
+        .library(|_, _| ControlFlow::Continue(()))
         .await
         .expect("the library")
         .playlists;
@@ -451,9 +453,10 @@ async fn an_unreadable_failure_reads_as_a_network_error() {
     assert!(SessionTokens.load().is_some(), "the session is kept");
 }
 
-/// Guards against an expired access token ending the session when a refresh would renew it.
+/// Guards against a 401 (the access token expired or was revoked early) ending the session when a refresh would
+/// renew it.
 #[wasm_bindgen_test]
-async fn an_expired_access_token_is_refreshed_on_the_fly() {
+async fn a_401_is_cured_by_one_refresh() {
     let config = fresh_session("alice").await;
     let before = SessionTokens
         .load()

@@ -9,7 +9,7 @@ pub mod storage;
 
 use crate::config::{AppConfig, ConfigError};
 use crate::oauth::TokenSet;
-use crate::session::{Clock, Session, TokenStore};
+use crate::session::{Clock, RefreshLock, Session, TokenStore};
 
 /// `Date.now()`.
 #[derive(Clone, Copy, Default)]
@@ -35,13 +35,17 @@ impl TokenStore for SessionTokens {
             .and_then(TokenSet::from_storage_json)
     }
     fn save(&self, tokens: &TokenSet) {
-        // A full or blocked storage only costs the session a reload; the tokens in memory still work.
+        // If storage refuses the write, the tokens are not kept: the next call finds no session and the user is
+        // asked to log in, which is the honest outcome when the browser will not hold a session.
         let _ = storage::APP.set(TOKENS_KEY, &tokens.to_storage_json());
     }
     fn clear(&self) {
         storage::APP.remove(TOKENS_KEY);
     }
 }
+
+/// The tab's one refresh lock: every session of the tab refreshes through it.
+static REFRESH_LOCK: RefreshLock = RefreshLock::new(());
 
 /// A core [`Session`] wired to fetch, sessionStorage and the browser clock.
 pub fn session(config: &AppConfig) -> Session<'_, http::Fetch, SessionTokens, BrowserClock> {
@@ -50,6 +54,7 @@ pub fn session(config: &AppConfig) -> Session<'_, http::Fetch, SessionTokens, Br
         transport: &http::Fetch,
         store: &SessionTokens,
         clock: &BrowserClock,
+        refresh_lock: &REFRESH_LOCK,
     }
 }
 

@@ -2,6 +2,7 @@
 //! status line with its error and "Try again".
 
 use std::future::Future;
+use std::ops::ControlFlow;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -41,15 +42,25 @@ pub struct Sink<T: Send + Sync + 'static> {
 }
 
 impl<T: Send + Sync + 'static> Sink<T> {
-    fn is_current(&self) -> bool {
+    /// Whether this load is still the one the page shows (no newer load, page still mounted).
+    pub fn is_current(&self) -> bool {
         self.list.generation.try_get_untracked() == Some(self.generation)
     }
 
-    /// Appends a page and records the list's total.
-    pub fn push(&self, page: impl IntoIterator<Item = T>, total: u32) {
+    /// Appends a page and records the list's total. Says to stop reading once nobody is looking.
+    pub fn push(&self, page: impl IntoIterator<Item = T>, total: u32) -> ControlFlow<()> {
+        if !self.is_current() {
+            return ControlFlow::Break(());
+        }
+        self.list.total.try_set(Some(total));
+        self.list.items.try_update(|items| items.extend(page));
+        ControlFlow::Continue(())
+    }
+
+    /// Sets `signal` (a heading that belongs to the list) if this load is still current.
+    pub fn set<V: Send + Sync + 'static>(&self, signal: RwSignal<V>, value: V) {
         if self.is_current() {
-            self.list.total.try_set(Some(total));
-            self.list.items.try_update(|items| items.extend(page));
+            signal.try_set(value);
         }
     }
 }

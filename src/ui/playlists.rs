@@ -16,7 +16,7 @@ fn load(app: AppState, user: RwSignal<Option<User>>, list: PagedList<Arc<Playlis
     list.start(app, move |sink| async move {
         let session = session(&config);
         let me = session.me().await?;
-        user.try_set(Some(me));
+        sink.set(user, Some(me));
         session
             .library(|added, total| sink.push(added.iter().cloned().map(Arc::new), total))
             .await?;

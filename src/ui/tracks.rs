@@ -20,7 +20,7 @@ fn load(
     list.start(app, move |sink| async move {
         let session = session(&config);
         let found = session.playlist(&id).await?;
-        playlist.try_set(Some(found));
+        sink.set(playlist, Some(found));
         session
             .playlist_items(&id, |page, total| sink.push(page, total))
             .await
