@@ -15,6 +15,7 @@ use pkce_playlists::oauth::PendingLogin;
 use pkce_playlists::session::TokenStore;
 use pkce_playlists::ui::callback::CallbackView;
 use pkce_playlists::ui::playlists::PlaylistsPage;
+use pkce_playlists::ui::tracks::TrackList;
 use pkce_playlists::ui::AppState;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -497,4 +498,40 @@ async fn a_revoked_grant_ends_the_session_with_a_notice() {
     let notice = page.app.notice.get_untracked().unwrap_or_default();
     assert!(notice.contains("log in again"), "{notice}");
     assert!(SessionTokens.load().is_none(), "the dead tokens are gone");
+}
+
+/// Guards against a track list that stops after its first page (30 pages of 50 here), miscounts, or loses the
+/// playlist's name.
+#[wasm_bindgen_test]
+async fn a_long_playlist_is_listed_whole() {
+    let config = fresh_session("dave").await;
+    let library = session(&config)
+        .library(|_, _| ControlFlow::Continue(()))
+        .await
+        .expect("the library");
+    let long = library
+        .playlists
+        .iter()
+        .find(|p| p.track_count().unwrap_or(0) >= 1000)
+        .expect("dave has a playlist of 1,000+ tracks");
+    let expected = long.track_count().unwrap();
+    let id = long.id.clone();
+    let page = mount(&config, move || view! { <TrackList id=id/> });
+    wait_for("every track", || page.count("li.track") == expected).await;
+    assert!(
+        page.text().contains(&format!("{expected} tracks")),
+        "{}",
+        page.text()
+    );
+    assert!(page.text().contains(&long.name));
+}
+
+/// Guards against a crafted playlist id reaching the API, or failing without a way back.
+#[wasm_bindgen_test]
+async fn a_crafted_playlist_id_is_not_found() {
+    let config = fresh_session("alice").await;
+    let page = mount(&config, || view! { <TrackList id="..%2Fme".to_owned()/> });
+    wait_for("the error", || page.has(".error")).await;
+    assert!(page.text().contains("could not find"), "{}", page.text());
+    assert_eq!(page.count("li.track"), 0);
 }

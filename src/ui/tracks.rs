@@ -33,22 +33,23 @@ pub fn PlaylistPage() -> impl IntoView {
     let app = use_app();
     move || {
         if app.signed_in.get() {
-            view! { <TrackList/> }.into_any()
+            let params = use_params_map();
+            let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
+            view! { <TrackList id=id/> }.into_any()
         } else {
             view! { <LoginScreen/> }.into_any()
         }
     }
 }
 
+/// The playlist `id` and its tracks, loaded again whenever `id` changes.
 #[component]
-fn TrackList() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+pub fn TrackList(#[prop(into)] id: Signal<String>) -> impl IntoView {
     let playlist = RwSignal::new(None::<Playlist>);
     let list = PagedList::new();
     // Runs again when the id in the address changes; the superseded load stops writing.
-    Effect::new(move || load(use_app(), id(), playlist, list));
-    let retry = move || load(use_app(), id(), playlist, list);
+    Effect::new(move || load(use_app(), id.get(), playlist, list));
+    let retry = move || load(use_app(), id.get_untracked(), playlist, list);
 
     view! {
         <header class="top">
