@@ -3,10 +3,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use super::callback::CallbackPage;
-use super::login::LoginScreen;
+use super::login::SignedIn;
 use super::playlists::PlaylistsPage;
 use super::tracks::PlaylistPage;
-use super::{use_app, AppState};
+use super::AppState;
 use crate::browser::load_config;
 
 /// The whole app: reads the configuration block, then routes `/` and `/callback`.
@@ -41,14 +41,7 @@ pub fn App() -> impl IntoView {
 /// `/`: the playlists when signed in, the log-in screen otherwise.
 #[component]
 pub fn Home() -> impl IntoView {
-    let app = use_app();
-    move || {
-        if app.signed_in.get() {
-            view! { <PlaylistsPage/> }.into_any()
-        } else {
-            view! { <LoginScreen/> }.into_any()
-        }
-    }
+    view! { <SignedIn><PlaylistsPage/></SignedIn> }
 }
 
 #[component]

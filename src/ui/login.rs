@@ -19,3 +19,16 @@ pub fn LoginScreen() -> impl IntoView {
         </main>
     }
 }
+
+/// `children` when there is a session, the log-in screen when there is none (or it ends).
+#[component]
+pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
+    let app = use_app();
+    move || {
+        if app.signed_in.get() {
+            children().into_any()
+        } else {
+            view! { <LoginScreen/> }.into_any()
+        }
+    }
+}

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::login::LoginScreen;
+use super::login::SignedIn;
 use super::paged::{LoadStatus, PagedList};
 use super::{use_app, AppState};
 use crate::browser::session;
@@ -30,16 +30,9 @@ fn load(
 /// `/playlist/:id`: one playlist's tracks, as they load. Signed out, it shows the log-in screen.
 #[component]
 pub fn PlaylistPage() -> impl IntoView {
-    let app = use_app();
-    move || {
-        if app.signed_in.get() {
-            let params = use_params_map();
-            let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
-            view! { <TrackList id=id/> }.into_any()
-        } else {
-            view! { <LoginScreen/> }.into_any()
-        }
-    }
+    let params = use_params_map();
+    let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
+    view! { <SignedIn><TrackList id=id/></SignedIn> }
 }
 
 /// The playlist `id` and its tracks, loaded again whenever `id` changes.
