@@ -1,56 +1,59 @@
 //! Admin endpoints for tests: the fault plan and codes issued without a consent page.
 
-use std::time::Instant;
-
-use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::accounts::{check_challenge, check_client, check_scope, RequestError};
-use crate::app::Shared;
-use crate::catalog::Person;
-use crate::errors::AccountsError;
+use crate::accounts::{check_challenge, check_client, check_scope, issue_code};
+use crate::catalog::{sample_user_list, Person};
+use crate::errors::{AccountsError, LogNote};
 use crate::faults::FaultPlan;
 use crate::form::read_body;
+use crate::state::Shared;
 use crate::store::Approval;
 
-async fn json_body<T: for<'de> Deserialize<'de>>(body: Body) -> Result<T, AccountsError> {
-    let bytes = read_body(body).await?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| AccountsError::invalid_request(format!("Invalid JSON: {e}")))
+/// A JSON body within the body limit, whatever its `Content-Type` says; refused in the accounts
+/// service's shape.
+pub struct AdminJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
+    type Rejection = AccountsError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AccountsError> {
+        let bytes = read_body(request, state).await?;
+        serde_json::from_slice(&bytes)
+            .map(AdminJson)
+            .map_err(|e| AccountsError::invalid_request(format!("Invalid JSON: {e}")))
+    }
 }
 
 /// `POST /admin/faults`: replaces the fault plan.
-pub async fn set_faults(State(state): State<Shared>, body: Body) -> Response {
-    let plan: FaultPlan = match json_body(body).await {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    if let Err(message) = plan.validate() {
-        return AccountsError::invalid_request(message).into_response();
-    }
+pub async fn set_faults(
+    State(state): State<Shared>,
+    AdminJson(plan): AdminJson<FaultPlan>,
+) -> Result<Json<FaultPlan>, AccountsError> {
+    plan.validate().map_err(AccountsError::invalid_request)?;
     state.faults().set(plan.clone());
-    Json(plan).into_response()
+    Ok(Json(plan))
 }
 
 /// `GET /admin/faults`: the plan in force.
-pub async fn get_faults(State(state): State<Shared>) -> Response {
-    Json(state.faults().plan().clone()).into_response()
+pub async fn get_faults(State(state): State<Shared>) -> Json<FaultPlan> {
+    Json(state.faults().plan().clone())
 }
 
 /// `POST /admin/reset`: clears the fault plan.
-pub async fn reset(State(state): State<Shared>) -> Response {
+pub async fn reset(State(state): State<Shared>) -> StatusCode {
     state.faults().set(FaultPlan::default());
-    StatusCode::NO_CONTENT.into_response()
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CodeRequest {
+pub struct CodeRequest {
     client_id: String,
     redirect_uri: String,
     code_challenge: String,
@@ -60,38 +63,22 @@ struct CodeRequest {
 }
 
 /// `POST /admin/codes`: a code issued as if `user` had approved, validated like `/authorize`.
-pub async fn issue_code(State(state): State<Shared>, body: Body) -> Response {
-    let request: CodeRequest = match json_body(body).await {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    let checked = check_client(
+pub async fn issue_admin_code(
+    State(state): State<Shared>,
+    AdminJson(request): AdminJson<CodeRequest>,
+) -> Result<(Extension<LogNote>, Json<Value>), AccountsError> {
+    check_client(
         &state.config,
         Some(&request.client_id),
         Some(&request.redirect_uri),
-    )
-    .and_then(|_| check_challenge(Some("S256"), Some(&request.code_challenge)))
-    .and_then(|challenge| check_scope(Some(&request.scope)).map(|scope| (challenge, scope)));
-    let (code_challenge, scope) = match checked {
-        Ok(ok) => ok,
-        Err(RequestError::Untrusted(message)) => {
-            let e = if message.ends_with("Invalid client") {
-                AccountsError::invalid_client()
-            } else {
-                AccountsError::invalid_request("Invalid redirect URI")
-            };
-            return e.into_response();
-        }
-        Err(RequestError::Redirect { error, description }) => {
-            return AccountsError::new(error, description).into_response()
-        }
-    };
-    let Some(user) = Person::sample_user(&request.user) else {
-        return AccountsError::invalid_request("user must be alice, bob, carol or dave")
-            .into_response();
-    };
-    let lifetime = state.effective().code_lifetime;
-    let code = state.store().issue_code(
+    )?;
+    let code_challenge = check_challenge(Some("S256"), Some(&request.code_challenge))?;
+    let scope = check_scope(Some(&request.scope))?;
+    let user = Person::sample_user(&request.user).ok_or_else(|| {
+        AccountsError::invalid_request(format!("user must be one of {}", sample_user_list()))
+    })?;
+    let (code, note) = issue_code(
+        &state,
         Approval {
             client_id: request.client_id,
             redirect_uri: request.redirect_uri,
@@ -99,8 +86,6 @@ pub async fn issue_code(State(state): State<Shared>, body: Body) -> Response {
             scope,
             user,
         },
-        Instant::now(),
-        lifetime,
     );
-    Json(json!({ "code": code })).into_response()
+    Ok((Extension(note), Json(json!({ "code": code }))))
 }

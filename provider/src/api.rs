@@ -2,135 +2,148 @@
 
 use std::time::Instant;
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::header;
+use axum::http::request::Parts;
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::app::Shared;
 use crate::catalog::json::{self as shapes, Base, ProfileScopes};
 use crate::catalog::{may_read, playlist as find_playlist, Library, Playlist, PlaylistKey};
 use crate::errors::ApiError;
 use crate::form::Params;
+use crate::state::Shared;
 use crate::store::{AccessDenied, Session};
 
 /// Spotify refuses offsets beyond this on playlist endpoints.
 const MAX_OFFSET: u32 = 100_000;
+/// The largest page Spotify serves on these endpoints.
+const MAX_LIMIT: u32 = 50;
 
-/// Checks the bearer token (RFC 6750 §2.1).
-fn authenticate(state: &Shared, headers: &HeaderMap) -> Result<Session, ApiError> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or(ApiError::unauthorized("No token provided"))?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("Invalid access token"))?;
-    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(ApiError::bad_request(
-            "Only valid bearer authentication supported",
-        ));
-    }
-    let token = token.trim();
-    if token.is_empty() {
-        return Err(ApiError::unauthorized("No token provided"));
-    }
-    state
-        .store()
-        .check_access(token, Instant::now())
-        .map_err(|denied| match denied {
+impl From<AccessDenied> for ApiError {
+    fn from(denied: AccessDenied) -> Self {
+        match denied {
             AccessDenied::Expired => ApiError::unauthorized("The access token expired"),
             AccessDenied::Invalid => ApiError::unauthorized("Invalid access token"),
+        }
+    }
+}
+
+/// The session of the request's bearer token (RFC 6750 §2.1): what every Web API handler needs.
+impl FromRequestParts<Shared> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::unauthorized("No token provided"))?
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("Invalid access token"))?;
+        let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(ApiError::bad_request(
+                "Only valid bearer authentication supported",
+            ));
+        }
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(ApiError::unauthorized("No token provided"));
+        }
+        Ok(state.store().check_access(token, Instant::now())?)
+    }
+}
+
+/// `limit` (1 to 50, default 20) and `offset` (0 to 100,000, default 0) from the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Paging {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let params = Params::parse(parts.uri.query().unwrap_or_default().as_bytes());
+        let limit = match params.get("limit") {
+            None => 20,
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|l| (1..=MAX_LIMIT).contains(l))
+                .ok_or_else(|| ApiError::bad_request("Invalid limit"))?,
+        };
+        let offset = match params.get("offset") {
+            None => 0,
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|o| *o <= MAX_OFFSET)
+                .ok_or_else(|| ApiError::bad_request("Invalid offset"))?,
+        };
+        Ok(Paging { limit, offset })
+    }
+}
+
+impl Paging {
+    /// A paging object with absolute `href`, `next` and `previous`.
+    fn page(self, base: &Base, path: &str, items: Vec<Value>, total: u32) -> Value {
+        let Paging { limit, offset } = self;
+        let url = |o: u32| base.url(&format!("{path}?offset={o}&limit={limit}"));
+        let end = u64::from(offset) + u64::from(limit);
+        json!({
+            "href": url(offset),
+            "items": items,
+            "limit": limit,
+            "next": (end < u64::from(total)).then(|| url(offset + limit)),
+            "offset": offset,
+            "previous": (offset > 0).then(|| url(offset.saturating_sub(limit))),
+            "total": total,
         })
+    }
+
+    /// The positions this page covers, up to `total`.
+    fn positions(self, total: u32) -> std::ops::Range<u32> {
+        self.offset.min(total)..self.offset.saturating_add(self.limit).min(total)
+    }
 }
 
 fn insufficient_scope() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "Insufficient client scope")
-}
-
-/// `limit` (1 to `max`, default 20) and `offset` (0 to 100,000, default 0).
-fn paging(query: Option<&str>, max: u32) -> Result<(u32, u32), ApiError> {
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
-    let limit = match params.get("limit") {
-        None => 20,
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=max).contains(l))
-            .ok_or_else(|| ApiError::bad_request("Invalid limit"))?,
-    };
-    let offset = match params.get("offset") {
-        None => 0,
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|o| *o <= MAX_OFFSET)
-            .ok_or_else(|| ApiError::bad_request("Invalid offset"))?,
-    };
-    Ok((limit, offset))
-}
-
-/// A paging object with absolute `href`, `next` and `previous`.
-fn page(base: &Base, path: &str, items: Vec<Value>, limit: u32, offset: u32, total: u32) -> Value {
-    let url = |o: u32| base.url(&format!("{path}?offset={o}&limit={limit}"));
-    let end = u64::from(offset) + u64::from(limit);
-    json!({
-        "href": url(offset),
-        "items": items,
-        "limit": limit,
-        "next": (end < u64::from(total)).then(|| url(offset + limit)),
-        "offset": offset,
-        "previous": (offset > 0).then(|| url(offset.saturating_sub(limit))),
-        "total": total,
-    })
+    ApiError::forbidden("Insufficient client scope")
 }
 
 /// `GET /v1/me`.
-pub async fn me(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    match authenticate(&state, &headers) {
-        Ok(session) => {
-            let scopes = ProfileScopes {
-                email: session.scope.contains("user-read-email"),
-                private: session.scope.contains("user-read-private"),
-            };
-            Json(shapes::me(&state.base, session.user, scopes)).into_response()
-        }
-        Err(e) => e.into_response(),
-    }
+pub async fn me(State(state): State<Shared>, session: Session) -> Json<Value> {
+    let scopes = ProfileScopes {
+        email: session.scope.contains("user-read-email"),
+        private: session.scope.contains("user-read-private"),
+    };
+    Json(shapes::me(&state.base, session.user, scopes))
 }
 
 /// `GET /v1/me/playlists`: needs `playlist-read-private`. Pages are generated on demand.
 pub async fn my_playlists(
     State(state): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let result = (|| -> Result<Value, ApiError> {
-        let session = authenticate(&state, &headers)?;
-        if !session.scope.contains("playlist-read-private") {
-            return Err(insufficient_scope());
-        }
-        let (limit, offset) = paging(query.as_deref(), 50)?;
-        let library = Library::of(session.user);
-        let items = (offset..offset.saturating_add(limit))
-            .map_while(|i| library.get(i))
-            .filter_map(find_playlist)
-            .map(|p| shapes::playlist(&state.base, &p))
-            .collect();
-        Ok(page(
-            &state.base,
-            "/v1/me/playlists",
-            items,
-            limit,
-            offset,
-            library.len(),
-        ))
-    })();
-    match result {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => e.into_response(),
+    session: Session,
+    paging: Paging,
+) -> Result<Json<Value>, ApiError> {
+    if !session.scope.contains("playlist-read-private") {
+        return Err(insufficient_scope());
     }
+    let library = Library::of(session.user);
+    let items = paging
+        .positions(library.len())
+        .filter_map(|i| library.get(i))
+        .filter_map(find_playlist)
+        .map(|p| shapes::playlist(&state.base, &p))
+        .collect();
+    Ok(Json(paging.page(
+        &state.base,
+        "/v1/me/playlists",
+        items,
+        library.len(),
+    )))
 }
 
 /// Finds a playlist the session may read: 404 for an unknown id, 403 for one the user neither
@@ -141,7 +154,7 @@ fn readable(session: &Session, id: &str) -> Result<Playlist, ApiError> {
         .and_then(find_playlist)
         .ok_or_else(ApiError::not_found)?;
     if !may_read(session.user, &playlist) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "Forbidden"));
+        return Err(ApiError::forbidden("Forbidden"));
     }
     let scoped = playlist.public == Some(true)
         || session.scope.contains("playlist-read-private")
@@ -155,43 +168,30 @@ fn readable(session: &Session, id: &str) -> Result<Playlist, ApiError> {
 /// `GET /v1/playlists/{id}`: the playlist object.
 pub async fn playlist(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    session: Session,
     Path(id): Path<String>,
-) -> Response {
-    let result = authenticate(&state, &headers).and_then(|session| readable(&session, &id));
-    match result {
-        Ok(p) => Json(shapes::playlist(&state.base, &p)).into_response(),
-        Err(e) => e.into_response(),
-    }
+) -> Result<Json<Value>, ApiError> {
+    let p = readable(&session, &id)?;
+    Ok(Json(shapes::playlist(&state.base, &p)))
 }
 
 /// `GET /v1/playlists/{id}/items` (and `/tracks`): a page of playlist track objects.
 pub async fn playlist_items(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    session: Session,
+    paging: Paging,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let result = (|| -> Result<Value, ApiError> {
-        let session = authenticate(&state, &headers)?;
-        let (limit, offset) = paging(query.as_deref(), 50)?;
-        let playlist = readable(&session, &id)?;
-        let end = offset.saturating_add(limit).min(playlist.track_count);
-        let items = (offset..end)
-            .map(|i| shapes::playlist_entry(&state.base, &playlist, i))
-            .collect();
-        let path = format!("/v1/playlists/{}/items", playlist.key.id());
-        Ok(page(
-            &state.base,
-            &path,
-            items,
-            limit,
-            offset,
-            playlist.track_count,
-        ))
-    })();
-    match result {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => e.into_response(),
-    }
+) -> Result<Json<Value>, ApiError> {
+    let playlist = readable(&session, &id)?;
+    let items = paging
+        .positions(playlist.track_count)
+        .map(|i| shapes::playlist_entry(&state.base, &playlist, i))
+        .collect();
+    let path = format!("/v1/playlists/{}/items", playlist.key.id());
+    Ok(Json(paging.page(
+        &state.base,
+        &path,
+        items,
+        playlist.track_count,
+    )))
 }

@@ -1,10 +1,10 @@
-//! The shared state and the router of the accounts service and Web API.
+//! The router of the accounts service and Web API, and the middleware around it (request log,
+//! faults, CORS). It sits on top of the handlers and the shared state; nothing points back here.
 
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -12,49 +12,12 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::catalog::json::Base;
 use crate::config::{Config, ConfigError};
-use crate::errors::{self, AccountsError, ApiError};
-use crate::faults::{Effective, Fault, Faults};
-use crate::store::Store;
+use crate::errors::{self, AccountsError, ApiError, Area, ErrorCode, LogNote};
+use crate::faults::Fault;
+use crate::form::BODY_LIMIT;
+use crate::state::Shared;
 use crate::{accounts, admin, api, images};
-
-/// Everything the handlers share.
-pub struct AppState {
-    pub config: Config,
-    /// The provider's own address, for absolute URLs in JSON.
-    pub base: Base,
-    store: Mutex<Store>,
-    faults: Mutex<Faults>,
-}
-
-pub type Shared = Arc<AppState>;
-
-impl AppState {
-    pub fn new(config: Config, base: String) -> AppState {
-        AppState {
-            config,
-            base: Base(base),
-            store: Mutex::new(Store::default()),
-            faults: Mutex::new(Faults::default()),
-        }
-    }
-
-    /// The OAuth state. A handler that panicked while holding it cannot leave it half-changed in
-    /// a way that matters here, so a poisoned lock is taken over.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn faults(&self) -> MutexGuard<'_, Faults> {
-        self.faults.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The settings in force: the configuration, overridden by the fault plan.
-    pub fn effective(&self) -> Effective {
-        self.faults().effective(&self.config)
-    }
-}
 
 fn cors_layer(config: &Config) -> Result<CorsLayer, ConfigError> {
     let origins = config
@@ -92,7 +55,7 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
             post(admin::set_faults).get(admin::get_faults),
         )
         .route("/admin/reset", post(admin::reset))
-        .route("/admin/codes", post(admin::issue_code))
+        .route("/admin/codes", post(admin::issue_admin_code))
         .route("/admin/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed);
 
@@ -115,19 +78,26 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
     Ok(pages
         .merge(with_cors)
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(log_request))
         .with_state(state))
 }
 
 /// One line per request on stderr: method, path (never the query, which can carry state and
-/// codes), status and time taken.
+/// codes), status and time taken, and what the handler noted ([`LogNote`]). This is the only
+/// place that logs.
 async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = std::time::Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    let note = response
+        .extensions_mut()
+        .remove::<LogNote>()
+        .map(|LogNote(n)| format!(": {n}"))
+        .unwrap_or_default();
     eprintln!(
-        "local-spotify: {method} {path} -> {} ({} ms)",
+        "local-spotify: {method} {path} -> {} ({} ms){note}",
         response.status().as_u16(),
         started.elapsed().as_millis()
     );
@@ -166,22 +136,18 @@ async fn apply_faults(State(state): State<Shared>, request: Request, next: Next)
 fn fault_response(path: &str, status: u16, retry_after: Option<u64>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let reason = status.canonical_reason().unwrap_or("Error");
-    let mut response = if errors::is_accounts_path(path) {
-        let error = match status.as_u16() {
-            503 => "temporarily_unavailable",
-            500..=599 => "server_error",
-            _ => "invalid_request",
-        };
-        AccountsError::new(error, reason)
+    let mut response = match Area::of(path) {
+        Area::Accounts | Area::Admin => AccountsError::new(ErrorCode::for_status(status), reason)
             .with_status(status)
-            .into_response()
-    } else {
-        let message = if status == StatusCode::TOO_MANY_REQUESTS {
-            "API rate limit exceeded"
-        } else {
-            reason
-        };
-        ApiError::new(status, message).into_response()
+            .into_response(),
+        Area::WebApi => {
+            let message = if status == StatusCode::TOO_MANY_REQUESTS {
+                "API rate limit exceeded"
+            } else {
+                reason
+            };
+            ApiError::new(status, message).into_response()
+        }
     };
     if let Some(secs) = retry_after {
         response

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Person;
+use crate::catalog::{sample_user_list, Person};
 
 /// The client registered when neither a flag nor the config file registers one.
 pub const DEFAULT_CLIENT_ID: &str = "pkce-playlists-local";
@@ -250,7 +250,8 @@ impl TryFrom<Cli> for Config {
             None => None,
             Some(name) => Some(Person::sample_user(name).ok_or_else(|| {
                 ConfigError(format!(
-                    "--auto-approve: unknown user {name:?} (expected alice, bob, carol or dave)"
+                    "--auto-approve: unknown user {name:?} (expected {})",
+                    sample_user_list()
                 ))
             })?),
         };

@@ -1,26 +1,83 @@
-//! The two error shapes Spotify uses: the accounts service's and the Web API's.
+//! The two error shapes Spotify uses (the accounts service's and the Web API's), the OAuth error
+//! codes, and the note a handler leaves for the request log.
+
+use std::fmt;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::form::BodyError;
+/// The `error` codes the accounts service answers with (RFC 6749 §4.1.2.1 and §5.2, plus the
+/// provider's own `not_found` for unknown accounts paths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    InvalidScope,
+    AccessDenied,
+    ServerError,
+    TemporarilyUnavailable,
+    NotFound,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::UnsupportedResponseType => "unsupported_response_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::NotFound => "not_found",
+        }
+    }
+
+    /// The code for a server-side failure with this status (fault injection).
+    pub fn for_status(status: StatusCode) -> ErrorCode {
+        match status.as_u16() {
+            503 => ErrorCode::TemporarilyUnavailable,
+            500..=599 => ErrorCode::ServerError,
+            _ => ErrorCode::InvalidRequest,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A line for the request log, left by a handler on its response (as an extension) and written
+/// by the logging middleware, the one place that logs. It never holds a whole secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogNote(pub String);
 
 /// `{"error": "...", "error_description": "..."}`, as `POST /api/token` answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountsError {
     pub status: StatusCode,
-    pub error: &'static str,
+    pub code: ErrorCode,
     pub description: String,
+    /// What the request log should say about this failure, if anything.
+    pub note: Option<LogNote>,
 }
 
 impl AccountsError {
-    pub fn new(error: &'static str, description: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
         AccountsError {
             status: StatusCode::BAD_REQUEST,
-            error,
+            code,
             description: description.into(),
+            note: None,
         }
     }
 
@@ -29,31 +86,25 @@ impl AccountsError {
         self
     }
 
+    pub fn logged(mut self, note: String) -> Self {
+        self.note = Some(LogNote(note));
+        self
+    }
+
     pub fn invalid_request(description: impl Into<String>) -> Self {
-        Self::new("invalid_request", description)
+        Self::new(ErrorCode::InvalidRequest, description)
     }
 
     pub fn invalid_grant(description: impl Into<String>) -> Self {
-        Self::new("invalid_grant", description)
+        Self::new(ErrorCode::InvalidGrant, description)
     }
 
     pub fn invalid_client() -> Self {
-        Self::new("invalid_client", "Invalid client")
+        Self::new(ErrorCode::InvalidClient, "Invalid client")
     }
 
     pub fn unsupported_grant_type(description: impl Into<String>) -> Self {
-        Self::new("unsupported_grant_type", description)
-    }
-}
-
-/// A body that could not be read: `invalid_request`, with 413 when it was too large.
-impl From<BodyError> for AccountsError {
-    fn from(e: BodyError) -> Self {
-        let error = AccountsError::invalid_request(e.message());
-        match e {
-            BodyError::TooLarge => error.with_status(StatusCode::PAYLOAD_TOO_LARGE),
-            BodyError::Unreadable => error,
-        }
+        Self::new(ErrorCode::UnsupportedGrantType, description)
     }
 }
 
@@ -61,12 +112,15 @@ impl IntoResponse for AccountsError {
     fn into_response(self) -> Response {
         let mut response = (
             self.status,
-            Json(json!({"error": self.error, "error_description": self.description})),
+            Json(json!({"error": self.code.as_str(), "error_description": self.description})),
         )
             .into_response();
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(note) = self.note {
+            response.extensions_mut().insert(note);
+        }
         response
     }
 }
@@ -92,6 +146,10 @@ impl ApiError {
 
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "Resource not found")
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
     }
 
     pub fn unauthorized(message: &'static str) -> Self {
@@ -121,29 +179,47 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Which error shape a path answers with.
-pub fn is_accounts_path(path: &str) -> bool {
-    path == "/authorize" || path.starts_with("/authorize/") || path.starts_with("/api/")
+/// Which part of the service a path belongs to, and so which error shape it answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// `/authorize`, `/api/*`: the accounts service.
+    Accounts,
+    /// `/admin/*`: answered in the accounts shape.
+    Admin,
+    /// Everything else: the Web API's shape.
+    WebApi,
+}
+
+impl Area {
+    pub fn of(path: &str) -> Area {
+        if path == "/authorize" || path.starts_with("/authorize/") || path.starts_with("/api/") {
+            Area::Accounts
+        } else if path.starts_with("/admin/") {
+            Area::Admin
+        } else {
+            Area::WebApi
+        }
+    }
 }
 
 /// The JSON 404 for a path no route serves, shaped for the part of the service the path is in.
 pub fn not_found_for(path: &str) -> Response {
-    if is_accounts_path(path) || path.starts_with("/admin/") {
-        AccountsError::new("not_found", "No such endpoint")
+    match Area::of(path) {
+        Area::Accounts | Area::Admin => AccountsError::new(ErrorCode::NotFound, "No such endpoint")
             .with_status(StatusCode::NOT_FOUND)
-            .into_response()
-    } else {
-        ApiError::new(StatusCode::NOT_FOUND, "Service not found").into_response()
+            .into_response(),
+        Area::WebApi => ApiError::new(StatusCode::NOT_FOUND, "Service not found").into_response(),
     }
 }
 
 /// A 405 in the shape of the part of the service the path is in.
 pub fn method_not_allowed_for(path: &str) -> Response {
-    if is_accounts_path(path) || path.starts_with("/admin/") {
-        AccountsError::invalid_request("Method not allowed")
+    match Area::of(path) {
+        Area::Accounts | Area::Admin => AccountsError::invalid_request("Method not allowed")
             .with_status(StatusCode::METHOD_NOT_ALLOWED)
-            .into_response()
-    } else {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response()
+            .into_response(),
+        Area::WebApi => {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed").into_response()
+        }
     }
 }

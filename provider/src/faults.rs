@@ -6,6 +6,7 @@ use axum::http::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Rotation};
+use crate::store::TokenSettings;
 
 /// The fault plan, as posted to `/admin/faults`. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +131,17 @@ pub struct Effective {
     pub refresh_token_lifetime: Duration,
     pub rotation: Rotation,
     pub no_cors_on_errors: bool,
+}
+
+impl Effective {
+    /// What both grants issue tokens with.
+    pub fn token_settings(&self) -> TokenSettings {
+        TokenSettings {
+            access_lifetime: self.access_token_lifetime,
+            refresh_lifetime: self.refresh_token_lifetime,
+            rotation: self.rotation,
+        }
+    }
 }
 
 impl Faults {

@@ -80,6 +80,7 @@ pub mod form;
 pub mod images;
 pub mod scopes;
 pub mod secrets;
+pub mod state;
 pub mod store;
 
 use std::io;
@@ -179,7 +180,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         None => None,
     };
 
-    let state = Arc::new(app::AppState::new(config, format!("http://{addr}")));
+    let state = Arc::new(state::AppState::new(config, format!("http://{addr}")));
     let router = app::router(state)?;
     let (shutdown, watcher) = watch::channel(false);
 

@@ -13,9 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::Person;
 use crate::config::Rotation;
-use crate::errors::AccountsError;
 use crate::scopes::Scopes;
-use crate::secrets::{new_secret, prefix};
+use crate::secrets::new_secret;
 
 /// How long the consent page's pending request stays usable.
 pub const PENDING_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -50,11 +49,52 @@ pub struct TokenSet {
     pub refresh_token: Option<String>,
 }
 
-/// The lifetimes in force when a token is issued.
+/// The settings in force when either grant issues tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSettings {
+    /// The lifetime of each access token.
+    pub access_lifetime: Duration,
+    /// The absolute lifetime of a grant's refresh tokens, from the code exchange.
+    pub refresh_lifetime: Duration,
+    /// What a refresh answers with.
+    pub rotation: Rotation,
+}
+
+/// The `authorization_code` grant's parameters, once the client has been identified.
 #[derive(Debug, Clone, Copy)]
-pub struct Lifetimes {
-    pub access: Duration,
-    pub refresh: Duration,
+pub struct CodeExchange<'a> {
+    pub code: &'a str,
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub verifier: &'a str,
+}
+
+/// The `refresh_token` grant's parameters, once the client has been identified.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshRequest<'a> {
+    pub refresh_token: &'a str,
+    pub client_id: &'a str,
+}
+
+/// Why a grant was refused. Every variant but `MalformedVerifier` is `invalid_grant`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantError {
+    /// Unknown, expired, or issued to another client.
+    InvalidCode,
+    /// Already exchanged once: the tokens it was exchanged for are now revoked.
+    CodeReused,
+    /// Not the redirect URI the code was sent to.
+    RedirectMismatch,
+    /// Not 43 to 128 characters of the allowed set (`invalid_request`).
+    MalformedVerifier,
+    /// Does not hash to the challenge.
+    WrongVerifier,
+    /// Unknown, or issued to another client.
+    InvalidRefreshToken,
+    /// Rotated out, or its grant was revoked.
+    RefreshTokenRevoked,
+    /// Past the grant's absolute refresh lifetime.
+    RefreshTokenExpired,
 }
 
 /// Who an access token speaks for.
@@ -172,12 +212,6 @@ impl Store {
     pub fn issue_code(&mut self, approval: Approval, now: Instant, lifetime: Duration) -> String {
         self.sweep(now);
         let code = new_secret();
-        eprintln!(
-            "local-spotify: issued code {}… to {} for {}",
-            prefix(&code),
-            approval.client_id,
-            approval.user.id()
-        );
         self.codes.insert(
             code.clone(),
             Code {
@@ -189,42 +223,33 @@ impl Store {
         code
     }
 
-    /// The `authorization_code` grant, after the client has been identified.
+    /// The `authorization_code` grant.
     pub fn redeem_code(
         &mut self,
-        code: &str,
-        client_id: &str,
-        redirect_uri: &str,
-        verifier: &str,
+        request: CodeExchange<'_>,
         now: Instant,
-        lifetimes: Lifetimes,
-    ) -> Result<TokenSet, AccountsError> {
-        let invalid_code = || AccountsError::invalid_grant("Invalid authorization code");
-        let entry = self.codes.get(code).ok_or_else(invalid_code)?;
+        settings: TokenSettings,
+    ) -> Result<TokenSet, GrantError> {
+        let entry = self
+            .codes
+            .get(request.code)
+            .ok_or(GrantError::InvalidCode)?;
         if let Some(grant) = entry.redeemed {
             // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
-            if let Some(g) = self.grants.get_mut(&grant) {
-                g.revoked = true;
-            }
-            eprintln!(
-                "local-spotify: code {}… used twice; its tokens are revoked",
-                prefix(code)
-            );
-            return Err(invalid_code());
+            self.revoke_grant(grant);
+            return Err(GrantError::CodeReused);
         }
-        if now >= entry.expires_at || entry.approval.client_id != client_id {
-            return Err(invalid_code());
+        if now >= entry.expires_at || entry.approval.client_id != request.client_id {
+            return Err(GrantError::InvalidCode);
         }
-        if entry.approval.redirect_uri != redirect_uri {
-            return Err(AccountsError::invalid_grant("Invalid redirect URI"));
+        if entry.approval.redirect_uri != request.redirect_uri {
+            return Err(GrantError::RedirectMismatch);
         }
-        if !is_valid_verifier(verifier) {
-            return Err(AccountsError::invalid_request(
-                "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
-            ));
+        if !is_valid_verifier(request.verifier) {
+            return Err(GrantError::MalformedVerifier);
         }
-        if s256(verifier) != entry.approval.code_challenge {
-            return Err(AccountsError::invalid_grant("code_verifier was incorrect"));
+        if s256(request.verifier) != entry.approval.code_challenge {
+            return Err(GrantError::WrongVerifier);
         }
         let approval = entry.approval.clone();
         let grant = self.next_grant;
@@ -235,71 +260,73 @@ impl Store {
                 client_id: approval.client_id,
                 user: approval.user,
                 scope: approval.scope,
-                refresh_expires_at: now + lifetimes.refresh,
+                refresh_expires_at: now + settings.refresh_lifetime,
                 revoked: false,
             },
         );
-        if let Some(entry) = self.codes.get_mut(code) {
+        if let Some(entry) = self.codes.get_mut(request.code) {
             entry.redeemed = Some(grant);
         }
-        let refresh_token = new_secret();
+        let refresh_token = self.new_refresh_token(grant);
+        Ok(self.issue_access(grant, now, settings.access_lifetime, Some(refresh_token)))
+    }
+
+    /// The `refresh_token` grant. The refresh lifetime in `settings` is not used: a grant's
+    /// refresh tokens end when the grant was told they would, at the code exchange.
+    pub fn refresh(
+        &mut self,
+        request: RefreshRequest<'_>,
+        now: Instant,
+        settings: TokenSettings,
+    ) -> Result<TokenSet, GrantError> {
+        let entry = self
+            .refresh
+            .get(request.refresh_token)
+            .ok_or(GrantError::InvalidRefreshToken)?;
+        let (grant_id, rotated) = (entry.grant, entry.rotated);
+        let grant = self
+            .grants
+            .get(&grant_id)
+            .ok_or(GrantError::InvalidRefreshToken)?;
+        if grant.client_id != request.client_id {
+            return Err(GrantError::InvalidRefreshToken);
+        }
+        if grant.revoked || rotated {
+            return Err(GrantError::RefreshTokenRevoked);
+        }
+        if now >= grant.refresh_expires_at {
+            return Err(GrantError::RefreshTokenExpired);
+        }
+        let next = match settings.rotation {
+            Rotation::Omit => None,
+            Rotation::Keep => Some(request.refresh_token.to_owned()),
+            Rotation::Rotate => {
+                if let Some(old) = self.refresh.get_mut(request.refresh_token) {
+                    old.rotated = true;
+                }
+                Some(self.new_refresh_token(grant_id))
+            }
+        };
+        Ok(self.issue_access(grant_id, now, settings.access_lifetime, next))
+    }
+
+    fn new_refresh_token(&mut self, grant: u64) -> String {
+        let token = new_secret();
         self.refresh.insert(
-            refresh_token.clone(),
+            token.clone(),
             Refresh {
                 grant,
                 rotated: false,
             },
         );
-        Ok(self.issue_access(grant, now, lifetimes.access, Some(refresh_token)))
+        token
     }
 
-    /// The `refresh_token` grant, after the client has been identified.
-    pub fn refresh(
-        &mut self,
-        refresh_token: &str,
-        client_id: &str,
-        now: Instant,
-        access_lifetime: Duration,
-        rotation: Rotation,
-    ) -> Result<TokenSet, AccountsError> {
-        let entry = self
-            .refresh
-            .get(refresh_token)
-            .ok_or_else(|| AccountsError::invalid_grant("Invalid refresh token"))?;
-        let grant_id = entry.grant;
-        let rotated = entry.rotated;
-        let grant = self
-            .grants
-            .get(&grant_id)
-            .ok_or_else(|| AccountsError::invalid_grant("Invalid refresh token"))?;
-        if grant.client_id != client_id {
-            return Err(AccountsError::invalid_grant("Invalid refresh token"));
+    /// Revokes a grant: every access and refresh token issued under it stops working.
+    fn revoke_grant(&mut self, grant: u64) {
+        if let Some(g) = self.grants.get_mut(&grant) {
+            g.revoked = true;
         }
-        if grant.revoked || rotated {
-            return Err(AccountsError::invalid_grant("Refresh token revoked"));
-        }
-        if now >= grant.refresh_expires_at {
-            return Err(AccountsError::invalid_grant("Refresh token expired"));
-        }
-        let next = match rotation {
-            Rotation::Omit => None,
-            Rotation::Keep => Some(refresh_token.to_owned()),
-            Rotation::Rotate => {
-                if let Some(old) = self.refresh.get_mut(refresh_token) {
-                    old.rotated = true;
-                }
-                let new = new_secret();
-                self.refresh.insert(
-                    new.clone(),
-                    Refresh {
-                        grant: grant_id,
-                        rotated: false,
-                    },
-                );
-                Some(new)
-            }
-        };
-        Ok(self.issue_access(grant_id, now, access_lifetime, next))
     }
 
     fn issue_access(
@@ -402,5 +429,93 @@ mod tests {
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGKSjMMRB="
         ));
         assert!(!is_valid_verifier("short"));
+    }
+
+    fn approval() -> Approval {
+        Approval {
+            client_id: "app".into(),
+            redirect_uri: "http://127.0.0.1:1/cb".into(),
+            code_challenge: s256(VERIFIER),
+            scope: Scopes::default(),
+            user: Person::Alice,
+        }
+    }
+
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+    fn exchange(code: &str) -> CodeExchange<'_> {
+        CodeExchange {
+            code,
+            client_id: "app",
+            redirect_uri: "http://127.0.0.1:1/cb",
+            verifier: VERIFIER,
+        }
+    }
+
+    #[test]
+    fn both_grants_take_the_same_settings() {
+        // Guards against the two grants drifting apart again (one taking lifetimes, the other loose values).
+        let mut store = Store::default();
+        let now = Instant::now();
+        let settings = TokenSettings {
+            access_lifetime: Duration::from_secs(60),
+            refresh_lifetime: Duration::from_secs(600),
+            rotation: Rotation::Rotate,
+        };
+        let code = store.issue_code(approval(), now, Duration::from_secs(60));
+        let first = store
+            .redeem_code(exchange(&code), now, settings)
+            .expect("exchanged");
+        assert_eq!(first.expires_in, 60);
+        let refresh_token = first.refresh_token.expect("a refresh token");
+        let request = RefreshRequest {
+            refresh_token: &refresh_token,
+            client_id: "app",
+        };
+        let second = store.refresh(request, now, settings).expect("refreshed");
+        assert_eq!(second.expires_in, 60);
+        assert!(second.refresh_token.is_some(), "rotated");
+        assert_eq!(
+            store.refresh(request, now, settings).err(),
+            Some(GrantError::RefreshTokenRevoked)
+        );
+        let later = now + Duration::from_secs(601);
+        let newest = second.refresh_token.expect("rotated");
+        let request = RefreshRequest {
+            refresh_token: &newest,
+            client_id: "app",
+        };
+        assert_eq!(
+            store.refresh(request, later, settings).err(),
+            Some(GrantError::RefreshTokenExpired)
+        );
+    }
+
+    #[test]
+    fn a_reused_code_is_reported_as_such() {
+        // Guards against a replayed code looking like any unknown code to the edge that logs it.
+        let mut store = Store::default();
+        let now = Instant::now();
+        let settings = TokenSettings {
+            access_lifetime: Duration::from_secs(60),
+            refresh_lifetime: Duration::from_secs(600),
+            rotation: Rotation::Omit,
+        };
+        let code = store.issue_code(approval(), now, Duration::from_secs(60));
+        let tokens = store
+            .redeem_code(exchange(&code), now, settings)
+            .expect("exchanged");
+        assert_eq!(
+            store.redeem_code(exchange(&code), now, settings).err(),
+            Some(GrantError::CodeReused)
+        );
+        assert_eq!(
+            store.check_access(&tokens.access_token, now).err(),
+            Some(AccessDenied::Invalid)
+        );
+        assert_eq!(
+            store.redeem_code(exchange("made-up"), now, settings).err(),
+            Some(GrantError::InvalidCode)
+        );
     }
 }

@@ -2,16 +2,16 @@
 
 use std::time::Instant;
 
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::consent::{consent_page, error_page, Consent};
-use super::{check_challenge, check_client, check_scope, RequestError};
-use crate::app::Shared;
+use super::consent::{consent_page, error_page, Consent, ErrorPage};
+use super::{check_challenge, check_client, check_scope, issue_code, RequestError, Untrusted};
 use crate::catalog::Person;
-use crate::form::{is_form, read_body, Params};
+use crate::errors::{ErrorCode, LogNote};
+use crate::form::{FormError, Params, StrictForm};
+use crate::state::Shared;
 use crate::store::{Approval, AuthRequest};
 
 /// `redirect_uri` with the parameters appended (after `&` if it already has a query).
@@ -24,63 +24,94 @@ pub fn redirect_url(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
     format!("{redirect_uri}{sep}{}", query.finish())
 }
 
-fn redirect(status: StatusCode, location: &str) -> Response {
-    let mut response = status.into_response();
-    let h = response.headers_mut();
-    match HeaderValue::from_str(location) {
-        Ok(v) => {
-            h.insert(header::LOCATION, v);
+/// A redirect back to the client's redirect URI: with a code, or with an error.
+#[derive(Debug, Clone)]
+pub struct Callback {
+    status: StatusCode,
+    redirect_uri: String,
+    params: Vec<(&'static str, String)>,
+    note: Option<LogNote>,
+}
+
+impl Callback {
+    /// `?code=...&state=...`.
+    pub fn code(status: StatusCode, request: &AuthRequest, code: String, note: LogNote) -> Self {
+        let mut params = vec![("code", code)];
+        params.extend(request.state.clone().map(|s| ("state", s)));
+        Callback {
+            status,
+            redirect_uri: request.redirect_uri.clone(),
+            params,
+            note: Some(note),
         }
-        Err(_) => return error_page(StatusCode::BAD_REQUEST, "The redirect URI is not valid"),
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    response
+
+    /// `?error=...&error_description=...&state=...`.
+    pub fn error(
+        status: StatusCode,
+        redirect_uri: &str,
+        code: ErrorCode,
+        description: Option<String>,
+        state: Option<&str>,
+    ) -> Self {
+        let mut params = vec![("error", code.as_str().to_owned())];
+        params.extend(description.map(|d| ("error_description", d)));
+        params.extend(state.map(|s| ("state", s.to_owned())));
+        Callback {
+            status,
+            redirect_uri: redirect_uri.to_owned(),
+            params,
+            note: None,
+        }
+    }
 }
 
-fn error_redirect(
-    status: StatusCode,
-    redirect_uri: &str,
-    error: &str,
-    description: Option<&str>,
-    state: Option<&str>,
-) -> Response {
-    let mut pairs = vec![("error", error)];
-    if let Some(d) = description {
-        pairs.push(("error_description", d));
+impl IntoResponse for Callback {
+    fn into_response(self) -> Response {
+        let pairs: Vec<(&str, &str)> = self.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let location = redirect_url(&self.redirect_uri, &pairs);
+        let Ok(location) = HeaderValue::from_str(&location) else {
+            return error_page(StatusCode::BAD_REQUEST, "The redirect URI is not valid");
+        };
+        let mut response = self.status.into_response();
+        let h = response.headers_mut();
+        h.insert(header::LOCATION, location);
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        if let Some(note) = self.note {
+            response.extensions_mut().insert(note);
+        }
+        response
     }
-    if let Some(s) = state {
-        pairs.push(("state", s));
-    }
-    redirect(status, &redirect_url(redirect_uri, &pairs))
 }
 
-fn code_redirect(
-    status: StatusCode,
-    redirect_uri: &str,
-    code: &str,
-    state: Option<&str>,
-) -> Response {
-    let mut pairs = vec![("code", code)];
-    if let Some(s) = state {
-        pairs.push(("state", s));
+/// How `/authorize` refuses a request: on its own page, or back at the client.
+#[derive(Debug, Clone)]
+pub enum AuthorizeError {
+    Page(ErrorPage),
+    Redirect(Callback),
+}
+
+impl IntoResponse for AuthorizeError {
+    fn into_response(self) -> Response {
+        match self {
+            AuthorizeError::Page(page) => page.into_response(),
+            AuthorizeError::Redirect(callback) => callback.into_response(),
+        }
     }
-    redirect(status, &redirect_url(redirect_uri, &pairs))
 }
 
 /// Validates `/authorize` parameters in a fixed order: client, redirect URI, repeats,
 /// `response_type`, challenge, scope.
 fn validate(state: &Shared, params: &Params) -> Result<AuthRequest, RequestError> {
     if params.is_repeated("client_id") {
-        return Err(RequestError::Untrusted("INVALID_CLIENT: Invalid client"));
+        return Err(Untrusted::InvalidClient.into());
     }
     if params.is_repeated("redirect_uri") {
-        return Err(RequestError::Untrusted(
-            "INVALID_CLIENT: Invalid redirect URI",
-        ));
+        return Err(Untrusted::InvalidRedirectUri.into());
     }
     let client = check_client(
         &state.config,
@@ -89,7 +120,7 @@ fn validate(state: &Shared, params: &Params) -> Result<AuthRequest, RequestError
     )?;
     if let Some(name) = params.duplicate() {
         return Err(RequestError::Redirect {
-            error: "invalid_request",
+            code: ErrorCode::InvalidRequest,
             description: format!("{name} was given more than once"),
         });
     }
@@ -97,13 +128,13 @@ fn validate(state: &Shared, params: &Params) -> Result<AuthRequest, RequestError
         Some("code") => {}
         Some(_) => {
             return Err(RequestError::Redirect {
-                error: "unsupported_response_type",
+                code: ErrorCode::UnsupportedResponseType,
                 description: "response_type must be code".to_owned(),
             })
         }
         None => {
             return Err(RequestError::Redirect {
-                error: "invalid_request",
+                code: ErrorCode::InvalidRequest,
                 description: "response_type must be supplied".to_owned(),
             })
         }
@@ -123,37 +154,25 @@ fn validate(state: &Shared, params: &Params) -> Result<AuthRequest, RequestError
 }
 
 /// `GET /authorize`: the consent page, an error page, or (once the client is trusted) a redirect.
-pub async fn authorize(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {
+pub async fn authorize(
+    State(state): State<Shared>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AuthorizeError> {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    let request = match validate(&state, &params) {
-        Ok(r) => r,
-        Err(RequestError::Untrusted(message)) => {
-            return error_page(StatusCode::BAD_REQUEST, message)
-        }
-        Err(RequestError::Redirect { error, description }) => {
-            let redirect_uri = params.get("redirect_uri").unwrap_or_default();
-            return error_redirect(
-                StatusCode::FOUND,
-                redirect_uri,
-                error,
-                Some(&description),
-                params.get("state"),
-            );
-        }
-    };
-
-    let now = Instant::now();
-    if let Some(user) = state.config.auto_approve {
-        let lifetime = state.effective().code_lifetime;
-        let code = state
-            .store()
-            .issue_code(approval(&request, user), now, lifetime);
-        return code_redirect(
+    let request = validate(&state, &params).map_err(|e| match e {
+        RequestError::Untrusted(u) => AuthorizeError::Page(u.into()),
+        RequestError::Redirect { code, description } => AuthorizeError::Redirect(Callback::error(
             StatusCode::FOUND,
-            &request.redirect_uri,
-            &code,
-            request.state.as_deref(),
-        );
+            params.get("redirect_uri").unwrap_or_default(),
+            code,
+            Some(description),
+            params.get("state"),
+        )),
+    })?;
+
+    if let Some(user) = state.config.auto_approve {
+        let (code, note) = issue_code(&state, approval(&request, user));
+        return Ok(Callback::code(StatusCode::FOUND, &request, code, note).into_response());
     }
 
     let app_name = state
@@ -164,14 +183,14 @@ pub async fn authorize(State(state): State<Shared>, RawQuery(query): RawQuery) -
     let scopes = request.scope.descriptions();
     let client_id = request.client_id.clone();
     let redirect_uri = request.redirect_uri.clone();
-    let request_id = state.store().add_pending(request, now);
-    consent_page(&Consent {
+    let request_id = state.store().add_pending(request, Instant::now());
+    Ok(consent_page(&Consent {
         app_name: &app_name,
         client_id: &client_id,
         redirect_uri: &redirect_uri,
         scopes,
         request_id: &request_id,
-    })
+    }))
 }
 
 fn approval(request: &AuthRequest, user: Person) -> Approval {
@@ -186,64 +205,39 @@ fn approval(request: &AuthRequest, user: Person) -> Approval {
 
 /// `POST /authorize/decision`: the consent form. Only `request_id`, `decision` and `user` are
 /// read; everything else comes from the pending request kept server-side.
-pub async fn decide(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Response {
-    if !is_form(&headers) {
-        return error_page(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "The consent form must be posted as application/x-www-form-urlencoded",
-        );
-    }
-    let bytes = match read_body(body).await {
-        Ok(b) => b,
-        Err(e) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, e.message()),
-    };
-    let form = Params::parse(&bytes);
-    if let Some(name) = form.duplicate() {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            &format!("{name} was given more than once"),
-        );
-    }
+pub async fn decide(
+    State(state): State<Shared>,
+    form: Result<StrictForm, FormError>,
+) -> Result<Callback, ErrorPage> {
+    let StrictForm(form) = form?;
     let approve = match form.get("decision") {
         Some("approve") => true,
         Some("deny") => false,
-        _ => return error_page(StatusCode::BAD_REQUEST, "Choose Approve or Deny"),
+        _ => return Err(ErrorPage::bad_request("Choose Approve or Deny")),
     };
-    let user = match (approve, form.get("user").and_then(Person::sample_user)) {
-        (true, None) => {
-            return error_page(StatusCode::BAD_REQUEST, "Choose one of the sample users")
-        }
-        (_, user) => user,
-    };
-    let now = Instant::now();
-    let Some(request) = form
+    let user = form.get("user").and_then(Person::sample_user);
+    if approve && user.is_none() {
+        return Err(ErrorPage::bad_request("Choose one of the sample users"));
+    }
+    let request = form
         .get("request_id")
-        .and_then(|id| state.store().take_pending(id, now))
-    else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "This sign-in request has expired or was already answered. Start again from the app.",
-        );
-    };
-    match user {
-        Some(user) if approve => {
-            let lifetime = state.effective().code_lifetime;
-            let code = state
-                .store()
-                .issue_code(approval(&request, user), now, lifetime);
-            code_redirect(
-                StatusCode::SEE_OTHER,
-                &request.redirect_uri,
-                &code,
-                request.state.as_deref(),
+        .and_then(|id| state.store().take_pending(id, Instant::now()))
+        .ok_or_else(|| {
+            ErrorPage::bad_request(
+                "This sign-in request has expired or was already answered. Start again from the app.",
             )
+        })?;
+    Ok(match user {
+        Some(user) if approve => {
+            let (code, note) = issue_code(&state, approval(&request, user));
+            Callback::code(StatusCode::SEE_OTHER, &request, code, note)
         }
-        _ => error_redirect(
+        _ => Callback::error(
             StatusCode::SEE_OTHER,
             &request.redirect_uri,
-            "access_denied",
+            ErrorCode::AccessDenied,
             None,
             request.state.as_deref(),
         ),
-    }
+    })
 }

@@ -3,7 +3,9 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
+use super::Untrusted;
 use crate::catalog::SAMPLE_USERS;
+use crate::form::FormError;
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -141,4 +143,52 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         escape(message)
     );
     with_page_headers((status, Html(page("Error", &body))).into_response())
+}
+
+/// The provider's own error page as an error value, for handlers that return `Result`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ErrorPage {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        error_page(self.status, &self.message)
+    }
+}
+
+impl From<Untrusted> for ErrorPage {
+    fn from(u: Untrusted) -> Self {
+        ErrorPage::bad_request(u.message())
+    }
+}
+
+/// How the consent form's problems are shown: on the page, never as JSON.
+impl From<FormError> for ErrorPage {
+    fn from(e: FormError) -> Self {
+        match e {
+            FormError::NotForm => ErrorPage::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "The consent form must be posted as application/x-www-form-urlencoded",
+            ),
+            FormError::Body(e) => ErrorPage::new(e.status(), e.to_string()),
+            FormError::Repeated(name) => {
+                ErrorPage::bad_request(format!("{name} was given more than once"))
+            }
+        }
+    }
 }

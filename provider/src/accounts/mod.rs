@@ -4,26 +4,73 @@ pub mod authorize;
 pub mod consent;
 pub mod token;
 
+use std::time::Instant;
+
 use crate::config::{Client, Config};
+use crate::errors::{AccountsError, ErrorCode, LogNote};
 use crate::scopes::Scopes;
-use crate::store::is_valid_challenge;
+use crate::secrets::prefix;
+use crate::state::AppState;
+use crate::store::{is_valid_challenge, Approval};
+
+/// Why the provider refuses to trust a client or its redirect URI. It says so on its own error
+/// page and never redirects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Untrusted {
+    InvalidClient,
+    InvalidRedirectUri,
+}
+
+impl Untrusted {
+    /// Spotify's wording on its error page.
+    pub fn message(self) -> &'static str {
+        match self {
+            Untrusted::InvalidClient => "INVALID_CLIENT: Invalid client",
+            Untrusted::InvalidRedirectUri => "INVALID_CLIENT: Invalid redirect URI",
+        }
+    }
+}
 
 /// Why an authorization request (from `/authorize` or `/admin/codes`) is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestError {
-    /// The client or redirect URI cannot be trusted: the provider says so itself and never
-    /// redirects. The text is Spotify's.
-    Untrusted(&'static str),
+    /// The client or redirect URI cannot be trusted.
+    Untrusted(Untrusted),
     /// Reported to the client, at its redirect URI.
     Redirect {
-        error: &'static str,
+        code: ErrorCode,
         description: String,
     },
 }
 
-fn redirect_error(error: &'static str, description: impl Into<String>) -> RequestError {
+impl From<Untrusted> for RequestError {
+    fn from(u: Untrusted) -> Self {
+        RequestError::Untrusted(u)
+    }
+}
+
+impl From<Untrusted> for AccountsError {
+    fn from(u: Untrusted) -> Self {
+        RequestError::from(u).into()
+    }
+}
+
+/// How `/admin/codes` reports a refused request: in the token endpoint's JSON shape.
+impl From<RequestError> for AccountsError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::Untrusted(Untrusted::InvalidClient) => AccountsError::invalid_client(),
+            RequestError::Untrusted(Untrusted::InvalidRedirectUri) => {
+                AccountsError::invalid_request("Invalid redirect URI")
+            }
+            RequestError::Redirect { code, description } => AccountsError::new(code, description),
+        }
+    }
+}
+
+fn invalid_request(description: impl Into<String>) -> RequestError {
     RequestError::Redirect {
-        error,
+        code: ErrorCode::InvalidRequest,
         description: description.into(),
     }
 }
@@ -33,17 +80,13 @@ pub fn check_client<'a>(
     config: &'a Config,
     client_id: Option<&str>,
     redirect_uri: Option<&str>,
-) -> Result<&'a Client, RequestError> {
+) -> Result<&'a Client, Untrusted> {
     let client = client_id
         .and_then(|id| config.client(id))
-        .ok_or(RequestError::Untrusted("INVALID_CLIENT: Invalid client"))?;
-    let redirect = redirect_uri.ok_or(RequestError::Untrusted(
-        "INVALID_CLIENT: Invalid redirect URI",
-    ))?;
+        .ok_or(Untrusted::InvalidClient)?;
+    let redirect = redirect_uri.ok_or(Untrusted::InvalidRedirectUri)?;
     if !client.redirect_uris.iter().any(|r| r == redirect) {
-        return Err(RequestError::Untrusted(
-            "INVALID_CLIENT: Invalid redirect URI",
-        ));
+        return Err(Untrusted::InvalidRedirectUri);
     }
     Ok(client)
 }
@@ -53,32 +96,23 @@ pub fn check_challenge(
     method: Option<&str>,
     challenge: Option<&str>,
 ) -> Result<String, RequestError> {
-    let challenge = challenge
-        .ok_or_else(|| redirect_error("invalid_request", "code_challenge must be supplied"))?;
+    let challenge = challenge.ok_or_else(|| invalid_request("code_challenge must be supplied"))?;
     match method {
         Some("S256") => {}
         Some("plain") => {
-            return Err(redirect_error(
-                "invalid_request",
+            return Err(invalid_request(
                 "code_challenge_method plain is not allowed; use S256",
             ))
         }
-        Some(_) => {
-            return Err(redirect_error(
-                "invalid_request",
-                "code_challenge_method must be S256",
-            ))
-        }
+        Some(_) => return Err(invalid_request("code_challenge_method must be S256")),
         None => {
-            return Err(redirect_error(
-                "invalid_request",
+            return Err(invalid_request(
                 "code_challenge_method must be supplied (S256)",
             ))
         }
     }
     if !is_valid_challenge(challenge) {
-        return Err(redirect_error(
-            "invalid_request",
+        return Err(invalid_request(
             "code_challenge must be 43 base64url characters",
         ));
     }
@@ -87,6 +121,22 @@ pub fn check_challenge(
 
 /// Step three: the scopes, all of which must be Spotify's.
 pub fn check_scope(scope: Option<&str>) -> Result<Scopes, RequestError> {
-    Scopes::parse(scope.unwrap_or(""))
-        .map_err(|unknown| redirect_error("invalid_scope", format!("Unknown scope: {unknown}")))
+    Scopes::parse(scope.unwrap_or("")).map_err(|unknown| RequestError::Redirect {
+        code: ErrorCode::InvalidScope,
+        description: format!("Unknown scope: {unknown}"),
+    })
+}
+
+/// Issues a code for an approved request, with the lifetime in force; returns it with the line
+/// the request log should carry.
+pub fn issue_code(state: &AppState, approval: Approval) -> (String, LogNote) {
+    let lifetime = state.effective().code_lifetime;
+    let (client_id, user) = (approval.client_id.clone(), approval.user);
+    let code = state.store().issue_code(approval, Instant::now(), lifetime);
+    let note = LogNote(format!(
+        "issued code {}… to {client_id} for {}",
+        prefix(&code),
+        user.id()
+    ));
+    (code, note)
 }

@@ -2,18 +2,74 @@
 
 use std::time::Instant;
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::app::Shared;
-use crate::errors::AccountsError;
-use crate::form::{is_form, read_body, Params};
+use crate::errors::{AccountsError, LogNote};
+use crate::form::{Params, StrictForm};
 use crate::secrets::prefix;
-use crate::store::{Lifetimes, TokenSet};
+use crate::state::Shared;
+use crate::store::{CodeExchange, GrantError, RefreshRequest, TokenSet};
+
+/// Spotify's wording for each refused grant.
+impl From<GrantError> for AccountsError {
+    fn from(e: GrantError) -> Self {
+        match e {
+            GrantError::InvalidCode | GrantError::CodeReused => {
+                AccountsError::invalid_grant("Invalid authorization code")
+            }
+            GrantError::RedirectMismatch => AccountsError::invalid_grant("Invalid redirect URI"),
+            GrantError::MalformedVerifier => AccountsError::invalid_request(
+                "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
+            ),
+            GrantError::WrongVerifier => {
+                AccountsError::invalid_grant("code_verifier was incorrect")
+            }
+            GrantError::InvalidRefreshToken => {
+                AccountsError::invalid_grant("Invalid refresh token")
+            }
+            GrantError::RefreshTokenRevoked => {
+                AccountsError::invalid_grant("Refresh token revoked")
+            }
+            GrantError::RefreshTokenExpired => {
+                AccountsError::invalid_grant("Refresh token expired")
+            }
+        }
+    }
+}
+
+/// A successful token response: Spotify's JSON, never cached, with a line for the log.
+#[derive(Debug)]
+pub struct Issued {
+    tokens: TokenSet,
+    note: Option<LogNote>,
+}
+
+impl IntoResponse for Issued {
+    fn into_response(self) -> Response {
+        let t = self.tokens;
+        let mut body = json!({
+            "access_token": t.access_token,
+            "token_type": "Bearer",
+            "scope": t.scope,
+            "expires_in": t.expires_in,
+        });
+        if let Some(r) = t.refresh_token {
+            body["refresh_token"] = json!(r);
+        }
+        let mut response = Json(body).into_response();
+        let h = response.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(note) = self.note {
+            response.extensions_mut().insert(note);
+        }
+        response
+    }
+}
 
 fn required<'a>(form: &'a Params, name: &str) -> Result<&'a str, AccountsError> {
     form.get(name)
@@ -22,30 +78,10 @@ fn required<'a>(form: &'a Params, name: &str) -> Result<&'a str, AccountsError> 
 }
 
 /// `POST /api/token`.
-pub async fn token(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Response {
-    match exchange(&state, &headers, body).await {
-        Ok(tokens) => success(tokens),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn exchange(
-    state: &Shared,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<TokenSet, AccountsError> {
-    if !is_form(headers) {
-        return Err(AccountsError::invalid_request(
-            "Content-Type must be application/x-www-form-urlencoded",
-        ));
-    }
-    let bytes = read_body(body).await?;
-    let form = Params::parse(&bytes);
-    if let Some(name) = form.duplicate() {
-        return Err(AccountsError::invalid_request(format!(
-            "{name} was given more than once"
-        )));
-    }
+pub async fn token(
+    State(state): State<Shared>,
+    StrictForm(form): StrictForm,
+) -> Result<Issued, AccountsError> {
     let grant_type = form
         .get("grant_type")
         .ok_or_else(|| AccountsError::unsupported_grant_type("grant_type parameter is missing"))?;
@@ -58,55 +94,43 @@ async fn exchange(
         .get("client_id")
         .filter(|id| state.config.client(id).is_some())
         .ok_or_else(AccountsError::invalid_client)?;
-    let settings = state.effective();
+    let settings = state.effective().token_settings();
     let now = Instant::now();
 
     if grant_type == "authorization_code" {
-        let code = required(&form, "code")?;
-        let redirect_uri = required(&form, "redirect_uri")?;
-        let verifier = required(&form, "code_verifier")?;
-        let tokens = state.store().redeem_code(
-            code,
+        let request = CodeExchange {
+            code: required(&form, "code")?,
+            redirect_uri: required(&form, "redirect_uri")?,
+            verifier: required(&form, "code_verifier")?,
             client_id,
-            redirect_uri,
-            verifier,
-            now,
-            Lifetimes {
-                access: settings.access_token_lifetime,
-                refresh: settings.refresh_token_lifetime,
-            },
-        )?;
-        eprintln!(
-            "local-spotify: code {}… exchanged for access token {}…",
-            prefix(code),
+        };
+        let code = prefix(request.code);
+        let tokens = state
+            .store()
+            .redeem_code(request, now, settings)
+            .map_err(|e| {
+                let error = AccountsError::from(e);
+                match e {
+                    GrantError::CodeReused => {
+                        error.logged(format!("code {code}… used twice; its tokens are revoked"))
+                    }
+                    _ => error,
+                }
+            })?;
+        let note = format!(
+            "code {code}… exchanged for access token {}…",
             prefix(&tokens.access_token)
         );
-        Ok(tokens)
+        Ok(Issued {
+            tokens,
+            note: Some(LogNote(note)),
+        })
     } else {
-        let refresh_token = required(&form, "refresh_token")?;
-        state.store().refresh(
-            refresh_token,
+        let request = RefreshRequest {
+            refresh_token: required(&form, "refresh_token")?,
             client_id,
-            now,
-            settings.access_token_lifetime,
-            settings.rotation,
-        )
+        };
+        let tokens = state.store().refresh(request, now, settings)?;
+        Ok(Issued { tokens, note: None })
     }
-}
-
-fn success(tokens: TokenSet) -> Response {
-    let mut body = json!({
-        "access_token": tokens.access_token,
-        "token_type": "Bearer",
-        "scope": tokens.scope,
-        "expires_in": tokens.expires_in,
-    });
-    if let Some(r) = tokens.refresh_token {
-        body["refresh_token"] = json!(r);
-    }
-    let mut response = Json(body).into_response();
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
 }

@@ -87,6 +87,16 @@ impl Person {
     }
 }
 
+/// The sample users' ids, for messages: "alice, bob, carol or dave".
+pub fn sample_user_list() -> String {
+    let ids: Vec<&str> = SAMPLE_USERS.iter().map(|p| p.id()).collect();
+    match ids.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// Identifies a playlist: its owner and its index among the owner's playlists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PlaylistKey {
@@ -409,6 +419,11 @@ mod tests {
             PlaylistKey::from_id(&PlaylistKey::new(Person::Bob, 0).id()),
             None
         );
+    }
+
+    #[test]
+    fn sample_users_are_listed_in_words() {
+        assert_eq!(sample_user_list(), "alice, bob, carol or dave");
     }
 
     #[test]

@@ -154,6 +154,18 @@ async fn the_binary_prints_its_addresses_and_reads_the_config_file() {
     drop(child);
     let log = std::fs::read_to_string(dir.join("stderr.log")).expect("the log file");
     assert!(log.contains("POST /api/token -> 200"), "{log}");
+    // The handlers' notes reach the one log line of their request, with only a prefix of each secret.
+    assert!(
+        log.contains(&format!(
+            "issued code {}… to from-file for alice",
+            &code[..6]
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("code {}… exchanged for access token", &code[..6])),
+        "{log}"
+    );
     for secret in [
         &code,
         tokens["access_token"].as_str().expect("at"),

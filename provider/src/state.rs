@@ -1,0 +1,48 @@
+//! What the handlers share: the configuration, the OAuth store and the fault plan.
+//!
+//! Handlers import this module; the router (`app`) is built on top of both, and nothing here
+//! points back up.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::catalog::json::Base;
+use crate::config::Config;
+use crate::faults::{Effective, Faults};
+use crate::store::Store;
+
+/// Everything the handlers share.
+pub struct AppState {
+    pub config: Config,
+    /// The provider's own address, for absolute URLs in JSON.
+    pub base: Base,
+    store: Mutex<Store>,
+    faults: Mutex<Faults>,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn new(config: Config, base: String) -> AppState {
+        AppState {
+            config,
+            base: Base(base),
+            store: Mutex::new(Store::default()),
+            faults: Mutex::new(Faults::default()),
+        }
+    }
+
+    /// The OAuth state. A handler that panicked while holding it cannot leave it half-changed in
+    /// a way that matters here, so a poisoned lock is taken over.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The settings in force: the configuration, overridden by the fault plan.
+    pub fn effective(&self) -> Effective {
+        self.faults().effective(&self.config)
+    }
+}
