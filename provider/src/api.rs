@@ -8,8 +8,12 @@ use axum::http::request::Parts;
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::catalog::json::{self as shapes, Base, ProfileScopes};
-use crate::catalog::{may_read, playlist as find_playlist, Library, Playlist, PlaylistKey};
+use crate::catalog::json::{self as shapes, Base, Fields, ProfileScopes};
+use crate::catalog::{
+    is_spotify_owned, may_read, owns_or_collaborates, playlist as find_playlist, Library, Playlist,
+    PlaylistKey,
+};
+use crate::config::Quota;
 use crate::errors::ApiError;
 use crate::form::Params;
 use crate::state::Shared;
@@ -29,8 +33,28 @@ impl From<AccessDenied> for ApiError {
     }
 }
 
-/// The session of the request's bearer token (RFC 6750 §2.1): what every Web API handler needs.
-impl FromRequestParts<Shared> for Session {
+/// Who is calling: the session of the request's bearer token (RFC 6750 §2.1) and the app mode
+/// of the client it was issued to. What every Web API handler needs.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub session: Session,
+    pub quota: Quota,
+}
+
+impl Caller {
+    fn fields(&self) -> Fields {
+        match self.quota {
+            Quota::Development => Fields::Current,
+            Quota::Extended => Fields::WithDeprecated,
+        }
+    }
+
+    fn has_scope(&self, scope: &str) -> bool {
+        self.session.scope.contains(scope)
+    }
+}
+
+impl FromRequestParts<Shared> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
@@ -50,7 +74,9 @@ impl FromRequestParts<Shared> for Session {
         if token.is_empty() {
             return Err(ApiError::unauthorized("No token provided"));
         }
-        Ok(state.store().check_access(token, Instant::now())?)
+        let session = state.store().check_access(token, Instant::now())?;
+        let quota = state.config.quota_of(&session.client_id);
+        Ok(Caller { session, quota })
     }
 }
 
@@ -114,29 +140,29 @@ fn insufficient_scope() -> ApiError {
 }
 
 /// `GET /v1/me`.
-pub async fn me(State(state): State<Shared>, session: Session) -> Json<Value> {
+pub async fn me(State(state): State<Shared>, caller: Caller) -> Json<Value> {
     let scopes = ProfileScopes {
-        email: session.scope.contains("user-read-email"),
-        private: session.scope.contains("user-read-private"),
+        email: caller.has_scope("user-read-email"),
+        private: caller.has_scope("user-read-private"),
     };
-    Json(shapes::me(&state.base, session.user, scopes))
+    Json(shapes::me(&state.base, caller.session.user, scopes))
 }
 
 /// `GET /v1/me/playlists`: needs `playlist-read-private`. Pages are generated on demand.
 pub async fn my_playlists(
     State(state): State<Shared>,
-    session: Session,
+    caller: Caller,
     paging: Paging,
 ) -> Result<Json<Value>, ApiError> {
-    if !session.scope.contains("playlist-read-private") {
+    if !caller.has_scope("playlist-read-private") {
         return Err(insufficient_scope());
     }
-    let library = Library::of(session.user);
+    let library = Library::of(caller.session.user);
     let items = paging
         .positions(library.len())
         .filter_map(|i| library.get(i))
         .filter_map(find_playlist)
-        .map(|p| shapes::playlist(&state.base, &p))
+        .map(|p| shapes::playlist(&state.base, &p, caller.fields()))
         .collect();
     Ok(Json(paging.page(
         &state.base,
@@ -146,19 +172,37 @@ pub async fn my_playlists(
     )))
 }
 
-/// Finds a playlist the session may read: 404 for an unknown id, 403 for one the user neither
-/// owns, follows nor collaborates on, 403 `Insufficient client scope` for a non-public one
-/// without the scope that covers it.
-fn readable(session: &Session, id: &str) -> Result<Playlist, ApiError> {
+/// What a request wants of a playlist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// The playlist object.
+    Playlist,
+    /// Its items.
+    Items,
+}
+
+/// Finds a playlist the caller may read, in this order: 404 for an unknown id, 404 for a
+/// Spotify-owned one in Development Mode, 403 for one the user neither owns, follows nor
+/// collaborates on, 403 for the items of a followed one in Development Mode, 403
+/// `Insufficient client scope` for a non-public one without the scope that covers it.
+fn readable(caller: &Caller, id: &str, want: Want) -> Result<Playlist, ApiError> {
     let playlist = PlaylistKey::from_id(id)
         .and_then(find_playlist)
         .ok_or_else(ApiError::not_found)?;
-    if !may_read(session.user, &playlist) {
+    let development = caller.quota == Quota::Development;
+    if development && is_spotify_owned(&playlist) {
+        return Err(ApiError::not_found());
+    }
+    let user = caller.session.user;
+    if !may_read(user, &playlist) {
+        return Err(ApiError::forbidden("Forbidden"));
+    }
+    if development && want == Want::Items && !owns_or_collaborates(user, &playlist) {
         return Err(ApiError::forbidden("Forbidden"));
     }
     let scoped = playlist.public == Some(true)
-        || session.scope.contains("playlist-read-private")
-        || (playlist.collaborative && session.scope.contains("playlist-read-collaborative"));
+        || caller.has_scope("playlist-read-private")
+        || (playlist.collaborative && caller.has_scope("playlist-read-collaborative"));
     if !scoped {
         return Err(insufficient_scope());
     }
@@ -168,24 +212,24 @@ fn readable(session: &Session, id: &str) -> Result<Playlist, ApiError> {
 /// `GET /v1/playlists/{id}`: the playlist object.
 pub async fn playlist(
     State(state): State<Shared>,
-    session: Session,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let p = readable(&session, &id)?;
-    Ok(Json(shapes::playlist(&state.base, &p)))
+    let p = readable(&caller, &id, Want::Playlist)?;
+    Ok(Json(shapes::playlist(&state.base, &p, caller.fields())))
 }
 
-/// `GET /v1/playlists/{id}/items` (and `/tracks`): a page of playlist track objects.
+/// `GET /v1/playlists/{id}/items`: a page of playlist track objects.
 pub async fn playlist_items(
     State(state): State<Shared>,
-    session: Session,
+    caller: Caller,
     paging: Paging,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let playlist = readable(&session, &id)?;
+    let playlist = readable(&caller, &id, Want::Items)?;
     let items = paging
         .positions(playlist.track_count)
-        .map(|i| shapes::playlist_entry(&state.base, &playlist, i))
+        .map(|i| shapes::playlist_entry(&state.base, &playlist, i, caller.fields()))
         .collect();
     let path = format!("/v1/playlists/{}/items", playlist.key.id());
     Ok(Json(paging.page(
@@ -194,4 +238,18 @@ pub async fn playlist_items(
         items,
         playlist.track_count,
     )))
+}
+
+/// `GET /v1/playlists/{id}/tracks`, the deprecated twin of `/items`: 403 `Forbidden` in
+/// Development Mode, whatever the playlist.
+pub async fn playlist_tracks(
+    state: State<Shared>,
+    caller: Caller,
+    paging: Paging,
+    id: Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if caller.quota == Quota::Development {
+        return Err(ApiError::forbidden("Forbidden"));
+    }
+    playlist_items(state, caller, paging, id).await
 }

@@ -44,7 +44,7 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
         .route("/v1/me/playlists", get(api::my_playlists))
         .route("/v1/playlists/{id}", get(api::playlist))
         .route("/v1/playlists/{id}/items", get(api::playlist_items))
-        .route("/v1/playlists/{id}/tracks", get(api::playlist_items))
+        .route("/v1/playlists/{id}/tracks", get(api::playlist_tracks))
         .route("/v1/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), apply_faults));

@@ -48,10 +48,39 @@ OTHER ADMIN ENDPOINTS:
   (a code issued exactly as if the user had approved; validated like /authorize)
 
 CONFIG FILE (--config, JSON):
-  {\"clients\": [{\"client_id\": \"ID\", \"name\": \"App name\", \"redirect_uris\": [\"http://...\"]}],
+  {\"clients\": [{\"client_id\": \"ID\", \"name\": \"App name\", \"redirect_uris\": [\"http://...\"],
+                \"quota\": \"development\"}],       development | extended; default: --quota
    \"allowed_origins\": [\"http://127.0.0.1:8080\"]}
 
+QUOTA MODES (--quota, or per client in the config file), as Spotify's Web API answers since 2026:
+  development (default)  the items only of playlists the user owns or collaborates on (a followed
+                         playlist's items: 403); Spotify-owned playlists: 404; /playlists/{id}/tracks:
+                         403; playlists carry items (no tracks), entries item (track: null)
+  extended               followed and Spotify-owned playlists readable; tracks/track beside items/item
+
 SAMPLE USERS: alice (a dozen varied playlists), bob (none), carol (10,000), dave (one with 1,500 tracks).";
+
+/// Spotify's two app modes, which decide what the Web API lets an app read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quota {
+    /// What every new Spotify app is in: the items only of playlists the user owns or
+    /// collaborates on (a followed playlist's answer 403), Spotify-owned playlists 404,
+    /// `/playlists/{id}/tracks` 403, and `items`/`item` without the deprecated `tracks`/`track`.
+    Development,
+    /// An app granted extended quota before 27 November 2024: followed and Spotify-owned
+    /// playlists are readable, and the deprecated fields and endpoint still answer.
+    Extended,
+}
+
+impl fmt::Display for Quota {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Quota::Development => "development",
+            Quota::Extended => "extended",
+        })
+    }
+}
 
 /// How `POST /api/token` answers a `refresh_token` grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
@@ -132,6 +161,11 @@ pub struct Cli {
     /// Skip the consent page: /authorize redirects straight back with a code for USER.
     #[arg(long = "auto-approve", value_name = "USER")]
     pub auto_approve: Option<String>,
+
+    /// The app mode of every client (the config file can set one per client): development, as
+    /// every new Spotify app is, or extended.
+    #[arg(long, value_enum, default_value_t = Quota::Development)]
+    pub quota: Quota,
 }
 
 /// A registered (public) client.
@@ -142,6 +176,13 @@ pub struct Client {
     pub name: String,
     /// Compared as exact strings.
     pub redirect_uris: Vec<String>,
+}
+
+/// What the config file can set per client beyond its redirect URIs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// The client's app mode, instead of [`Config::quota`].
+    pub quota: Option<Quota>,
 }
 
 /// Everything the server needs, resolved from flags and the config file.
@@ -158,6 +199,10 @@ pub struct Config {
     pub rotation: Rotation,
     pub latency: Duration,
     pub auto_approve: Option<Person>,
+    /// The app mode of every client without one of its own.
+    pub quota: Quota,
+    /// Per-client settings from the config file, by client id.
+    pub client_settings: BTreeMap<String, ClientSettings>,
 }
 
 impl Default for Config {
@@ -175,6 +220,8 @@ impl Default for Config {
             rotation: Rotation::Rotate,
             latency: Duration::ZERO,
             auto_approve: None,
+            quota: Quota::Development,
+            client_settings: BTreeMap::new(),
         }
     }
 }
@@ -183,6 +230,14 @@ impl Config {
     /// Looks up a registered client.
     pub fn client(&self, id: &str) -> Option<&Client> {
         self.clients.iter().find(|c| c.id == id)
+    }
+
+    /// The app mode a client is in.
+    pub fn quota_of(&self, client_id: &str) -> Quota {
+        self.client_settings
+            .get(client_id)
+            .and_then(|s| s.quota)
+            .unwrap_or(self.quota)
     }
 }
 
@@ -222,6 +277,8 @@ struct FileClient {
     #[serde(default)]
     name: Option<String>,
     redirect_uris: Vec<String>,
+    #[serde(default)]
+    quota: Option<Quota>,
 }
 
 impl TryFrom<Cli> for Config {
@@ -230,9 +287,15 @@ impl TryFrom<Cli> for Config {
     fn try_from(cli: Cli) -> Result<Self, ConfigError> {
         let mut clients = Vec::new();
         let mut origins = Vec::new();
+        let mut client_settings = BTreeMap::new();
         if let Some(path) = &cli.config {
             let file = read_config_file(path)?;
             for c in file.clients {
+                if c.quota.is_some() {
+                    let settings: &mut ClientSettings =
+                        client_settings.entry(c.client_id.clone()).or_default();
+                    settings.quota = c.quota;
+                }
                 clients.push(Client {
                     name: c.name.unwrap_or_else(|| c.client_id.clone()),
                     id: c.client_id,
@@ -276,6 +339,8 @@ impl TryFrom<Cli> for Config {
             rotation: cli.rotation,
             latency: Duration::from_millis(cli.latency_ms),
             auto_approve,
+            quota: cli.quota,
+            client_settings,
         };
         validate(&config)?;
         Ok(config)
@@ -405,6 +470,35 @@ mod tests {
                 "http://127.0.0.1:2/cb"
             ]
         );
+    }
+
+    #[test]
+    fn the_quota_is_development_unless_a_flag_or_the_config_file_says_otherwise() {
+        // Guards against a new app starting in a mode Spotify would not give it.
+        assert_eq!(Config::default().quota, Quota::Development);
+        let config = Config::try_from(cli(&[])).expect("valid");
+        assert_eq!(config.quota_of(DEFAULT_CLIENT_ID), Quota::Development);
+        let config = Config::try_from(cli(&["--quota", "extended"])).expect("valid");
+        assert_eq!(config.quota_of(DEFAULT_CLIENT_ID), Quota::Extended);
+
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("random");
+        let path = std::env::temp_dir().join(format!(
+            "local-spotify-quota-{}.json",
+            u64::from_le_bytes(bytes)
+        ));
+        std::fs::write(
+            &path,
+            r#"{"clients":[
+                {"client_id":"dev","redirect_uris":["http://127.0.0.1:1/cb"]},
+                {"client_id":"ext","redirect_uris":["http://127.0.0.1:1/cb"],"quota":"extended"}]}"#,
+        )
+        .expect("write");
+        let file = path.to_str().expect("utf-8");
+        let config = Config::try_from(cli(&["--config", file])).expect("valid");
+        assert_eq!(config.quota_of("dev"), Quota::Development);
+        assert_eq!(config.quota_of("ext"), Quota::Extended);
+        let _ = std::fs::remove_file(path);
     }
 
     #[test]

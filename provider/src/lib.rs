@@ -36,6 +36,13 @@
 //!   items of a non-public playlist need `playlist-read-private` (or, for a collaborative one,
 //!   `playlist-read-collaborative`): 403 `Insufficient client scope`. `/v1/me` shows `email` only
 //!   with `user-read-email` and `country`/`product` only with `user-read-private`, like Spotify.
+//! - Quota modes (`--quota`, or `"quota"` per client in the config file). `development`, the
+//!   default as for every new Spotify app since February 2026: the items only of playlists the
+//!   user owns or collaborates on (a followed playlist's items: 403 `Forbidden`), Spotify-owned
+//!   playlists 404 on the object and its items, `/playlists/{id}/tracks` 403 `Forbidden`, and
+//!   only the 2026 names (`items` on playlists, `item` in entries with `"track": null`).
+//!   `extended`: an app granted extended quota before 27 November 2024, which reads followed and
+//!   Spotify-owned playlists and still gets `tracks`/`track` and `/tracks`.
 //!
 //! # Fault plan
 //!

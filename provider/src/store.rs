@@ -102,6 +102,8 @@ pub enum GrantError {
 pub struct Session {
     pub user: Person,
     pub scope: Scopes,
+    /// The client the grant was issued to.
+    pub client_id: String,
 }
 
 /// Why an access token was refused.
@@ -374,6 +376,7 @@ impl Store {
         Ok(Session {
             user: grant.user,
             scope: grant.scope.clone(),
+            client_id: grant.client_id.clone(),
         })
     }
 

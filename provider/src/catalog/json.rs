@@ -4,6 +4,16 @@ use serde_json::{json, Value};
 
 use super::{ids, words, Images, Person, Playlist, PlaylistKey};
 
+/// Which field names a response carries (Spotify renamed `tracks` to `items` and `track` to
+/// `item` in 2026; Development Mode apps get only the new names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fields {
+    /// `items`/`item` only: playlists have no `tracks`, entries have `"track": null`.
+    Current,
+    /// `items`/`item` beside the deprecated `tracks`/`track`, with the same values.
+    WithDeprecated,
+}
+
 /// The provider's own base URL, e.g. `http://127.0.0.1:8081`, without a trailing slash.
 #[derive(Debug, Clone)]
 pub struct Base(pub String);
@@ -114,9 +124,9 @@ fn snapshot_id(key: PlaylistKey) -> String {
 }
 
 /// A simplified playlist object, as `/v1/me/playlists` lists them.
-pub fn playlist(base: &Base, p: &Playlist) -> Value {
+pub fn playlist(base: &Base, p: &Playlist, fields: Fields) -> Value {
     let id = p.key.id();
-    json!({
+    let mut v = json!({
         "collaborative": p.collaborative,
         "description": p.description,
         "external_urls": external("playlist", &id),
@@ -129,10 +139,16 @@ pub fn playlist(base: &Base, p: &Playlist) -> Value {
         "public": p.public,
         "snapshot_id": snapshot_id(p.key),
         "items": {"href": base.url(&format!("/v1/playlists/{id}/items")), "total": p.track_count},
-        "tracks": {"href": base.url(&format!("/v1/playlists/{id}/tracks")), "total": p.track_count},
         "type": "playlist",
         "uri": format!("spotify:playlist:{id}"),
-    })
+    });
+    if fields == Fields::WithDeprecated {
+        v["tracks"] = json!({
+            "href": base.url(&format!("/v1/playlists/{id}/tracks")),
+            "total": p.track_count,
+        });
+    }
+    v
 }
 
 fn artist(base: &Base, h: u64) -> Value {
@@ -196,8 +212,9 @@ fn track(base: &Base, key: PlaylistKey, position: u32) -> Value {
     })
 }
 
-/// A playlist track object: `item` and its deprecated twin `track`, both null for a gap.
-pub fn playlist_entry(base: &Base, p: &Playlist, position: u32) -> Value {
+/// A playlist track object: `item` and its deprecated twin `track` (null with
+/// [`Fields::Current`]), both null for a gap.
+pub fn playlist_entry(base: &Base, p: &Playlist, position: u32, fields: Fields) -> Value {
     let item = if p.null_tracks.contains(&position) {
         Value::Null
     } else {
@@ -216,7 +233,7 @@ pub fn playlist_entry(base: &Base, p: &Playlist, position: u32) -> Value {
         "is_local": false,
         "primary_color": null,
         "video_thumbnail": {"url": null},
+        "track": if fields == Fields::WithDeprecated { item.clone() } else { Value::Null },
         "item": item,
-        "track": item,
     })
 }

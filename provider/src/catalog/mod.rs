@@ -208,7 +208,7 @@ const ALICE: [Row; 10] = [
     },
 ];
 
-const ERIN: [Row; 2] = [
+const ERIN: [Row; 3] = [
     Row {
         collaborative: true,
         collaborators: &[Person::Alice],
@@ -226,6 +226,13 @@ const ERIN: [Row; 2] = [
         Some(false),
         Images::Single,
         12,
+    ),
+    row(
+        "Erin's road songs",
+        Some("Followed by alice, who does not collaborate on it."),
+        Some(true),
+        Images::Single,
+        10,
     ),
 ];
 
@@ -312,7 +319,7 @@ pub fn playlist(key: PlaylistKey) -> Option<Playlist> {
 #[derive(Debug, Clone, Copy)]
 pub struct Library(Person);
 
-const ALICE_LIBRARY: [PlaylistKey; 12] = [
+const ALICE_LIBRARY: [PlaylistKey; 13] = [
     PlaylistKey::new(Person::Alice, 0),
     PlaylistKey::new(Person::Alice, 1),
     PlaylistKey::new(Person::Alice, 2),
@@ -324,6 +331,7 @@ const ALICE_LIBRARY: [PlaylistKey; 12] = [
     PlaylistKey::new(Person::Alice, 7),
     PlaylistKey::new(Person::Alice, 8),
     PlaylistKey::new(Person::Alice, 9),
+    PlaylistKey::new(Person::Erin, 2),
     PlaylistKey::new(Person::Spotify, 0),
 ];
 
@@ -372,11 +380,19 @@ impl Library {
     }
 }
 
-/// Whether `user` may read the playlist's items: they own it, collaborate on it, or follow it.
+/// Whether `user` owns the playlist or collaborates on it.
+pub fn owns_or_collaborates(user: Person, playlist: &Playlist) -> bool {
+    playlist.key.owner == user || playlist.collaborators.contains(&user)
+}
+
+/// Whether `user` may see the playlist at all: they own it, collaborate on it, or follow it.
 pub fn may_read(user: Person, playlist: &Playlist) -> bool {
-    playlist.key.owner == user
-        || playlist.collaborators.contains(&user)
-        || Library::of(user).contains(playlist.key)
+    owns_or_collaborates(user, playlist) || Library::of(user).contains(playlist.key)
+}
+
+/// Whether Spotify owns the playlist (an editorial or algorithmic one).
+pub fn is_spotify_owned(playlist: &Playlist) -> bool {
+    playlist.key.owner == Person::Spotify
 }
 
 /// A playlist that exists but that no sample user owns, follows or collaborates on (for tests).
@@ -390,7 +406,7 @@ mod tests {
 
     #[test]
     fn libraries_have_the_documented_sizes() {
-        assert_eq!(Library::of(Person::Alice).len(), 12);
+        assert_eq!(Library::of(Person::Alice).len(), 13);
         assert!(Library::of(Person::Bob).is_empty());
         assert_eq!(Library::of(Person::Carol).len(), 10_000);
         let dave_biggest = (0..Library::of(Person::Dave).len())

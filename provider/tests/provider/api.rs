@@ -132,12 +132,12 @@ async fn alices_playlists_have_spotifys_untidy_shape() {
     let token = h.access_token("alice").await;
     let (status, page) = h.api("/v1/me/playlists?limit=50", &token).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(page["total"], 12);
+    assert_eq!(page["total"], 13);
     assert_eq!(page["href"], h.url("/v1/me/playlists?offset=0&limit=50"));
     assert!(page["next"].is_null());
     assert!(page["previous"].is_null());
     let items = page["items"].as_array().expect("items");
-    assert_eq!(items.len(), 12);
+    assert_eq!(items.len(), 13);
 
     for p in items {
         let keys: HashSet<&str> = p
@@ -158,19 +158,20 @@ async fn alices_playlists_have_spotifys_untidy_shape() {
             "public",
             "snapshot_id",
             "items",
-            "tracks",
             "type",
             "uri",
         ] {
             assert!(keys.contains(k), "{k} missing in {p}");
         }
+        // A Development Mode app (the default) gets the 2026 names only.
+        assert!(!keys.contains("tracks"), "deprecated tracks in {p}");
         assert!(is_base62_id(&p["id"]), "{}", p["id"]);
         assert_eq!(p["type"], "playlist");
         assert_eq!(
             p["uri"],
             format!("spotify:playlist:{}", p["id"].as_str().expect("id"))
         );
-        assert_eq!(p["items"]["total"], p["tracks"]["total"]);
+        assert!(p["items"]["total"].is_u64(), "{p}");
         assert_eq!(
             p["items"]["href"],
             h.url(&format!(
@@ -208,9 +209,9 @@ async fn alices_playlists_have_spotifys_untidy_shape() {
         .as_str()
         .is_some_and(|n| n.chars().count() > 100)));
     assert!(any(&|p| p["name"].as_str().is_some_and(|n| !n.is_ascii())));
-    assert!(any(&|p| p["tracks"]["total"] == 0));
+    assert!(any(&|p| p["items"]["total"] == 0));
     let ids: HashSet<&str> = items.iter().filter_map(|p| p["id"].as_str()).collect();
-    assert_eq!(ids.len(), 12, "ids are unique");
+    assert_eq!(ids.len(), 13, "ids are unique");
 }
 
 #[tokio::test]
@@ -265,7 +266,7 @@ async fn daves_1500_tracks_can_be_walked_page_by_page() {
         .as_array()
         .expect("items")
         .iter()
-        .find(|p| p["tracks"]["total"] == 1500)
+        .find(|p| p["items"]["total"] == 1500)
         .expect("a playlist with 1,500 tracks");
     let mut url = format!("{}?limit=50", big["items"]["href"].as_str().expect("href"));
     let mut seen = 0;
@@ -279,8 +280,11 @@ async fn daves_1500_tracks_can_be_walked_page_by_page() {
         seen += items.len();
         pages += 1;
         for entry in items {
-            assert_eq!(entry["item"], entry["track"]);
-            assert!(is_base62_id(&entry["track"]["id"]));
+            assert!(
+                entry["track"].is_null(),
+                "no deprecated track in Development Mode"
+            );
+            assert!(is_base62_id(&entry["item"]["id"]));
             assert!(entry["added_at"].is_string());
         }
         match page["next"].as_str() {
@@ -312,10 +316,9 @@ async fn some_track_entries_are_null() {
     let items = page["items"].as_array().expect("items");
     assert_eq!(items.len(), 9);
     let nulls: Vec<usize> = (0..items.len())
-        .filter(|&i| items[i]["track"].is_null())
+        .filter(|&i| items[i]["item"].is_null())
         .collect();
     assert_eq!(nulls, [2, 5]);
-    assert!(items[2]["item"].is_null());
 }
 
 #[tokio::test]
@@ -337,18 +340,32 @@ async fn items_of_someone_elses_private_playlist_are_forbidden_and_unknown_ids_n
             "{unknown}"
         );
     }
-    // The followed and the collaborative playlists (owned by others) are readable.
+}
+
+#[tokio::test]
+async fn an_extended_quota_app_reads_every_playlist_in_the_library() {
+    // Guards against the extended mode losing what Spotify still grants it: the items of followed
+    // and Spotify-owned playlists, and the deprecated tracks/track beside items/item.
+    let h = start_with(|c| c.quota = local_spotify::config::Quota::Extended).await;
+    let token = h.access_token("alice").await;
     let (_, mine) = h.api("/v1/me/playlists?limit=50", &token).await;
+    for p in mine["items"].as_array().expect("items") {
+        assert_eq!(p["items"]["total"], p["tracks"]["total"], "{p}");
+    }
+    // The followed and the collaborative playlists (owned by others) are readable.
     for p in mine["items"]
         .as_array()
         .expect("items")
         .iter()
         .filter(|p| p["owner"]["id"] != "alice")
     {
-        let (status, _) = h
+        let (status, page) = h
             .api_absolute(p["items"]["href"].as_str().expect("href"), &token)
             .await;
         assert_eq!(status, StatusCode::OK, "{}", p["name"]);
+        for entry in page["items"].as_array().expect("entries") {
+            assert_eq!(entry["item"], entry["track"]);
+        }
     }
 }
 

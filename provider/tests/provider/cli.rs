@@ -49,6 +49,7 @@ fn help_lists_every_flag_and_the_fault_plan() {
         "--rotation",
         "--latency-ms",
         "--auto-approve",
+        "--quota",
         "POST /admin/faults",
         "malformed_json_on",
         "/admin/codes",

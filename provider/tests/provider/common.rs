@@ -325,6 +325,19 @@ impl Harness {
         status_and_json(response).await
     }
 
+    /// The playlist called `name` in the library of the token's user (first 50).
+    pub async fn playlist_named(&self, token: &str, name: &str) -> Value {
+        let (status, page) = self.api("/v1/me/playlists?limit=50", token).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no playlist called {name:?} in {page}"))
+            .clone()
+    }
+
     pub async fn set_faults(&self, plan: Value) {
         let response = self.post_json("/admin/faults", &plan).await;
         assert_eq!(response.status(), StatusCode::OK, "plan refused: {plan}");

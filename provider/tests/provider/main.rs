@@ -9,6 +9,7 @@ mod cli;
 mod cors;
 mod dist;
 mod faults;
+mod quota;
 mod robustness;
 mod token;
 mod tutorial_flow;

@@ -91,6 +91,6 @@ async fn the_pkce_tutorial_flow_works_end_to_end() {
     assert_eq!(me["email"], "alice@example.com");
     let (status, playlists) = h.api("/v1/me/playlists", access_token).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(playlists["total"], 12);
+    assert_eq!(playlists["total"], 13);
     assert_eq!(playlists["items"][0]["name"], "Morning Coffee");
 }
