@@ -36,7 +36,7 @@ FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are r
     \"access_token_lifetime\": 60,           seconds, for tokens issued from now on
     \"refresh_token_lifetime\": 3600,        seconds, for grants started from now on
     \"code_lifetime\": 600,                  seconds, for codes issued from now on
-    \"rotation\": \"rotate\",                  rotate | omit | keep
+    \"rotation\": \"rotate\",                  omit (the default, as Spotify) | rotate | keep
     \"no_cors_on_errors\": false,            strip CORS headers from every 4xx/5xx answer
     \"malformed_json_on\": \"/v1/me\"          truncate every JSON body served on this path
   }
@@ -86,9 +86,11 @@ impl fmt::Display for Quota {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Rotation {
-    /// A new refresh token each time; the old one is revoked.
+    /// A new refresh token each time; the old one is revoked (what standards providers do, RFC
+    /// 9700 §4.14.2).
     Rotate,
-    /// No `refresh_token` in the answer; the old one stays valid (what Spotify usually does).
+    /// No `refresh_token` in the answer; the old one stays valid until the grant's absolute end
+    /// (what Spotify's PKCE refresh does since 20 July 2026). The default.
     Omit,
     /// The same refresh token is returned again.
     Keep,
@@ -150,8 +152,9 @@ pub struct Cli {
     #[arg(long = "refresh-token-lifetime", value_name = "SECS", default_value_t = SIX_MONTHS_SECS)]
     pub refresh_token_lifetime: u64,
 
-    /// What a refresh_token grant answers: rotate, omit or keep the refresh token.
-    #[arg(long, value_enum, default_value_t = Rotation::Rotate)]
+    /// What a refresh_token grant answers: omit the refresh token (Spotify since July 2026),
+    /// rotate it (standards providers), or keep it.
+    #[arg(long, value_enum, default_value_t = Rotation::Omit)]
     pub rotation: Rotation,
 
     /// Delay added to every request except /admin/*, in milliseconds.
@@ -217,7 +220,7 @@ impl Default for Config {
             code_lifetime: Duration::from_secs(600),
             access_token_lifetime: Duration::from_secs(3600),
             refresh_token_lifetime: Duration::from_secs(SIX_MONTHS_SECS),
-            rotation: Rotation::Rotate,
+            rotation: Rotation::Omit,
             latency: Duration::ZERO,
             auto_approve: None,
             quota: Quota::Development,
@@ -449,7 +452,12 @@ mod tests {
         assert_eq!(config.port, 8081);
         assert_eq!(config.allowed_origins, vec![DEFAULT_ORIGIN]);
         assert_eq!(config.clients, vec![default_client()]);
-        assert_eq!(config.rotation, Rotation::Rotate);
+        assert_eq!(config.rotation, Rotation::Omit);
+        assert_eq!(Config::default().rotation, Rotation::Omit);
+        assert_eq!(
+            config.refresh_token_lifetime,
+            Duration::from_secs(SIX_MONTHS_SECS)
+        );
     }
 
     #[test]

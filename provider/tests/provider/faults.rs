@@ -124,7 +124,7 @@ async fn no_cors_on_errors_strips_cors_from_failures_only() {
 #[tokio::test]
 async fn lifetimes_and_rotation_can_be_changed_at_run_time() {
     // Guards against tests having to restart the provider to get short-lived tokens or another rotation mode.
-    let h = start_default().await;
+    let h = start_with(|c| c.rotation = local_spotify::Rotation::Rotate).await;
     h.set_faults(json!({"access_token_lifetime": 60, "rotation": "omit"}))
         .await;
     let tokens = h.tokens_for("alice", SCOPE).await;

@@ -375,7 +375,11 @@ async fn keep_answers_with_the_same_refresh_token() {
 #[tokio::test]
 async fn refresh_tokens_have_an_absolute_lifetime() {
     // Guards against refresh tokens that never expire, even when rotated (the lifetime runs from the code exchange).
-    let h = start_with(|c| c.refresh_token_lifetime = Duration::from_secs(1)).await;
+    let h = start_with(|c| {
+        c.refresh_token_lifetime = Duration::from_secs(1);
+        c.rotation = Rotation::Rotate;
+    })
+    .await;
     let tokens = h.tokens_for("alice", SCOPE).await;
     let (status, next) = h.refresh(&string_at(&tokens, "refresh_token")).await;
     assert_eq!(status, StatusCode::OK);
@@ -401,5 +405,25 @@ async fn unknown_refresh_tokens_and_other_clients_are_refused() {
         ])
         .await,
         expected
+    );
+}
+
+#[tokio::test]
+async fn by_default_a_refresh_returns_no_refresh_token_and_the_first_one_ends_with_the_grant() {
+    // Guards against the provider drifting from Spotify's PKCE refresh since 20 July 2026: no new
+    // refresh token, the first one reused, and refreshing never extends its absolute lifetime.
+    let h = start_with(|c| c.refresh_token_lifetime = Duration::from_secs(2)).await;
+    let tokens = h.tokens_for("alice", SCOPE).await;
+    let first = string_at(&tokens, "refresh_token");
+    for _ in 0..3 {
+        let (status, next) = h.refresh(&first).await;
+        assert_eq!(status, StatusCode::OK, "{next}");
+        assert!(next.get("refresh_token").is_none(), "{next}");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        h.refresh(&first).await,
+        bad_request("invalid_grant", "Refresh token expired")
     );
 }
