@@ -5,11 +5,13 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::oauth::{ClientId, RedirectUri};
+
 /// Where the app signs in and what it asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppConfig {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     /// The Web API's base, without a trailing slash: `https://api.spotify.com/v1`.
@@ -17,7 +19,7 @@ pub struct AppConfig {
     pub scopes: Vec<String>,
     /// Defaults to the page's origin + `/callback`.
     #[serde(default)]
-    pub redirect_uri: Option<String>,
+    pub redirect_uri: Option<RedirectUri>,
 }
 
 /// What is wrong with the configuration block. Shown to whoever deployed the app.
@@ -86,7 +88,7 @@ impl AppConfig {
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let mut config: AppConfig =
             serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
-        if config.client_id.trim().is_empty() {
+        if config.client_id.as_str().trim().is_empty() {
             return Err(ConfigError::EmptyField("client_id"));
         }
         if config.scopes.iter().all(|s| s.trim().is_empty()) {
@@ -105,10 +107,10 @@ impl AppConfig {
             }
         }
         if let Some(uri) = &config.redirect_uri {
-            if !is_http_url(uri) {
+            if !is_http_url(uri.as_str()) {
                 return Err(ConfigError::NotAUrl {
                     field: "redirect_uri",
-                    value: uri.clone(),
+                    value: uri.to_string(),
                 });
             }
         }
@@ -119,15 +121,15 @@ impl AppConfig {
     }
 
     /// The redirect URI to register and send: the configured one, or `origin` + `/callback`.
-    pub fn redirect_uri(&self, origin: &str) -> Result<String, ConfigError> {
+    pub fn redirect_uri(&self, origin: &str) -> Result<RedirectUri, ConfigError> {
         let uri = match &self.redirect_uri {
-            Some(uri) => uri.clone(),
+            Some(uri) => uri.to_string(),
             None => format!("{}/callback", origin.trim_end_matches('/')),
         };
         if host_of(&uri).eq_ignore_ascii_case("localhost") {
             return Err(ConfigError::LocalhostRedirect(uri));
         }
-        Ok(uri)
+        Ok(RedirectUri::new(uri))
     }
 }
 
@@ -159,23 +161,23 @@ mod tests {
         let config = AppConfig::from_json(LOCAL).unwrap();
         assert_eq!(
             config.redirect_uri("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080/callback"
+            RedirectUri::new("http://127.0.0.1:8080/callback")
         );
         assert_eq!(
             config.redirect_uri("http://127.0.0.1:8080/").unwrap(),
-            "http://127.0.0.1:8080/callback"
+            RedirectUri::new("http://127.0.0.1:8080/callback")
         );
         assert!(matches!(
             config.redirect_uri("http://localhost:8080"),
             Err(ConfigError::LocalhostRedirect(_))
         ));
         let custom = AppConfig {
-            redirect_uri: Some("https://app.example/cb".into()),
+            redirect_uri: Some(RedirectUri::new("https://app.example/cb")),
             ..config
         };
         assert_eq!(
             custom.redirect_uri("http://ignored").unwrap(),
-            "https://app.example/cb"
+            RedirectUri::new("https://app.example/cb")
         );
     }
 

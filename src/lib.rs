@@ -1,10 +1,13 @@
 //! A single-page app that signs in to Spotify with OAuth 2.0 PKCE as a public client and shows the user's
 //! playlists.
 //!
-//! The protocol and the Web API live in a pure core (`oauth`, `spotify`, `config`) that builds and is tested on
-//! the host. The browser shell (`browser`, `ui`) exists only on `wasm32`.
+//! The protocol and the Web API live in a pure core (`oauth`, `spotify`, `session`, `http`, `config`) that
+//! imports neither `web_sys` nor `leptos`, and builds and is tested on the host. The browser shell (`browser`,
+//! `ui`) exists only on `wasm32`. Imports run one way: `ui` → `browser` → `session` → `oauth`, `spotify`,
+//! `http`, `config`.
 
 pub mod config;
+pub mod http;
 pub mod oauth;
 pub mod session;
 pub mod spotify;

@@ -1,20 +1,46 @@
-//! The core's [`Transport`] over `fetch`: no cookies, no `Referer`, a timeout on every request.
+//! The core's [`Transport`] over `fetch`: no cookies, no `Referer`, a time limit on every request, and an
+//! optional abort signal so that whoever no longer wants the answers cancels the requests on the wire.
 
 use gloo_net::http::Request;
 use web_sys::{AbortSignal, ReferrerPolicy, RequestCredentials};
 
+use crate::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::oauth::TokenRequest;
-use crate::session::{HttpRequest, HttpResponse, Transport};
 
 /// How long a request may take before it is abandoned.
 pub const TIMEOUT_MS: u32 = 30_000;
 
-#[derive(Clone, Copy, Default)]
-pub struct Fetch;
+/// fetch, optionally tied to an abort signal (see [`super::Cancel`]).
+#[derive(Clone, Default)]
+pub struct Fetch {
+    cancel: Option<AbortSignal>,
+}
+
+impl Fetch {
+    /// fetch whose requests are aborted when `cancel` fires.
+    pub fn cancelled_by(cancel: AbortSignal) -> Self {
+        Fetch {
+            cancel: Some(cancel),
+        }
+    }
+
+    /// The signal a request obeys: the time limit, and the caller's cancel signal when there is one.
+    fn signal(&self) -> (AbortSignal, AbortSignal) {
+        let timeout = AbortSignal::timeout_with_u32(TIMEOUT_MS);
+        let combined = match &self.cancel {
+            Some(cancel) => AbortSignal::any(&js_sys::Array::of2(&timeout, cancel).into()),
+            None => timeout.clone(),
+        };
+        (timeout, combined)
+    }
+}
 
 impl Transport for Fetch {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
-        let signal = AbortSignal::timeout_with_u32(TIMEOUT_MS);
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if self.cancel.as_ref().is_some_and(AbortSignal::aborted) {
+            return Err(TransportError::Aborted);
+        }
+        let (timeout, signal) = self.signal();
         let builder = match &request {
             HttpRequest::PostForm { url, .. } => {
                 Request::post(url).header("Content-Type", TokenRequest::CONTENT_TYPE)
@@ -30,16 +56,21 @@ impl Transport for Fetch {
             HttpRequest::PostForm { body, .. } => builder.body(body),
             HttpRequest::GetWithBearer { .. } => builder.build(),
         };
-        let response = built.map_err(describe)?.send().await.map_err(|e| {
-            if signal.aborted() {
-                format!("no answer within {} s", TIMEOUT_MS / 1000)
+        let why = |error| {
+            if timeout.aborted() {
+                TransportError::Timeout {
+                    after_ms: TIMEOUT_MS,
+                }
+            } else if signal.aborted() {
+                TransportError::Aborted
             } else {
-                describe(e)
+                describe(error)
             }
-        })?;
+        };
+        let response = built.map_err(describe)?.send().await.map_err(why)?;
         let status = response.status();
         let retry_after = response.headers().get("retry-after");
-        let body = response.text().await.map_err(describe)?;
+        let body = response.text().await.map_err(why)?;
         Ok(HttpResponse {
             status,
             body,
@@ -48,11 +79,12 @@ impl Transport for Fetch {
     }
 }
 
-/// A fetch failure in words. Browsers deliberately say little ("Failed to fetch", "NetworkError when attempting
-/// to fetch resource."), and never anything of the request's headers or body.
-fn describe(error: gloo_net::Error) -> String {
-    match error {
+/// A fetch failure as a [`TransportError`]. Browsers deliberately say little ("Failed to fetch", "NetworkError
+/// when attempting to fetch resource."), and never anything of the request's headers or body.
+fn describe(error: gloo_net::Error) -> TransportError {
+    let detail = match error {
         gloo_net::Error::JsError(e) => e.message,
         other => other.to_string(),
-    }
+    };
+    TransportError::Network { detail }
 }

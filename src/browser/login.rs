@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::storage::{StorageError, APP};
-use super::{random, session, BrowserClock};
+use super::{random, session, BrowserClock, Fetch};
 use crate::config::{AppConfig, ConfigError};
 use crate::oauth::{validate_callback, CallbackError, PendingLogin, TokenError, TokenSet};
 use crate::session::Clock;
@@ -26,6 +26,18 @@ impl LoginError {
     /// Whether the user said no on the consent page (as opposed to something going wrong).
     pub fn is_denied(&self) -> bool {
         matches!(self, LoginError::Callback(CallbackError::AccessDenied))
+    }
+
+    /// A stable name for the failure, for the page's `data-error` hook: tests match on it, never on wording.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LoginError::Config(_) => "config",
+            LoginError::Storage(_) => "storage",
+            LoginError::NoRandomness => "no-randomness",
+            LoginError::NoOrigin => "no-origin",
+            LoginError::Callback(e) => e.code(),
+            LoginError::Token(e) => e.code(),
+        }
     }
 }
 
@@ -72,7 +84,7 @@ pub async fn complete_login(config: &AppConfig, query: &str) -> Result<TokenSet,
         .and_then(PendingLogin::from_storage_json);
     let (code, login) =
         validate_callback(query, pending, BrowserClock.now_ms()).map_err(LoginError::Callback)?;
-    session(config)
+    session(config, &Fetch::default())
         .exchange_code(code, login)
         .await
         .map_err(LoginError::Token)

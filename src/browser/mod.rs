@@ -11,6 +11,8 @@ use crate::config::{AppConfig, ConfigError};
 use crate::oauth::TokenSet;
 use crate::session::{Clock, RefreshLock, Session, TokenStore};
 
+pub use http::Fetch;
+
 /// `Date.now()`.
 #[derive(Clone, Copy, Default)]
 pub struct BrowserClock;
@@ -21,7 +23,9 @@ impl Clock for BrowserClock {
     }
 }
 
-/// The session's tokens in sessionStorage: they survive a reload of the tab and vanish with it.
+/// The session's tokens in sessionStorage: they survive a reload of the tab, stay out of other tabs (unless
+/// the browser copies them into a duplicated tab), and go when the tab's session ends, although browsers keep
+/// them for a tab that session restore brings back.
 #[derive(Clone, Copy, Default)]
 pub struct SessionTokens;
 
@@ -47,14 +51,48 @@ impl TokenStore for SessionTokens {
 /// The tab's one refresh lock: every session of the tab refreshes through it.
 static REFRESH_LOCK: RefreshLock = RefreshLock::new(());
 
-/// A core [`Session`] wired to fetch, sessionStorage and the browser clock.
-pub fn session(config: &AppConfig) -> Session<'_, http::Fetch, SessionTokens, BrowserClock> {
+/// A core [`Session`] wired to `transport` (fetch), sessionStorage and the browser clock.
+pub fn session<'a>(
+    config: &'a AppConfig,
+    transport: &'a Fetch,
+) -> Session<'a, Fetch, SessionTokens, BrowserClock> {
     Session {
         config,
-        transport: &http::Fetch,
+        transport,
         store: &SessionTokens,
         clock: &BrowserClock,
         refresh_lock: &REFRESH_LOCK,
+    }
+}
+
+/// Cancels requests on the wire: every [`Fetch`] made by [`Cancel::fetch`] is aborted by [`Cancel::cancel`].
+pub struct Cancel(Option<web_sys::AbortController>);
+
+impl Cancel {
+    pub fn new() -> Self {
+        Cancel(web_sys::AbortController::new().ok())
+    }
+
+    /// A transport whose requests this cancels. Without `AbortController` (no browser supports fetch without
+    /// it), requests still run and only their answers are ignored.
+    pub fn fetch(&self) -> Fetch {
+        match &self.0 {
+            Some(controller) => Fetch::cancelled_by(controller.signal()),
+            None => Fetch::default(),
+        }
+    }
+
+    /// Aborts whatever is in flight, and every later request of the transports made from this.
+    pub fn cancel(&self) {
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
+    }
+}
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

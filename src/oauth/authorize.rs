@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::client::RedirectUri;
 use super::pkce::RANDOM_BYTES;
 use super::secret::{CodeVerifier, State};
 use crate::config::AppConfig;
@@ -12,7 +13,7 @@ use crate::config::AppConfig;
 pub struct PendingLogin {
     pub verifier: CodeVerifier,
     pub state: State,
-    pub redirect_uri: String,
+    pub redirect_uri: RedirectUri,
     /// When the login started, in milliseconds since the Unix epoch.
     pub created_at_ms: u64,
 }
@@ -25,7 +26,7 @@ pub const PENDING_LOGIN_MAX_AGE_MS: u64 = 10 * 60 * 1000;
 struct StoredPendingLogin {
     verifier: String,
     state: String,
-    redirect_uri: String,
+    redirect_uri: RedirectUri,
     created_at_ms: u64,
 }
 
@@ -34,7 +35,7 @@ impl PendingLogin {
     pub fn new(
         verifier_bytes: &[u8; RANDOM_BYTES],
         state_bytes: &[u8; RANDOM_BYTES],
-        redirect_uri: String,
+        redirect_uri: RedirectUri,
         now_ms: u64,
     ) -> Self {
         PendingLogin {
@@ -79,8 +80,8 @@ impl PendingLogin {
         let scope = config.scopes.join(" ");
         let query = form_urlencoded::Serializer::new(String::new())
             .append_pair("response_type", "code")
-            .append_pair("client_id", &config.client_id)
-            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("client_id", config.client_id.as_str())
+            .append_pair("redirect_uri", self.redirect_uri.as_str())
             .append_pair("scope", &scope)
             .append_pair("state", self.state.secret())
             .append_pair("code_challenge_method", "S256")
@@ -96,10 +97,11 @@ impl PendingLogin {
 mod tests {
     // The challenge below was checked independently: base64url(sha256("A" * 43)).
     use super::*;
+    use crate::oauth::ClientId;
 
     fn config(endpoint: &str) -> AppConfig {
         AppConfig {
-            client_id: "my client".into(),
+            client_id: ClientId::new("my client"),
             authorization_endpoint: endpoint.into(),
             token_endpoint: "https://accounts.example/api/token".into(),
             api_base_url: "https://api.example/v1".into(),
@@ -115,7 +117,7 @@ mod tests {
         PendingLogin::new(
             &[0; 32],
             &[0xff; 32],
-            "http://127.0.0.1:8080/callback".into(),
+            RedirectUri::new("http://127.0.0.1:8080/callback"),
             1_000,
         )
     }
@@ -149,7 +151,7 @@ mod tests {
         let back = PendingLogin::from_storage_json(&json).expect("parses");
         assert_eq!(back.verifier.secret(), login().verifier.secret());
         assert_eq!(back.state.secret(), login().state.secret());
-        assert_eq!(back.redirect_uri, "http://127.0.0.1:8080/callback");
+        assert_eq!(back.redirect_uri.as_str(), "http://127.0.0.1:8080/callback");
         assert_eq!(back.created_at_ms, 1_000);
         assert!(PendingLogin::from_storage_json("{}").is_none());
         assert!(PendingLogin::from_storage_json("not json").is_none());
@@ -161,7 +163,7 @@ mod tests {
         let l = login();
         assert!(!l.is_stale(1_000 + PENDING_LOGIN_MAX_AGE_MS));
         assert!(l.is_stale(1_001 + PENDING_LOGIN_MAX_AGE_MS));
-        let future = PendingLogin::new(&[0; 32], &[0; 32], String::new(), 10_000_000);
+        let future = PendingLogin::new(&[0; 32], &[0; 32], RedirectUri::new(""), 10_000_000);
         assert!(future.is_stale(0));
     }
 }

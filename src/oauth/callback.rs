@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::authorize::PendingLogin;
+use super::error::ErrorCode;
 use super::secret::{constant_time_eq, AuthorizationCode};
 
 /// Why a callback could not be turned into an authorization code. Every message is a sentence a user can act
@@ -24,11 +25,28 @@ pub enum CallbackError {
     AccessDenied,
     /// The provider answered with another error.
     Provider {
-        error: String,
+        error: ErrorCode,
         description: Option<String>,
     },
     /// Neither `code` nor `error` is present, or `code` is empty.
     MissingCode,
+}
+
+impl CallbackError {
+    /// A stable name for the failure, for the page's `data-error` hook: tests and styles match on it, never on
+    /// the wording.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CallbackError::NoPendingLogin => "no-pending-login",
+            CallbackError::StaleLogin => "stale-login",
+            CallbackError::RepeatedParameter(_) => "repeated-parameter",
+            CallbackError::MissingState => "missing-state",
+            CallbackError::StateMismatch => "state-mismatch",
+            CallbackError::AccessDenied => "access-denied",
+            CallbackError::Provider { .. } => "provider-error",
+            CallbackError::MissingCode => "missing-code",
+        }
+    }
 }
 
 impl fmt::Display for CallbackError {
@@ -103,13 +121,12 @@ pub fn parse_callback(
         return Err(CallbackError::StateMismatch);
     }
     if let Some(error) = non_empty(error) {
-        return Err(if error == "access_denied" {
-            CallbackError::AccessDenied
-        } else {
-            CallbackError::Provider {
+        return Err(match ErrorCode::parse(&error) {
+            ErrorCode::AccessDenied => CallbackError::AccessDenied,
+            error => CallbackError::Provider {
                 error,
                 description: non_empty(description),
-            }
+            },
         });
     }
     let code = non_empty(code).ok_or(CallbackError::MissingCode)?;
@@ -142,7 +159,7 @@ mod tests {
         PendingLogin::new(
             &[0; 32],
             &[0xff; 32],
-            "http://127.0.0.1:8080/callback".into(),
+            crate::oauth::RedirectUri::new("http://127.0.0.1:8080/callback"),
             0,
         )
     }
@@ -182,14 +199,14 @@ mod tests {
             (
                 format!("?error=invalid_scope&error_description=Bad+scope&state={s}"),
                 Err(Provider {
-                    error: "invalid_scope".into(),
+                    error: ErrorCode::InvalidScope,
                     description: Some("Bad scope".into()),
                 }),
             ),
             (
                 format!("?error=server_error&error_description=&state={s}"),
                 Err(Provider {
-                    error: "server_error".into(),
+                    error: ErrorCode::ServerError,
                     description: None,
                 }),
             ),
@@ -224,7 +241,10 @@ mod tests {
         );
         let (code, login) = validate_callback(&query, Some(pending()), 1_000).unwrap();
         assert_eq!(code.secret(), "abc");
-        assert_eq!(login.redirect_uri, "http://127.0.0.1:8080/callback");
+        assert_eq!(
+            login.redirect_uri.as_str(),
+            "http://127.0.0.1:8080/callback"
+        );
         let late = crate::oauth::authorize::PENDING_LOGIN_MAX_AGE_MS + 1;
         assert_eq!(
             validate_callback(&query, Some(pending()), late).unwrap_err(),

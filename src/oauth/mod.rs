@@ -2,11 +2,15 @@
 
 pub mod authorize;
 pub mod callback;
+pub mod client;
+pub mod error;
 pub mod pkce;
 pub mod secret;
 pub mod token;
 
 pub use authorize::PendingLogin;
 pub use callback::{parse_callback, validate_callback, CallbackError};
+pub use client::{ClientId, RedirectUri};
+pub use error::ErrorCode;
 pub use secret::{AccessToken, AuthorizationCode, CodeVerifier, RefreshToken, State};
 pub use token::{parse_token_response, TokenError, TokenRequest, TokenSet};

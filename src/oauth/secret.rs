@@ -1,8 +1,9 @@
-//! Newtypes for the values of the OAuth flow.
+//! Newtypes for the secret values of the OAuth flow.
 //!
-//! Secret values print `[redacted]` in `Debug`, have no `Display` and no `PartialEq`, and are read only through
-//! `.secret()`, so they are hard to log or compare carelessly. Values that are not secret (the client id, the
-//! redirect URI) are plain newtypes so that they cannot be swapped with one another by mistake.
+//! They print `[redacted]` in `Debug`, have no `Display` and no `PartialEq`, and are read only through
+//! `.secret()`, so they are hard to log or compare carelessly. The verifier, the state and the code are not
+//! `Clone` either: each is made once and spent by moving it. The values that are not secret (the client id, the
+//! redirect URI) are plain newtypes in [`super::client`].
 
 use std::fmt;
 
@@ -65,14 +66,16 @@ impl Clone for RefreshToken {
     }
 }
 
-/// Compares two byte strings in time that depends only on their lengths, not on where they first differ.
+/// Compares two byte strings without branching on their contents, with `subtle`'s `ConstantTimeEq`.
+///
+/// What holds: the comparison reads every byte of equal-length inputs and combines them without a data-dependent
+/// branch, behind `subtle`'s optimisation barrier. That barrier is best effort (no compiler promises constant
+/// time), and a length difference returns at once (lengths are not secret: every `state` is 43 characters). What
+/// the app relies on more is that the `state` is 256 random bits and single-use: the pending login is taken out
+/// of storage before the comparison, so a forged callback gets one guess, never a second one to refine.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    // `black_box` keeps the optimiser from turning the fold back into an early-exit comparison.
-    std::hint::black_box(diff) == 0
+    use subtle::ConstantTimeEq as _;
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::authorize::PendingLogin;
+use super::client::ClientId;
+use super::error::ErrorCode;
 use super::secret::{AccessToken, AuthorizationCode, RefreshToken};
+use crate::http::TransportError;
 
 /// A request to the token endpoint: always `POST` with a form body and no `Authorization` header, because a
 /// public client has no secret to authenticate with.
@@ -23,24 +26,24 @@ impl TokenRequest {
     pub fn authorization_code(
         code: AuthorizationCode,
         login: PendingLogin,
-        client_id: &str,
+        client_id: &ClientId,
     ) -> Self {
         let body = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "authorization_code")
             .append_pair("code", code.secret())
-            .append_pair("redirect_uri", &login.redirect_uri)
-            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", login.redirect_uri.as_str())
+            .append_pair("client_id", client_id.as_str())
             .append_pair("code_verifier", login.verifier.secret())
             .finish();
         TokenRequest { body }
     }
 
     /// Trades a refresh token for a new access token.
-    pub fn refresh(refresh_token: &RefreshToken, client_id: &str) -> Self {
+    pub fn refresh(refresh_token: &RefreshToken, client_id: &ClientId) -> Self {
         let body = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "refresh_token")
             .append_pair("refresh_token", refresh_token.secret())
-            .append_pair("client_id", client_id)
+            .append_pair("client_id", client_id.as_str())
             .finish();
         TokenRequest { body }
     }
@@ -129,7 +132,7 @@ pub enum TokenError {
     /// The provider answered with an OAuth error body (RFC 6749 §5.2).
     OAuth {
         status: u16,
-        error: String,
+        error: ErrorCode,
         description: Option<String>,
     },
     /// The answer is not the JSON the token endpoint speaks (for example a proxy's HTML error page).
@@ -141,14 +144,34 @@ pub enum TokenError {
     /// `expires_in` is missing, negative or not a whole number.
     InvalidExpiresIn,
     /// The token request never got an answer.
-    Network(String),
+    Network(TransportError),
 }
 
 impl TokenError {
-    /// Whether the refresh token (or code) is dead for good and the user has to log in again, as opposed to a
-    /// failure worth retrying.
-    pub fn is_invalid_grant(&self) -> bool {
-        matches!(self, TokenError::OAuth { error, .. } if error == "invalid_grant" || error == "invalid_client")
+    /// Whether the provider refused for good (the grant is dead, the client or the grant type is refused), so
+    /// the user has to log in again, as opposed to a failure worth retrying.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, TokenError::OAuth { error, .. } if error.is_permanent())
+    }
+
+    /// A stable name for the failure, for the page's `data-error` hook.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenError::OAuth { .. } => "token-refused",
+            TokenError::NotJson { .. }
+            | TokenError::MissingAccessToken
+            | TokenError::UnsupportedTokenType(_)
+            | TokenError::InvalidExpiresIn => "token-unreadable",
+            TokenError::Network(_) => "token-network",
+        }
+    }
+
+    /// The OAuth error code, when the provider sent one.
+    pub fn oauth_error(&self) -> Option<&ErrorCode> {
+        match self {
+            TokenError::OAuth { error, .. } => Some(error),
+            _ => None,
+        }
     }
 }
 
@@ -214,7 +237,7 @@ pub fn parse_token_response(
         return Err(match serde_json::from_str::<RawError>(body) {
             Ok(raw) if !raw.error.is_empty() => TokenError::OAuth {
                 status,
-                error: raw.error,
+                error: ErrorCode::parse(&raw.error),
                 description: raw.error_description.filter(|d| !d.is_empty()),
             },
             _ => TokenError::NotJson { status },
@@ -273,10 +296,14 @@ mod tests {
         let login = PendingLogin::new(
             &[0; 32],
             &[1; 32],
-            "http://127.0.0.1:8080/callback".into(),
+            crate::oauth::RedirectUri::new("http://127.0.0.1:8080/callback"),
             0,
         );
-        let req = TokenRequest::authorization_code(AuthorizationCode::new("co/de+1"), login, "cid");
+        let req = TokenRequest::authorization_code(
+            AuthorizationCode::new("co/de+1"),
+            login,
+            &ClientId::new("cid"),
+        );
         assert_eq!(
             req.body(),
             "grant_type=authorization_code&code=co%2Fde%2B1\
@@ -288,7 +315,7 @@ mod tests {
 
     #[test]
     fn refresh_body() {
-        let req = TokenRequest::refresh(&RefreshToken::new("r t"), "cid");
+        let req = TokenRequest::refresh(&RefreshToken::new("r t"), &ClientId::new("cid"));
         assert_eq!(
             req.body(),
             "grant_type=refresh_token&refresh_token=r+t&client_id=cid"
@@ -336,11 +363,12 @@ mod tests {
             err,
             TokenError::OAuth {
                 status: 400,
-                error: "invalid_grant".into(),
+                error: ErrorCode::InvalidGrant,
                 description: Some("Invalid authorization code".into())
             }
         );
-        assert!(err.is_invalid_grant());
+        assert!(err.is_permanent());
+        assert_eq!(err.code(), "token-refused");
         assert_eq!(
             err.to_string(),
             "The sign-in service refused the token request: invalid_grant (Invalid authorization code), HTTP 400."
@@ -352,7 +380,8 @@ mod tests {
     fn html_502() {
         let err = parse(502, "<html><body><h1>502 Bad Gateway</h1></body></html>").unwrap_err();
         assert_eq!(err, TokenError::NotJson { status: 502 });
-        assert!(!err.is_invalid_grant());
+        assert!(!err.is_permanent());
+        assert_eq!(err.code(), "token-unreadable");
         assert_eq!(
             parse(200, "<html>").unwrap_err(),
             TokenError::NotJson { status: 200 }
@@ -440,7 +469,8 @@ mod tests {
     /// Guards against a request body (code, verifier, refresh token) reaching a log through `Debug`.
     #[test]
     fn token_request_debug_is_redacted() {
-        let req = TokenRequest::refresh(&RefreshToken::new("secret-refresh"), "cid");
+        let req =
+            TokenRequest::refresh(&RefreshToken::new("secret-refresh"), &ClientId::new("cid"));
         assert_eq!(format!("{req:?}"), "TokenRequest([redacted])");
     }
 }

@@ -6,66 +6,27 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::future::Future;
 use std::ops::ControlFlow;
 
 use serde::de::DeserializeOwned;
 
 use crate::config::AppConfig;
+use crate::http::{HttpRequest, Transport};
 use crate::oauth::{
-    parse_token_response, AccessToken, AuthorizationCode, PendingLogin, TokenError, TokenRequest,
-    TokenSet,
+    parse_token_response, AccessToken, AuthorizationCode, PendingLogin, RefreshToken, TokenError,
+    TokenRequest, TokenSet,
 };
 use crate::spotify::paging::{
     me_url, my_playlists_url, playlist_items_url, playlist_url, remaining_offsets,
     ITEMS_PAGE_LIMIT, PLAYLISTS_PAGE_LIMIT,
 };
-use crate::spotify::{parse_api_response, ApiError, Page, Playlist, PlaylistEntry, User};
-
-/// A request as a value. Its `Debug` shows the URL only: bodies and tokens are secrets.
-pub enum HttpRequest {
-    /// `POST` of an `application/x-www-form-urlencoded` body, with no credentials of any kind.
-    PostForm { url: String, body: String },
-    /// `GET` with `Authorization: Bearer …`.
-    GetWithBearer { url: String, token: AccessToken },
-}
-
-/// A response as a value. Its `Debug` leaves the body out: a token endpoint's body holds tokens.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub body: String,
-    /// The `Retry-After` header, when present.
-    pub retry_after: Option<String>,
-}
-
-impl fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HttpRequest::PostForm { url, .. } => write!(f, "POST {url} [body redacted]"),
-            HttpRequest::GetWithBearer { url, .. } => write!(f, "GET {url} [bearer redacted]"),
-        }
-    }
-}
-
-impl fmt::Debug for HttpResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpResponse")
-            .field("status", &self.status)
-            .field("body", &format_args!("[{} bytes]", self.body.len()))
-            .field("retry_after", &self.retry_after)
-            .finish()
-    }
-}
+use crate::spotify::{
+    parse_api_response, ApiError, Page, Playlist, PlaylistEntry, PlaylistId, User,
+};
 
 /// Held while a refresh is in flight, so that a tab refreshes one at a time: a refresh token that the provider
 /// rotates can only be spent once, and a second refresh with it would end the session.
 pub type RefreshLock = futures::lock::Mutex<()>;
-
-/// Sends requests. `Err` means no response at all; its text is shown to the user, so it must hold no secret.
-pub trait Transport {
-    fn send(&self, request: HttpRequest) -> impl Future<Output = Result<HttpResponse, String>>;
-}
 
 /// Keeps the session's tokens.
 pub trait TokenStore {
@@ -84,6 +45,9 @@ pub trait Clock {
 pub enum SessionError {
     /// There are no tokens: the user has to log in.
     SignedOut,
+    /// The access token has run out and the provider gave no refresh token to renew it with: the tokens were
+    /// removed and the user has to log in again.
+    NoRefreshToken,
     /// The provider refused the refresh token for good (expired, revoked): the tokens were removed and the
     /// user has to log in again.
     Ended(TokenError),
@@ -99,9 +63,21 @@ impl SessionError {
         matches!(
             self,
             SessionError::SignedOut
+                | SessionError::NoRefreshToken
                 | SessionError::Ended(_)
                 | SessionError::Api(ApiError::Unauthorized(_))
         )
+    }
+
+    /// A stable name for the failure, for the page's `data-error` hook.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SessionError::SignedOut => "signed-out",
+            SessionError::NoRefreshToken => "no-refresh-token",
+            SessionError::Ended(_) => "session-ended",
+            SessionError::Refresh(_) => "refresh",
+            SessionError::Api(e) => e.code(),
+        }
     }
 }
 
@@ -109,6 +85,10 @@ impl fmt::Display for SessionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SessionError::SignedOut => write!(f, "You are not signed in."),
+            SessionError::NoRefreshToken => write!(
+                f,
+                "Your session has run out, and the sign-in service gave no way to renew it; log in again."
+            ),
             SessionError::Ended(e) => write!(f, "Your session has ended; log in again. {e}"),
             SessionError::Refresh(e) => write!(f, "Could not renew your session. {e}"),
             SessionError::Api(e) => e.fmt(f),
@@ -145,7 +125,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
     async fn token_call(
         &self,
         request: TokenRequest,
-        previous: Option<crate::oauth::RefreshToken>,
+        previous: Option<RefreshToken>,
     ) -> Result<TokenSet, TokenError> {
         let response = self
             .transport
@@ -193,11 +173,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         }
         let Some(refresh_token) = tokens.refresh_token else {
             self.store.clear();
-            return Err(SessionError::Ended(TokenError::OAuth {
-                status: 400,
-                error: "invalid_grant".into(),
-                description: Some("No refresh token".into()),
-            }));
+            return Err(SessionError::NoRefreshToken);
         };
         let request = TokenRequest::refresh(&refresh_token, &self.config.client_id);
         let result = self.token_call(request, Some(refresh_token.clone())).await;
@@ -211,7 +187,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
                 Ok(fresh)
             }
             Ok(_) => Err(SessionError::SignedOut),
-            Err(e) if e.is_invalid_grant() => {
+            Err(e) if e.is_permanent() => {
                 if still_current {
                     self.store.clear();
                 }
@@ -308,24 +284,20 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
     }
 
     /// The playlist `id` (for its name and cover).
-    pub async fn playlist(&self, id: &str) -> Result<Playlist, SessionError> {
-        let url = playlist_url(&self.config.api_base_url, id).ok_or(ApiError::NotFound)?;
-        self.get_json(&url).await
+    pub async fn playlist(&self, id: &PlaylistId) -> Result<Playlist, SessionError> {
+        self.get_json(&playlist_url(&self.config.api_base_url, id))
+            .await
     }
 
     /// Reads all entries of the playlist `id`; `on_page` gets each page's entries and the total, and says whether
     /// to go on.
     pub async fn playlist_items(
         &self,
-        id: &str,
+        id: &PlaylistId,
         mut on_page: impl FnMut(Vec<PlaylistEntry>, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
-        if playlist_items_url(base, id, 0, ITEMS_PAGE_LIMIT).is_none() {
-            return Err(ApiError::NotFound.into());
-        }
-        let page_url =
-            |offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT).unwrap_or_default();
+        let page_url = |offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT);
         self.read_pages(page_url, ITEMS_PAGE_LIMIT, |page: Page<PlaylistEntry>| {
             on_page(page.items, page.total)
         })

@@ -6,6 +6,8 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::http::TransportError;
+
 /// Why a Web API call gave no data. Messages are sentences without secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -24,7 +26,7 @@ pub enum ApiError {
     /// A 2xx answer whose body is not the expected JSON.
     Malformed(String),
     /// No answer at all (offline, DNS, CORS refusal, timeout).
-    Network(String),
+    Network(TransportError),
 }
 
 impl ApiError {
@@ -34,6 +36,20 @@ impl ApiError {
             self,
             ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Network(_)
         )
+    }
+
+    /// A stable name for the failure, for the page's `data-error` hook.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound => "not-found",
+            ApiError::RateLimited { .. } => "rate-limited",
+            ApiError::Server { .. } => "server",
+            ApiError::Http { .. } => "http",
+            ApiError::Malformed(_) => "malformed",
+            ApiError::Network(_) => "network",
+        }
     }
 }
 

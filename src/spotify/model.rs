@@ -1,6 +1,8 @@
 //! The parts of Spotify's Web API objects the app uses, read leniently where Spotify is untidy (`null`
 //! images, descriptions and flags; `null` entries in lists) and strictly where a value is needed (ids, names).
 
+use std::fmt;
+
 use serde::{Deserialize, Deserializer};
 
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -9,6 +11,37 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A Spotify playlist id: base62, as Spotify's ids are. Parsed once where an id enters the app (the address bar,
+/// an API answer), so that every URL built from one is safe: a crafted id can never point the bearer token at
+/// another path of the API.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlaylistId(String);
+
+impl PlaylistId {
+    /// The id, when `id` is one: 1 to 64 ASCII letters and digits (Spotify's are 22).
+    pub fn parse(id: &str) -> Option<Self> {
+        let valid = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric());
+        valid.then(|| PlaylistId(id.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PlaylistId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PlaylistId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        PlaylistId::parse(&id).ok_or_else(|| serde::de::Error::custom("not a Spotify id"))
+    }
 }
 
 /// `GET /v1/me`.
@@ -55,7 +88,7 @@ pub struct EntriesRef {
 /// A simplified playlist object, as listed by `GET /v1/me/playlists`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Playlist {
-    pub id: String,
+    pub id: PlaylistId,
     pub name: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub images: Vec<Image>,
@@ -288,6 +321,31 @@ mod tests {
         assert_eq!(format_duration(episode.duration_ms.unwrap()), "1:02:03");
         assert_eq!(format_duration(225_000), "3:45");
         assert_eq!(format_duration(0), "0:00");
+    }
+
+    /// Guards against a crafted id (`../me`, a query, an absolute URL) reaching a URL, from the address bar or
+    /// from an answer.
+    #[test]
+    fn playlist_ids_are_base62() {
+        assert_eq!(
+            PlaylistId::parse("37i9dQZF1DXcBWIGoYBM5M").map(|id| id.to_string()),
+            Some("37i9dQZF1DXcBWIGoYBM5M".to_owned())
+        );
+        for bad in [
+            "",
+            "../me",
+            "a/b",
+            "a?b=1",
+            "a%2Fb",
+            "https:",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert_eq!(PlaylistId::parse(bad), None, "{bad}");
+        }
+        let crafted =
+            serde_json::from_str::<Playlist>(r#"{"id":"../me","name":"n","owner":{"id":"u"}}"#);
+        assert!(crafted.is_err());
     }
 
     #[test]

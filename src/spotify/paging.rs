@@ -1,8 +1,10 @@
 //! URLs of the Web API calls and the plan for reading a paged list whole.
 //!
 //! The app builds every page URL itself from `api_base_url` instead of following the `next` links of the
-//! answers, so the bearer token is only ever sent to the configured API and pages can be fetched in parallel
-//! once the first one has revealed `total`.
+//! answers, so that the bearer token is only ever sent to the configured API, and so that every page's URL is
+//! known once the first page has revealed `total`.
+
+use super::model::PlaylistId;
 
 /// The most entries Spotify returns in one page of `/v1/me/playlists`.
 pub const PLAYLISTS_PAGE_LIMIT: u32 = 50;
@@ -19,20 +21,14 @@ pub fn my_playlists_url(api_base: &str, offset: u32, limit: u32) -> String {
     format!("{api_base}/me/playlists?limit={limit}&offset={offset}")
 }
 
-/// A playlist's entries. `None` for an id that is not a Spotify id (base62), so that a crafted address can never
-/// point the bearer token at another path of the API.
-pub fn playlist_items_url(api_base: &str, id: &str, offset: u32, limit: u32) -> Option<String> {
-    is_spotify_id(id)
-        .then(|| format!("{api_base}/playlists/{id}/items?limit={limit}&offset={offset}"))
+/// A playlist's entries (`/items`: since 2026 `/tracks` answers 403 to apps in Development Mode).
+pub fn playlist_items_url(api_base: &str, id: &PlaylistId, offset: u32, limit: u32) -> String {
+    format!("{api_base}/playlists/{id}/items?limit={limit}&offset={offset}")
 }
 
-/// A playlist, by id; `None` as for [`playlist_items_url`].
-pub fn playlist_url(api_base: &str, id: &str) -> Option<String> {
-    is_spotify_id(id).then(|| format!("{api_base}/playlists/{id}"))
-}
-
-fn is_spotify_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
+/// A playlist, by id.
+pub fn playlist_url(api_base: &str, id: &PlaylistId) -> String {
+    format!("{api_base}/playlists/{id}")
 }
 
 /// The most entries Spotify returns in one page of a playlist's items.
@@ -61,30 +57,18 @@ mod tests {
         );
     }
 
-    /// Guards against a crafted playlist id turning into another API path (`../me`, a query, an absolute URL).
+    /// Guards against the deprecated `/tracks` path or a wrong query (ids are checked by `PlaylistId::parse`).
     #[test]
-    fn playlist_urls_accept_only_spotify_ids() {
+    fn playlist_urls() {
+        let id = PlaylistId::parse("37i9dQZF1DXcBWIGoYBM5M").unwrap();
         assert_eq!(
-            playlist_items_url("https://api.spotify.com/v1", "37i9dQZF1DXcBWIGoYBM5M", 50, 50).as_deref(),
-            Some("https://api.spotify.com/v1/playlists/37i9dQZF1DXcBWIGoYBM5M/items?limit=50&offset=50")
+            playlist_items_url("https://api.spotify.com/v1", &id, 50, 50),
+            "https://api.spotify.com/v1/playlists/37i9dQZF1DXcBWIGoYBM5M/items?limit=50&offset=50"
         );
-        for bad in [
-            "",
-            "../me",
-            "a/b",
-            "a?b=1",
-            "a%2Fb",
-            "https:",
-            "é",
-            &"a".repeat(65),
-        ] {
-            assert_eq!(
-                playlist_items_url("https://x/v1", bad, 0, 50),
-                None,
-                "{bad}"
-            );
-            assert_eq!(playlist_url("https://x/v1", bad), None, "{bad}");
-        }
+        assert_eq!(
+            playlist_url("https://api.spotify.com/v1", &id),
+            "https://api.spotify.com/v1/playlists/37i9dQZF1DXcBWIGoYBM5M"
+        );
     }
 
     /// Guards against a missing last page, a duplicated first page, or an unbounded loop on a huge `total`.

@@ -9,7 +9,8 @@ use super::tracks::PlaylistPage;
 use super::AppState;
 use crate::browser::load_config;
 
-/// The whole app: reads the configuration block, then routes `/` and `/callback`.
+/// The whole app: reads the configuration block, then routes `/` (the playlists, or the log-in screen),
+/// `/callback` (the provider's redirect) and `/playlist/:id` (one playlist's entries).
 #[component]
 pub fn App() -> impl IntoView {
     match load_config() {

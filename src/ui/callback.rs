@@ -1,5 +1,6 @@
+//! `/callback`: where the provider sends the browser back.
+
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
@@ -8,8 +9,8 @@ use super::use_app;
 use crate::browser::location;
 use crate::browser::login::{complete_login, LoginError};
 
-/// `/callback`: where the provider sends the browser back. Reads the query once and takes `code` and `state` out
-/// of the address bar at once, before anything else can see them.
+/// Reads the query once and takes `code` and `state` out of the address bar at once, before anything else can
+/// see them.
 #[component]
 pub fn CallbackPage() -> impl IntoView {
     let query = location::search();
@@ -19,38 +20,35 @@ pub fn CallbackPage() -> impl IntoView {
 
 /// Finishes the login that `query` (the callback's query string) answers, then shows the playlists, or says what
 /// went wrong and offers a fresh login.
+///
+/// Finishing is a one-shot side effect (a `POST` that spends the code), so it is an [`Action`] dispatched once
+/// when the view is made. A second view of the same callback finds no pending login: it was taken out of
+/// storage by the first.
 #[component]
 pub fn CallbackView(query: String) -> impl IntoView {
     let app = use_app();
     let navigate = use_navigate();
-    let failure = RwSignal::new(None::<LoginError>);
-    let config = app.config.clone();
-    spawn_local(async move {
-        match complete_login(&config, &query).await {
-            Ok(_) => {
-                app.notice.set(None);
-                app.signed_in.set(true);
-                navigate(
-                    "/",
-                    NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
-            }
-            Err(error) => {
-                failure.try_set(Some(error));
-            }
+    let finish = Action::new_local(move |query: &String| {
+        let query = query.clone();
+        let navigate = navigate.clone();
+        async move {
+            complete_login(app.config, &query).await?;
+            app.notice.set(None);
+            app.signed_in.set(true);
+            let replace = NavigateOptions {
+                replace: true,
+                ..Default::default()
+            };
+            navigate("/", replace);
+            Ok::<(), LoginError>(())
         }
     });
+    finish.dispatch_local(query);
     view! {
         <main class="page narrow">
-            {move || match failure.get() {
-                None => view! { <p class="status" role="status">"Signing you in…"</p> }.into_any(),
-                Some(error) => {
-                    let title = if error.is_denied() { "Sign-in cancelled" } else { "Sign-in failed" };
-                    view! { <AuthError title=title message=error.to_string()/> }.into_any()
-                }
+            {move || match finish.value().get() {
+                Some(Err(error)) => view! { <AuthError error=error/> }.into_any(),
+                _ => view! { <p class="status" role="status">"Signing you in…"</p> }.into_any(),
             }}
         </main>
     }

@@ -1,32 +1,27 @@
+//! A failed or declined sign-in.
+
 use leptos::prelude::*;
 
-use super::use_app;
-use crate::browser::{location, login};
+use super::login::LoginButton;
+use crate::browser::login::LoginError;
 
-/// A failed or declined sign-in, with the way forward: a fresh login.
+/// A failed or declined sign-in (`#auth-error[data-error]`), with the way forward: a fresh login.
 #[component]
-pub fn AuthError(#[prop(into)] title: String, #[prop(into)] message: String) -> impl IntoView {
-    view! {
-        <div id="auth-error" class="error" role="alert">
-            <h2>{title}</h2>
-            <p>{message}</p>
-            <LoginButton id="login-again" label="Log in again"/>
-        </div>
-    }
-}
-
-/// Starts a login; shows why when it cannot.
-#[component]
-pub fn LoginButton(id: &'static str, label: &'static str) -> impl IntoView {
-    let app = use_app();
-    let failure = RwSignal::new(None::<String>);
-    let on_click = move |_| {
-        if let Err(error) = login::start_login(&app.config, location::assign) {
-            failure.set(Some(error.to_string()));
-        }
+pub fn AuthError(error: LoginError) -> impl IntoView {
+    let title = if error.is_denied() {
+        "Sign-in cancelled"
+    } else {
+        "Sign-in failed"
+    };
+    let oauth_error = match &error {
+        LoginError::Token(e) => e.oauth_error().map(|code| code.as_str().to_owned()),
+        _ => None,
     };
     view! {
-        <button id=id class="primary" type="button" on:click=on_click>{label}</button>
-        {move || failure.get().map(|message| view! { <p class="error-text" role="alert">{message}</p> })}
+        <div id="auth-error" class="error" role="alert" data-error=error.code() data-oauth-error=oauth_error>
+            <h2>{title}</h2>
+            <p>{error.to_string()}</p>
+            <LoginButton id="login-again" label="Log in again"/>
+        </div>
     }
 }

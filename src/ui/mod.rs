@@ -1,4 +1,7 @@
 //! Leptos components. They render state and send intents; the work is done by `browser` and the core.
+//!
+//! Every component reads the app's state once, with [`use_app`], when it is created; [`AppState`] is `Copy`, so
+//! closures capture it rather than looking it up again.
 
 pub mod app;
 pub mod callback;
@@ -8,8 +11,6 @@ pub mod paged;
 pub mod playlists;
 pub mod tracks;
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 
 use crate::browser::SessionTokens;
@@ -18,29 +19,57 @@ use crate::session::TokenStore;
 
 pub use app::App;
 
+/// Why the log-in screen is shown, when it is not the first visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub reason: NoticeReason,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeReason {
+    LoggedOut,
+    SessionEnded,
+}
+
+impl NoticeReason {
+    /// The `data-reason` hook of the log-in screen's notice.
+    pub fn code(self) -> &'static str {
+        match self {
+            NoticeReason::LoggedOut => "logged-out",
+            NoticeReason::SessionEnded => "session-ended",
+        }
+    }
+}
+
 /// What every component may read: the configuration and whether there is a session.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 pub struct AppState {
-    pub config: Arc<AppConfig>,
+    /// Read once at start-up and kept for the life of the page.
+    pub config: &'static AppConfig,
     pub signed_in: RwSignal<bool>,
     /// Why the user is on the log-in screen, when it is not the first visit (session ended, logged out).
-    pub notice: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<Notice>>,
 }
 
 impl AppState {
-    /// The state at start-up: signed in when this tab holds tokens.
+    /// The state at start-up: signed in when this tab holds tokens. The configuration lives as long as the
+    /// page, so it is leaked once here rather than reference-counted in every closure.
     pub fn new(config: AppConfig) -> Self {
         AppState {
-            config: Arc::new(config),
+            config: Box::leak(Box::new(config)),
             signed_in: RwSignal::new(SessionTokens.load().is_some()),
             notice: RwSignal::new(None),
         }
     }
 
     /// Forgets the session's tokens and shows the log-in screen with `notice`.
-    pub fn sign_out(&self, notice: Option<String>) {
+    pub fn sign_out(&self, reason: NoticeReason, message: impl Into<String>) {
         SessionTokens.clear();
-        self.notice.set(notice);
+        self.notice.set(Some(Notice {
+            reason,
+            message: message.into(),
+        }));
         self.signed_in.set(false);
     }
 }

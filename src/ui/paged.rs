@@ -1,5 +1,5 @@
-//! A list that loads page by page: its signals, a guard so that only the latest load writes to it, and the
-//! status line with its error and "Try again".
+//! A list that loads page by page: its signals, a guard so that only the latest load writes to it, the
+//! cancelling of loads that are no longer shown, and the status line with its error and "Try again".
 
 use std::future::Future;
 use std::ops::ControlFlow;
@@ -7,7 +7,8 @@ use std::ops::ControlFlow;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::AppState;
+use super::{AppState, NoticeReason};
+use crate::browser::{Cancel, Fetch};
 use crate::session::SessionError;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -15,6 +16,17 @@ pub enum Load {
     Loading,
     Done,
     Failed(SessionError),
+}
+
+impl Load {
+    /// The `data-state` hook of the status line.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Load::Loading => "loading",
+            Load::Done => "done",
+            Load::Failed(_) => "failed",
+        }
+    }
 }
 
 /// The state of a list being loaded.
@@ -25,6 +37,8 @@ pub struct PagedList<T: Send + Sync + 'static> {
     pub load: RwSignal<Load>,
     /// Bumped by every load: a load that is no longer the latest stops writing.
     generation: RwSignal<u64>,
+    /// Cancels the requests of the load in flight. Local to the page (an `AbortController` is a JS object).
+    cancel: StoredValue<Option<Cancel>, LocalStorage>,
 }
 
 impl<T: Send + Sync + 'static> Clone for PagedList<T> {
@@ -72,12 +86,21 @@ impl<T: Send + Sync + 'static> Default for PagedList<T> {
 }
 
 impl<T: Send + Sync + 'static> PagedList<T> {
+    /// A list owned by the current component: when the component goes, its load is cancelled on the wire.
     pub fn new() -> Self {
+        let cancel = StoredValue::new_local(None::<Cancel>);
+        // Cleanups run before the owner's values are dropped, so the stored controller is still there.
+        on_cleanup(move || {
+            if let Some(Some(load)) = cancel.try_update_value(Option::take) {
+                load.cancel();
+            }
+        });
         PagedList {
             items: RwSignal::new(Vec::new()),
             total: RwSignal::new(None),
             load: RwSignal::new(Load::Loading),
             generation: RwSignal::new(0),
+            cancel,
         }
     }
 
@@ -89,9 +112,11 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         self.len() == 0
     }
 
-    /// Empties the list and runs `task`, which fills it through the [`Sink`]. A failure that needs a new login
-    /// ends the session (with the reason on the log-in screen); any other failure is shown with "Try again".
-    pub fn start<Fut>(self, app: AppState, task: impl FnOnce(Sink<T>) -> Fut + 'static)
+    /// Cancels the load in flight, empties the list and runs `task`, which fills it through the [`Sink`] and
+    /// sends its requests through the [`Fetch`] it is given (so that they can be cancelled). A failure that
+    /// needs a new login ends the session (with the reason on the log-in screen); any other failure is shown
+    /// with "Try again".
+    pub fn start<Fut>(self, app: AppState, task: impl FnOnce(Sink<T>, Fetch) -> Fut + 'static)
     where
         Fut: Future<Output = Result<(), SessionError>> + 'static,
     {
@@ -100,12 +125,17 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         self.items.set(Vec::new());
         self.total.set(None);
         self.load.set(Load::Loading);
+        let load = Cancel::new();
+        let fetch = load.fetch();
+        if let Some(Some(previous)) = self.cancel.try_update_value(|slot| slot.replace(load)) {
+            previous.cancel();
+        }
         spawn_local(async move {
-            let result = task(Sink {
+            let sink = Sink {
                 list: self,
                 generation,
-            })
-            .await;
+            };
+            let result = task(sink, fetch).await;
             if self.generation.try_get_untracked() != Some(generation) {
                 return;
             }
@@ -113,7 +143,9 @@ impl<T: Send + Sync + 'static> PagedList<T> {
                 Ok(()) => {
                     self.load.try_set(Load::Done);
                 }
-                Err(error) if error.needs_login() => app.sign_out(Some(error.to_string())),
+                Err(error) if error.needs_login() => {
+                    app.sign_out(NoticeReason::SessionEnded, error.to_string())
+                }
                 Err(error) => {
                     self.load.try_set(Load::Failed(error));
                 }
@@ -122,7 +154,8 @@ impl<T: Send + Sync + 'static> PagedList<T> {
     }
 }
 
-/// "Loaded 150 of 10000 playlists…", then "12 playlists"; on failure, the error and a "Try again" button.
+/// "Loaded 150 of 10000 playlists…", then "12 playlists" (`#load-status[data-state]`); on failure, the error
+/// (`#load-error[data-error]`) and a "Try again" button.
 #[component]
 pub fn LoadStatus<T: Send + Sync + 'static>(
     list: PagedList<T>,
@@ -139,15 +172,29 @@ pub fn LoadStatus<T: Send + Sync + 'static>(
         },
     };
     view! {
-        <p class="summary" role="status" aria-live="polite">{summary}</p>
+        <p id="load-status" class="summary" role="status" aria-live="polite"
+            data-state=move || list.load.with(Load::code)>{summary}</p>
         {move || match list.load.get() {
             Load::Failed(error) => Some(view! {
-                <div class="error" role="alert">
+                <div id="load-error" class="error" role="alert" data-error=error.code()
+                    data-retry-after=retry_after(&error)>
                     <p>{error.to_string()}</p>
-                    <button type="button" class="primary" on:click=move |_| retry()>"Try again"</button>
+                    <button id="try-again" type="button" class="primary" on:click=move |_| retry()>
+                        "Try again"
+                    </button>
                 </div>
             }),
             _ => None,
         }}
+    }
+}
+
+/// The seconds a rate-limited answer asked to wait, for the `data-retry-after` hook.
+fn retry_after(error: &SessionError) -> Option<String> {
+    match error {
+        SessionError::Api(crate::spotify::ApiError::RateLimited {
+            retry_after_secs: Some(secs),
+        }) => Some(secs.to_string()),
+        _ => None,
     }
 }

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::paged::{Load, LoadStatus, PagedList};
-use super::{use_app, AppState};
+use super::{use_app, AppState, NoticeReason};
 use crate::browser::session;
 use crate::spotify::{Playlist, User};
 
@@ -12,9 +12,8 @@ const COVER_PX: u32 = 64;
 
 /// Reads the user and the whole library into the page's signals.
 fn load(app: AppState, user: RwSignal<Option<User>>, list: PagedList<Arc<Playlist>>) {
-    let config = app.config.clone();
-    list.start(app, move |sink| async move {
-        let session = session(&config);
+    list.start(app, move |sink, fetch| async move {
+        let session = session(app.config, &fetch);
         let me = session.me().await?;
         sink.set(user, Some(me));
         session
@@ -30,13 +29,10 @@ pub fn PlaylistsPage() -> impl IntoView {
     let app = use_app();
     let user = RwSignal::new(None::<User>);
     let list = PagedList::new();
-    load(app.clone(), user, list);
+    load(app, user, list);
 
-    let log_out = {
-        let app = app.clone();
-        move |_| app.sign_out(Some("You have logged out.".into()))
-    };
-    let retry = move || load(use_app(), user, list);
+    let log_out = move |_| app.sign_out(NoticeReason::LoggedOut, "You have logged out.");
+    let retry = move || load(app, user, list);
 
     view! {
         <header class="top">
@@ -78,7 +74,7 @@ fn PlaylistRow(playlist: Arc<Playlist>) -> impl IntoView {
         None => String::new(),
     };
     view! {
-        <li class="playlist" data-id=playlist.id.clone()>
+        <li class="playlist" data-id=playlist.id.to_string()>
             {cover}
             <div class="meta">
                 <a class="playlist-name" href=format!("/playlist/{}", playlist.id) title=playlist.name.clone()>

@@ -1,3 +1,5 @@
+//! `/playlist/:id`: one playlist's entries.
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -6,19 +8,18 @@ use super::paged::{LoadStatus, PagedList};
 use super::{use_app, AppState};
 use crate::browser::session;
 use crate::spotify::model::format_duration;
-use crate::spotify::{Playlist, PlaylistEntry};
+use crate::spotify::{Playlist, PlaylistEntry, PlaylistId};
 
 /// Reads the playlist `id` and all its entries into the page's signals.
 fn load(
     app: AppState,
-    id: String,
+    id: PlaylistId,
     playlist: RwSignal<Option<Playlist>>,
     list: PagedList<PlaylistEntry>,
 ) {
-    let config = app.config.clone();
     playlist.set(None);
-    list.start(app, move |sink| async move {
-        let session = session(&config);
+    list.start(app, move |sink, fetch| async move {
+        let session = session(app.config, &fetch);
         let found = session.playlist(&id).await?;
         sink.set(playlist, Some(found));
         session
@@ -27,22 +28,46 @@ fn load(
     });
 }
 
-/// `/playlist/:id`: one playlist's tracks, as they load. Signed out, it shows the log-in screen.
+/// `/playlist/:id`: the id is parsed here, where it enters the app; an address that holds no playlist id shows
+/// "not found" and sends nothing. Signed out, it shows the log-in screen.
 #[component]
 pub fn PlaylistPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
-    view! { <SignedIn><TrackList id=id/></SignedIn> }
+    let id =
+        Memo::new(move |_| params.with(|p| p.get("id").as_deref().and_then(PlaylistId::parse)));
+    view! {
+        <SignedIn>
+            {move || match id.get() {
+                Some(id) => view! { <TrackList id=id/> }.into_any(),
+                None => view! { <NoSuchPlaylist/> }.into_any(),
+            }}
+        </SignedIn>
+    }
 }
 
-/// The playlist `id` and its tracks, loaded again whenever `id` changes.
 #[component]
-pub fn TrackList(#[prop(into)] id: Signal<String>) -> impl IntoView {
+fn NoSuchPlaylist() -> impl IntoView {
+    view! {
+        <header class="top">
+            <a class="brand" href="/">"← Your playlists"</a>
+        </header>
+        <main class="page">
+            <div id="load-error" class="error" role="alert" data-error="not-found">
+                <p>"This address does not name a Spotify playlist."</p>
+            </div>
+        </main>
+    }
+}
+
+/// The playlist `id` and its tracks.
+#[component]
+pub fn TrackList(id: PlaylistId) -> impl IntoView {
+    let app = use_app();
     let playlist = RwSignal::new(None::<Playlist>);
     let list = PagedList::new();
-    // Runs again when the id in the address changes; the superseded load stops writing.
-    Effect::new(move || load(use_app(), id.get(), playlist, list));
-    let retry = move || load(use_app(), id.get_untracked(), playlist, list);
+    let id = StoredValue::new(id);
+    let retry = move || load(app, id.get_value(), playlist, list);
+    retry();
 
     view! {
         <header class="top">

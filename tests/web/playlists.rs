@@ -1,0 +1,176 @@
+//! The playlists page: the whole library, and every way its load fails.
+
+use std::cell::RefCell;
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use pkce_playlists::browser::{Fetch, SessionTokens};
+use pkce_playlists::http::{HttpRequest, Transport, TransportError};
+use pkce_playlists::session::TokenStore;
+use pkce_playlists::ui::paged::PagedList;
+use pkce_playlists::ui::{use_app, NoticeReason};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::support::{
+    admin, clear_storage, config, fresh_session, mount, mount_playlists,
+    playlists_page_failing_with, reset_faults, session, sign_in, sleep, wait_for,
+};
+
+/// Guards against a library that is not shown whole, or a page that never says who is signed in.
+#[wasm_bindgen_test]
+async fn playlists_page_shows_the_whole_library() {
+    let config = fresh_session("alice").await;
+    let expected = session(&config, &Fetch::default())
+        .library(|_, _| ControlFlow::Continue(()))
+        .await
+        .expect("the library")
+        .playlists;
+    assert!(expected.len() > 10, "alice has about a dozen playlists");
+    let page = mount_playlists(&config);
+    wait_for("the whole library", || {
+        page.count("li.playlist") == expected.len() as u32
+    })
+    .await;
+    wait_for("the user's name", || page.has("#user-name")).await;
+    wait_for("the load to finish", || {
+        page.attr("#load-status", "data-state").as_deref() == Some("done")
+    })
+    .await;
+    assert!(page.text().contains("Alice"));
+    assert!(page.text().contains(&expected[0].name));
+    assert!(!page.has("#empty-library"));
+}
+
+/// Guards against an empty library that looks like a page still loading.
+#[wasm_bindgen_test]
+async fn an_empty_library_says_so() {
+    let config = fresh_session("bob").await;
+    let page = mount_playlists(&config);
+    wait_for("the empty-library message", || page.has("#empty-library")).await;
+    assert_eq!(page.count("li.playlist"), 0);
+}
+
+/// Guards against a 5xx leaving the page stuck, or its retry not working.
+#[wasm_bindgen_test]
+async fn a_server_error_offers_try_again_which_recovers() {
+    let page =
+        playlists_page_failing_with(r#"{"rules":[{"path":"/v1/me/playlists","status":503}]}"#)
+            .await;
+    assert_eq!(page.error_of("#load-error").await, "server");
+    page.click("#load-error button#try-again").await;
+    wait_for("the library after the retry", || {
+        page.count("li.playlist") > 10
+    })
+    .await;
+    assert!(!page.has("#load-error"));
+    assert!(page.app.signed_in.get_untracked(), "the session survived");
+}
+
+/// Guards against a malformed body panicking the app instead of being reported.
+#[wasm_bindgen_test]
+async fn malformed_json_is_reported() {
+    let page = playlists_page_failing_with(r#"{"malformed_json_on":"/v1/me/playlists"}"#).await;
+    assert_eq!(page.error_of("#load-error").await, "malformed");
+    assert!(SessionTokens.load().is_some(), "the session is kept");
+}
+
+/// Guards against dropping `Retry-After` (it must be exposed through CORS) when rate limited.
+#[wasm_bindgen_test]
+async fn rate_limiting_says_how_long_to_wait() {
+    let page = playlists_page_failing_with(
+        r#"{"rules":[{"path":"/v1/me","status":429,"retry_after":7}]}"#,
+    )
+    .await;
+    assert_eq!(page.error_of("#load-error").await, "rate-limited");
+    assert_eq!(
+        page.attr("#load-error", "data-retry-after").as_deref(),
+        Some("7")
+    );
+}
+
+/// Guards against a failure without CORS headers (what a browser sees as "network down") crashing the page.
+#[wasm_bindgen_test]
+async fn an_unreadable_failure_reads_as_a_network_error() {
+    let page = playlists_page_failing_with(
+        r#"{"no_cors_on_errors":true,"rules":[{"path":"/v1/me","status":500}]}"#,
+    )
+    .await;
+    assert_eq!(page.error_of("#load-error").await, "network");
+    assert!(SessionTokens.load().is_some(), "the session is kept");
+}
+
+/// Guards against a 401 (the access token expired or was revoked early) ending the session when a refresh would
+/// renew it.
+#[wasm_bindgen_test]
+async fn a_401_is_cured_by_one_refresh() {
+    let config = fresh_session("alice").await;
+    let before = SessionTokens
+        .load()
+        .unwrap()
+        .access_token
+        .secret()
+        .to_owned();
+    admin("faults", r#"{"rules":[{"path":"/v1/me","status":401}]}"#).await;
+    let page = mount_playlists(&config);
+    wait_for("the library", || page.count("li.playlist") > 10).await;
+    let after = SessionTokens
+        .load()
+        .unwrap()
+        .access_token
+        .secret()
+        .to_owned();
+    assert_ne!(before, after, "a new access token was obtained");
+}
+
+/// Guards against a revoked grant leaving a dead session on screen: it must end with a notice.
+#[wasm_bindgen_test]
+async fn a_revoked_grant_ends_the_session_with_a_notice() {
+    clear_storage();
+    reset_faults().await;
+    let config = config();
+    let code = sign_in(&config, "alice").await;
+    // Presenting the code a second time makes the provider revoke every token issued from it (RFC 6749 4.1.2).
+    let replay = format!("grant_type=authorization_code&code={code}&redirect_uri=x&client_id=pkce-playlists-local&code_verifier=x");
+    let _ = gloo_net::http::Request::post(&config.token_endpoint)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(replay)
+        .unwrap()
+        .send()
+        .await;
+    let page = mount_playlists(&config);
+    let signed_in = page.app.signed_in;
+    wait_for("the session to end", move || !signed_in.get_untracked()).await;
+    let notice = page.app.notice.get_untracked().expect("a notice");
+    assert_eq!(notice.reason, NoticeReason::SessionEnded);
+    assert!(SessionTokens.load().is_none(), "the dead tokens are gone");
+}
+
+/// Guards against a page that keeps reading after it is gone: unmounting the page aborts its load's request on
+/// the wire (the provider holds the answer back for 3 s; the request ends as aborted long before that).
+#[wasm_bindgen_test]
+async fn leaving_the_page_aborts_its_requests_on_the_wire() {
+    let config = fresh_session("alice").await;
+    admin("faults", r#"{"latency_ms":3000}"#).await;
+    let outcome: Rc<RefCell<Option<Result<u16, TransportError>>>> = Rc::default();
+    let seen = outcome.clone();
+    let url = format!("{}/me", config.api_base_url);
+    let page = mount(&config, move || {
+        let app = use_app();
+        let list = PagedList::<u32>::new();
+        list.start(app, move |_sink, fetch| async move {
+            let token = SessionTokens.load().expect("signed in").access_token;
+            let answer = fetch.send(HttpRequest::GetWithBearer { url, token }).await;
+            *seen.borrow_mut() = Some(answer.map(|r| r.status));
+            Ok(())
+        });
+    });
+    sleep(200).await;
+    let started = js_sys::Date::now();
+    drop(page);
+    wait_for("the request to end", || outcome.borrow().is_some()).await;
+    let waited = js_sys::Date::now() - started;
+    reset_faults().await;
+    assert_eq!(*outcome.borrow(), Some(Err(TransportError::Aborted)));
+    assert!(waited < 2000.0, "the request ran on for {waited} ms");
+}

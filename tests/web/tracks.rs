@@ -1,0 +1,71 @@
+//! A playlist's page: its entries, and an address that names no playlist.
+
+use std::ops::ControlFlow;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use pkce_playlists::browser::Fetch;
+use pkce_playlists::ui::tracks::{PlaylistPage, TrackList};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::support::{fresh_session, mount, session, wait_for, window};
+
+/// Guards against a track list that stops after its first page (30 pages of 50 here), miscounts, or loses the
+/// playlist's name.
+#[wasm_bindgen_test]
+async fn a_long_playlist_is_listed_whole() {
+    let config = fresh_session("dave").await;
+    let library = session(&config, &Fetch::default())
+        .library(|_, _| ControlFlow::Continue(()))
+        .await
+        .expect("the library");
+    let long = library
+        .playlists
+        .iter()
+        .find(|p| p.track_count().unwrap_or(0) >= 1000)
+        .expect("dave has a playlist of 1,000+ tracks");
+    let expected = long.track_count().unwrap();
+    let id = long.id.clone();
+    let page = mount(&config, move || view! { <TrackList id=id/> });
+    wait_for("every track", || page.count("li.track") == expected).await;
+    wait_for("the load to finish", || {
+        page.attr("#load-status", "data-state").as_deref() == Some("done")
+    })
+    .await;
+    assert_eq!(
+        page.root
+            .query_selector("#playlist-title")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .as_deref(),
+        Some(long.name.as_str())
+    );
+}
+
+/// Guards against a crafted playlist id in the address reaching the API, or failing without a way back.
+#[wasm_bindgen_test]
+async fn a_crafted_playlist_id_is_not_found() {
+    let config = fresh_session("alice").await;
+    let history = window().history().unwrap();
+    let before = window().location().href().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/playlist/..%2Fme"))
+        .unwrap();
+    let page = mount(&config, || {
+        view! {
+            <Router>
+                <Routes fallback=|| "no route">
+                    <Route path=path!("/playlist/:id") view=PlaylistPage/>
+                </Routes>
+            </Router>
+        }
+    });
+    let error = page.error_of("#load-error").await;
+    drop(page);
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&before))
+        .unwrap();
+    assert_eq!(error, "not-found");
+}
