@@ -12,14 +12,15 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, CorsMode};
 use crate::errors::{self, AccountsError, ApiError, Area, ErrorCode, LogNote};
 use crate::faults::Fault;
 use crate::form::BODY_LIMIT;
 use crate::state::Shared;
 use crate::{accounts, admin, api, images};
 
-fn cors_layer(config: &Config) -> Result<CorsLayer, ConfigError> {
+/// The allowed origins only, echoed back, with `Retry-After` and `WWW-Authenticate` exposed.
+fn per_origin_cors(config: &Config) -> Result<CorsLayer, ConfigError> {
     let origins = config
         .allowed_origins
         .iter()
@@ -33,13 +34,46 @@ fn cors_layer(config: &Config) -> Result<CorsLayer, ConfigError> {
         .max_age(Duration::from_secs(600)))
 }
 
+/// What Spotify's Web API answers: any origin (`*`), its list of methods and request headers, a
+/// week of preflight caching, and no exposed headers (so a script cannot read `Retry-After`).
+/// Spotify also sends `Access-Control-Allow-Credentials: true`, which means nothing beside `*`
+/// and which the CORS layer refuses to combine with it; it is left out.
+fn spotify_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::OPTIONS,
+            Method::PUT,
+            Method::DELETE,
+            Method::PATCH,
+        ])
+        .allow_headers([
+            header::ACCEPT,
+            header::AUTHORIZATION,
+            header::ORIGIN,
+            header::CONTENT_TYPE,
+            header::RETRY_AFTER,
+        ])
+        .max_age(Duration::from_secs(604_800))
+}
+
 /// The router of the accounts service, the Web API, the images and the admin endpoints.
 pub fn router(state: Shared) -> Result<Router, ConfigError> {
-    let cors = cors_layer(&state.config)?;
+    let accounts_cors = per_origin_cors(&state.config)?;
+    let web_api_cors = match state.config.cors {
+        CorsMode::Spotify => spotify_cors(),
+        CorsMode::PerOrigin => per_origin_cors(&state.config)?,
+    };
 
-    let api_routes = Router::new()
+    let token_routes = Router::new()
         .route("/api/token", post(accounts::token::token))
         .route("/api/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), apply_faults));
+
+    let web_api_routes = Router::new()
         .route("/v1/me", get(api::me))
         .route("/v1/me/playlists", get(api::my_playlists))
         .route("/v1/playlists/{id}", get(api::playlist))
@@ -59,14 +93,11 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
         .route("/admin/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed);
 
-    let with_cors =
-        api_routes
-            .merge(admin_routes)
-            .layer(cors)
-            .layer(middleware::from_fn_with_state(
-                state.clone(),
-                strip_cors_on_errors,
-            ));
+    let with_cors = token_routes
+        .merge(admin_routes)
+        .layer(accounts_cors)
+        .merge(web_api_routes.layer(web_api_cors))
+        .layer(middleware::from_fn_with_state(state.clone(), strip_cors));
 
     let pages = Router::new()
         .route("/authorize", get(accounts::authorize::authorize))
@@ -128,7 +159,14 @@ async fn apply_faults(State(state): State<Shared>, request: Request, next: Next)
         Some(Fault::Status {
             status,
             retry_after,
-        }) => fault_response(&path, status, retry_after),
+            no_cors,
+        }) => {
+            let mut response = fault_response(&path, status, retry_after);
+            if no_cors {
+                response.extensions_mut().insert(NoCors);
+            }
+            response
+        }
         Some(Fault::MalformedJson) => truncate_body(next.run(request).await).await,
     }
 }
@@ -168,16 +206,17 @@ async fn truncate_body(response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes.slice(..keep)))
 }
 
-/// With `no_cors_on_errors`, a 4xx or 5xx answer loses its CORS headers, so a browser sees a
-/// network error instead of the status.
-async fn strip_cors_on_errors(
-    State(state): State<Shared>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// Marks a response that must reach the browser without CORS headers.
+#[derive(Debug, Clone, Copy)]
+struct NoCors;
+
+/// Takes the CORS headers off a fault marked [`NoCors`], and, with `no_cors_on_errors`, off
+/// every 4xx or 5xx answer, so a browser sees a network error instead of the status.
+async fn strip_cors(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let failed = response.status().is_client_error() || response.status().is_server_error();
-    if failed && state.effective().no_cors_on_errors {
+    let marked = response.extensions_mut().remove::<NoCors>().is_some();
+    if marked || (failed && state.effective().no_cors_on_errors) {
         let names: Vec<HeaderName> = response
             .headers()
             .keys()

@@ -31,7 +31,9 @@ FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are r
         \"times\": 1,                         how many requests fire (default 1; 0 = every one from nth on)
         \"status\": 429,                      the error status to answer with (400-599) ...
         \"retry_after\": 1,                   ... and its Retry-After seconds (429 only; default 1)
-        \"malformed_json\": false             or, instead of a status: truncate the real JSON body
+        \"malformed_json\": false,            or, instead of a status: truncate the real JSON body
+        \"no_cors\": false                    with a status: answer without any CORS header (as some of
+                                            Spotify's 429s reach browsers)
     } ],
     \"access_token_lifetime\": 60,           seconds, for tokens issued from now on
     \"refresh_token_lifetime\": 3600,        seconds, for grants started from now on
@@ -82,6 +84,28 @@ impl fmt::Display for Quota {
     }
 }
 
+/// How the Web API (`/v1/*`) answers CORS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CorsMode {
+    /// As Spotify's Web API: `Access-Control-Allow-Origin: *` for every origin, and `Retry-After`
+    /// not exposed to scripts. The default.
+    Spotify,
+    /// Only the allowed origins, echoed back, with `Retry-After` and `WWW-Authenticate` exposed.
+    /// What naming an origin (`--allow-origin`, or `allowed_origins` in the config file) implies
+    /// unless `--cors` says otherwise.
+    PerOrigin,
+}
+
+impl fmt::Display for CorsMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CorsMode::Spotify => "spotify",
+            CorsMode::PerOrigin => "per-origin",
+        })
+    }
+}
+
 /// How `POST /api/token` answers a `refresh_token` grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,10 +138,19 @@ pub struct Cli {
     #[arg(long, default_value_t = 8081)]
     pub port: u16,
 
-    /// An origin allowed by CORS on /api/token, /v1/* and /admin/* (repeatable).
+    /// An origin allowed by CORS on /api/token and /admin/* (and on /v1/* with --cors
+    /// per-origin, which naming an origin implies unless --cors says otherwise) (repeatable).
     /// Default: http://127.0.0.1:8080.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
+
+    /// CORS on the Web API (/v1/*): spotify (Access-Control-Allow-Origin: *, Retry-After not
+    /// exposed, as Spotify answers) or per-origin (the allowed origins only, Retry-After and
+    /// WWW-Authenticate exposed). Default: per-origin when an origin is named (--allow-origin or
+    /// the config file), spotify otherwise. /api/token and /admin/* always answer the allowed
+    /// origins only.
+    #[arg(long, value_enum)]
+    pub cors: Option<CorsMode>,
 
     /// Register a client and its exact redirect URIs (repeatable).
     /// Default: pkce-playlists-local=http://127.0.0.1:8080/callback.
@@ -192,7 +225,11 @@ pub struct ClientSettings {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub port: u16,
+    /// The origins allowed on `/api/token` and `/admin/*`, and on `/v1/*` with
+    /// [`CorsMode::PerOrigin`].
     pub allowed_origins: Vec<String>,
+    /// How `/v1/*` answers CORS.
+    pub cors: CorsMode,
     pub clients: Vec<Client>,
     pub serve_dist: Option<PathBuf>,
     pub dist_port: u16,
@@ -214,6 +251,7 @@ impl Default for Config {
         Config {
             port: 0,
             allowed_origins: vec![DEFAULT_ORIGIN.to_owned()],
+            cors: CorsMode::Spotify,
             clients: vec![default_client()],
             serve_dist: None,
             dist_port: 0,
@@ -322,8 +360,14 @@ impl TryFrom<Cli> for Config {
             })?),
         };
 
+        let cors = cli.cors.unwrap_or(if origins.is_empty() {
+            CorsMode::Spotify
+        } else {
+            CorsMode::PerOrigin
+        });
         let config = Config {
             port: cli.port,
+            cors,
             allowed_origins: if origins.is_empty() {
                 vec![DEFAULT_ORIGIN.to_owned()]
             } else {
@@ -507,6 +551,24 @@ mod tests {
         assert_eq!(config.quota_of("dev"), Quota::Development);
         assert_eq!(config.quota_of("ext"), Quota::Extended);
         let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn naming_an_origin_implies_per_origin_cors_unless_told_otherwise() {
+        // Guards against the test suites, which name their page's origin and read Retry-After,
+        // silently getting Spotify's wildcard answers.
+        let mode = |args: &[&str]| Config::try_from(cli(args)).expect("valid").cors;
+        assert_eq!(mode(&[]), CorsMode::Spotify);
+        assert_eq!(Config::default().cors, CorsMode::Spotify);
+        assert_eq!(
+            mode(&["--allow-origin", "http://127.0.0.1:9"]),
+            CorsMode::PerOrigin
+        );
+        assert_eq!(
+            mode(&["--allow-origin", "http://127.0.0.1:9", "--cors", "spotify"]),
+            CorsMode::Spotify
+        );
+        assert_eq!(mode(&["--cors", "per-origin"]), CorsMode::PerOrigin);
     }
 
     #[test]

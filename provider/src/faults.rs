@@ -60,6 +60,10 @@ pub struct FaultRule {
     /// Serve the request but truncate its JSON body.
     #[serde(default)]
     pub malformed_json: bool,
+    /// With a status: answer without any CORS header, as some of Spotify's 429s reach browsers
+    /// (the page sees a network error, not the status).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_cors: bool,
 }
 
 fn one() -> u32 {
@@ -72,6 +76,8 @@ pub enum Fault {
     Status {
         status: u16,
         retry_after: Option<u64>,
+        /// Answer without CORS headers.
+        no_cors: bool,
     },
     MalformedJson,
 }
@@ -103,6 +109,9 @@ impl FaultPlan {
                         "rules[{i}] needs exactly one of \"status\" and \"malformed_json\": true"
                     ))
                 }
+            }
+            if rule.no_cors && rule.status.is_none() {
+                return Err(format!("rules[{i}].no_cors needs a \"status\""));
             }
             if let Some(m) = &rule.method {
                 if Method::from_bytes(m.as_bytes()).is_err() {
@@ -191,6 +200,7 @@ impl Faults {
                     Some(status) => Fault::Status {
                         status,
                         retry_after: (status == 429).then(|| rule.retry_after.unwrap_or(1)),
+                        no_cors: rule.no_cors,
                     },
                     None => Fault::MalformedJson,
                 });
@@ -241,7 +251,8 @@ mod tests {
                 f.on_request(&Method::GET, "/v1/me/playlists"),
                 Some(Fault::Status {
                     status: 429,
-                    retry_after: Some(3)
+                    retry_after: Some(3),
+                    no_cors: false,
                 })
             );
         }
@@ -254,6 +265,7 @@ mod tests {
             r#"{"rules":[{"path":"/v1/me","nth":0,"status":500}]}"#,
             r#"{"rules":[{"path":"v1","status":500}]}"#,
             r#"{"rules":[{"path":"/v1/me"}]}"#,
+            r#"{"rules":[{"path":"/v1/me","malformed_json":true,"no_cors":true}]}"#,
         ] {
             let p: FaultPlan = serde_json::from_str(bad).expect("parses");
             assert!(p.validate().is_err(), "{bad}");

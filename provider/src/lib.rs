@@ -13,8 +13,11 @@
 //! - admin endpoints for tests: `POST /admin/faults`, `GET /admin/faults`, `POST /admin/reset`,
 //!   `POST /admin/codes`.
 //!
-//! CORS (preflight included, error answers too) covers `/api/*`, `/v1/*` and `/admin/*` for the
-//! allowed origins, and nothing else. An optional second listener serves the app's `dist/`
+//! CORS (preflight included, error answers too) covers `/api/*`, `/v1/*` and `/admin/*`, and
+//! nothing else. `/api/*` and `/admin/*` answer the allowed origins only. The Web API answers
+//! as Spotify's does by default (`--cors spotify`): `Access-Control-Allow-Origin: *` and no
+//! exposed headers, so a page cannot read `Retry-After`; `--cors per-origin` (implied by naming
+//! an origin) answers the allowed origins only and exposes `Retry-After` and `WWW-Authenticate`. An optional second listener serves the app's `dist/`
 //! folder, with `index.html` for app routes.
 //!
 //! # Rules worth knowing
@@ -53,7 +56,7 @@
 //! {
 //!   "latency_ms": 0,
 //!   "rules": [{"path": "/v1/me/playlists", "method": "GET", "nth": 2, "times": 1,
-//!              "status": 429, "retry_after": 1}],
+//!              "status": 429, "retry_after": 1, "no_cors": false}],
 //!   "access_token_lifetime": 60,
 //!   "refresh_token_lifetime": 3600,
 //!   "code_lifetime": 600,
@@ -67,7 +70,8 @@
 //! `nth` matching request (1-based, default 1) and the `times - 1` after it (default 1; 0 means
 //! all from then on) fail with `status` (429 adds `Retry-After: retry_after`, default 1), or,
 //! with `"malformed_json": true` instead of a status, are served with their JSON body cut in
-//! half. Lifetimes and rotation apply to what is issued from then on. `no_cors_on_errors` strips
+//! half; `"no_cors": true` beside a status answers without any CORS header, as some of
+//! Spotify's 429s reach browsers. Lifetimes and rotation apply to what is issued from then on. `no_cors_on_errors` strips
 //! CORS headers from every 4xx and 5xx answer. `/admin/*` itself is never delayed or failed.
 //!
 //! `POST /admin/codes` with `{"client_id", "redirect_uri", "code_challenge", "user", "scope"}`

@@ -50,6 +50,8 @@ fn help_lists_every_flag_and_the_fault_plan() {
         "--latency-ms",
         "--auto-approve",
         "--quota",
+        "--cors",
+        "no_cors",
         "POST /admin/faults",
         "malformed_json_on",
         "/admin/codes",

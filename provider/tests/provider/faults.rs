@@ -18,7 +18,7 @@ async fn a_rule_answers_429_with_retry_after_on_the_chosen_request_only() {
     let limited = h.get_from(ORIGIN, "/v1/me/playlists", Some(&token)).await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.headers()["retry-after"], "7");
-    assert_eq!(limited.headers()["access-control-allow-origin"], ORIGIN);
+    assert_eq!(limited.headers()["access-control-allow-origin"], "*");
     assert_eq!(
         limited.json::<Value>().await.expect("json"),
         api_error(429, "API rate limit exceeded")
@@ -118,7 +118,34 @@ async fn no_cors_on_errors_strips_cors_from_failures_only() {
         .is_none());
     let ok = h.get_from(ORIGIN, "/v1/me", Some(&token)).await;
     assert_eq!(ok.status(), StatusCode::OK);
-    assert_eq!(ok.headers()["access-control-allow-origin"], ORIGIN);
+    assert_eq!(ok.headers()["access-control-allow-origin"], "*");
+}
+
+#[tokio::test]
+async fn a_rule_can_answer_429_without_cors_headers() {
+    // Guards against an app that only handles readable 429s: some of Spotify's reach the browser
+    // with no CORS headers at all, so the page sees a network error.
+    let h = start_default().await;
+    let token = h.access_token("alice").await;
+    h.set_faults(
+        json!({"rules": [{"path": "/v1/me", "status": 429, "retry_after": 3, "no_cors": true}]}),
+    )
+    .await;
+    let limited = h.get_from(ORIGIN, "/v1/me", Some(&token)).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.headers()["retry-after"], "3");
+    let cors: Vec<&str> = limited
+        .headers()
+        .keys()
+        .map(|k| k.as_str())
+        .filter(|k| k.starts_with("access-control-"))
+        .collect();
+    assert!(cors.is_empty(), "{cors:?}");
+    let next = h.get_from(ORIGIN, "/v1/me", Some(&token)).await;
+    assert_eq!(next.status(), StatusCode::OK);
+    assert_eq!(next.headers()["access-control-allow-origin"], "*");
+    let plan: Value = h.get("/admin/faults").await.json().await.expect("json");
+    assert_eq!(plan["rules"][0]["no_cors"], true);
 }
 
 #[tokio::test]
@@ -169,6 +196,7 @@ async fn invalid_fault_plans_are_refused() {
         json!({"rules": [{"path": "/v1/me", "status": 200}]}),
         json!({"rules": [{"path": "/v1/me"}]}),
         json!({"rotation": "sometimes"}),
+        json!({"rules": [{"path": "/v1/me", "malformed_json": true, "no_cors": true}]}),
     ] {
         let r = h.post_json("/admin/faults", &bad).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
