@@ -1,7 +1,14 @@
 //! The parts of xtask that other crates share: the end-to-end tests rewrite a copy of `dist/`
-//! with the same configuration-block code that `cargo xtask configure` uses.
+//! with the same configuration-block code that `cargo xtask configure` uses, and guard the
+//! processes they start (WebDrivers and their browsers) with the same code that guards xtask's
+//! own children.
 
 pub mod config_block;
+pub mod process;
+pub mod provider_command;
+
+pub use process::{wait_until, ProcessGroup};
+pub use provider_command::ProviderCommand;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +29,16 @@ pub fn load_preset(root: &Path, name: &str) -> Result<Value, String> {
         .map_err(|e| format!("cannot read preset {}: {e}", path.display()))?;
     serde_json::from_str(&text)
         .map_err(|e| format!("preset {} is not valid JSON: {e}", path.display()))
+}
+
+/// The app's client id in the local preset (`config/local.json`): what the local provider must
+/// register for the demo and the tests.
+pub fn local_client_id(root: &Path) -> Result<String, String> {
+    let preset = load_preset(root, "local")?;
+    preset["client_id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| "config/local.json has no client_id".to_owned())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `cargo xtask <command>`: see `cargo xtask help`.
 
-mod process;
+mod provider;
 mod sizes;
 mod suites;
 mod tools;
@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use xtask::config_block;
+use xtask::{config_block, ProviderCommand};
 
-use crate::process::{Output, Provider};
+use crate::provider::{Output, Provider};
 use crate::tools::Tools;
 
 const USAGE: &str = "\
@@ -128,8 +128,6 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
     let options = Options::parse("demo", args, &["--port", "--app-port"])?;
     let api_port = options.port("--port", 8081)?;
     let app_port = options.port("--app-port", 8080)?;
-    process::kill_children_on_signals();
-
     let tools = Tools::new(root)?;
     let trunk = tools.ensure_build_tools()?;
     tools.trunk_build(&trunk)?;
@@ -140,30 +138,12 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
     config_block::point_at_provider(&mut config, &format!("http://127.0.0.1:{api_port}"));
     rewrite_index(&dist.join("index.html"), &config)?;
 
-    let provider_binary = tools.build_provider()?;
-    let app_origin = format!("http://127.0.0.1:{app_port}");
-    let client_id = config["client_id"]
-        .as_str()
-        .unwrap_or("pkce-playlists-local");
-    let provider_args = [
-        "--port".to_owned(),
-        api_port.to_string(),
-        "--serve-dist".to_owned(),
-        dist.to_string_lossy().into_owned(),
-        "--dist-port".to_owned(),
-        app_port.to_string(),
-        "--client".to_owned(),
-        format!("{client_id}={app_origin}/callback"),
-        "--allow-origin".to_owned(),
-        app_origin,
-    ];
-    let provider = Provider::start(
-        &provider_binary,
-        &provider_args,
-        true,
-        Output::Terminal,
-        Duration::from_secs(30),
-    )?;
+    let client_id = xtask::local_client_id(root)?;
+    let command = ProviderCommand::new(tools.build_provider()?, api_port)
+        .serve_dist(&dist, app_port)
+        .app_at(&client_id, &format!("http://127.0.0.1:{app_port}"));
+    // In its own process group, killed with xtask (Ctrl-C included).
+    let provider = Provider::start(&command, Output::Terminal, Duration::from_secs(30))?;
     let app_url = provider
         .app_url
         .clone()
@@ -182,7 +162,6 @@ fn test(root: &Path, args: &[String]) -> ExitCode {
         println!("0 passed, 0 failed");
         return ExitCode::FAILURE;
     }
-    process::kill_children_on_signals();
     let setup = Tools::new(root).and_then(|tools| {
         let trunk = tools.ensure_build_tools()?;
         let browsers = tools.ensure_browsers()?;

@@ -1,278 +1,401 @@
-//! Child processes that must not outlive xtask: the local provider.
+//! Child processes that must not outlive the process that started them, and one way to wait for
+//! something to become true. `cargo xtask` (the local provider) and the end-to-end tests (the
+//! WebDrivers and the browsers they start) share this code.
 //!
-//! Three layers make sure of it: a guard that kills the child when dropped (normal exit, error,
-//! panic), a SIGINT/SIGTERM/SIGHUP handler that kills every registered child before exiting
-//! (Ctrl-C), and on Linux a parent-death signal so the kernel kills the child if xtask itself is
-//! killed with SIGKILL.
+//! Three layers make sure a child does not outlive its parent:
+//!
+//! - [`ProcessGroup`] starts the child as the leader of a new process group and kills the whole
+//!   group when dropped (normal exit, error, panic), so whatever the child started (a browser
+//!   under its WebDriver) goes too;
+//! - a SIGINT/SIGTERM/SIGHUP handler, installed with the first group, kills every live group and
+//!   then lets the signal end the process as it would have (Ctrl-C reaches only the foreground
+//!   process group, which the children are not in);
+//! - on Linux, a parent-death signal, so the kernel kills the child if its parent dies without
+//!   running either (SIGKILL).
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::io;
+use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Process ids the signal handler kills; 0 marks a free slot.
-static CHILDREN: [AtomicI32; 8] = [const { AtomicI32::new(0) }; 8];
+/// How often [`wait_until`] looks again.
+pub const POLL: Duration = Duration::from_millis(100);
 
-/// Installs the handler for SIGINT, SIGTERM and SIGHUP: kill the registered children, then exit
-/// with 128 + the signal number, as a shell reports a process killed by that signal.
-pub fn kill_children_on_signals() {
-    extern "C" fn on_signal(signal: libc::c_int) {
-        // Only async-signal-safe calls here: atomics, kill(2), _exit(2).
-        for slot in &CHILDREN {
-            let pid = slot.load(Ordering::SeqCst);
-            if pid > 0 {
-                unsafe { libc::kill(pid, libc::SIGKILL) };
+/// Process groups the signal handler kills; 0 marks a free slot.
+static GROUPS: [AtomicI32; 64] = [const { AtomicI32::new(0) }; 64];
+
+/// Installs, once, the handler for SIGINT, SIGTERM and SIGHUP: kill every registered group, then
+/// restore the default action and raise the signal again, so the process ends the way the
+/// signal would have ended it (a shell reports 128 + the signal number).
+fn kill_groups_on_signals() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        extern "C" fn on_signal(signal: libc::c_int) {
+            // Only async-signal-safe calls here: atomics, kill(2), signal(2), raise(3).
+            for slot in &GROUPS {
+                let pgid = slot.load(Ordering::SeqCst);
+                if pgid > 0 {
+                    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+                }
+            }
+            unsafe {
+                libc::signal(signal, libc::SIG_DFL);
+                libc::raise(signal);
             }
         }
-        unsafe { libc::_exit(128 + signal) };
-    }
-    let handler: extern "C" fn(libc::c_int) = on_signal;
-    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        unsafe { libc::signal(signal, handler as libc::sighandler_t) };
-    }
+        let handler: extern "C" fn(libc::c_int) = on_signal;
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            unsafe { libc::signal(signal, handler as libc::sighandler_t) };
+        }
+    });
 }
 
-fn register(pid: u32) {
-    let pid = pid as i32;
-    for slot in &CHILDREN {
+fn register(pgid: i32) {
+    for slot in &GROUPS {
         if slot
-            .compare_exchange(0, pid, Ordering::SeqCst, Ordering::SeqCst)
+            .compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
             .is_ok()
         {
             return;
         }
     }
-    eprintln!("xtask: too many child processes to track; {pid} may outlive an interrupt");
+    eprintln!("too many child processes to track; process group {pgid} may outlive an interrupt");
 }
 
-fn unregister(pid: u32) {
-    let pid = pid as i32;
-    for slot in &CHILDREN {
-        let _ = slot.compare_exchange(pid, 0, Ordering::SeqCst, Ordering::SeqCst);
+fn unregister(pgid: i32) {
+    for slot in &GROUPS {
+        let _ = slot.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
     }
 }
 
-/// Asks the kernel to kill the child when xtask dies, even by SIGKILL.
-fn die_with_parent(command: &mut Command) {
-    #[cfg(target_os = "linux")]
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = command;
-}
-
-/// Where a provider's output goes.
-pub enum Output<'a> {
-    /// To xtask's own stdout/stderr (the demo: the user watches the requests).
-    Terminal,
-    /// To a log file (the test suites: keeps test output readable).
-    LogFile(&'a Path),
-}
-
-/// A running local provider; killed when dropped.
-pub struct Provider {
+/// A child process leading its own process group. Dropping the guard kills the whole group with
+/// SIGKILL and reaps the child.
+pub struct ProcessGroup {
     child: Child,
-    forwarder: Option<JoinHandle<()>>,
-    /// `http://127.0.0.1:PORT`, from its start line.
-    pub api_url: String,
-    /// `http://127.0.0.1:PORT/`, when it serves `dist/`.
-    pub app_url: Option<String>,
+    name: String,
+    /// The group has been killed (or found gone); killing it again could hit a reused id.
+    killed: bool,
 }
 
-const API_LINE: &str = "local-spotify: accounts and Web API on ";
-const APP_LINE: &str = "local-spotify: app on ";
-
-impl Provider {
-    /// Starts `binary args...` and waits (up to `timeout`) for its start lines: the API line, and
-    /// the app line too when `serves_app`.
-    pub fn start(
-        binary: &Path,
-        args: &[String],
-        serves_app: bool,
-        output: Output<'_>,
-        timeout: Duration,
-    ) -> Result<Provider, String> {
-        let mut command = Command::new(binary);
-        command
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped());
-        let log = match output {
-            Output::LogFile(path) => Some(path.to_path_buf()),
-            Output::Terminal => None,
-        };
-        let sink: Box<dyn Write + Send> = match output {
-            Output::Terminal => {
-                command.stderr(Stdio::inherit());
-                Box::new(std::io::stdout())
-            }
-            Output::LogFile(path) => {
-                let file = File::create(path)
-                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-                let err = file
-                    .try_clone()
-                    .map_err(|e| format!("cannot reuse {}: {e}", path.display()))?;
-                command.stderr(err);
-                Box::new(file)
-            }
-        };
-        die_with_parent(&mut command);
-        println!("$ {} {}", binary.display(), args.join(" "));
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        register(child.id());
-
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (lines_tx, lines_rx) = mpsc::channel::<String>();
-        let forwarder = std::thread::spawn(move || {
-            let mut sink = sink;
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = writeln!(sink, "{line}");
-                let _ = sink.flush();
-                let _ = lines_tx.send(line);
-            }
-        });
-
-        let mut provider = Provider {
-            child,
-            forwarder: Some(forwarder),
-            api_url: String::new(),
-            app_url: None,
-        };
-        let deadline = Instant::now() + timeout;
-        while provider.api_url.is_empty() || (serves_app && provider.app_url.is_none()) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match lines_rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(url) = line.strip_prefix(API_LINE) {
-                        provider.api_url = url.trim().trim_end_matches('/').to_owned();
-                    } else if let Some(url) = line.strip_prefix(APP_LINE) {
-                        provider.app_url = Some(url.trim().to_owned());
-                    }
+impl ProcessGroup {
+    /// Starts `command` (its stdio as the caller set it up) as the leader of a new process group.
+    /// `name` is what errors call it.
+    ///
+    /// The kernel's parent-death signal follows the *thread* that spawns the child, not the
+    /// process: call this from a thread that lives as long as the guard (the main thread, a test's
+    /// thread, a runtime's worker), never from a short-lived one such as a blocking-pool thread,
+    /// or the child is killed when that thread ends.
+    pub fn spawn(name: &str, command: &mut Command) -> Result<ProcessGroup, String> {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+        #[cfg(target_os = "linux")]
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(io::Error::last_os_error());
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let status = provider.child.wait().map_err(|e| e.to_string())?;
-                    return Err(format!(
-                        "{} exited ({status}) before printing its start line{}",
-                        binary.display(),
-                        log_excerpt(log.as_deref())
-                    ));
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    return Err(format!(
-                        "{} printed no start line within {} s{}",
-                        binary.display(),
-                        timeout.as_secs(),
-                        log_excerpt(log.as_deref())
-                    ));
-                }
-            }
+                Ok(())
+            });
         }
-        Ok(provider)
+        kill_groups_on_signals();
+        let child = command.spawn().map_err(|e| {
+            format!(
+                "cannot start {name} ({}): {e}",
+                command.get_program().to_string_lossy()
+            )
+        })?;
+        register(child.id() as i32);
+        Ok(ProcessGroup {
+            child,
+            name: name.to_owned(),
+            killed: false,
+        })
     }
 
-    /// Waits until the provider exits by itself (the demo runs until Ctrl-C).
-    pub fn wait(mut self) -> Result<std::process::ExitStatus, String> {
-        let status = self.child.wait().map_err(|e| e.to_string())?;
-        unregister(self.child.id());
-        Ok(status)
+    /// The leader's process id, which is also the group's id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
-}
 
-/// The end of a log file, to quote in an error (empty when there is no log or nothing in it).
-fn log_excerpt(log: Option<&Path>) -> String {
-    let Some(text) = log.and_then(|path| std::fs::read_to_string(path).ok()) else {
-        return String::new();
-    };
-    let lines: Vec<&str> = text.lines().collect();
-    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
-    if tail.trim().is_empty() {
-        String::new()
-    } else {
-        format!("; its output:\n{tail}")
+    /// What errors call this process.
+    pub fn name(&self) -> &str {
+        &self.name
     }
-}
 
-impl Drop for Provider {
-    fn drop(&mut self) {
+    /// The leader's stdout, when it was piped (once).
+    pub fn take_stdout(&mut self) -> Option<ChildStdout> {
+        self.child.stdout.take()
+    }
+
+    /// The leader's stderr, when it was piped (once).
+    pub fn take_stderr(&mut self) -> Option<ChildStderr> {
+        self.child.stderr.take()
+    }
+
+    /// How the leader ended, if it has.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Waits until the leader exits by itself, then kills what it left behind in its group.
+    pub fn wait(&mut self) -> io::Result<ExitStatus> {
+        let status = self.child.wait();
+        self.kill();
+        status
+    }
+
+    /// Kills the whole group and reaps the leader; later calls do nothing.
+    pub fn kill(&mut self) {
+        if self.killed {
+            return;
+        }
+        self.killed = true;
+        let pgid = self.child.id() as libc::pid_t;
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
         let _ = self.child.kill();
         let _ = self.child.wait();
-        unregister(self.child.id());
-        // The pipe closes with the process, so the forwarder ends; join it so that none of the
-        // provider's output can appear after what xtask prints next.
-        if let Some(forwarder) = self.forwarder.take() {
-            let _ = forwarder.join();
+        unregister(pgid);
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Polls `check` every [`POLL`] until it returns `Ok(Some(value))` and returns that value.
+/// `Ok(None)` means "not yet"; `Err` gives up at once with that error. After `timeout` the error
+/// is `timed out after … waiting for <what>`. `check` runs at least once, even with a zero
+/// timeout.
+pub fn wait_until<T>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> Result<Option<T>, String>,
+) -> Result<T, String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check()? {
+            return Ok(value);
         }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(format!(
+                "timed out after {} waiting for {what}",
+                show_duration(timeout)
+            ));
+        }
+        std::thread::sleep(POLL.min(deadline - now));
+    }
+}
+
+/// `20 s`, or `250 ms` below a second or when not whole seconds.
+pub fn show_duration(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} ms", duration.as_millis())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
 
-    fn log_path(name: &str) -> std::path::PathBuf {
-        std::env::temp_dir().join(format!("xtask-{name}-{}.log", std::process::id()))
+    /// Whether `pid` names a live process (a zombie waiting to be reaped does not count).
+    fn is_running(pid: u32) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            // The state follows the parenthesized command name: `123 (sleep) S ...`.
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|state| state != "Z" && state != "X"),
+            Err(_) => false,
+        }
     }
 
-    fn start_script(name: &str, script: &str, serves_app: bool) -> Result<Provider, String> {
-        let log = log_path(name);
-        let args = ["-c".to_owned(), script.to_owned()];
-        let started = Provider::start(
-            Path::new("sh"),
-            &args,
-            serves_app,
-            Output::LogFile(&log),
-            Duration::from_secs(10),
-        );
-        let _ = std::fs::remove_file(&log);
-        started
+    fn gone(pid: u32) -> Result<Option<()>, String> {
+        Ok((!is_running(pid)).then_some(()))
     }
 
-    fn is_alive(pid: u32) -> bool {
-        unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
-    }
-
-    // Guards against a provider left running after the suites (or the demo) end.
-    #[test]
-    fn reads_the_start_lines_and_kills_the_provider_when_dropped() {
-        let script = "echo booting; \
-                      echo 'local-spotify: accounts and Web API on http://127.0.0.1:4321'; \
-                      echo 'local-spotify: app on http://127.0.0.1:4322/'; exec sleep 30";
-        let provider = start_script("start", script, true).unwrap();
-        assert_eq!(provider.api_url, "http://127.0.0.1:4321");
-        assert_eq!(provider.app_url.as_deref(), Some("http://127.0.0.1:4322/"));
-        let pid = provider.child.id();
-        assert!(is_alive(pid));
-        drop(provider);
-        assert!(!is_alive(pid), "the provider survived its guard");
-        assert!(CHILDREN
+    fn registered(pgid: u32) -> bool {
+        GROUPS
             .iter()
-            .all(|slot| slot.load(Ordering::SeqCst) != pid as i32));
+            .any(|slot| slot.load(Ordering::SeqCst) == pgid as i32)
     }
 
-    // Guards against waiting forever (or reporting success) when the provider cannot start.
+    // Guards against a WebDriver's browser (or any grandchild) surviving its guard.
     #[test]
-    fn a_provider_that_exits_before_its_start_line_is_an_error() {
-        let error = start_script("early-exit", "echo 'address in use' >&2; exit 3", false)
+    fn dropping_the_guard_kills_the_whole_group() {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "sleep 30 & echo $!; exec sleep 31"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
+        let mut group = ProcessGroup::spawn("sleepers", &mut command).unwrap();
+        let mut line = String::new();
+        BufReader::new(group.take_stdout().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let grandchild: u32 = line.trim().parse().unwrap();
+        let leader = group.id();
+        assert!(is_running(leader) && is_running(grandchild));
+        assert!(registered(leader));
+
+        drop(group);
+        wait_until("the leader to die", Duration::from_secs(5), || gone(leader)).unwrap();
+        wait_until("the grandchild to die", Duration::from_secs(5), || {
+            gone(grandchild)
+        })
+        .unwrap();
+        assert!(!registered(leader), "the group's slot was not freed");
+    }
+
+    // Guards against the demo's provider reported as stopped before it has, or not at all.
+    #[test]
+    fn wait_reports_how_the_leader_ended() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "exit 3"]);
+        let mut group = ProcessGroup::spawn("sh", &mut command).unwrap();
+        let pgid = group.id();
+        assert_eq!(group.wait().unwrap().code(), Some(3));
+        assert!(!registered(pgid));
+    }
+
+    #[test]
+    fn a_program_that_cannot_start_is_an_error_that_names_it() {
+        let error = ProcessGroup::spawn("the tool", &mut Command::new("/nonexistent/tool"))
             .err()
-            .expect("starting must fail");
-        assert!(error.contains("exited"), "{error}");
+            .expect("spawning must fail");
         assert!(
-            error.contains("address in use"),
-            "the error should quote the log: {error}"
+            error.contains("the tool") && error.contains("/nonexistent/tool"),
+            "{error}"
         );
+    }
+
+    /// Set by `a_signal_kills_every_group_then_ends_the_process` for the copy of this test
+    /// binary it starts: the file to write the sleeper's pid into.
+    const HELPER_PID_FILE: &str = "XTASK_PROCESS_TEST_PID_FILE";
+
+    /// The child side of `a_signal_kills_every_group_then_ends_the_process`; does nothing in a
+    /// normal run.
+    #[test]
+    fn signal_helper() {
+        let Some(pid_file) = std::env::var_os(HELPER_PID_FILE) else {
+            return;
+        };
+        // The sleeper is a grandchild: the parent-death signal is not inherited across fork, so
+        // only the handler's group kill can end it.
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "sleep 30 & echo $!; wait"])
+            .stdout(Stdio::piped());
+        let mut group = ProcessGroup::spawn("sleeper", &mut command).unwrap();
+        let mut sleeper = String::new();
+        BufReader::new(group.take_stdout().unwrap())
+            .read_line(&mut sleeper)
+            .unwrap();
+        let pid_file = std::path::PathBuf::from(pid_file);
+        let partial = pid_file.with_extension("partial");
+        std::fs::write(&partial, sleeper.trim()).unwrap();
+        std::fs::rename(&partial, &pid_file).unwrap();
+        std::thread::sleep(Duration::from_secs(30));
+    }
+
+    // Guards against Ctrl-C (or a CI runner's SIGTERM) leaving a provider or a browser running,
+    // and against the interrupted process carrying on or reporting success.
+    #[test]
+    fn a_signal_kills_every_group_then_ends_the_process() {
+        let pid_file =
+            std::env::temp_dir().join(format!("xtask-signal-helper-{}.pid", std::process::id()));
+        let _ = std::fs::remove_file(&pid_file);
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .args([
+                "process::tests::signal_helper",
+                "--exact",
+                "--test-threads=1",
+            ])
+            .env(HELPER_PID_FILE, &pid_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut helper = ProcessGroup::spawn("the helper", &mut command).unwrap();
+        let sleeper: u32 = wait_until("the helper's pid file", Duration::from_secs(20), || {
+            Ok(std::fs::read_to_string(&pid_file)
+                .ok()
+                .and_then(|text| text.parse().ok()))
+        })
+        .unwrap();
+        let _ = std::fs::remove_file(&pid_file);
+        assert!(is_running(sleeper));
+
+        unsafe { libc::kill(helper.id() as libc::pid_t, libc::SIGTERM) };
+        let status = helper.wait().unwrap();
+        assert_eq!(
+            status.signal(),
+            Some(libc::SIGTERM),
+            "the helper should end by the signal, not {status}"
+        );
+        wait_until("the sleeper to die", Duration::from_secs(5), || {
+            gone(sleeper)
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn wait_until_returns_the_first_value_found() {
+        let mut calls = 0;
+        let value = wait_until("the third call", Duration::from_secs(5), || {
+            calls += 1;
+            Ok((calls == 3).then_some(calls * 10))
+        });
+        assert_eq!(value, Ok(30));
+    }
+
+    // Guards against a wait that hangs, or whose timeout does not say what it waited for.
+    #[test]
+    fn wait_until_times_out_naming_what_it_waited_for() {
+        let started = Instant::now();
+        let mut calls = 0;
+        let error = wait_until("the moon", Duration::from_millis(250), || {
+            calls += 1;
+            Ok(None::<()>)
+        })
+        .unwrap_err();
+        assert_eq!(error, "timed out after 250 ms waiting for the moon");
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(calls >= 2, "it should have looked again ({calls} calls)");
+    }
+
+    // Guards against waiting out the whole timeout for a child that has already died.
+    #[test]
+    fn wait_until_gives_up_at_once_on_an_error() {
+        let started = Instant::now();
+        let error = wait_until("anything", Duration::from_secs(30), || {
+            Err::<Option<()>, _>("it exited".to_owned())
+        });
+        assert_eq!(error, Err("it exited".to_owned()));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn wait_until_looks_once_even_without_time() {
+        assert_eq!(
+            wait_until("now", Duration::ZERO, || Ok(Some("here"))),
+            Ok("here")
+        );
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(show_duration(Duration::from_secs(20)), "20 s");
+        assert_eq!(show_duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500 ms");
     }
 }

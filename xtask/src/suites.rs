@@ -5,12 +5,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::process::{Output, Provider};
+use xtask::ProviderCommand;
+
+use crate::provider::{Output, Provider};
 use crate::tools::{self, Browsers, Tools};
 
 /// The wasm-bindgen test page and the provider it talks to (ARCHITECTURE.md, "Test ports").
 const WASM_TEST_PAGE: &str = "127.0.0.1:18090";
-const WASM_TEST_PROVIDER_PORT: &str = "18081";
+const WASM_TEST_PROVIDER_PORT: u16 = 18081;
 const PROVIDER_START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Sums of libtest's `test result:` lines.
@@ -251,15 +253,12 @@ fn run_wasm_suite(
     driver_var: &str,
     driver: &Path,
 ) -> Outcome {
-    let page_origin = format!("http://{WASM_TEST_PAGE}");
-    let args = [
-        "--port".to_owned(),
-        WASM_TEST_PROVIDER_PORT.to_owned(),
-        "--allow-origin".to_owned(),
-        page_origin.clone(),
-        "--client".to_owned(),
-        format!("pkce-playlists-local={page_origin}/callback"),
-    ];
+    let client_id = match xtask::local_client_id(&tools.root) {
+        Ok(id) => id,
+        Err(e) => return could_not_run(name, e),
+    };
+    let command = ProviderCommand::new(provider_binary, WASM_TEST_PROVIDER_PORT)
+        .app_at(&client_id, &format!("http://{WASM_TEST_PAGE}"));
     for address in [
         WASM_TEST_PAGE.to_owned(),
         format!("127.0.0.1:{WASM_TEST_PROVIDER_PORT}"),
@@ -278,13 +277,7 @@ fn run_wasm_suite(
         "\n=== {name}: starting the provider (log: {})",
         log.display()
     );
-    let provider = match Provider::start(
-        provider_binary,
-        &args,
-        false,
-        Output::LogFile(log),
-        PROVIDER_START_TIMEOUT,
-    ) {
+    let provider = match Provider::start(&command, Output::LogFile(log), PROVIDER_START_TIMEOUT) {
         Ok(provider) => provider,
         Err(e) => return could_not_run(name, e),
     };
