@@ -2,9 +2,9 @@
 //! (on PATH or at its known place, with the right version) and returns at once when it is; only
 //! a missing or wrong tool triggers an install, which says what it is doing.
 //!
-//! See TOOLCHAIN.md for why these versions and sources: Trunk 0.21 (0.22 needs a newer rustc),
-//! wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen, wasm-opt from npm's binaryen (Debian's
-//! binaryen 108 silently produces a wasm that breaks at load).
+//! See `docs/TOOLCHAIN.md` for why these versions and sources: Trunk 0.21 (0.22 needs a newer
+//! rustc), wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen, wasm-opt from npm's binaryen
+//! (Debian's binaryen 108 silently produces a wasm that breaks at load).
 
 use std::env;
 use std::ffi::OsString;
