@@ -75,6 +75,13 @@ impl FromRequestParts<Shared> for Caller {
             return Err(ApiError::unauthorized("No token provided"));
         }
         let session = state.store().check_access(token, Instant::now())?;
+        let registered = state.config.is_registered(&session.client_id, session.user)
+            && !state.faults().unregisters(session.user);
+        if !registered {
+            return Err(ApiError::forbidden(
+                "User not registered in the Developer Dashboard",
+            ));
+        }
         let quota = state.config.quota_of(&session.client_id);
         Ok(Caller { session, quota })
     }
@@ -132,6 +139,27 @@ impl Paging {
     /// The positions this page covers, up to `total`.
     fn positions(self, total: u32) -> std::ops::Range<u32> {
         self.offset.min(total)..self.offset.saturating_add(self.limit).min(total)
+    }
+}
+
+/// A playlist id from the path: 22 base62 characters, or 400 `Invalid base62 id` as Spotify
+/// answers for anything else (a user id, two ids run together, a typo'd length, bad encoding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaylistId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PlaylistId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let invalid = || ApiError::bad_request("Invalid base62 id");
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| invalid())?;
+        if id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(PlaylistId(id))
+        } else {
+            Err(invalid())
+        }
     }
 }
 
@@ -213,7 +241,7 @@ fn readable(caller: &Caller, id: &str, want: Want) -> Result<Playlist, ApiError>
 pub async fn playlist(
     State(state): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
+    PlaylistId(id): PlaylistId,
 ) -> Result<Json<Value>, ApiError> {
     let p = readable(&caller, &id, Want::Playlist)?;
     Ok(Json(shapes::playlist(&state.base, &p, caller.fields())))
@@ -223,8 +251,8 @@ pub async fn playlist(
 pub async fn playlist_items(
     State(state): State<Shared>,
     caller: Caller,
+    PlaylistId(id): PlaylistId,
     paging: Paging,
-    Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let playlist = readable(&caller, &id, Want::Items)?;
     let items = paging
@@ -245,11 +273,11 @@ pub async fn playlist_items(
 pub async fn playlist_tracks(
     state: State<Shared>,
     caller: Caller,
+    id: PlaylistId,
     paging: Paging,
-    id: Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     if caller.quota == Quota::Development {
         return Err(ApiError::forbidden("Forbidden"));
     }
-    playlist_items(state, caller, paging, id).await
+    playlist_items(state, caller, id, paging).await
 }

@@ -40,7 +40,10 @@ FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are r
     \"code_lifetime\": 600,                  seconds, for codes issued from now on
     \"rotation\": \"rotate\",                  omit (the default, as Spotify) | rotate | keep
     \"no_cors_on_errors\": false,            strip CORS headers from every 4xx/5xx answer
-    \"malformed_json_on\": \"/v1/me\"          truncate every JSON body served on this path
+    \"malformed_json_on\": \"/v1/me\",         truncate every JSON body served on this path
+    \"unregistered_users\": [\"bob\"]          their Web API calls answer 403 \"User not registered in
+                                            the Developer Dashboard\", as for a Development Mode
+                                            app's user who is not allow-listed
   }
   Each POST replaces the whole plan and restarts the rule counters. POST /admin/reset clears it.
   GET /admin/faults shows the plan in force.
@@ -51,7 +54,10 @@ OTHER ADMIN ENDPOINTS:
 
 CONFIG FILE (--config, JSON):
   {\"clients\": [{\"client_id\": \"ID\", \"name\": \"App name\", \"redirect_uris\": [\"http://...\"],
-                \"quota\": \"development\"}],       development | extended; default: --quota
+                \"quota\": \"development\",          development | extended; default: --quota
+                \"allowed_users\": [\"alice\"]}],     optional Developer Dashboard allow-list (Development
+                                            Mode): anyone else's Web API calls answer 403
+                                            \"User not registered in the Developer Dashboard\"
    \"allowed_origins\": [\"http://127.0.0.1:8080\"]}
 
 QUOTA MODES (--quota, or per client in the config file), as Spotify's Web API answers since 2026:
@@ -219,6 +225,10 @@ pub struct Client {
 pub struct ClientSettings {
     /// The client's app mode, instead of [`Config::quota`].
     pub quota: Option<Quota>,
+    /// The users registered in the app's Developer Dashboard. In Development Mode anyone else's
+    /// Web API calls answer 403 `User not registered in the Developer Dashboard`. `None`: every
+    /// sample user is registered.
+    pub allowed_users: Option<Vec<Person>>,
 }
 
 /// Everything the server needs, resolved from flags and the config file.
@@ -280,6 +290,17 @@ impl Config {
             .and_then(|s| s.quota)
             .unwrap_or(self.quota)
     }
+
+    /// Whether the client's Developer Dashboard lets `user` in: always in extended mode, and in
+    /// Development Mode unless the client has an allow-list without them.
+    pub fn is_registered(&self, client_id: &str, user: Person) -> bool {
+        self.quota_of(client_id) == Quota::Extended
+            || self
+                .client_settings
+                .get(client_id)
+                .and_then(|s| s.allowed_users.as_ref())
+                .is_none_or(|users| users.contains(&user))
+    }
 }
 
 fn default_client() -> Client {
@@ -320,6 +341,8 @@ struct FileClient {
     redirect_uris: Vec<String>,
     #[serde(default)]
     quota: Option<Quota>,
+    #[serde(default)]
+    allowed_users: Option<Vec<String>>,
 }
 
 impl TryFrom<Cli> for Config {
@@ -332,10 +355,31 @@ impl TryFrom<Cli> for Config {
         if let Some(path) = &cli.config {
             let file = read_config_file(path)?;
             for c in file.clients {
-                if c.quota.is_some() {
-                    let settings: &mut ClientSettings =
-                        client_settings.entry(c.client_id.clone()).or_default();
-                    settings.quota = c.quota;
+                let allowed_users = c
+                    .allowed_users
+                    .map(|names| {
+                        names
+                            .iter()
+                            .map(|name| {
+                                Person::sample_user(name).ok_or_else(|| {
+                                    ConfigError(format!(
+                                        "--config: client {:?}: unknown user {name:?} in allowed_users (expected {})",
+                                        c.client_id,
+                                        sample_user_list()
+                                    ))
+                                })
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .transpose()?;
+                if c.quota.is_some() || allowed_users.is_some() {
+                    client_settings.insert(
+                        c.client_id.clone(),
+                        ClientSettings {
+                            quota: c.quota,
+                            allowed_users,
+                        },
+                    );
                 }
                 clients.push(Client {
                     name: c.name.unwrap_or_else(|| c.client_id.clone()),
@@ -550,6 +594,30 @@ mod tests {
         let config = Config::try_from(cli(&["--config", file])).expect("valid");
         assert_eq!(config.quota_of("dev"), Quota::Development);
         assert_eq!(config.quota_of("ext"), Quota::Extended);
+
+        std::fs::write(
+            &path,
+            r#"{"clients":[
+                {"client_id":"few","redirect_uris":["http://127.0.0.1:1/cb"],"allowed_users":["alice"]},
+                {"client_id":"ext","redirect_uris":["http://127.0.0.1:1/cb"],"quota":"extended",
+                 "allowed_users":["alice"]}]}"#,
+        )
+        .expect("write");
+        let config = Config::try_from(cli(&["--config", file])).expect("valid");
+        assert!(config.is_registered("few", Person::Alice));
+        assert!(!config.is_registered("few", Person::Bob));
+        assert!(
+            config.is_registered("ext", Person::Bob),
+            "no allow-list in extended mode"
+        );
+        assert!(config.is_registered(DEFAULT_CLIENT_ID, Person::Bob));
+
+        std::fs::write(
+            &path,
+            r#"{"clients":[{"client_id":"x","redirect_uris":["http://127.0.0.1:1/cb"],"allowed_users":["mallory"]}]}"#,
+        )
+        .expect("write");
+        assert!(Config::try_from(cli(&["--config", file])).is_err());
         let _ = std::fs::remove_file(path);
     }
 

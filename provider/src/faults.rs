@@ -5,6 +5,7 @@ use std::time::Duration;
 use axum::http::Method;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{sample_user_list, Person};
 use crate::config::{Config, Rotation};
 use crate::store::TokenSettings;
 
@@ -35,6 +36,10 @@ pub struct FaultPlan {
     /// Truncate every JSON body served on this path (exact, or a prefix ending in `*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub malformed_json_on: Option<String>,
+    /// Sample users whose Web API calls answer 403 `User not registered in the Developer
+    /// Dashboard`, as a Development Mode app's users who are not allow-listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unregistered_users: Vec<String>,
 }
 
 /// One rule: the `nth` matching request, and the `times - 1` after it, fail.
@@ -93,6 +98,14 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
 impl FaultPlan {
     /// Refuses plans that cannot be carried out.
     pub fn validate(&self) -> Result<(), String> {
+        for name in &self.unregistered_users {
+            if Person::sample_user(name).is_none() {
+                return Err(format!(
+                    "unregistered_users: unknown user {name:?} (expected {})",
+                    sample_user_list()
+                ));
+            }
+        }
         for (i, rule) in self.rules.iter().enumerate() {
             if !rule.path.starts_with('/') {
                 return Err(format!("rules[{i}].path must start with '/'"));
@@ -161,6 +174,11 @@ impl Faults {
 
     pub fn plan(&self) -> &FaultPlan {
         &self.plan
+    }
+
+    /// Whether the plan makes `user` unregistered in the Developer Dashboard.
+    pub fn unregisters(&self, user: Person) -> bool {
+        self.plan.unregistered_users.iter().any(|u| u == user.id())
     }
 
     pub fn effective(&self, config: &Config) -> Effective {

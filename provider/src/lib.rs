@@ -23,12 +23,12 @@
 //! # Rules worth knowing
 //!
 //! - `/authorize` with a missing or unknown `client_id` or `redirect_uri` (exact string match)
-//!   shows the provider's own error page and never redirects. Once both are trusted, every other
+//!   shows the provider's own error page and never redirects. An unknown scope gets Spotify's
+//!   bare 400 "Illegal scope" page, no redirect either. Once the client is trusted, every other
 //!   problem is redirected back as `error=...&error_description=...&state=...`:
-//!   `unsupported_response_type` for a `response_type` other than `code`, `invalid_scope` for an
-//!   unknown scope, `invalid_request` for everything else (a repeated parameter, a missing
-//!   `response_type` or `code_challenge`, a `code_challenge_method` other than `S256`, a challenge
-//!   that is not 43 base64url characters).
+//!   `unsupported_response_type` for a `response_type` other than `code`, `invalid_request` for
+//!   everything else (a repeated parameter, a missing `response_type` or `code_challenge`, a
+//!   `code_challenge_method` other than `S256`, a challenge that is not 43 base64url characters).
 //! - `POST /api/token`: a missing or unknown `client_id` is `invalid_client`; a missing `code`,
 //!   `redirect_uri`, `code_verifier` or `refresh_token` is `invalid_request`; a code that is
 //!   unknown, expired, issued to another client or already used is `invalid_grant` /
@@ -39,6 +39,10 @@
 //!   items of a non-public playlist need `playlist-read-private` (or, for a collaborative one,
 //!   `playlist-read-collaborative`): 403 `Insufficient client scope`. `/v1/me` shows `email` only
 //!   with `user-read-email` and `country`/`product` only with `user-read-private`, like Spotify.
+//! - A playlist id that is not 22 base62 characters → 400 `Invalid base62 id`; a well-formed
+//!   unknown one → 404 `Resource not found`. In Development Mode a user missing from the client's
+//!   `allowed_users` (config file), or named in the fault plan's `unregistered_users`, gets 403
+//!   `User not registered in the Developer Dashboard` on every Web API call.
 //! - Quota modes (`--quota`, or `"quota"` per client in the config file). `development`, the
 //!   default as for every new Spotify app since February 2026: the items only of playlists the
 //!   user owns or collaborates on (a followed playlist's items: 403 `Forbidden`), Spotify-owned
@@ -62,7 +66,8 @@
 //!   "code_lifetime": 600,
 //!   "rotation": "rotate",
 //!   "no_cors_on_errors": false,
-//!   "malformed_json_on": "/v1/me"
+//!   "malformed_json_on": "/v1/me",
+//!   "unregistered_users": ["bob"]
 //! }
 //! ```
 //!

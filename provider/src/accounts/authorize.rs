@@ -6,7 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::consent::{consent_page, error_page, Consent, ErrorPage};
+use super::consent::{consent_page, error_page, plain_error_page, Consent, ErrorPage};
 use super::{check_challenge, check_client, check_scope, issue_code, RequestError, Untrusted};
 use crate::catalog::Person;
 use crate::errors::{ErrorCode, LogNote};
@@ -92,6 +92,8 @@ impl IntoResponse for Callback {
 #[derive(Debug, Clone)]
 pub enum AuthorizeError {
     Page(ErrorPage),
+    /// Spotify's bare 400 page for a scope it does not know.
+    IllegalScope,
     Redirect(Callback),
 }
 
@@ -99,6 +101,9 @@ impl IntoResponse for AuthorizeError {
     fn into_response(self) -> Response {
         match self {
             AuthorizeError::Page(page) => page.into_response(),
+            AuthorizeError::IllegalScope => {
+                plain_error_page(StatusCode::BAD_REQUEST, "Illegal scope")
+            }
             AuthorizeError::Redirect(callback) => callback.into_response(),
         }
     }
@@ -161,6 +166,7 @@ pub async fn authorize(
     let params = Params::parse(query.unwrap_or_default().as_bytes());
     let request = validate(&state, &params).map_err(|e| match e {
         RequestError::Untrusted(u) => AuthorizeError::Page(u.into()),
+        RequestError::UnknownScope(_) => AuthorizeError::IllegalScope,
         RequestError::Redirect { code, description } => AuthorizeError::Redirect(Callback::error(
             StatusCode::FOUND,
             params.get("redirect_uri").unwrap_or_default(),

@@ -145,6 +145,16 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
     with_page_headers((status, Html(page("Error", &body))).into_response())
 }
 
+/// A bare text page, as Spotify shows for some refused requests ("Illegal scope").
+pub fn plain_error_page(status: StatusCode, text: &'static str) -> Response {
+    let mut response = (status, text).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    with_page_headers(response)
+}
+
 /// The provider's own error page as an error value, for handlers that return `Result`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorPage {

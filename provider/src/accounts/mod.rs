@@ -41,6 +41,9 @@ pub enum RequestError {
         code: ErrorCode,
         description: String,
     },
+    /// A scope Spotify does not know (named). Spotify shows its own "Illegal scope" page;
+    /// RFC 6749 §4.1.2.1 would redirect back with `invalid_scope`.
+    UnknownScope(String),
 }
 
 impl From<Untrusted> for RequestError {
@@ -64,6 +67,9 @@ impl From<RequestError> for AccountsError {
                 AccountsError::invalid_request("Invalid redirect URI")
             }
             RequestError::Redirect { code, description } => AccountsError::new(code, description),
+            RequestError::UnknownScope(scope) => {
+                AccountsError::new(ErrorCode::InvalidScope, format!("Unknown scope: {scope}"))
+            }
         }
     }
 }
@@ -121,10 +127,7 @@ pub fn check_challenge(
 
 /// Step three: the scopes, all of which must be Spotify's.
 pub fn check_scope(scope: Option<&str>) -> Result<Scopes, RequestError> {
-    Scopes::parse(scope.unwrap_or("")).map_err(|unknown| RequestError::Redirect {
-        code: ErrorCode::InvalidScope,
-        description: format!("Unknown scope: {unknown}"),
-    })
+    Scopes::parse(scope.unwrap_or("")).map_err(RequestError::UnknownScope)
 }
 
 /// Issues a code for an approved request, with the lifetime in force; returns it with the line

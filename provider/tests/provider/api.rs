@@ -332,7 +332,7 @@ async fn items_of_someone_elses_private_playlist_are_forbidden_and_unknown_ids_n
             .await,
         api_failure(403, "Forbidden")
     );
-    for unknown in ["0000000000000000000000", "nope", "3cEYpjA9oz9GiPac4AsH4n"] {
+    for unknown in ["0000000000000000000000", "3cEYpjA9oz9GiPac4AsH4n"] {
         assert_eq!(
             h.api(&format!("/v1/playlists/{unknown}/items"), &token)
                 .await,
@@ -340,6 +340,39 @@ async fn items_of_someone_elses_private_playlist_are_forbidden_and_unknown_ids_n
             "{unknown}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_malformed_playlist_id_is_invalid_base62() {
+    // Guards against a crafted or mistyped id being treated like an unknown one: Spotify answers
+    // 400 "Invalid base62 id" for anything but 22 base62 characters, on the object and its items.
+    let h = start_default().await;
+    let token = h.access_token("alice").await;
+    for bad in [
+        "nope",
+        "31xpeq4a34ccld7briwftxqlyr7e",
+        "3Vcml8LzGgPC5fm9LGltPP3LRxYQTJLOmJQT2atSxUBH",
+        "3cEYpjA9oz9GiPac4AsH4-",
+        "3cEYpjA9oz9GiPac4AsH4",
+        "%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9",
+        "%FF%FE",
+    ] {
+        for path in [
+            format!("/v1/playlists/{bad}"),
+            format!("/v1/playlists/{bad}/items"),
+        ] {
+            assert_eq!(
+                h.api(&path, &token).await,
+                api_failure(400, "Invalid base62 id"),
+                "{path}"
+            );
+        }
+    }
+    // Without a token the missing token is what is wrong.
+    assert_eq!(
+        h.get("/v1/playlists/nope").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]

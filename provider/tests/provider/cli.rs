@@ -52,6 +52,8 @@ fn help_lists_every_flag_and_the_fault_plan() {
         "--quota",
         "--cors",
         "no_cors",
+        "unregistered_users",
+        "allowed_users",
         "POST /admin/faults",
         "malformed_json_on",
         "/admin/codes",

@@ -197,6 +197,7 @@ async fn invalid_fault_plans_are_refused() {
         json!({"rules": [{"path": "/v1/me"}]}),
         json!({"rotation": "sometimes"}),
         json!({"rules": [{"path": "/v1/me", "malformed_json": true, "no_cors": true}]}),
+        json!({"unregistered_users": ["mallory"]}),
     ] {
         let r = h.post_json("/admin/faults", &bad).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");

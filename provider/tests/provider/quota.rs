@@ -130,6 +130,7 @@ async fn the_quota_is_set_per_client() {
             "extended-app".into(),
             ClientSettings {
                 quota: Some(Quota::Extended),
+                ..ClientSettings::default()
             },
         );
     })
@@ -168,4 +169,43 @@ async fn the_quota_is_set_per_client() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(h.api_absolute(items, &extended).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_user_missing_from_the_dashboard_allow_list_is_refused() {
+    // Guards against an app that cannot tell "not allow-listed" from any other 403: Spotify
+    // signs the user in, then answers every Web API call with this message.
+    let h = start_with(|c| {
+        c.client_settings.insert(
+            CLIENT_ID.into(),
+            ClientSettings {
+                allowed_users: Some(vec![local_spotify::catalog::Person::Alice]),
+                ..ClientSettings::default()
+            },
+        );
+    })
+    .await;
+    let bob = h.access_token("bob").await;
+    let refused = api_failure(403, "User not registered in the Developer Dashboard");
+    assert_eq!(h.api("/v1/me", &bob).await, refused);
+    assert_eq!(h.api("/v1/me/playlists", &bob).await, refused);
+    let alice = h.access_token("alice").await;
+    assert_eq!(h.api("/v1/me", &alice).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_fault_plan_can_unregister_a_user() {
+    // Guards against browser tests having no way to see this 403 without restarting the provider.
+    let h = start_default().await;
+    let bob = h.access_token("bob").await;
+    h.set_faults(serde_json::json!({"unregistered_users": ["bob"]}))
+        .await;
+    assert_eq!(
+        h.api("/v1/me", &bob).await,
+        api_failure(403, "User not registered in the Developer Dashboard")
+    );
+    let alice = h.access_token("alice").await;
+    assert_eq!(h.api("/v1/me", &alice).await.0, StatusCode::OK);
+    h.reset().await;
+    assert_eq!(h.api("/v1/me", &bob).await.0, StatusCode::OK);
 }

@@ -115,6 +115,7 @@ async fn garbage_input_never_takes_the_server_down() {
     ] {
         let r = h.get_authorized(path, &token).await;
         assert!(r.status().is_client_error(), "{path}");
+        assert!(r.json::<Value>().await.expect("json")["error"]["message"].is_string());
     }
     assert_eq!(
         h.api("/v1/me", &token).await.0,
