@@ -110,6 +110,8 @@ pub struct LibraryProgress {
     pub playlists: Vec<Playlist>,
     /// What the first page said the library holds.
     pub total: u32,
+    /// How many entries could not be read and were skipped.
+    pub skipped: u32,
 }
 
 pub struct Session<'a, T, S, C> {
@@ -253,19 +255,20 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         }
         for offset in remaining_offsets(total, limit) {
             let page: Page<I> = self.get_json(&page_url(offset)).await?;
-            if page.items.is_empty() || on_page(page).is_break() {
+            let shrank = page.items.is_empty() && page.skipped == 0;
+            if shrank || on_page(page).is_break() {
                 break;
             }
         }
         Ok(())
     }
 
-    /// Reads the whole library. After each page, `on_page` gets the playlists that page added and the library's
-    /// `total`, so the list can grow as it loads, and says whether to go on. A playlist that a shifting library
-    /// shows twice is kept once.
+    /// Reads the whole library. After each page, `on_page` gets the playlists that page added, the library's
+    /// `total` and how many of the page's entries could not be read, so the list can grow as it loads, and says
+    /// whether to go on. A playlist that a shifting library shows twice is kept once.
     pub async fn library(
         &self,
-        mut on_page: impl FnMut(&[Playlist], u32) -> ControlFlow<()>,
+        mut on_page: impl FnMut(&[Playlist], u32, u32) -> ControlFlow<()>,
     ) -> Result<LibraryProgress, SessionError> {
         let base = &self.config.api_base_url;
         let mut seen = HashSet::new();
@@ -274,10 +277,11 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         self.read_pages(page_url, PLAYLISTS_PAGE_LIMIT, |page: Page<Playlist>| {
             let start = progress.playlists.len();
             progress.total = page.total;
+            progress.skipped += page.skipped;
             progress
                 .playlists
                 .extend(page.items.into_iter().filter(|p| seen.insert(p.id.clone())));
-            on_page(&progress.playlists[start..], progress.total)
+            on_page(&progress.playlists[start..], progress.total, page.skipped)
         })
         .await?;
         Ok(progress)
@@ -289,19 +293,31 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
             .await
     }
 
-    /// Reads all entries of the playlist `id`; `on_page` gets each page's entries and the total, and says whether
-    /// to go on.
+    /// Reads all entries of the playlist `id`; `on_page` gets each page's entries, the total and how many of the
+    /// page's entries could not be read, and says whether to go on.
     pub async fn playlist_items(
         &self,
         id: &PlaylistId,
-        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32) -> ControlFlow<()>,
+        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
         let page_url = |offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT);
         self.read_pages(page_url, ITEMS_PAGE_LIMIT, |page: Page<PlaylistEntry>| {
-            on_page(page.items, page.total)
+            on_page(page.items, page.total, page.skipped)
         })
         .await
+    }
+
+    /// Whether the API lets this app read the entries of playlist `id`: one entry is asked for, and a 403 or a
+    /// 404 means no. This is how the app tells an app in Development Mode (the entries of a playlist the user
+    /// only follows answer 403) from one with extended quota, by what the API answers rather than by a setting.
+    pub async fn can_read_items(&self, id: &PlaylistId) -> Result<bool, SessionError> {
+        let url = playlist_items_url(&self.config.api_base_url, id, 0, 1);
+        match self.get_json::<Page<PlaylistEntry>>(&url).await {
+            Ok(_) => Ok(true),
+            Err(SessionError::Api(ApiError::Forbidden(_) | ApiError::NotFound)) => Ok(false),
+            Err(other) => Err(other),
+        }
     }
 }
 

@@ -366,7 +366,7 @@ fn library_reads_every_page_in_order() {
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut seen = vec![];
     let library = run(&transport, &store, async |s| {
-        s.library(|added, total| {
+        s.library(|added, total, _| {
             seen.push((added.len(), total));
             ControlFlow::Continue(())
         })
@@ -389,7 +389,7 @@ fn library_stops_when_it_shrinks_and_surfaces_errors() {
         .answer(200, &page(50, 0, 200));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let library = run(&transport, &store, async |s| {
-        s.library(|_, _| ControlFlow::Continue(())).await
+        s.library(|_, _, _| ControlFlow::Continue(())).await
     })
     .unwrap();
     assert_eq!(library.playlists.len(), 50);
@@ -399,7 +399,7 @@ fn library_stops_when_it_shrinks_and_surfaces_errors() {
         .answer(200, &page(0, 50, 100))
         .answer(503, "busy");
     let err = run(&transport, &store, async |s| {
-        s.library(|_, _| ControlFlow::Continue(())).await
+        s.library(|_, _, _| ControlFlow::Continue(())).await
     })
     .unwrap_err();
     assert_eq!(err, SessionError::Api(ApiError::Server { status: 503 }));
@@ -411,7 +411,7 @@ fn empty_library() {
         Scripted::default().answer(200, r#"{"items":[],"total":0,"offset":0,"limit":50}"#);
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let library = run(&transport, &store, async |s| {
-        s.library(|_, _| ControlFlow::Continue(())).await
+        s.library(|_, _, _| ControlFlow::Continue(())).await
     })
     .unwrap();
     assert_eq!(library, LibraryProgress::default());
@@ -426,7 +426,7 @@ fn library_keeps_each_playlist_once() {
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut added = vec![];
     let library = run(&transport, &store, async |s| {
-        s.library(|new, _| {
+        s.library(|new, _, _| {
             added.push(new.len());
             ControlFlow::Continue(())
         })
@@ -454,7 +454,7 @@ fn playlist_items_reads_every_page() {
     let mut counts = vec![];
     let id = PlaylistId::parse("abc123").unwrap();
     run(&transport, &store, async |s| {
-        s.playlist_items(&id, |page, total| {
+        s.playlist_items(&id, |page, total, _| {
             counts.push((page.len(), total));
             ControlFlow::Continue(())
         })
@@ -462,7 +462,8 @@ fn playlist_items_reads_every_page() {
     })
     .unwrap();
     assert_eq!(counts, [(50, 70), (20, 70)]);
-    assert!(transport.sent()[1].contains("/playlists/abc123/items?limit=50&offset=50 "));
+    assert!(transport.sent()[1]
+        .contains("/playlists/abc123/items?limit=50&offset=50&additional_types=track,episode "));
 }
 
 /// Guards against two calls refreshing with the same refresh token at once: with rotation, the second refresh is
@@ -515,7 +516,7 @@ fn reading_stops_when_told_to() {
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut pages = 0;
     run(&transport, &store, async |s| {
-        s.library(|_, _| {
+        s.library(|_, _, _| {
             pages += 1;
             if pages == 2 {
                 ControlFlow::Break(())
@@ -527,4 +528,50 @@ fn reading_stops_when_told_to() {
     })
     .unwrap();
     assert_eq!(transport.sent().len(), 2);
+}
+
+/// Guards against a page whose entries are all unreadable being taken for the end of a shrinking list, and
+/// against losing the count of what was skipped.
+#[test]
+fn unreadable_entries_are_counted_and_reading_goes_on() {
+    let bad_page = r#"{"items":[{"id":"../x"},{"id":"../y"}],"total":52,"offset":0,"limit":50}"#;
+    let transport = Scripted::default()
+        .answer(200, bad_page)
+        .answer(200, &page(50, 2, 52));
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let library = run(&transport, &store, async |s| {
+        s.library(|_, _, _| ControlFlow::Continue(())).await
+    })
+    .unwrap();
+    assert_eq!(library.playlists.len(), 2);
+    assert_eq!(library.skipped, 2);
+}
+
+/// Guards against mistaking a refusal for a failure when probing whether the API lets this app read a
+/// playlist's entries (Development Mode answers 403 for a followed playlist, 404 for Spotify's own).
+#[test]
+fn can_read_items_tells_a_refusal_from_a_failure() {
+    let id = PlaylistId::parse("p1").unwrap();
+    let forbidden = r#"{"error":{"status":403,"message":"Forbidden"}}"#;
+    let transport = Scripted::default()
+        .answer(200, r#"{"items":[],"total":0}"#)
+        .answer(403, forbidden)
+        .answer(404, "")
+        .answer(503, "");
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let answers = run(&transport, &store, async |s| {
+        let mut answers = vec![];
+        for _ in 0..4 {
+            answers.push(s.can_read_items(&id).await);
+        }
+        answers
+    });
+    assert_eq!(answers[0], Ok(true));
+    assert_eq!(answers[1], Ok(false));
+    assert_eq!(answers[2], Ok(false));
+    assert_eq!(
+        answers[3],
+        Err(SessionError::Api(ApiError::Server { status: 503 }))
+    );
+    assert!(transport.sent()[0].contains("/playlists/p1/items?limit=1&offset=0"));
 }

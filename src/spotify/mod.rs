@@ -5,4 +5,4 @@ pub mod model;
 pub mod paging;
 
 pub use error::{parse_api_response, ApiError};
-pub use model::{Page, Playable, Playlist, PlaylistEntry, PlaylistId, User};
+pub use model::{Access, ItemsAccess, Page, Playable, Playlist, PlaylistEntry, PlaylistId, User};

@@ -1,9 +1,13 @@
-//! The parts of Spotify's Web API objects the app uses, read leniently where Spotify is untidy (`null`
-//! images, descriptions and flags; `null` entries in lists) and strictly where a value is needed (ids, names).
+//! The parts of Spotify's Web API objects the app uses, read leniently where Spotify is untidy (`null` names,
+//! owners, images, totals and flags; `null` entries in lists; local files; episodes) and strictly only where a
+//! value is needed (a playlist's id). A page's entries are decoded one by one, so one unreadable entry is
+//! skipped and counted instead of failing the page.
 
 use std::fmt;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -64,7 +68,9 @@ impl User {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Image {
-    pub url: String,
+    /// Old data holds images without one.
+    #[serde(default)]
+    pub url: Option<String>,
     #[serde(default)]
     pub height: Option<u32>,
     #[serde(default)]
@@ -73,6 +79,7 @@ pub struct Image {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Owner {
+    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
     #[serde(default)]
     pub display_name: Option<String>,
@@ -85,14 +92,24 @@ pub struct EntriesRef {
     pub total: Option<u32>,
 }
 
-/// A simplified playlist object, as listed by `GET /v1/me/playlists`.
+/// `{"spotify": "https://open.spotify.com/..."}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ExternalUrls {
+    #[serde(default)]
+    pub spotify: Option<String>,
+}
+
+/// A simplified playlist object, as listed by `GET /v1/me/playlists`. Only the id is required: old data holds
+/// playlists with a `null` name or owner.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Playlist {
     pub id: PlaylistId,
-    pub name: String,
     #[serde(default, deserialize_with = "null_as_default")]
+    pub name: String,
+    #[serde(default, deserialize_with = "present_entries")]
     pub images: Vec<Image>,
-    pub owner: Owner,
+    #[serde(default)]
+    pub owner: Option<Owner>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub collaborative: bool,
     #[serde(default)]
@@ -102,12 +119,37 @@ pub struct Playlist {
     /// The current name of the entries reference.
     #[serde(default)]
     pub items: Option<EntriesRef>,
-    /// The deprecated name, still sent.
+    /// The deprecated name, still sent by some answers.
     #[serde(default)]
     pub tracks: Option<EntriesRef>,
+    #[serde(default)]
+    pub external_urls: Option<ExternalUrls>,
+}
+
+/// The id Spotify's own editorial and algorithmic playlists are owned by.
+pub const SPOTIFY_OWNER_ID: &str = "spotify";
+
+/// Whether the user may read a playlist's entries, as far as the playlist itself tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The user owns the playlist or collaborates on it: every app may read its entries.
+    Own,
+    /// The user follows someone else's playlist: an app in Development Mode may not read its entries (403).
+    Followed,
+    /// A playlist of Spotify's own: no new app may read it (404), whatever its quota mode.
+    SpotifyOwned,
 }
 
 impl Playlist {
+    /// The name to show: the playlist's, or a stand-in for old data that has none.
+    pub fn display_name(&self) -> &str {
+        if self.name.trim().is_empty() {
+            "Untitled playlist"
+        } else {
+            &self.name
+        }
+    }
+
     /// How many entries the playlist has: `items.total`, falling back to the deprecated `tracks.total`.
     pub fn track_count(&self) -> Option<u32> {
         self.items
@@ -119,30 +161,92 @@ impl Playlist {
     /// The image to show at `size` CSS pixels: the smallest one at least that wide, else the largest, else the
     /// first; `None` when there is none (then the UI shows a placeholder).
     pub fn cover_url(&self, size: u32) -> Option<&str> {
-        let width = |i: &Image| i.width.or(i.height);
-        let big_enough = self
-            .images
-            .iter()
+        let usable = || {
+            self.images
+                .iter()
+                .filter(|i| i.url.as_deref().is_some_and(|u| !u.is_empty()))
+        };
+        let width = |i: &&Image| i.width.or(i.height);
+        let big_enough = usable()
             .filter(|i| width(i).is_some_and(|w| w >= size))
-            .min_by_key(|i| width(i));
-        let largest = self
-            .images
-            .iter()
-            .filter(|i| width(i).is_some())
-            .max_by_key(|i| width(i));
+            .min_by_key(width);
+        let largest = usable().filter(|i| width(i).is_some()).max_by_key(width);
         big_enough
             .or(largest)
-            .or(self.images.first())
-            .map(|i| i.url.as_str())
-            .filter(|u| !u.is_empty())
+            .or_else(|| usable().next())
+            .and_then(|i| i.url.as_deref())
     }
 
+    /// The owner's name, or id; empty when old data has no owner.
     pub fn owner_name(&self) -> &str {
-        self.owner
+        let Some(owner) = &self.owner else {
+            return "";
+        };
+        owner
             .display_name
             .as_deref()
             .filter(|n| !n.trim().is_empty())
-            .unwrap_or(&self.owner.id)
+            .unwrap_or(&owner.id)
+    }
+
+    /// Whether `user_id` may read the entries, as far as the playlist tells.
+    pub fn access_for(&self, user_id: &str) -> Access {
+        let owner = self.owner.as_ref().map(|o| o.id.as_str());
+        if owner == Some(user_id) || self.collaborative {
+            Access::Own
+        } else if owner == Some(SPOTIFY_OWNER_ID) {
+            Access::SpotifyOwned
+        } else {
+            Access::Followed
+        }
+    }
+
+    /// The playlist on Spotify, when the answer gave its address.
+    pub fn spotify_url(&self) -> Option<&str> {
+        self.external_urls
+            .as_ref()
+            .and_then(|u| u.spotify.as_deref())
+            .filter(|u| u.starts_with("https://"))
+    }
+}
+
+impl Access {
+    /// The `data-access` hook of a playlist row.
+    pub fn code(self) -> &'static str {
+        match self {
+            Access::Own => "own",
+            Access::Followed => "followed",
+            Access::SpotifyOwned => "spotify",
+        }
+    }
+}
+
+/// What the API has shown this app may read, learned from its answers: `None` until one answer told.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ItemsAccess {
+    /// Whether the entries of a playlist the user only follows can be read (no in Development Mode).
+    pub followed: Option<bool>,
+    /// Whether the entries of Spotify's own playlists can be read (no for every app made since November 2024).
+    pub spotify_owned: Option<bool>,
+}
+
+impl ItemsAccess {
+    /// Whether the entries of a playlist with `access` can be read, as far as the API has told.
+    pub fn readable(&self, access: Access) -> Option<bool> {
+        match access {
+            Access::Own => Some(true),
+            Access::Followed => self.followed,
+            Access::SpotifyOwned => self.spotify_owned,
+        }
+    }
+
+    /// Records what the API answered for a playlist with `access`.
+    pub fn learn(&mut self, access: Access, readable: bool) {
+        match access {
+            Access::Own => {}
+            Access::Followed => self.followed = Some(readable),
+            Access::SpotifyOwned => self.spotify_owned = Some(readable),
+        }
     }
 }
 
@@ -163,12 +267,13 @@ impl PlaylistEntry {
     }
 }
 
-/// A track or an episode, as far as a track list shows it.
+/// A track or an episode, as far as a track list shows it. Episodes come either as episode objects (with
+/// `additional_types=episode`) or shaped as tracks; local files have `is_local` and no ids or album images.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Playable {
     #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "present_entries")]
     pub artists: Vec<Named>,
     /// A track's album.
     #[serde(default)]
@@ -178,6 +283,15 @@ pub struct Playable {
     pub show: Option<Named>,
     #[serde(default)]
     pub duration_ms: Option<u64>,
+    /// A file from the user's own computer, added to the playlist in a Spotify client.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub is_local: bool,
+    /// `track` or `episode`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Set on some track-shaped episodes.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub episode: bool,
 }
 
 /// Anything with a name: an artist, an album, a show.
@@ -190,19 +304,34 @@ pub struct Named {
 impl Playable {
     /// "Artist, Artist", or the show's name for an episode.
     pub fn byline(&self) -> String {
-        if self.artists.is_empty() {
+        let artists: Vec<&str> = self
+            .artists
+            .iter()
+            .map(|a| a.name.as_str())
+            .filter(|n| !n.is_empty())
+            .collect();
+        if artists.is_empty() {
             return self
                 .show
                 .as_ref()
                 .map(|s| s.name.clone())
                 .unwrap_or_default();
         }
-        self.artists
-            .iter()
-            .map(|a| a.name.as_str())
-            .filter(|n| !n.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ")
+        artists.join(", ")
+    }
+
+    /// Whether this is a podcast episode rather than a track.
+    pub fn is_episode(&self) -> bool {
+        self.episode || self.show.is_some() || self.kind.as_deref() == Some("episode")
+    }
+
+    /// The name to show: the item's, or a stand-in when old data has none.
+    pub fn display_name(&self) -> &str {
+        if self.name.trim().is_empty() {
+            "Untitled"
+        } else {
+            &self.name
+        }
     }
 }
 
@@ -217,26 +346,63 @@ pub fn format_duration(ms: u64) -> String {
     }
 }
 
-/// One page of a paged list. `null` entries, which Spotify sometimes sends, are dropped.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(bound(deserialize = "T: Deserialize<'de>"))]
-pub struct Page<T> {
-    #[serde(deserialize_with = "drop_nulls")]
-    pub items: Vec<T>,
-    pub total: u32,
-    #[serde(default)]
-    pub offset: u32,
-    #[serde(default)]
-    pub limit: u32,
-}
-
-fn drop_nulls<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+/// A list whose `null` entries (which Spotify sends inside `images` and `artists`) are dropped, and which may be
+/// `null` itself.
+fn present_entries<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
     let items: Option<Vec<Option<T>>> = Option::deserialize(deserializer)?;
     Ok(items.unwrap_or_default().into_iter().flatten().collect())
+}
+
+/// One page of a paged list. Each entry is decoded on its own: an entry that cannot be read (a `null`, a
+/// playlist without a usable id, a field of the wrong type) is skipped and counted, and never fails the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u32,
+    pub offset: u32,
+    pub limit: u32,
+    /// How many entries of this page could not be read.
+    pub skipped: u32,
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Page<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default)]
+            items: Option<Vec<Box<RawValue>>>,
+            total: u32,
+            #[serde(default, deserialize_with = "null_as_default")]
+            offset: u32,
+            #[serde(default, deserialize_with = "null_as_default")]
+            limit: u32,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let mut skipped = 0;
+        let items = raw
+            .items
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|entry| {
+                let item = serde_json::from_str::<Option<T>>(entry.get())
+                    .ok()
+                    .flatten();
+                skipped += u32::from(item.is_none());
+                item
+            })
+            .collect();
+        Ok(Page {
+            items,
+            total: raw.total,
+            offset: raw.offset,
+            limit: raw.limit,
+            skipped,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -346,6 +512,91 @@ mod tests {
         let crafted =
             serde_json::from_str::<Playlist>(r#"{"id":"../me","name":"n","owner":{"id":"u"}}"#);
         assert!(crafted.is_err());
+    }
+
+    /// Guards against one untidy playlist of old data failing the whole library: a `null` name, owner, image
+    /// URL, image entry and total, and missing `external_urls`.
+    #[test]
+    fn old_playlist_data_reads() {
+        let p = playlist(
+            r#"{"id":"p","name":null,"owner":null,"images":[null,{"url":null},{"url":"x","width":null}],
+                "tracks":{"href":"h","total":null},"collaborative":null}"#,
+        );
+        assert_eq!(p.display_name(), "Untitled playlist");
+        assert_eq!(p.owner_name(), "");
+        assert_eq!(p.cover_url(64), Some("x"));
+        assert_eq!(p.track_count(), None);
+        assert_eq!(p.spotify_url(), None);
+        assert_eq!(p.access_for("alice"), Access::Followed);
+    }
+
+    /// Guards against opening playlists that Spotify refuses to apps in Development Mode (403) or to every new
+    /// app (Spotify's own, 404) as if they were the user's.
+    #[test]
+    fn access_follows_ownership_and_collaboration() {
+        let of = |owner: &str, collaborative: bool| {
+            playlist(&format!(
+                r#"{{"id":"p","name":"n","owner":{{"id":"{owner}"}},"collaborative":{collaborative},
+                    "external_urls":{{"spotify":"https://open.spotify.com/playlist/p"}}}}"#
+            ))
+        };
+        assert_eq!(of("alice", false).access_for("alice"), Access::Own);
+        assert_eq!(of("bob", true).access_for("alice"), Access::Own);
+        assert_eq!(of("bob", false).access_for("alice"), Access::Followed);
+        assert_eq!(
+            of("spotify", false).access_for("alice"),
+            Access::SpotifyOwned
+        );
+        assert_eq!(
+            of("bob", false).spotify_url(),
+            Some("https://open.spotify.com/playlist/p")
+        );
+        let crafted = playlist(
+            r#"{"id":"p","name":"n","owner":{"id":"u"},"external_urls":{"spotify":"javascript:alert(1)"}}"#,
+        );
+        assert_eq!(crafted.spotify_url(), None);
+    }
+
+    /// Guards against one unreadable entry failing a page: it is skipped and counted.
+    #[test]
+    fn unreadable_entries_are_skipped_and_counted() {
+        let page: Page<Playlist> = serde_json::from_str(
+            r#"{"items":[{"id":"good","name":"n"},{"id":"../me","name":"n"},{"id":"p2","name":7},null,
+                {"id":"also"}],"total":5,"offset":0,"limit":50}"#,
+        )
+        .unwrap();
+        let ids: Vec<&str> = page.items.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["good", "also"]);
+        assert_eq!(page.skipped, 3);
+        assert_eq!(page.total, 5);
+        let empty: Page<Playlist> = serde_json::from_str(r#"{"items":null,"total":0}"#).unwrap();
+        assert_eq!((empty.items.len(), empty.skipped), (0, 0));
+    }
+
+    /// Guards against local files and episodes (in either shape) reading as broken tracks.
+    #[test]
+    fn local_files_and_episodes_read() {
+        let page: Page<PlaylistEntry> = serde_json::from_str(
+            r#"{"items":[
+                {"is_local":true,"item":{"id":null,"uri":"spotify:local:A:B:Song:180","name":"Song","is_local":true,
+                  "type":"track","artists":[{"id":null,"name":"Home Band"},null],"album":{"id":null,"name":"Demos","images":[]},
+                  "duration_ms":180000}},
+                {"item":{"type":"episode","name":"Ep 1","show":{"name":"The Show"},"duration_ms":60000}},
+                {"track":{"type":"episode","episode":false,"track":true,"name":"Ep 2","artists":[{"name":"Other Show"}],
+                  "album":{"name":"Other Show"}}}
+            ],"total":3}"#,
+        )
+        .unwrap();
+        assert_eq!(page.skipped, 0);
+        let local = page.items[0].content().unwrap();
+        assert!(local.is_local && !local.is_episode());
+        assert_eq!(local.byline(), "Home Band");
+        let episode = page.items[1].content().unwrap();
+        assert!(episode.is_episode());
+        assert_eq!(episode.byline(), "The Show");
+        let shaped = page.items[2].content().unwrap();
+        assert!(shaped.is_episode());
+        assert_eq!(shaped.byline(), "Other Show");
     }
 
     #[test]

@@ -21,9 +21,10 @@ pub fn my_playlists_url(api_base: &str, offset: u32, limit: u32) -> String {
     format!("{api_base}/me/playlists?limit={limit}&offset={offset}")
 }
 
-/// A playlist's entries (`/items`: since 2026 `/tracks` answers 403 to apps in Development Mode).
+/// A playlist's entries (`/items`: since 2026 `/tracks` answers 403 to apps in Development Mode), episodes
+/// included as episodes rather than shaped as tracks.
 pub fn playlist_items_url(api_base: &str, id: &PlaylistId, offset: u32, limit: u32) -> String {
-    format!("{api_base}/playlists/{id}/items?limit={limit}&offset={offset}")
+    format!("{api_base}/playlists/{id}/items?limit={limit}&offset={offset}&additional_types=track,episode")
 }
 
 /// A playlist, by id.
@@ -63,7 +64,7 @@ mod tests {
         let id = PlaylistId::parse("37i9dQZF1DXcBWIGoYBM5M").unwrap();
         assert_eq!(
             playlist_items_url("https://api.spotify.com/v1", &id, 50, 50),
-            "https://api.spotify.com/v1/playlists/37i9dQZF1DXcBWIGoYBM5M/items?limit=50&offset=50"
+            "https://api.spotify.com/v1/playlists/37i9dQZF1DXcBWIGoYBM5M/items?limit=50&offset=50&additional_types=track,episode"
         );
         assert_eq!(
             playlist_url("https://api.spotify.com/v1", &id),

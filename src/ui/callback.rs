@@ -33,6 +33,7 @@ pub fn CallbackView(query: String) -> impl IntoView {
         let navigate = navigate.clone();
         async move {
             complete_login(app.config, &query).await?;
+            app.library.reset();
             app.notice.set(None);
             app.signed_in.set(true);
             let replace = NavigateOptions {

@@ -50,22 +50,27 @@ pub struct AppState {
     pub signed_in: RwSignal<bool>,
     /// Why the user is on the log-in screen, when it is not the first visit (session ended, logged out).
     pub notice: RwSignal<Option<Notice>>,
+    /// The signed-in user's library, kept across pages.
+    pub library: playlists::Library,
 }
 
 impl AppState {
     /// The state at start-up: signed in when this tab holds tokens. The configuration lives as long as the
-    /// page, so it is leaked once here rather than reference-counted in every closure.
+    /// page, so it is leaked once here rather than reference-counted in every closure. Call it inside the
+    /// component that owns the app, so that leaving the app cancels the library's load.
     pub fn new(config: AppConfig) -> Self {
         AppState {
             config: Box::leak(Box::new(config)),
             signed_in: RwSignal::new(SessionTokens.load().is_some()),
             notice: RwSignal::new(None),
+            library: playlists::Library::new(),
         }
     }
 
-    /// Forgets the session's tokens and shows the log-in screen with `notice`.
+    /// Forgets the session's tokens and what was read with them, and shows the log-in screen with `notice`.
     pub fn sign_out(&self, reason: NoticeReason, message: impl Into<String>) {
         SessionTokens.clear();
+        self.library.reset();
         self.notice.set(Some(Notice {
             reason,
             message: message.into(),

@@ -10,9 +10,12 @@ use leptos::task::spawn_local;
 use super::{AppState, NoticeReason};
 use crate::browser::{Cancel, Fetch};
 use crate::session::SessionError;
+use crate::spotify::ApiError;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Load {
+    /// Nothing asked yet.
+    Idle,
     Loading,
     Done,
     Failed(SessionError),
@@ -22,6 +25,7 @@ impl Load {
     /// The `data-state` hook of the status line.
     pub fn code(&self) -> &'static str {
         match self {
+            Load::Idle => "idle",
             Load::Loading => "loading",
             Load::Done => "done",
             Load::Failed(_) => "failed",
@@ -34,6 +38,8 @@ pub struct PagedList<T: Send + Sync + 'static> {
     pub items: RwSignal<Vec<T>>,
     /// What the first page said the list holds.
     pub total: RwSignal<Option<u32>>,
+    /// How many entries could not be read and are not shown.
+    pub skipped: RwSignal<u32>,
     pub load: RwSignal<Load>,
     /// Bumped by every load: a load that is no longer the latest stops writing.
     generation: RwSignal<u64>,
@@ -61,12 +67,21 @@ impl<T: Send + Sync + 'static> Sink<T> {
         self.list.generation.try_get_untracked() == Some(self.generation)
     }
 
-    /// Appends a page and records the list's total. Says to stop reading once nobody is looking.
-    pub fn push(&self, page: impl IntoIterator<Item = T>, total: u32) -> ControlFlow<()> {
+    /// Appends a page, and records the list's total and how many of the page's entries could not be read. Says
+    /// to stop reading once nobody is looking.
+    pub fn push(
+        &self,
+        page: impl IntoIterator<Item = T>,
+        total: u32,
+        skipped: u32,
+    ) -> ControlFlow<()> {
         if !self.is_current() {
             return ControlFlow::Break(());
         }
         self.list.total.try_set(Some(total));
+        if skipped > 0 {
+            self.list.skipped.try_update(|n| *n += skipped);
+        }
         self.list.items.try_update(|items| items.extend(page));
         ControlFlow::Continue(())
     }
@@ -98,7 +113,8 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         PagedList {
             items: RwSignal::new(Vec::new()),
             total: RwSignal::new(None),
-            load: RwSignal::new(Load::Loading),
+            skipped: RwSignal::new(0),
+            load: RwSignal::new(Load::Idle),
             generation: RwSignal::new(0),
             cancel,
         }
@@ -110,6 +126,18 @@ impl<T: Send + Sync + 'static> PagedList<T> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Cancels the load in flight and forgets the list (at log out: the next user must not see it).
+    pub fn reset(self) {
+        self.generation.update(|g| *g += 1);
+        if let Some(Some(load)) = self.cancel.try_update_value(Option::take) {
+            load.cancel();
+        }
+        self.items.set(Vec::new());
+        self.total.set(None);
+        self.skipped.set(0);
+        self.load.set(Load::Idle);
     }
 
     /// Cancels the load in flight, empties the list and runs `task`, which fills it through the [`Sink`] and
@@ -124,6 +152,7 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         self.generation.set(generation);
         self.items.set(Vec::new());
         self.total.set(None);
+        self.skipped.set(0);
         self.load.set(Load::Loading);
         let load = Cancel::new();
         let fetch = load.fetch();
@@ -154,47 +183,88 @@ impl<T: Send + Sync + 'static> PagedList<T> {
     }
 }
 
-/// "Loaded 150 of 10000 playlists…", then "12 playlists" (`#load-status[data-state]`); on failure, the error
-/// (`#load-error[data-error]`) and a "Try again" button.
+/// A failure in the user's words: what the page shows, its `data-error` hook, and the ways forward.
+pub struct Explained {
+    pub code: &'static str,
+    pub message: String,
+    /// The `Retry-After` seconds of a rate-limited answer, for the `data-retry-after` hook.
+    pub retry_after: Option<u64>,
+    /// Whether trying again can help (it cannot for a refusal that stands).
+    pub retry: bool,
+    /// Where the user can see the thing instead (the playlist on Spotify).
+    pub link: Option<(String, &'static str)>,
+}
+
+impl Explained {
+    /// The plain account of `error`, with "Try again".
+    pub fn of(error: &SessionError) -> Self {
+        let retry_after = match error {
+            SessionError::Api(ApiError::RateLimited { retry_after_secs }) => *retry_after_secs,
+            _ => None,
+        };
+        Explained {
+            code: error.code(),
+            message: error.to_string(),
+            retry_after,
+            retry: true,
+            link: None,
+        }
+    }
+}
+
+/// "Loaded 150 of 10000 playlists…", then "12 playlists" (`#load-status[data-state]`), and how many entries could
+/// not be shown (`#skipped[data-count]`); on failure, the error (`#load-error[data-error]`) as `explain` puts it,
+/// with "Try again" (`button#try-again`) where that can help.
 #[component]
 pub fn LoadStatus<T: Send + Sync + 'static>(
     list: PagedList<T>,
     singular: &'static str,
     plural: &'static str,
     retry: impl Fn() + Copy + Send + Sync + 'static,
+    explain: impl Fn(&SessionError) -> Explained + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let summary = move || match (list.load.get(), list.total.get()) {
-        (Load::Loading, None) => format!("Loading {plural}…"),
+        (Load::Idle | Load::Loading, None) => format!("Loading {plural}…"),
         (Load::Loading, Some(total)) => format!("Loaded {} of {total} {plural}…", list.len()),
         (_, total) => match total.unwrap_or(0).max(list.len() as u32) {
             1 => format!("1 {singular}"),
             n => format!("{n} {plural}"),
         },
     };
+    let skipped = move || match list.skipped.get() {
+        0 => None,
+        n => Some(view! {
+            <p id="skipped" class="notice" data-count=n>
+                {match n {
+                    1 => "1 item could not be shown: Spotify sent it in a form this app cannot read.".to_owned(),
+                    n => format!("{n} items could not be shown: Spotify sent them in a form this app cannot read."),
+                }}
+            </p>
+        }),
+    };
     view! {
         <p id="load-status" class="summary" role="status" aria-live="polite"
             data-state=move || list.load.with(Load::code)>{summary}</p>
+        {skipped}
         {move || match list.load.get() {
-            Load::Failed(error) => Some(view! {
-                <div id="load-error" class="error" role="alert" data-error=error.code()
-                    data-retry-after=retry_after(&error)>
-                    <p>{error.to_string()}</p>
-                    <button id="try-again" type="button" class="primary" on:click=move |_| retry()>
-                        "Try again"
-                    </button>
-                </div>
-            }),
+            Load::Failed(error) => {
+                let explained = explain(&error);
+                Some(view! {
+                    <div id="load-error" class="error" role="alert" data-error=explained.code
+                        data-retry-after=explained.retry_after.map(|s| s.to_string())>
+                        <p>{explained.message}</p>
+                        {explained.link.map(|(href, label)| view! {
+                            <p><a class="external" href=href rel="noopener noreferrer" target="_blank">{label}</a></p>
+                        })}
+                        {explained.retry.then(|| view! {
+                            <button id="try-again" type="button" class="primary" on:click=move |_| retry()>
+                                "Try again"
+                            </button>
+                        })}
+                    </div>
+                })
+            }
             _ => None,
         }}
-    }
-}
-
-/// The seconds a rate-limited answer asked to wait, for the `data-retry-after` hook.
-fn retry_after(error: &SessionError) -> Option<String> {
-    match error {
-        SessionError::Api(crate::spotify::ApiError::RateLimited {
-            retry_after_secs: Some(secs),
-        }) => Some(secs.to_string()),
-        _ => None,
     }
 }

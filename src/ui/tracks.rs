@@ -1,31 +1,93 @@
-//! `/playlist/:id`: one playlist's entries.
+//! `/playlist/:id`: one playlist's entries, and, where Spotify refuses them, why, in the user's words.
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::login::SignedIn;
-use super::paged::{LoadStatus, PagedList};
+use super::paged::{Explained, LoadStatus, PagedList};
+use super::playlists::Library;
 use super::{use_app, AppState};
 use crate::browser::session;
+use crate::session::SessionError;
 use crate::spotify::model::format_duration;
-use crate::spotify::{Playlist, PlaylistEntry, PlaylistId};
+use crate::spotify::{Access, ApiError, Playlist, PlaylistEntry, PlaylistId};
 
-/// Reads the playlist `id` and all its entries into the page's signals.
+/// Reads the playlist `id` and all its entries into the page's signals. When the entries are refused, the
+/// user is looked up (if the library has not already) so that the refusal can be explained, and what the API
+/// answered is remembered for the library's list.
 fn load(
     app: AppState,
     id: PlaylistId,
-    playlist: RwSignal<Option<Playlist>>,
+    playlist: RwSignal<Option<Arc<Playlist>>>,
     list: PagedList<PlaylistEntry>,
 ) {
-    playlist.set(None);
+    let library = app.library;
     list.start(app, move |sink, fetch| async move {
         let session = session(app.config, &fetch);
-        let found = session.playlist(&id).await?;
-        sink.set(playlist, Some(found));
-        session
-            .playlist_items(&id, |page, total| sink.push(page, total))
-            .await
+        let found = match session.playlist(&id).await {
+            Ok(found) => Arc::new(found),
+            Err(e) => {
+                sink.set(playlist, library.find(&id));
+                return Err(e);
+            }
+        };
+        sink.set(playlist, Some(found.clone()));
+        let read = session
+            .playlist_items(&id, |page, total, skipped| sink.push(page, total, skipped))
+            .await;
+        if let Err(SessionError::Api(ApiError::Forbidden(_) | ApiError::NotFound)) = &read {
+            if library.user.with_untracked(Option::is_none) {
+                if let Ok(me) = session.me().await {
+                    sink.set(library.user, Some(me));
+                }
+            }
+            if let Some(user) = library.user.get_untracked() {
+                let access = found.access_for(&user.id);
+                library.access.update(|known| known.learn(access, false));
+            }
+        }
+        read
     });
+}
+
+/// A refusal of the entries in the user's words, when the playlist says why; otherwise the plain account.
+fn explain(library: Library, playlist: Option<Arc<Playlist>>, error: &SessionError) -> Explained {
+    let user = library.user.get_untracked();
+    let access = playlist
+        .as_ref()
+        .zip(user.as_ref())
+        .map(|(p, u)| p.access_for(&u.id));
+    let link = playlist
+        .as_ref()
+        .and_then(|p| p.spotify_url())
+        .map(|url| (url.to_owned(), "Open it on Spotify"));
+    let (code, message) = match (error, access) {
+        (SessionError::Api(ApiError::Forbidden(_)), Some(Access::Followed)) => (
+            "development-mode",
+            "Spotify lets apps in Development Mode list the tracks only of playlists you own or collaborate on. \
+             You follow this playlist, so its tracks cannot be shown here; they are all on Spotify.",
+        ),
+        (SessionError::Api(ApiError::NotFound), Some(Access::SpotifyOwned)) => (
+            "spotify-owned",
+            "This is one of Spotify's own playlists. Spotify does not let apps read those, so its tracks \
+             cannot be shown here; they are all on Spotify.",
+        ),
+        (SessionError::Api(ApiError::NotFound), _) => (
+            "not-found",
+            "Spotify could not find this playlist. It may have been deleted, or it may be one of Spotify's own \
+             playlists, which Spotify does not let apps read.",
+        ),
+        _ => return Explained::of(error),
+    };
+    Explained {
+        code,
+        message: message.to_owned(),
+        retry_after: None,
+        retry: false,
+        link,
+    }
 }
 
 /// `/playlist/:id`: the id is parsed here, where it enters the app; an address that holds no playlist id shows
@@ -59,23 +121,25 @@ fn NoSuchPlaylist() -> impl IntoView {
     }
 }
 
-/// The playlist `id` and its tracks.
+/// The playlist `id` and its entries.
 #[component]
 pub fn TrackList(id: PlaylistId) -> impl IntoView {
     let app = use_app();
-    let playlist = RwSignal::new(None::<Playlist>);
+    let library = app.library;
+    let playlist = RwSignal::new(library.find(&id));
     let list = PagedList::new();
     let id = StoredValue::new(id);
     let retry = move || load(app, id.get_value(), playlist, list);
     retry();
+    let explain = move |error: &SessionError| explain(library, playlist.get_untracked(), error);
 
     view! {
         <header class="top">
             <a class="brand" href="/">"← Your playlists"</a>
         </header>
         <main class="page">
-            <h1 id="playlist-title">{move || playlist.get().map(|p| p.name)}</h1>
-            <LoadStatus list=list singular="track" plural="tracks" retry=retry/>
+            <h1 id="playlist-title">{move || playlist.get().map(|p| p.display_name().to_owned())}</h1>
+            <LoadStatus list=list singular="track" plural="tracks" retry=retry explain=explain/>
             <ol id="tracks" class="tracks">
                 // Entries are only ever appended, so the list can key them by position.
                 <For
@@ -91,20 +155,33 @@ pub fn TrackList(id: PlaylistId) -> impl IntoView {
     }
 }
 
+/// One entry: a track, an episode (with its show), a local file (marked as such), or one that is gone.
 #[component]
 fn TrackRow(entry: Option<PlaylistEntry>) -> impl IntoView {
     match entry.as_ref().and_then(PlaylistEntry::content) {
-        Some(content) => view! {
-            <li class="track">
-                <span class="track-name">{content.name.clone()}</span>
-                <span class="details">
-                    <span>{content.byline()}</span>
-                    <span>{content.album.as_ref().map(|a| a.name.clone())}</span>
-                </span>
-                <span class="duration">{content.duration_ms.map(format_duration)}</span>
-            </li>
+        Some(content) => {
+            let kind = if content.is_local {
+                Some(("local", "Local file"))
+            } else if content.is_episode() {
+                Some(("episode", "Episode"))
+            } else {
+                None
+            };
+            view! {
+                <li class="track" data-kind=kind.map(|(code, _)| code)>
+                    <span class="track-name">
+                        {content.display_name().to_owned()}
+                        {kind.map(|(_, label)| view! { <span class="badge">{label}</span> })}
+                    </span>
+                    <span class="details">
+                        <span>{content.byline()}</span>
+                        <span>{content.album.as_ref().map(|a| a.name.clone())}</span>
+                    </span>
+                    <span class="duration">{content.duration_ms.map(format_duration)}</span>
+                </li>
+            }
+            .into_any()
         }
-        .into_any(),
         None => view! {
             <li class="track unavailable">
                 <span class="track-name">"Unavailable track"</span>

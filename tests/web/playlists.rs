@@ -22,7 +22,7 @@ use crate::support::{
 async fn playlists_page_shows_the_whole_library() {
     let config = fresh_session("alice").await;
     let expected = session(&config, &Fetch::default())
-        .library(|_, _| ControlFlow::Continue(()))
+        .library(|_, _, _| ControlFlow::Continue(()))
         .await
         .expect("the library")
         .playlists;

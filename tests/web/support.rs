@@ -1,6 +1,8 @@
 //! What the browser tests share: the provider's address and admin endpoints, a signed-in tab, and mounting.
 
 use std::any::Any;
+use std::cell::Cell;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
@@ -207,14 +209,21 @@ pub fn mount<V: IntoView + 'static>(
     let document = window().document().unwrap();
     let root: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&root).unwrap();
-    let app = AppState::new(config.clone());
-    let handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(app);
-        view()
+    // The state is made inside the mounted view, as the app makes it, so that unmounting cancels its loads.
+    let made = Rc::new(Cell::new(None));
+    let config = config.clone();
+    let handle = leptos::mount::mount_to(root.clone(), {
+        let made = made.clone();
+        move || {
+            let app = AppState::new(config);
+            made.set(Some(app));
+            provide_context(app);
+            view()
+        }
     });
     Mounted {
         root,
-        app,
+        app: made.take().expect("the view was made"),
         handle: Some(Box::new(handle)),
     }
 }

@@ -17,7 +17,7 @@ use crate::support::{fresh_session, mount, session, wait_for, window};
 async fn a_long_playlist_is_listed_whole() {
     let config = fresh_session("dave").await;
     let library = session(&config, &Fetch::default())
-        .library(|_, _| ControlFlow::Continue(()))
+        .library(|_, _, _| ControlFlow::Continue(()))
         .await
         .expect("the library");
     let long = library
