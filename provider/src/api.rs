@@ -163,6 +163,25 @@ impl<S: Send + Sync> FromRequestParts<S> for PlaylistId {
     }
 }
 
+/// `additional_types` from the query: whether the client takes episodes as episode objects.
+/// Without `episode` in it, Spotify sends episodes track-shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdditionalTypes {
+    pub episode: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AdditionalTypes {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let params = Params::parse(parts.uri.query().unwrap_or_default().as_bytes());
+        let episode = params
+            .get("additional_types")
+            .is_some_and(|t| t.split(',').any(|t| t.trim() == "episode"));
+        Ok(AdditionalTypes { episode })
+    }
+}
+
 fn insufficient_scope() -> ApiError {
     ApiError::forbidden("Insufficient client scope")
 }
@@ -253,11 +272,12 @@ pub async fn playlist_items(
     caller: Caller,
     PlaylistId(id): PlaylistId,
     paging: Paging,
+    types: AdditionalTypes,
 ) -> Result<Json<Value>, ApiError> {
     let playlist = readable(&caller, &id, Want::Items)?;
     let items = paging
         .positions(playlist.track_count)
-        .map(|i| shapes::playlist_entry(&state.base, &playlist, i, caller.fields()))
+        .map(|i| shapes::playlist_entry(&state.base, &playlist, i, caller.fields(), types.episode))
         .collect();
     let path = format!("/v1/playlists/{}/items", playlist.key.id());
     Ok(Json(paging.page(
@@ -275,9 +295,10 @@ pub async fn playlist_tracks(
     caller: Caller,
     id: PlaylistId,
     paging: Paging,
+    types: AdditionalTypes,
 ) -> Result<Json<Value>, ApiError> {
     if caller.quota == Quota::Development {
         return Err(ApiError::forbidden("Forbidden"));
     }
-    playlist_items(state, caller, id, paging).await
+    playlist_items(state, caller, id, paging, types).await
 }

@@ -66,7 +66,9 @@ QUOTA MODES (--quota, or per client in the config file), as Spotify's Web API an
                          403; playlists carry items (no tracks), entries item (track: null)
   extended               followed and Spotify-owned playlists readable; tracks/track beside items/item
 
-SAMPLE USERS: alice (a dozen varied playlists), bob (none), carol (10,000), dave (one with 1,500 tracks).";
+SAMPLE USERS: alice (a dozen varied playlists, one followed from erin, one Spotify-owned), bob (none),
+  carol (10,000), dave (one with 1,500 tracks), erin (untidy data: local files, episodes, null names,
+  owners, totals, artists and images).";
 
 /// Spotify's two app modes, which decide what the Web API lets an app read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]

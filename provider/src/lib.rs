@@ -13,6 +13,13 @@
 //! - admin endpoints for tests: `POST /admin/faults`, `GET /admin/faults`, `POST /admin/reset`,
 //!   `POST /admin/codes`.
 //!
+//! Sample users: `alice` (a dozen varied playlists, among them a collaborative one of erin's,
+//! one of erin's she only follows, and Spotify's "Fresh Finds"), `bob` (none), `carol` (10,000),
+//! `dave` (one with 1,500 tracks), `erin` (untidy data: her own playlists hold local files,
+//! episodes, `null` artists and images and a removed track; her library lists playlists with a
+//! `null` name, a `null` owner, a `null` entry in `images`, `images: null` and `[]`, and
+//! `items.total: null`). Episodes come track-shaped unless `additional_types` names `episode`.
+//!
 //! CORS (preflight included, error answers too) covers `/api/*`, `/v1/*` and `/admin/*`, and
 //! nothing else. `/api/*` and `/admin/*` answer the allowed origins only. The Web API answers
 //! as Spotify's does by default (`--cors spotify`): `Access-Control-Allow-Origin: *` and no

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{ids, words, Images, Person, Playlist, PlaylistKey};
+use super::{ids, words, Entry, Images, Person, Playlist, PlaylistKey};
 
 /// Which field names a response carries (Spotify renamed `tracks` to `items` and `track` to
 /// `item` in 2026; Development Mode apps get only the new names).
@@ -116,6 +116,7 @@ fn playlist_images(base: &Base, p: &Playlist, id: &str) -> Value {
             base.image(&format!("{id}-300"), Some(300)),
             base.image(&format!("{id}-60"), Some(60)),
         ]),
+        Images::WithNull => json!([base.image(id, Some(640)), null]),
     }
 }
 
@@ -126,6 +127,7 @@ fn snapshot_id(key: PlaylistKey) -> String {
 /// A simplified playlist object, as `/v1/me/playlists` lists them.
 pub fn playlist(base: &Base, p: &Playlist, fields: Fields) -> Value {
     let id = p.key.id();
+    let total = (!p.quirks.null_total).then_some(p.track_count);
     let mut v = json!({
         "collaborative": p.collaborative,
         "description": p.description,
@@ -133,19 +135,19 @@ pub fn playlist(base: &Base, p: &Playlist, fields: Fields) -> Value {
         "href": base.url(&format!("/v1/playlists/{id}")),
         "id": id,
         "images": playlist_images(base, p, &id),
-        "name": p.name,
-        "owner": user_ref(base, p.key.owner, true),
+        "name": (!p.quirks.null_name).then_some(&p.name),
+        "owner": (!p.quirks.null_owner).then(|| user_ref(base, p.key.owner, true)),
         "primary_color": null,
         "public": p.public,
         "snapshot_id": snapshot_id(p.key),
-        "items": {"href": base.url(&format!("/v1/playlists/{id}/items")), "total": p.track_count},
+        "items": {"href": base.url(&format!("/v1/playlists/{id}/items")), "total": total},
         "type": "playlist",
         "uri": format!("spotify:playlist:{id}"),
     });
     if fields == Fields::WithDeprecated {
         v["tracks"] = json!({
             "href": base.url(&format!("/v1/playlists/{id}/tracks")),
-            "total": p.track_count,
+            "total": total,
         });
     }
     v
@@ -164,12 +166,28 @@ fn artist(base: &Base, h: u64) -> Value {
     })
 }
 
-fn track(base: &Base, key: PlaylistKey, position: u32) -> Value {
+fn track(base: &Base, key: PlaylistKey, position: u32, entry: Entry) -> Value {
     let h = ids::hash64(&[b"track", key.id().as_bytes(), &position.to_le_bytes()]);
     let id = ids::derived(&[b"track", &h.to_le_bytes()]);
     let album_h = h.rotate_left(17);
     let album_id = ids::derived(&[b"album", &album_h.to_le_bytes()]);
-    let artists = json!([artist(base, h)]);
+    let artists = if entry == Entry::NullArtist {
+        json!([artist(base, h), null])
+    } else {
+        json!([artist(base, h)])
+    };
+    let album_images = match entry {
+        Entry::AlbumWithoutImages => json!([]),
+        Entry::NullImage => json!([
+            base.image(&format!("album-{album_id}-640"), Some(640)),
+            null
+        ]),
+        _ => json!([
+            base.image(&format!("album-{album_id}-640"), Some(640)),
+            base.image(&format!("album-{album_id}-300"), Some(300)),
+            base.image(&format!("album-{album_id}-64"), Some(64)),
+        ]),
+    };
     let year = 1965 + (h % 60);
     json!({
         "album": {
@@ -179,11 +197,7 @@ fn track(base: &Base, key: PlaylistKey, position: u32) -> Value {
             "external_urls": external("album", &album_id),
             "href": base.url(&format!("/v1/albums/{album_id}")),
             "id": album_id,
-            "images": [
-                base.image(&format!("album-{album_id}-640"), Some(640)),
-                base.image(&format!("album-{album_id}-300"), Some(300)),
-                base.image(&format!("album-{album_id}-64"), Some(64)),
-            ],
+            "images": album_images,
             "name": words::album_name(album_h),
             "release_date": format!("{year}-{:02}-{:02}", 1 + (h >> 7) % 12, 1 + (h >> 13) % 28),
             "release_date_precision": "day",
@@ -212,13 +226,202 @@ fn track(base: &Base, key: PlaylistKey, position: u32) -> Value {
     })
 }
 
+/// A local file as Spotify lists it: what the client read from the file's tags, null ids, hrefs
+/// and URIs except its own `spotify:local:` URI, empty objects and lists elsewhere.
+fn local_track(key: PlaylistKey, position: u32) -> Value {
+    let h = ids::hash64(&[b"local", key.id().as_bytes(), &position.to_le_bytes()]);
+    let (name, artist, album) = words::local_file(h);
+    let seconds = 60 + h % 240;
+    let part = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    json!({
+        "album": {
+            "album_type": null,
+            "artists": [],
+            "available_markets": [],
+            "external_urls": {},
+            "href": null,
+            "id": null,
+            "images": [],
+            "name": album,
+            "release_date": null,
+            "release_date_precision": null,
+            "type": "album",
+            "uri": null,
+        },
+        "artists": [{
+            "external_urls": {},
+            "href": null,
+            "id": null,
+            "name": artist,
+            "type": "artist",
+            "uri": null,
+        }],
+        "available_markets": [],
+        "disc_number": 0,
+        "duration_ms": seconds * 1000,
+        "explicit": false,
+        "external_ids": {},
+        "external_urls": {},
+        "href": null,
+        "id": null,
+        "is_local": true,
+        "name": name,
+        "popularity": 0,
+        "preview_url": null,
+        "track_number": 0,
+        "type": "track",
+        "uri": format!("spotify:local:{}:{}:{}:{seconds}", part(artist), part(album), part(name)),
+    })
+}
+
+/// The parts of a generated podcast episode.
+struct EpisodeParts {
+    id: String,
+    name: String,
+    show_id: String,
+    show: &'static str,
+    publisher: &'static str,
+    duration_ms: u64,
+    release_date: String,
+}
+
+fn episode_parts(key: PlaylistKey, position: u32) -> EpisodeParts {
+    let h = ids::hash64(&[b"episode", key.id().as_bytes(), &position.to_le_bytes()]);
+    let (show, publisher) = words::show(h);
+    EpisodeParts {
+        id: ids::derived(&[b"episode", &h.to_le_bytes()]),
+        name: format!("Episode {}: {}", 1 + h % 200, words::track_name(h)),
+        show_id: ids::derived(&[b"show", show.as_bytes()]),
+        show,
+        publisher,
+        duration_ms: 600_000 + (h >> 5) % 3_000_000,
+        release_date: format!("2025-{:02}-{:02}", 1 + (h >> 9) % 12, 1 + (h >> 13) % 28),
+    }
+}
+
+/// An episode in a playlist, track-shaped as Spotify sends it when `additional_types` does not
+/// name `episode`: `"type": "episode"`, the show as album and as artist, and the flags the wrong
+/// way round (`"episode": false, "track": true`).
+fn episode_as_track(base: &Base, key: PlaylistKey, position: u32) -> Value {
+    let e = episode_parts(key, position);
+    let show_images = json!([
+        base.image(&format!("show-{}-640", e.show_id), Some(640)),
+        base.image(&format!("show-{}-300", e.show_id), Some(300)),
+        base.image(&format!("show-{}-64", e.show_id), Some(64)),
+    ]);
+    json!({
+        "album": {
+            "album_type": "compilation",
+            "artists": [],
+            "available_markets": [],
+            "external_urls": external("show", &e.show_id),
+            "href": base.url(&format!("/v1/shows/{}", e.show_id)),
+            "id": e.show_id,
+            "images": show_images,
+            "name": e.show,
+            "release_date": null,
+            "release_date_precision": null,
+            "type": "show",
+            "uri": format!("spotify:show:{}", e.show_id),
+        },
+        "artists": [{
+            "external_urls": external("show", &e.show_id),
+            "href": base.url(&format!("/v1/shows/{}", e.show_id)),
+            "id": e.show_id,
+            "name": e.publisher,
+            "type": "show",
+            "uri": format!("spotify:show:{}", e.show_id),
+        }],
+        "available_markets": [],
+        "disc_number": 0,
+        "duration_ms": e.duration_ms,
+        "episode": false,
+        "explicit": false,
+        "external_ids": {"spotify": format!("https://open.spotify.com/episode/{}", e.id)},
+        "external_urls": external("episode", &e.id),
+        "href": base.url(&format!("/v1/episodes/{}", e.id)),
+        "id": e.id,
+        "is_local": false,
+        "is_playable": true,
+        "name": e.name,
+        "popularity": 0,
+        "preview_url": null,
+        "track": true,
+        "track_number": 0,
+        "type": "episode",
+        "uri": format!("spotify:episode:{}", e.id),
+    })
+}
+
+/// An episode object, as a playlist lists it when `additional_types` names `episode`.
+fn episode(base: &Base, key: PlaylistKey, position: u32) -> Value {
+    let e = episode_parts(key, position);
+    let images = json!([
+        base.image(&format!("show-{}-640", e.show_id), Some(640)),
+        base.image(&format!("show-{}-300", e.show_id), Some(300)),
+        base.image(&format!("show-{}-64", e.show_id), Some(64)),
+    ]);
+    let description = format!("{} talks about {}.", e.publisher, e.name.to_lowercase());
+    json!({
+        "audio_preview_url": null,
+        "description": description,
+        "duration_ms": e.duration_ms,
+        "explicit": false,
+        "external_urls": external("episode", &e.id),
+        "href": base.url(&format!("/v1/episodes/{}", e.id)),
+        "html_description": format!("<p>{description}</p>"),
+        "id": e.id,
+        "images": images,
+        "is_externally_hosted": false,
+        "is_playable": true,
+        "language": "en",
+        "languages": ["en"],
+        "name": e.name,
+        "release_date": e.release_date,
+        "release_date_precision": "day",
+        "show": {
+            "available_markets": [],
+            "copyrights": [],
+            "description": format!("A podcast by {}.", e.publisher),
+            "explicit": false,
+            "external_urls": external("show", &e.show_id),
+            "href": base.url(&format!("/v1/shows/{}", e.show_id)),
+            "html_description": format!("<p>A podcast by {}.</p>", e.publisher),
+            "id": e.show_id,
+            "images": images,
+            "is_externally_hosted": false,
+            "languages": ["en"],
+            "media_type": "audio",
+            "name": e.show,
+            "publisher": e.publisher,
+            "total_episodes": 200,
+            "type": "show",
+            "uri": format!("spotify:show:{}", e.show_id),
+        },
+        "type": "episode",
+        "uri": format!("spotify:episode:{}", e.id),
+    })
+}
+
 /// A playlist track object: `item` and its deprecated twin `track` (null with
-/// [`Fields::Current`]), both null for a gap.
-pub fn playlist_entry(base: &Base, p: &Playlist, position: u32, fields: Fields) -> Value {
-    let item = if p.null_tracks.contains(&position) {
-        Value::Null
-    } else {
-        track(base, p.key, position)
+/// [`Fields::Current`]), both null for a gap. `episodes`: the request's `additional_types` names
+/// `episode`, so episodes come as episode objects rather than track-shaped.
+pub fn playlist_entry(
+    base: &Base,
+    p: &Playlist,
+    position: u32,
+    fields: Fields,
+    episodes: bool,
+) -> Value {
+    let entry = p.entry(position);
+    let item = match entry {
+        Entry::Removed => Value::Null,
+        Entry::LocalFile => local_track(p.key, position),
+        Entry::Episode if episodes => episode(base, p.key, position),
+        Entry::Episode => episode_as_track(base, p.key, position),
+        Entry::Track | Entry::NullArtist | Entry::AlbumWithoutImages | Entry::NullImage => {
+            track(base, p.key, position, entry)
+        }
     };
     let added_by = if p.collaborative && position % 2 == 1 {
         p.collaborators.first().copied().unwrap_or(p.key.owner)
@@ -230,7 +433,7 @@ pub fn playlist_entry(base: &Base, p: &Playlist, position: u32, fields: Fields) 
     json!({
         "added_at": format!("2024-{month:02}-{day:02}T12:{:02}:00Z", position % 60),
         "added_by": user_ref(base, added_by, false),
-        "is_local": false,
+        "is_local": entry == Entry::LocalFile,
         "primary_color": null,
         "video_thumbnail": {"url": null},
         "track": if fields == Fields::WithDeprecated { item.clone() } else { Value::Null },

@@ -8,8 +8,8 @@ pub mod ids;
 pub mod json;
 mod words;
 
-/// A Spotify user known to the catalog: the four sample users who can sign in, and two owners of
-/// playlists that the sample users follow or collaborate on.
+/// A Spotify user known to the catalog: the five sample users who can sign in, Spotify (owner
+/// of editorial playlists), and Frank, a stranger whose private playlist nobody may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Person {
     Alice,
@@ -18,10 +18,17 @@ pub enum Person {
     Dave,
     Spotify,
     Erin,
+    Frank,
 }
 
 /// The users offered on the consent page, in order.
-pub const SAMPLE_USERS: [Person; 4] = [Person::Alice, Person::Bob, Person::Carol, Person::Dave];
+pub const SAMPLE_USERS: [Person; 5] = [
+    Person::Alice,
+    Person::Bob,
+    Person::Carol,
+    Person::Dave,
+    Person::Erin,
+];
 
 impl Person {
     pub fn id(self) -> &'static str {
@@ -32,6 +39,7 @@ impl Person {
             Person::Dave => "dave",
             Person::Spotify => "spotify",
             Person::Erin => "erin",
+            Person::Frank => "frank",
         }
     }
 
@@ -43,6 +51,7 @@ impl Person {
             Person::Dave => "Dave",
             Person::Spotify => "Spotify",
             Person::Erin => "Erin",
+            Person::Frank => "Frank",
         }
     }
 
@@ -53,7 +62,8 @@ impl Person {
             Person::Bob => "no playlists",
             Person::Carol => "10,000 playlists",
             Person::Dave => "a playlist with 1,500 tracks",
-            Person::Spotify | Person::Erin => "",
+            Person::Erin => "untidy data: local files, episodes, nulls",
+            Person::Spotify | Person::Frank => "",
         }
     }
 
@@ -70,6 +80,7 @@ impl Person {
             Person::Dave => 4,
             Person::Spotify => 5,
             Person::Erin => 6,
+            Person::Frank => 7,
         }
     }
 
@@ -81,6 +92,7 @@ impl Person {
             Person::Dave,
             Person::Spotify,
             Person::Erin,
+            Person::Frank,
         ]
         .into_iter()
         .find(|p| p.code() == code)
@@ -136,6 +148,40 @@ pub enum Images {
     Single,
     /// A mosaic in three sizes: 640, 300, 60.
     Mosaic,
+    /// A 640×640 cover followed by a `null` entry.
+    WithNull,
+}
+
+/// What one entry of a playlist holds. Spotify's are untidy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// An ordinary catalogue track.
+    Track,
+    /// A removed or unavailable track: `item` and `track` are `null`.
+    Removed,
+    /// A local file (`is_local: true`): null ids, hrefs and URIs but its own `spotify:local:` URI,
+    /// an album with no images.
+    LocalFile,
+    /// A podcast episode: track-shaped (`"type": "episode"`, the show as album and artist) unless
+    /// the request's `additional_types` names `episode`.
+    Episode,
+    /// A track whose `artists` has a `null` entry.
+    NullArtist,
+    /// A track whose album has `"images": []`.
+    AlbumWithoutImages,
+    /// A track whose album's `images` has a `null` entry.
+    NullImage,
+}
+
+/// Old data that leaves fields of the playlist object `null`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// `"name": null`
+    pub null_name: bool,
+    /// `"owner": null`
+    pub null_owner: bool,
+    /// `"total": null` in `items` (and in the deprecated `tracks`).
+    pub null_total: bool,
 }
 
 /// Everything that varies between playlists.
@@ -149,8 +195,19 @@ pub struct Playlist {
     pub collaborators: &'static [Person],
     pub images: Images,
     pub track_count: u32,
-    /// Positions whose entry has `item` and `track` null (removed or unavailable tracks).
-    pub null_tracks: &'static [u32],
+    /// The positions whose entry is not an ordinary track.
+    pub entries: &'static [(u32, Entry)],
+    pub quirks: Quirks,
+}
+
+impl Playlist {
+    /// What the entry at `position` holds.
+    pub fn entry(&self, position: u32) -> Entry {
+        self.entries
+            .iter()
+            .find(|(p, _)| *p == position)
+            .map_or(Entry::Track, |(_, e)| *e)
+    }
 }
 
 struct Row {
@@ -161,7 +218,8 @@ struct Row {
     collaborators: &'static [Person],
     images: Images,
     tracks: u32,
-    null_tracks: &'static [u32],
+    entries: &'static [(u32, Entry)],
+    quirks: Quirks,
 }
 
 const fn row(
@@ -179,7 +237,12 @@ const fn row(
         collaborators: &[],
         images,
         tracks,
-        null_tracks: &[],
+        entries: &[],
+        quirks: Quirks {
+            null_name: false,
+            null_owner: false,
+            null_total: false,
+        },
     }
 }
 
@@ -197,7 +260,7 @@ const ALICE: [Row; 10] = [
     ),
     row("Empty for now", None, Some(false), Images::Null, 0),
     Row {
-        null_tracks: &[2, 5],
+        entries: &[(2, Entry::Removed), (5, Entry::Removed)],
         ..row("With gaps", Some("Two of these tracks are no longer available."), Some(true), Images::Mosaic, 9)
     },
     row("Road Trip 2019", Some("Long drives, longer playlists."), Some(true), Images::Single, 120),
@@ -208,7 +271,7 @@ const ALICE: [Row; 10] = [
     },
 ];
 
-const ERIN: [Row; 3] = [
+const ERIN: [Row; 9] = [
     Row {
         collaborative: true,
         collaborators: &[Person::Alice],
@@ -234,7 +297,79 @@ const ERIN: [Row; 3] = [
         Images::Single,
         10,
     ),
+    Row {
+        entries: &[
+            (0, Entry::LocalFile),
+            (1, Entry::Episode),
+            (2, Entry::NullArtist),
+            (3, Entry::LocalFile),
+            (4, Entry::AlbumWithoutImages),
+            (5, Entry::Removed),
+            (6, Entry::Episode),
+            (7, Entry::NullImage),
+        ],
+        ..row(
+            "Odds & Ends",
+            Some("Local files, podcast episodes, and tracks with holes in them."),
+            Some(true),
+            Images::Mosaic,
+            12,
+        )
+    },
+    Row {
+        quirks: Quirks {
+            null_name: true,
+            null_owner: false,
+            null_total: false,
+        },
+        ..row("(no name)", None, Some(false), Images::Null, 4)
+    },
+    Row {
+        quirks: Quirks {
+            null_name: false,
+            null_owner: true,
+            null_total: false,
+        },
+        ..row("From the old days", Some(""), Some(false), Images::Empty, 3)
+    },
+    row(
+        "Patchy covers",
+        Some("One cover and a hole."),
+        Some(true),
+        Images::WithNull,
+        6,
+    ),
+    Row {
+        quirks: Quirks {
+            null_name: false,
+            null_owner: false,
+            null_total: true,
+        },
+        ..row(
+            "Time Capsule",
+            Some("We made you a personalised playlist with songs to take you back in time."),
+            Some(false),
+            Images::Uploaded,
+            15,
+        )
+    },
+    Row {
+        entries: &[
+            (0, Entry::Episode),
+            (1, Entry::Episode),
+            (2, Entry::LocalFile),
+        ],
+        ..row("Podcasts and demos", None, Some(false), Images::Empty, 3)
+    },
 ];
+
+const FRANK: [Row; 1] = [row(
+    "Frank's private mix",
+    Some("Nobody else's business."),
+    Some(false),
+    Images::Single,
+    8,
+)];
 
 const SPOTIFY: [Row; 1] = [row(
     "Fresh Finds",
@@ -268,7 +403,8 @@ fn from_row(key: PlaylistKey, r: &Row) -> Playlist {
         collaborators: r.collaborators,
         images: r.images,
         track_count: r.tracks,
-        null_tracks: r.null_tracks,
+        entries: r.entries,
+        quirks: r.quirks,
     }
 }
 
@@ -298,7 +434,8 @@ fn carol(key: PlaylistKey) -> Playlist {
         collaborators: &[],
         images,
         track_count: ((h >> 8) % 80) as u32,
-        null_tracks: &[],
+        entries: &[],
+        quirks: Quirks::default(),
     }
 }
 
@@ -308,6 +445,7 @@ pub fn playlist(key: PlaylistKey) -> Option<Playlist> {
     match key.owner {
         Person::Alice => ALICE.get(i).map(|r| from_row(key, r)),
         Person::Erin => ERIN.get(i).map(|r| from_row(key, r)),
+        Person::Frank => FRANK.get(i).map(|r| from_row(key, r)),
         Person::Spotify => SPOTIFY.get(i).map(|r| from_row(key, r)),
         Person::Dave => DAVE.get(i).map(|r| from_row(key, r)),
         Person::Carol => (key.index < CAROL_PLAYLISTS).then(|| carol(key)),
@@ -335,6 +473,19 @@ const ALICE_LIBRARY: [PlaylistKey; 13] = [
     PlaylistKey::new(Person::Spotify, 0),
 ];
 
+/// Erin's own playlists, the untidy ones first.
+const ERIN_LIBRARY: [PlaylistKey; 9] = [
+    PlaylistKey::new(Person::Erin, 3),
+    PlaylistKey::new(Person::Erin, 4),
+    PlaylistKey::new(Person::Erin, 5),
+    PlaylistKey::new(Person::Erin, 6),
+    PlaylistKey::new(Person::Erin, 7),
+    PlaylistKey::new(Person::Erin, 8),
+    PlaylistKey::new(Person::Erin, 0),
+    PlaylistKey::new(Person::Erin, 1),
+    PlaylistKey::new(Person::Erin, 2),
+];
+
 const DAVE_LIBRARY: [PlaylistKey; 2] = [
     PlaylistKey::new(Person::Dave, 0),
     PlaylistKey::new(Person::Dave, 1),
@@ -350,7 +501,8 @@ impl Library {
             Person::Alice => ALICE_LIBRARY.len() as u32,
             Person::Carol => CAROL_PLAYLISTS,
             Person::Dave => DAVE_LIBRARY.len() as u32,
-            Person::Bob | Person::Spotify | Person::Erin => 0,
+            Person::Erin => ERIN_LIBRARY.len() as u32,
+            Person::Bob | Person::Spotify | Person::Frank => 0,
         }
     }
 
@@ -363,10 +515,11 @@ impl Library {
         match self.0 {
             Person::Alice => ALICE_LIBRARY.get(position as usize).copied(),
             Person::Dave => DAVE_LIBRARY.get(position as usize).copied(),
+            Person::Erin => ERIN_LIBRARY.get(position as usize).copied(),
             Person::Carol => {
                 (position < CAROL_PLAYLISTS).then_some(PlaylistKey::new(Person::Carol, position))
             }
-            Person::Bob | Person::Spotify | Person::Erin => None,
+            Person::Bob | Person::Spotify | Person::Frank => None,
         }
     }
 
@@ -374,8 +527,9 @@ impl Library {
         match self.0 {
             Person::Alice => ALICE_LIBRARY.contains(&key),
             Person::Dave => DAVE_LIBRARY.contains(&key),
+            Person::Erin => ERIN_LIBRARY.contains(&key),
             Person::Carol => key.owner == Person::Carol && key.index < CAROL_PLAYLISTS,
-            Person::Bob | Person::Spotify | Person::Erin => false,
+            Person::Bob | Person::Spotify | Person::Frank => false,
         }
     }
 }
@@ -397,7 +551,7 @@ pub fn is_spotify_owned(playlist: &Playlist) -> bool {
 
 /// A playlist that exists but that no sample user owns, follows or collaborates on (for tests).
 pub fn someone_elses_private_playlist() -> PlaylistKey {
-    PlaylistKey::new(Person::Erin, 1)
+    PlaylistKey::new(Person::Frank, 0)
 }
 
 #[cfg(test)]
@@ -415,6 +569,37 @@ mod tests {
             .map(|p| p.track_count)
             .max();
         assert_eq!(dave_biggest, Some(1500));
+        assert_eq!(Library::of(Person::Erin).len(), 9);
+    }
+
+    #[test]
+    fn erins_library_holds_every_untidy_case() {
+        // Guards against the untidy sample data quietly losing a case the app must survive.
+        let erin: Vec<Playlist> = (0..Library::of(Person::Erin).len())
+            .filter_map(|i| Library::of(Person::Erin).get(i))
+            .filter_map(playlist)
+            .collect();
+        let any = |f: &dyn Fn(&Playlist) -> bool| erin.iter().any(f);
+        assert!(any(&|p| p.quirks.null_name));
+        assert!(any(&|p| p.quirks.null_owner));
+        assert!(any(&|p| p.quirks.null_total));
+        for images in [Images::Null, Images::Empty, Images::WithNull] {
+            assert!(any(&|p| p.images == images), "{images:?}");
+        }
+        let mine = |p: &Playlist| p.key.owner == Person::Erin;
+        for entry in [
+            Entry::LocalFile,
+            Entry::Episode,
+            Entry::NullArtist,
+            Entry::AlbumWithoutImages,
+            Entry::NullImage,
+            Entry::Removed,
+        ] {
+            assert!(
+                any(&|p| mine(p) && (0..p.track_count).any(|i| p.entry(i) == entry)),
+                "{entry:?}"
+            );
+        }
     }
 
     #[test]
@@ -439,7 +624,7 @@ mod tests {
 
     #[test]
     fn sample_users_are_listed_in_words() {
-        assert_eq!(sample_user_list(), "alice, bob, carol or dave");
+        assert_eq!(sample_user_list(), "alice, bob, carol, dave or erin");
     }
 
     #[test]

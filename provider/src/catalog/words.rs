@@ -88,3 +88,30 @@ pub fn artist(h: u64) -> (usize, &'static str) {
     let i = ((h >> 41) % ARTISTS.len() as u64) as usize;
     (i, ARTISTS[i])
 }
+
+const LOCAL_FILES: [(&str, &str, &str); 4] = [
+    ("Garage Session #3", "Erin", "Demo Tapes"),
+    ("Voice Memo 2019-06-01", "Unknown Artist", "Voice Memos"),
+    ("Track 07", "", "Untitled CD"),
+    (
+        "Lullaby (live at home)",
+        "Erin & Friends",
+        "Kitchen Recordings",
+    ),
+];
+
+const SHOWS: [(&str, &str); 3] = [
+    ("The Quiet Hour", "Northern Radio"),
+    ("Code & Coffee", "Erin Reads"),
+    ("Sound Archive", "Public Library Podcasts"),
+];
+
+/// A local file's name, artist and album, as its tags had them.
+pub fn local_file(h: u64) -> (&'static str, &'static str, &'static str) {
+    LOCAL_FILES[(h % LOCAL_FILES.len() as u64) as usize]
+}
+
+/// A podcast's name and publisher.
+pub fn show(h: u64) -> (&'static str, &'static str) {
+    SHOWS[((h >> 3) % SHOWS.len() as u64) as usize]
+}

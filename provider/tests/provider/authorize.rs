@@ -238,6 +238,7 @@ async fn a_valid_request_shows_a_consent_page_with_the_documented_hooks() {
         "<option value=\"bob\">",
         "<option value=\"carol\">",
         "<option value=\"dave\">",
+        "<option value=\"erin\">",
         "<button id=\"approve\"",
         "<button id=\"deny\"",
         "method=\"post\"",

@@ -54,6 +54,7 @@ fn help_lists_every_flag_and_the_fault_plan() {
         "no_cors",
         "unregistered_users",
         "allowed_users",
+        "erin",
         "POST /admin/faults",
         "malformed_json_on",
         "/admin/codes",

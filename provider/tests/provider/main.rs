@@ -13,3 +13,4 @@ mod quota;
 mod robustness;
 mod token;
 mod tutorial_flow;
+mod untidy;
