@@ -38,9 +38,15 @@ impl ApiError {
         )
     }
 
+    /// Whether this is Spotify's refusal of a user whom a Development Mode app has not allow-listed.
+    pub fn is_unregistered_user(&self) -> bool {
+        matches!(self, ApiError::Forbidden(m) if m.contains("not registered in the Developer Dashboard"))
+    }
+
     /// A stable name for the failure, for the page's `data-error` hook.
     pub fn code(&self) -> &'static str {
         match self {
+            ApiError::Forbidden(_) if self.is_unregistered_user() => "user-not-registered",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not-found",
@@ -57,6 +63,12 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApiError::Unauthorized(m) => write!(f, "Spotify no longer accepts this session ({m})."),
+            ApiError::Forbidden(_) if self.is_unregistered_user() => write!(
+                f,
+                "Spotify refused access: this app is in Development Mode and your Spotify account is not one of \
+                 its users. Ask the app's owner to add your Spotify e-mail address under User Management in the \
+                 Spotify developer dashboard, then log in again."
+            ),
             ApiError::Forbidden(m) => write!(f, "Spotify refused access ({m})."),
             ApiError::NotFound => write!(f, "Spotify could not find that."),
             ApiError::RateLimited {
@@ -107,6 +119,17 @@ struct ErrorObject {
     message: String,
 }
 
+/// A short plain-text error body, as Spotify sends some (`User not registered in the Developer Dashboard`); not
+/// an HTML page, and never more than a line.
+fn plain_text(body: &str) -> Option<String> {
+    let text = body.trim();
+    let plain = !text.is_empty()
+        && text.len() <= 200
+        && !text.contains(['<', '{', '\n'])
+        && text.chars().all(|c| !c.is_control());
+    plain.then(|| text.to_owned())
+}
+
 /// Reads a Web API answer: a 2xx body as `T`, anything else as an [`ApiError`]. `retry_after` is the
 /// `Retry-After` header, if any.
 pub fn parse_api_response<T: DeserializeOwned>(
@@ -120,6 +143,7 @@ pub fn parse_api_response<T: DeserializeOwned>(
     let message = serde_json::from_str::<ErrorBody>(body)
         .ok()
         .map(|b| b.error.message)
+        .or_else(|| plain_text(body))
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| format!("HTTP {status}"));
     Err(match status {
@@ -202,14 +226,27 @@ mod tests {
                 message: "Invalid limit".into()
             })
         );
+        // A short plain-text body is Spotify's message (it sends some errors that way).
         assert_eq!(
             parse(418, None, "tea"),
             Err(ApiError::Http {
                 status: 418,
-                message: "HTTP 418".into()
+                message: "tea".into()
             })
         );
         assert!(ApiError::Server { status: 500 }.is_transient());
+        // Spotify's refusal of a user a Development Mode app has not allow-listed comes as plain text.
+        let unlisted = parse(403, None, "User not registered in the Developer Dashboard").unwrap_err();
+        assert!(unlisted.is_unregistered_user());
+        assert_eq!(unlisted.code(), "user-not-registered");
+        assert!(unlisted.to_string().contains("User Management"));
+        let json = r#"{"error":{"status":403,"message":"User not registered in the Developer Dashboard"}}"#;
+        assert!(parse(403, None, json).unwrap_err().is_unregistered_user());
+        // An HTML page is never taken for a message.
+        assert_eq!(
+            parse(403, None, "<html><body>Forbidden</body></html>"),
+            Err(ApiError::Forbidden("HTTP 403".into()))
+        );
         assert!(!ApiError::NotFound.is_transient());
     }
 }
