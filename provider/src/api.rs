@@ -78,9 +78,7 @@ impl FromRequestParts<Shared> for Caller {
         let registered = state.config.is_registered(&session.client_id, session.user)
             && !state.faults().unregisters(session.user);
         if !registered {
-            return Err(ApiError::forbidden(
-                "User not registered in the Developer Dashboard",
-            ));
+            return Err(ApiError::user_not_registered());
         }
         let quota = state.config.quota_of(&session.client_id);
         Ok(Caller { session, quota })

@@ -125,11 +125,14 @@ impl IntoResponse for AccountsError {
     }
 }
 
-/// `{"error": {"status": 401, "message": "..."}}`, as the Web API answers.
+/// `{"error": {"status": 401, "message": "..."}}`, as the Web API answers; or, for the few
+/// refusals Spotify sends that way, the bare message as plain text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// The body is the message alone, as `text/plain`.
+    pub plain_text: bool,
 }
 
 impl ApiError {
@@ -137,6 +140,15 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            plain_text: false,
+        }
+    }
+
+    /// 403 `User not registered in the Developer Dashboard`, which Spotify sends as plain text.
+    pub fn user_not_registered() -> Self {
+        ApiError {
+            plain_text: true,
+            ..Self::forbidden("User not registered in the Developer Dashboard")
         }
     }
 
@@ -159,6 +171,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if self.plain_text {
+            return (
+                self.status,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                self.message,
+            )
+                .into_response();
+        }
         let unauthorized = self.status == StatusCode::UNAUTHORIZED;
         let mut response = (
             self.status,
