@@ -39,6 +39,8 @@ FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are r
     \"refresh_token_lifetime\": 3600,        seconds, for grants started from now on
     \"code_lifetime\": 600,                  seconds, for codes issued from now on
     \"rotation\": \"rotate\",                  omit (the default, as Spotify) | rotate | keep
+    \"reuse_detection\": true,               with rotate: a rotated-out refresh token presented again
+                                            revokes its whole grant (RFC 9700 4.14.2)
     \"no_cors_on_errors\": false,            strip CORS headers from every 4xx/5xx answer
     \"malformed_json_on\": \"/v1/me\",         truncate every JSON body served on this path
     \"unregistered_users\": [\"bob\"]          their Web API calls answer 403 \"User not registered in
@@ -198,6 +200,11 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Rotation::Omit)]
     pub rotation: Rotation,
 
+    /// With --rotation rotate: a rotated-out refresh token presented again revokes its whole
+    /// grant, every access and refresh token of it (RFC 9700 §4.14.2).
+    #[arg(long = "reuse-detection")]
+    pub reuse_detection: bool,
+
     /// Delay added to every request except /admin/*, in milliseconds.
     #[arg(long = "latency-ms", value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
@@ -249,6 +256,8 @@ pub struct Config {
     pub access_token_lifetime: Duration,
     pub refresh_token_lifetime: Duration,
     pub rotation: Rotation,
+    /// With [`Rotation::Rotate`]: reusing a rotated-out refresh token revokes its grant.
+    pub reuse_detection: bool,
     pub latency: Duration,
     pub auto_approve: Option<Person>,
     /// The app mode of every client without one of its own.
@@ -271,6 +280,7 @@ impl Default for Config {
             access_token_lifetime: Duration::from_secs(3600),
             refresh_token_lifetime: Duration::from_secs(SIX_MONTHS_SECS),
             rotation: Rotation::Omit,
+            reuse_detection: false,
             latency: Duration::ZERO,
             auto_approve: None,
             quota: Quota::Development,
@@ -430,6 +440,7 @@ impl TryFrom<Cli> for Config {
             access_token_lifetime: Duration::from_secs(cli.access_token_lifetime),
             refresh_token_lifetime: Duration::from_secs(cli.refresh_token_lifetime),
             rotation: cli.rotation,
+            reuse_detection: cli.reuse_detection,
             latency: Duration::from_millis(cli.latency_ms),
             auto_approve,
             quota: cli.quota,
@@ -491,6 +502,12 @@ fn merge_clients(clients: Vec<Client>) -> Vec<Client> {
 }
 
 fn validate(config: &Config) -> Result<(), ConfigError> {
+    if config.reuse_detection && config.rotation != Rotation::Rotate {
+        return Err(ConfigError(
+            "--reuse-detection needs --rotation rotate (only rotated-out tokens can be reused)"
+                .to_owned(),
+        ));
+    }
     for c in &config.clients {
         if c.id.is_empty() || !c.id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ConfigError(format!(
@@ -647,5 +664,9 @@ mod tests {
         assert!(Config::try_from(cli(&["--client", "a=ftp://x"])).is_err());
         assert!(Config::try_from(cli(&["--allow-origin", "http://x/"])).is_err());
         assert!(Config::try_from(cli(&["--auto-approve", "mallory"])).is_err());
+        assert!(Config::try_from(cli(&["--reuse-detection"])).is_err());
+        let config =
+            Config::try_from(cli(&["--rotation", "rotate", "--reuse-detection"])).expect("valid");
+        assert!(config.reuse_detection);
     }
 }

@@ -30,6 +30,9 @@ pub struct FaultPlan {
     pub code_lifetime: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<Rotation>,
+    /// With rotation `rotate`: a rotated-out refresh token presented again revokes its grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reuse_detection: Option<bool>,
     /// Strip CORS headers from every 4xx and 5xx answer.
     #[serde(default)]
     pub no_cors_on_errors: bool,
@@ -98,6 +101,11 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
 impl FaultPlan {
     /// Refuses plans that cannot be carried out.
     pub fn validate(&self) -> Result<(), String> {
+        if self.reuse_detection == Some(true)
+            && self.rotation.is_some_and(|r| r != Rotation::Rotate)
+        {
+            return Err("reuse_detection needs \"rotation\": \"rotate\"".to_owned());
+        }
         for name in &self.unregistered_users {
             if Person::sample_user(name).is_none() {
                 return Err(format!(
@@ -152,6 +160,7 @@ pub struct Effective {
     pub access_token_lifetime: Duration,
     pub refresh_token_lifetime: Duration,
     pub rotation: Rotation,
+    pub reuse_detection: bool,
     pub no_cors_on_errors: bool,
 }
 
@@ -162,6 +171,7 @@ impl Effective {
             access_lifetime: self.access_token_lifetime,
             refresh_lifetime: self.refresh_token_lifetime,
             rotation: self.rotation,
+            reuse_detection: self.reuse_detection,
         }
     }
 }
@@ -195,6 +205,7 @@ impl Faults {
                 .refresh_token_lifetime
                 .map_or(config.refresh_token_lifetime, Duration::from_secs),
             rotation: p.rotation.unwrap_or(config.rotation),
+            reuse_detection: p.reuse_detection.unwrap_or(config.reuse_detection),
             no_cors_on_errors: p.no_cors_on_errors,
         }
     }

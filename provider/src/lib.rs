@@ -72,6 +72,7 @@
 //!   "refresh_token_lifetime": 3600,
 //!   "code_lifetime": 600,
 //!   "rotation": "rotate",
+//!   "reuse_detection": true,
 //!   "no_cors_on_errors": false,
 //!   "malformed_json_on": "/v1/me",
 //!   "unregistered_users": ["bob"]
@@ -83,7 +84,9 @@
 //! all from then on) fail with `status` (429 adds `Retry-After: retry_after`, default 1), or,
 //! with `"malformed_json": true` instead of a status, are served with their JSON body cut in
 //! half; `"no_cors": true` beside a status answers without any CORS header, as some of
-//! Spotify's 429s reach browsers. Lifetimes and rotation apply to what is issued from then on. `no_cors_on_errors` strips
+//! Spotify's 429s reach browsers. Lifetimes and rotation apply to what is issued from then on.
+//! `reuse_detection` (or `--reuse-detection`, both only with rotation `rotate`): a rotated-out
+//! refresh token presented again revokes its whole grant, as RFC 9700 §4.14.2 recommends. `no_cors_on_errors` strips
 //! CORS headers from every 4xx and 5xx answer. `/admin/*` itself is never delayed or failed.
 //!
 //! `POST /admin/codes` with `{"client_id", "redirect_uri", "code_challenge", "user", "scope"}`

@@ -58,6 +58,9 @@ pub struct TokenSettings {
     pub refresh_lifetime: Duration,
     /// What a refresh answers with.
     pub rotation: Rotation,
+    /// With [`Rotation::Rotate`]: a rotated-out refresh token presented again revokes its whole
+    /// grant (RFC 9700 §4.14.2), since either the client or an attacker holds a stolen copy.
+    pub reuse_detection: bool,
 }
 
 /// The `authorization_code` grant's parameters, once the client has been identified.
@@ -93,6 +96,8 @@ pub enum GrantError {
     InvalidRefreshToken,
     /// Rotated out, or its grant was revoked.
     RefreshTokenRevoked,
+    /// Rotated out and presented again with reuse detection on: its grant is now revoked.
+    RefreshTokenReused,
     /// Past the grant's absolute refresh lifetime.
     RefreshTokenExpired,
 }
@@ -293,7 +298,14 @@ impl Store {
         if grant.client_id != request.client_id {
             return Err(GrantError::InvalidRefreshToken);
         }
-        if grant.revoked || rotated {
+        if grant.revoked {
+            return Err(GrantError::RefreshTokenRevoked);
+        }
+        if rotated {
+            if settings.reuse_detection {
+                self.revoke_grant(grant_id);
+                return Err(GrantError::RefreshTokenReused);
+            }
             return Err(GrantError::RefreshTokenRevoked);
         }
         if now >= grant.refresh_expires_at {
@@ -464,6 +476,7 @@ mod tests {
             access_lifetime: Duration::from_secs(60),
             refresh_lifetime: Duration::from_secs(600),
             rotation: Rotation::Rotate,
+            reuse_detection: false,
         };
         let code = store.issue_code(approval(), now, Duration::from_secs(60));
         let first = store
@@ -503,6 +516,7 @@ mod tests {
             access_lifetime: Duration::from_secs(60),
             refresh_lifetime: Duration::from_secs(600),
             rotation: Rotation::Omit,
+            reuse_detection: false,
         };
         let code = store.issue_code(approval(), now, Duration::from_secs(60));
         let tokens = store
@@ -520,5 +534,51 @@ mod tests {
             store.redeem_code(exchange("made-up"), now, settings).err(),
             Some(GrantError::InvalidCode)
         );
+    }
+
+    #[test]
+    fn a_reused_rotated_token_revokes_its_grant_only_with_reuse_detection() {
+        // Guards against a stolen, already-rotated refresh token leaving the thief's (or the
+        // victim's) newer tokens working (RFC 9700 §4.14.2).
+        for reuse_detection in [false, true] {
+            let mut store = Store::default();
+            let now = Instant::now();
+            let settings = TokenSettings {
+                access_lifetime: Duration::from_secs(60),
+                refresh_lifetime: Duration::from_secs(600),
+                rotation: Rotation::Rotate,
+                reuse_detection,
+            };
+            let code = store.issue_code(approval(), now, Duration::from_secs(60));
+            let first = store
+                .redeem_code(exchange(&code), now, settings)
+                .expect("exchanged");
+            let old = first.refresh_token.expect("a refresh token");
+            fn refresh(token: &str) -> RefreshRequest<'_> {
+                RefreshRequest {
+                    refresh_token: token,
+                    client_id: "app",
+                }
+            }
+            let second = store
+                .refresh(refresh(&old), now, settings)
+                .expect("rotated");
+            let new = second.refresh_token.expect("a new refresh token");
+            let expected = if reuse_detection {
+                GrantError::RefreshTokenReused
+            } else {
+                GrantError::RefreshTokenRevoked
+            };
+            assert_eq!(
+                store.refresh(refresh(&old), now, settings).err(),
+                Some(expected)
+            );
+            let still = store.check_access(&second.access_token, now).is_ok();
+            assert_eq!(still, !reuse_detection);
+            assert_eq!(
+                store.refresh(refresh(&new), now, settings).is_ok(),
+                !reuse_detection
+            );
+        }
     }
 }

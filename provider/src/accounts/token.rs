@@ -31,7 +31,7 @@ impl From<GrantError> for AccountsError {
             GrantError::InvalidRefreshToken => {
                 AccountsError::invalid_grant("Invalid refresh token")
             }
-            GrantError::RefreshTokenRevoked => {
+            GrantError::RefreshTokenRevoked | GrantError::RefreshTokenReused => {
                 AccountsError::invalid_grant("Refresh token revoked")
             }
             GrantError::RefreshTokenExpired => {
@@ -130,7 +130,16 @@ pub async fn token(
             refresh_token: required(&form, "refresh_token")?,
             client_id,
         };
-        let tokens = state.store().refresh(request, now, settings)?;
+        let token = prefix(request.refresh_token);
+        let tokens = state.store().refresh(request, now, settings).map_err(|e| {
+            let error = AccountsError::from(e);
+            match e {
+                GrantError::RefreshTokenReused => error.logged(format!(
+                    "refresh token {token}… was already rotated; its grant is revoked"
+                )),
+                _ => error,
+            }
+        })?;
         Ok(Issued { tokens, note: None })
     }
 }

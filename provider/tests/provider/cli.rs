@@ -50,6 +50,8 @@ fn help_lists_every_flag_and_the_fault_plan() {
         "--latency-ms",
         "--auto-approve",
         "--quota",
+        "--reuse-detection",
+        "reuse_detection",
         "--cors",
         "no_cors",
         "unregistered_users",

@@ -427,3 +427,81 @@ async fn by_default_a_refresh_returns_no_refresh_token_and_the_first_one_ends_wi
         bad_request("invalid_grant", "Refresh token expired")
     );
 }
+
+/// Rotates once and presents the rotated-out token again; returns the tokens of the rotation.
+async fn rotate_then_reuse(h: &Harness) -> (Value, Value, (StatusCode, Value)) {
+    let first = h.tokens_for("alice", SCOPE).await;
+    let old = string_at(&first, "refresh_token");
+    let (status, second) = h.refresh(&old).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_ne!(string_at(&second, "refresh_token"), old);
+    let reuse = h.refresh(&old).await;
+    (first, second, reuse)
+}
+
+#[tokio::test]
+async fn with_reuse_detection_a_rotated_out_refresh_token_revokes_the_whole_grant() {
+    // Guards against a stolen refresh token staying useful after rotation (RFC 9700 §4.14.2):
+    // when a rotated-out token comes back, every token of its grant stops working.
+    let h = start_with(|c| {
+        c.rotation = Rotation::Rotate;
+        c.reuse_detection = true;
+    })
+    .await;
+    let bystander = h.access_token("bob").await;
+    let (first, second, reuse) = rotate_then_reuse(&h).await;
+    assert_eq!(reuse, bad_request("invalid_grant", "Refresh token revoked"));
+    assert_eq!(
+        h.refresh(&string_at(&second, "refresh_token")).await,
+        bad_request("invalid_grant", "Refresh token revoked")
+    );
+    for tokens in [&first, &second] {
+        assert_eq!(
+            h.api("/v1/me", &string_at(tokens, "access_token")).await,
+            api_failure(401, "Invalid access token")
+        );
+    }
+    assert_eq!(
+        h.api("/v1/me", &bystander).await.0,
+        StatusCode::OK,
+        "other grants live on"
+    );
+}
+
+#[tokio::test]
+async fn reuse_detection_can_be_switched_on_by_the_fault_plan() {
+    // Guards against browser tests needing a restarted provider to exercise reuse detection, and
+    // against a plan asking for it without rotation (where no token is ever rotated out).
+    let h = start_default().await;
+    h.set_faults(serde_json::json!({"rotation": "rotate", "reuse_detection": true}))
+        .await;
+    let (_, second, reuse) = rotate_then_reuse(&h).await;
+    assert_eq!(reuse, bad_request("invalid_grant", "Refresh token revoked"));
+    assert_eq!(
+        h.api("/v1/me", &string_at(&second, "access_token")).await,
+        api_failure(401, "Invalid access token")
+    );
+    let refused = h
+        .post_json(
+            "/admin/faults",
+            &serde_json::json!({"rotation": "omit", "reuse_detection": true}),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn without_reuse_detection_a_rotated_out_token_is_refused_alone() {
+    // Guards against reuse detection leaking into plain rotate mode.
+    let h = start_with(|c| c.rotation = Rotation::Rotate).await;
+    let (_, second, reuse) = rotate_then_reuse(&h).await;
+    assert_eq!(reuse, bad_request("invalid_grant", "Refresh token revoked"));
+    assert_eq!(
+        h.api("/v1/me", &string_at(&second, "access_token")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.refresh(&string_at(&second, "refresh_token")).await.0,
+        StatusCode::OK
+    );
+}
