@@ -110,6 +110,7 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
         .merge(with_cors)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), delay))
         .layer(middleware::from_fn(log_request))
         .with_state(state))
 }
@@ -143,17 +144,22 @@ async fn method_not_allowed(uri: Uri) -> Response {
     errors::method_not_allowed_for(uri.path())
 }
 
-/// Latency, chosen error statuses and malformed bodies, as the fault plan says.
+/// The latency in force, before any other layer sees the request, as a network would add it:
+/// CORS preflights and refused requests wait too. `/admin/*` never waits.
+async fn delay(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    if Area::of(request.uri().path()) != Area::Admin {
+        let latency = state.effective().latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    }
+    next.run(request).await
+}
+
+/// Chosen error statuses and malformed bodies, as the fault plan says.
 async fn apply_faults(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    let (fault, latency) = {
-        let mut faults = state.faults();
-        let latency = faults.effective(&state.config).latency;
-        (faults.on_request(request.method(), &path), latency)
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
+    let fault = state.faults().on_request(request.method(), &path);
     match fault {
         None => next.run(request).await,
         Some(Fault::Status {

@@ -23,7 +23,8 @@ pub const SIX_MONTHS_SECS: u64 = 183 * 24 * 60 * 60;
 const AFTER_HELP: &str = "\
 FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are refused):
   {
-    \"latency_ms\": 0,                       added delay before every non-admin request
+    \"latency_ms\": 0,                       added delay before every request but /admin/*, CORS
+                                            preflights included (as a network would)
     \"rules\": [ {                           fire on chosen requests
         \"path\": \"/v1/me/playlists\",       exact path, or a prefix ending in '*'
         \"method\": \"GET\",                  optional; any method when absent
@@ -205,7 +206,7 @@ pub struct Cli {
     #[arg(long = "reuse-detection")]
     pub reuse_detection: bool,
 
-    /// Delay added to every request except /admin/*, in milliseconds.
+    /// Delay added to every request except /admin/*, CORS preflights included, in milliseconds.
     #[arg(long = "latency-ms", value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
 

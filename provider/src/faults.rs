@@ -13,7 +13,8 @@ use crate::store::TokenSettings;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultPlan {
-    /// Delay before every non-admin request, in milliseconds (replaces `--latency-ms`).
+    /// Delay before every request but `/admin/*`, CORS preflights included, in milliseconds
+    /// (replaces `--latency-ms`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
     /// Requests that fail, counted per rule.

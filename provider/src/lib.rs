@@ -87,7 +87,8 @@
 //! Spotify's 429s reach browsers. Lifetimes and rotation apply to what is issued from then on.
 //! `reuse_detection` (or `--reuse-detection`, both only with rotation `rotate`): a rotated-out
 //! refresh token presented again revokes its whole grant, as RFC 9700 §4.14.2 recommends. `no_cors_on_errors` strips
-//! CORS headers from every 4xx and 5xx answer. `/admin/*` itself is never delayed or failed.
+//! CORS headers from every 4xx and 5xx answer. `latency_ms` delays every other request, CORS
+//! preflights included, as a network would. `/admin/*` itself is never delayed or failed.
 //!
 //! `POST /admin/codes` with `{"client_id", "redirect_uri", "code_challenge", "user", "scope"}`
 //! answers `{"code": "..."}`: a code issued exactly as if the user had approved, validated like

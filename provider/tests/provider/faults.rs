@@ -84,6 +84,46 @@ async fn latency_delays_requests_but_not_admin_calls() {
 }
 
 #[tokio::test]
+async fn latency_delays_cors_preflights_too() {
+    // Guards against a latency setting that a browser only feels on half its round trips: a
+    // network delays the OPTIONS preflight as much as the request it precedes.
+    let h = start_default().await;
+    h.set_faults(json!({"latency_ms": 300})).await;
+    for (path, method, headers) in [
+        ("/v1/me/playlists", "GET", "authorization"),
+        ("/api/token", "POST", "content-type"),
+    ] {
+        let t = Instant::now();
+        let preflight = h
+            .http
+            .request(reqwest::Method::OPTIONS, h.url(path))
+            .header("Origin", ORIGIN)
+            .header("Access-Control-Request-Method", method)
+            .header("Access-Control-Request-Headers", headers)
+            .send()
+            .await
+            .expect("OPTIONS");
+        assert!(preflight.status().is_success(), "{path}");
+        assert!(
+            t.elapsed() >= Duration::from_millis(300),
+            "{path}: {:?}",
+            t.elapsed()
+        );
+    }
+    // The admin endpoints stay quick, preflight included.
+    let t = Instant::now();
+    let _ = h
+        .http
+        .request(reqwest::Method::OPTIONS, h.url("/admin/faults"))
+        .header("Origin", ORIGIN)
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .expect("OPTIONS");
+    assert!(t.elapsed() < Duration::from_millis(300));
+}
+
+#[tokio::test]
 async fn malformed_json_is_served_on_the_chosen_path() {
     // Guards against an app that panics or hangs on a body that does not parse.
     let h = start_default().await;
