@@ -12,7 +12,8 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::config::{Config, ConfigError, CorsMode};
+use crate::accounts::standards;
+use crate::config::{Config, ConfigError, CorsMode, Mode};
 use crate::errors::{self, AccountsError, ApiError, Area, ErrorCode, LogNote};
 use crate::faults::Fault;
 use crate::form::BODY_LIMIT;
@@ -67,8 +68,13 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
         CorsMode::PerOrigin => per_origin_cors(&state.config)?,
     };
 
-    let token_routes = Router::new()
-        .route("/api/token", post(accounts::token::token))
+    let mut token_routes = Router::new().route("/api/token", post(accounts::token::token));
+    if state.config.mode == Mode::Standards {
+        token_routes = token_routes
+            .route(standards::METADATA_PATH, get(standards::metadata))
+            .route(standards::REVOCATION_PATH, post(standards::revoke));
+    }
+    let token_routes = token_routes
         .route("/api/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), apply_faults));

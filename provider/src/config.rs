@@ -20,48 +20,57 @@ pub const DEFAULT_ORIGIN: &str = "http://127.0.0.1:8080";
 /// Spotify's refresh-token lifetime: about six months.
 pub const SIX_MONTHS_SECS: u64 = 183 * 24 * 60 * 60;
 
-const AFTER_HELP: &str = "\
-FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are refused):
+const AFTER_HELP: &str = r#"FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are refused):
   {
-    \"latency_ms\": 0,                       added delay before every request but /admin/*, CORS
-                                            preflights included (as a network would)
-    \"rules\": [ {                           fire on chosen requests
-        \"path\": \"/v1/me/playlists\",       exact path, or a prefix ending in '*'
-        \"method\": \"GET\",                  optional; any method when absent
-        \"nth\": 2,                           first matching request that fires (1-based, default 1)
-        \"times\": 1,                         how many requests fire (default 1; 0 = every one from nth on)
-        \"status\": 429,                      the error status to answer with (400-599) ...
-        \"retry_after\": 1,                   ... and its Retry-After seconds (429 only; default 1)
-        \"malformed_json\": false,            or, instead of a status: truncate the real JSON body
-        \"no_cors\": false                    with a status: answer without any CORS header (as some of
-                                            Spotify's 429s reach browsers)
+    "latency_ms": 0,                       delay before every request but /admin/*, CORS
+                                           preflights included
+    "rules": [ {                           fire on chosen requests:
+        "path": "/v1/me/playlists",        exact path, or a prefix ending in '*'
+        "method": "GET",                   optional; any method when absent
+        "nth": 2,                          first matching request that fires (1-based, default 1)
+        "times": 1,                        how many fire (default 1; 0 = every one from nth on)
+        "status": 429,                     the error status to answer with (400-599) ...
+        "retry_after": 1,                  ... and its Retry-After seconds (429 only; default 1)
+        "no_cors": false,                  ... and no CORS header at all (as some Spotify 429s arrive)
+        "malformed_json": false            or, instead of a status: truncate the real JSON body
     } ],
-    \"access_token_lifetime\": 60,           seconds, for tokens issued from now on
-    \"refresh_token_lifetime\": 3600,        seconds, for grants started from now on
-    \"code_lifetime\": 600,                  seconds, for codes issued from now on
-    \"rotation\": \"rotate\",                  omit (the default, as Spotify) | rotate | keep
-    \"reuse_detection\": true,               with rotate: a rotated-out refresh token presented again
-                                            revokes its whole grant (RFC 9700 4.14.2)
-    \"no_cors_on_errors\": false,            strip CORS headers from every 4xx/5xx answer
-    \"malformed_json_on\": \"/v1/me\",         truncate every JSON body served on this path
-    \"unregistered_users\": [\"bob\"]          their Web API calls answer 403 \"User not registered in
-                                            the Developer Dashboard\", as for a Development Mode
-                                            app's user who is not allow-listed
+    "access_token_lifetime": 60,           seconds, for tokens issued from now on
+    "refresh_token_lifetime": 3600,        seconds, for grants started from now on
+    "code_lifetime": 600,                  seconds, for codes issued from now on
+    "rotation": "rotate",                  omit (the default, as Spotify) | rotate | keep
+    "reuse_detection": true,               with rotate: a rotated-out refresh token presented again
+                                           revokes its whole grant (RFC 9700 4.14.2)
+    "no_cors_on_errors": false,            strip CORS headers from every 4xx/5xx answer
+    "malformed_json_on": "/v1/me",         truncate every JSON body served on this path
+    "unregistered_users": ["bob"]          their Web API calls answer 403 "User not registered in
+                                           the Developer Dashboard" (a Development Mode app's user
+                                           who is not allow-listed)
   }
   Each POST replaces the whole plan and restarts the rule counters. POST /admin/reset clears it.
   GET /admin/faults shows the plan in force.
 
 OTHER ADMIN ENDPOINTS:
-  POST /admin/codes {\"client_id\",\"redirect_uri\",\"code_challenge\",\"user\",\"scope\"} -> {\"code\":\"...\"}
+  POST /admin/codes {"client_id","redirect_uri","code_challenge","user","scope"} -> {"code":"..."}
   (a code issued exactly as if the user had approved; validated like /authorize)
 
 CONFIG FILE (--config, JSON):
-  {\"clients\": [{\"client_id\": \"ID\", \"name\": \"App name\", \"redirect_uris\": [\"http://...\"],
-                \"quota\": \"development\",          development | extended; default: --quota
-                \"allowed_users\": [\"alice\"]}],     optional Developer Dashboard allow-list (Development
-                                            Mode): anyone else's Web API calls answer 403
-                                            \"User not registered in the Developer Dashboard\"
-   \"allowed_origins\": [\"http://127.0.0.1:8080\"]}
+  {"clients": [{"client_id": "ID", "name": "App name",
+                "redirect_uris": ["http://..."],     compared as exact strings
+                "quota": "development",              development | extended; default: --quota
+                "allowed_users": ["alice"]}],        optional Developer Dashboard allow-list
+                                                     (Development Mode): anyone else's Web API
+                                                     calls answer 403 "User not registered in
+                                                     the Developer Dashboard"
+   "allowed_origins": ["http://127.0.0.1:8080"],   implies --cors per-origin unless --cors
+                                                     says otherwise
+   "mode": "spotify"}                                spotify | standards; --mode wins
+
+MODES (--mode):
+  spotify (default)      Spotify's accounts service: no metadata, no revocation endpoint, no iss,
+                         the bare "Illegal scope" page for an unknown scope
+  standards              RFC 8414 metadata at /.well-known/oauth-authorization-server, iss on every
+                         authorization response (RFC 9207), RFC 7009 revocation at POST /api/revoke,
+                         invalid_scope redirected back for an unknown scope
 
 QUOTA MODES (--quota, or per client in the config file), as Spotify's Web API answers since 2026:
   development (default)  the items only of playlists the user owns or collaborates on (a followed
@@ -69,16 +78,20 @@ QUOTA MODES (--quota, or per client in the config file), as Spotify's Web API an
                          403; playlists carry items (no tracks), entries item (track: null)
   extended               followed and Spotify-owned playlists readable; tracks/track beside items/item
 
-SAMPLE USERS: alice (a dozen varied playlists, one followed from erin, one Spotify-owned), bob (none),
-  carol (10,000), dave (one with 1,500 tracks), erin (untidy data: local files, episodes, null names,
-  owners, totals, artists and images).";
+CORS (--cors): the Web API answers Access-Control-Allow-Origin: * with nothing exposed, as Spotify
+  (spotify), or only the allowed origins with Retry-After and WWW-Authenticate exposed (per-origin,
+  implied by naming an origin). /api/* and /admin/* answer the allowed origins only, in both modes.
+
+SAMPLE USERS: alice (13 varied playlists, one of erin's she only follows, Spotify's Fresh Finds),
+  bob (none), carol (10,000), dave (one with 1,500 tracks), erin (untidy data: local files,
+  episodes, null names, owners, totals, artists and images)."#;
 
 /// Spotify's two app modes, which decide what the Web API lets an app read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Quota {
     /// What every new Spotify app is in: the items only of playlists the user owns or
-    /// collaborates on (a followed playlist's answer 403), Spotify-owned playlists 404,
+    /// collaborates on (a followed playlist's items answer 403), Spotify-owned playlists 404,
     /// `/playlists/{id}/tracks` 403, and `items`/`item` without the deprecated `tracks`/`track`.
     Development,
     /// An app granted extended quota before 27 November 2024: followed and Spotify-owned
@@ -91,6 +104,29 @@ impl fmt::Display for Quota {
         f.write_str(match self {
             Quota::Development => "development",
             Quota::Extended => "extended",
+        })
+    }
+}
+
+/// Which authorization server the accounts service plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Spotify's accounts service: no metadata document, no revocation endpoint, no `iss` on
+    /// redirects, an "Illegal scope" page for an unknown scope. The default.
+    Spotify,
+    /// A standards-following OAuth server: RFC 8414 metadata at
+    /// `/.well-known/oauth-authorization-server`, `iss` on every authorization response
+    /// (RFC 9207), RFC 7009 revocation at `/api/revoke`, and `invalid_scope` redirected back
+    /// for an unknown scope (RFC 6749 §4.1.2.1).
+    Standards,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Spotify => "spotify",
+            Mode::Standards => "standards",
         })
     }
 }
@@ -214,6 +250,12 @@ pub struct Cli {
     #[arg(long = "auto-approve", value_name = "USER")]
     pub auto_approve: Option<String>,
 
+    /// The authorization server to play: spotify (the default), or standards (RFC 8414
+    /// metadata, RFC 9207 iss on redirects, RFC 7009 revocation at /api/revoke). The config file
+    /// can set it too ("mode"); this flag wins.
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+
     /// The app mode of every client (the config file can set one per client): development, as
     /// every new Spotify app is, or extended.
     #[arg(long, value_enum, default_value_t = Quota::Development)]
@@ -250,6 +292,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// How `/v1/*` answers CORS.
     pub cors: CorsMode,
+    /// Spotify's accounts service, or a standards-following one.
+    pub mode: Mode,
     pub clients: Vec<Client>,
     pub serve_dist: Option<PathBuf>,
     pub dist_port: u16,
@@ -274,6 +318,7 @@ impl Default for Config {
             port: 0,
             allowed_origins: vec![DEFAULT_ORIGIN.to_owned()],
             cors: CorsMode::Spotify,
+            mode: Mode::Spotify,
             clients: vec![default_client()],
             serve_dist: None,
             dist_port: 0,
@@ -343,6 +388,8 @@ struct FileConfig {
     clients: Vec<FileClient>,
     #[serde(default)]
     allowed_origins: Vec<String>,
+    #[serde(default)]
+    mode: Option<Mode>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -365,8 +412,10 @@ impl TryFrom<Cli> for Config {
         let mut clients = Vec::new();
         let mut origins = Vec::new();
         let mut client_settings = BTreeMap::new();
+        let mut file_mode = None;
         if let Some(path) = &cli.config {
             let file = read_config_file(path)?;
+            file_mode = file.mode;
             for c in file.clients {
                 let allowed_users = c
                     .allowed_users
@@ -425,6 +474,7 @@ impl TryFrom<Cli> for Config {
         let config = Config {
             port: cli.port,
             cors,
+            mode: cli.mode.or(file_mode).unwrap_or(Mode::Spotify),
             allowed_origins: if origins.is_empty() {
                 vec![DEFAULT_ORIGIN.to_owned()]
             } else {
@@ -657,6 +707,29 @@ mod tests {
             CorsMode::Spotify
         );
         assert_eq!(mode(&["--cors", "per-origin"]), CorsMode::PerOrigin);
+    }
+
+    #[test]
+    fn the_mode_comes_from_the_flag_then_the_config_file() {
+        // Guards against the standards mode being reachable one way only.
+        assert_eq!(Config::default().mode, Mode::Spotify);
+        let mode = |args: &[&str]| Config::try_from(cli(args)).expect("valid").mode;
+        assert_eq!(mode(&[]), Mode::Spotify);
+        assert_eq!(mode(&["--mode", "standards"]), Mode::Standards);
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("random");
+        let path = std::env::temp_dir().join(format!(
+            "local-spotify-mode-{}.json",
+            u64::from_le_bytes(bytes)
+        ));
+        std::fs::write(&path, r#"{"mode":"standards"}"#).expect("write");
+        let file = path.to_str().expect("utf-8");
+        assert_eq!(mode(&["--config", file]), Mode::Standards);
+        assert_eq!(
+            mode(&["--config", file, "--mode", "spotify"]),
+            Mode::Spotify
+        );
+        let _ = std::fs::remove_file(path);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub enum ErrorCode {
     InvalidRequest,
     InvalidClient,
     InvalidGrant,
+    UnauthorizedClient,
     UnsupportedGrantType,
     UnsupportedResponseType,
     InvalidScope,
@@ -30,6 +31,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::InvalidClient => "invalid_client",
             ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
             ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             ErrorCode::UnsupportedResponseType => "unsupported_response_type",
             ErrorCode::InvalidScope => "invalid_scope",
@@ -212,7 +214,11 @@ pub enum Area {
 
 impl Area {
     pub fn of(path: &str) -> Area {
-        if path == "/authorize" || path.starts_with("/authorize/") || path.starts_with("/api/") {
+        if path == "/authorize"
+            || path.starts_with("/authorize/")
+            || path.starts_with("/api/")
+            || path.starts_with("/.well-known/")
+        {
             Area::Accounts
         } else if path.starts_with("/admin/") {
             Area::Admin

@@ -13,7 +13,7 @@
 //! - admin endpoints for tests: `POST /admin/faults`, `GET /admin/faults`, `POST /admin/reset`,
 //!   `POST /admin/codes`.
 //!
-//! Sample users: `alice` (a dozen varied playlists, among them a collaborative one of erin's,
+//! Sample users: `alice` (13 varied playlists, among them a collaborative one of erin's,
 //! one of erin's she only follows, and Spotify's "Fresh Finds"), `bob` (none), `carol` (10,000),
 //! `dave` (one with 1,500 tracks), `erin` (untidy data: her own playlists hold local files,
 //! episodes, `null` artists and images and a removed track; her library lists playlists with a
@@ -24,8 +24,16 @@
 //! nothing else. `/api/*` and `/admin/*` answer the allowed origins only. The Web API answers
 //! as Spotify's does by default (`--cors spotify`): `Access-Control-Allow-Origin: *` and no
 //! exposed headers, so a page cannot read `Retry-After`; `--cors per-origin` (implied by naming
-//! an origin) answers the allowed origins only and exposes `Retry-After` and `WWW-Authenticate`. An optional second listener serves the app's `dist/`
-//! folder, with `index.html` for app routes.
+//! an origin) answers the allowed origins only and exposes `Retry-After` and `WWW-Authenticate`.
+//! An optional second listener serves the app's `dist/` folder, with `index.html` for app
+//! routes.
+//!
+//! `--mode standards` (or `"mode"` in the config file) plays a standards-following server
+//! instead of Spotify's: RFC 8414 metadata at `/.well-known/oauth-authorization-server` (the
+//! issuer is the provider's base URL), `iss` on every authorization response redirect (RFC 9207),
+//! RFC 7009 revocation at `POST /api/revoke` (`token`, `client_id`, optional `token_type_hint`;
+//! 200 for an unknown token; a refresh token takes its whole grant with it), and an unknown scope
+//! redirected back as `invalid_scope`. Both documents answer CORS for the allowed origins.
 //!
 //! # Rules worth knowing
 //!
@@ -86,9 +94,10 @@
 //! half; `"no_cors": true` beside a status answers without any CORS header, as some of
 //! Spotify's 429s reach browsers. Lifetimes and rotation apply to what is issued from then on.
 //! `reuse_detection` (or `--reuse-detection`, both only with rotation `rotate`): a rotated-out
-//! refresh token presented again revokes its whole grant, as RFC 9700 §4.14.2 recommends. `no_cors_on_errors` strips
-//! CORS headers from every 4xx and 5xx answer. `latency_ms` delays every other request, CORS
-//! preflights included, as a network would. `/admin/*` itself is never delayed or failed.
+//! refresh token presented again revokes its whole grant, as RFC 9700 §4.14.2 recommends.
+//! `no_cors_on_errors` strips CORS headers from every 4xx and 5xx answer. `latency_ms` delays
+//! every other request, CORS preflights included, as a network would. `/admin/*` itself is never
+//! delayed or failed.
 //!
 //! `POST /admin/codes` with `{"client_id", "redirect_uri", "code_challenge", "user", "scope"}`
 //! answers `{"code": "..."}`: a code issued exactly as if the user had approved, validated like

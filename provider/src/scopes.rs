@@ -72,6 +72,11 @@ impl Scopes {
         Ok(Scopes(list))
     }
 
+    /// Every scope Spotify documents.
+    pub fn known() -> Vec<&'static str> {
+        KNOWN.iter().map(|(name, _)| *name).collect()
+    }
+
     pub fn contains(&self, scope: &str) -> bool {
         self.0.iter().any(|s| s == scope)
     }

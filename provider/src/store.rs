@@ -79,6 +79,28 @@ pub struct RefreshRequest<'a> {
     pub client_id: &'a str,
 }
 
+/// What a token is, as RFC 7009's `token_type_hint` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+/// What a revocation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    /// A refresh token: its whole grant, every access and refresh token of it.
+    Grant,
+    /// An access token, alone.
+    AccessToken,
+    /// Nothing: the token is unknown (RFC 7009 §2.2 answers 200 all the same).
+    Nothing,
+}
+
+/// Why a revocation was refused: the token was issued to another client (RFC 7009 §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtherClient;
+
 /// Why a grant was refused. Every variant but `MalformedVerifier` is `invalid_grant`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantError {
@@ -334,6 +356,42 @@ impl Store {
             },
         );
         token
+    }
+
+    /// RFC 7009 revocation of `token` for `client_id`. The hint says where to look first; the
+    /// other kind is searched too (§2.1).
+    pub fn revoke(
+        &mut self,
+        token: &str,
+        client_id: &str,
+        hint: Option<TokenKind>,
+    ) -> Result<Revoked, OtherClient> {
+        let order = match hint {
+            Some(TokenKind::Access) => [TokenKind::Access, TokenKind::Refresh],
+            _ => [TokenKind::Refresh, TokenKind::Access],
+        };
+        for kind in order {
+            let grant = match kind {
+                TokenKind::Refresh => self.refresh.get(token).map(|r| r.grant),
+                TokenKind::Access => self.access.get(token).map(|a| a.grant),
+            };
+            let Some(grant) = grant else { continue };
+            let owner = self.grants.get(&grant).map(|g| g.client_id.as_str());
+            if owner.is_some_and(|c| c != client_id) {
+                return Err(OtherClient);
+            }
+            return Ok(match kind {
+                TokenKind::Refresh => {
+                    self.revoke_grant(grant);
+                    Revoked::Grant
+                }
+                TokenKind::Access => {
+                    self.access.remove(token);
+                    Revoked::AccessToken
+                }
+            });
+        }
+        Ok(Revoked::Nothing)
     }
 
     /// Revokes a grant: every access and refresh token issued under it stops working.

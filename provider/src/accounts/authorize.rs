@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::consent::{consent_page, error_page, plain_error_page, Consent, ErrorPage};
 use super::{check_challenge, check_client, check_scope, issue_code, RequestError, Untrusted};
 use crate::catalog::Person;
+use crate::config::Mode;
 use crate::errors::{ErrorCode, LogNote};
 use crate::form::{FormError, Params, StrictForm};
 use crate::state::Shared;
@@ -34,10 +35,17 @@ pub struct Callback {
 }
 
 impl Callback {
-    /// `?code=...&state=...`.
-    pub fn code(status: StatusCode, request: &AuthRequest, code: String, note: LogNote) -> Self {
+    /// `?code=...&state=...`, and `&iss=...` when there is an issuer to name (RFC 9207).
+    pub fn code(
+        status: StatusCode,
+        request: &AuthRequest,
+        code: String,
+        note: LogNote,
+        iss: Option<&str>,
+    ) -> Self {
         let mut params = vec![("code", code)];
         params.extend(request.state.clone().map(|s| ("state", s)));
+        params.extend(iss.map(|i| ("iss", i.to_owned())));
         Callback {
             status,
             redirect_uri: request.redirect_uri.clone(),
@@ -46,17 +54,20 @@ impl Callback {
         }
     }
 
-    /// `?error=...&error_description=...&state=...`.
+    /// `?error=...&error_description=...&state=...`, and `&iss=...` when there is an issuer to
+    /// name (RFC 9207 §2: error responses carry it too).
     pub fn error(
         status: StatusCode,
         redirect_uri: &str,
         code: ErrorCode,
         description: Option<String>,
         state: Option<&str>,
+        iss: Option<&str>,
     ) -> Self {
         let mut params = vec![("error", code.as_str().to_owned())];
         params.extend(description.map(|d| ("error_description", d)));
         params.extend(state.map(|s| ("state", s.to_owned())));
+        params.extend(iss.map(|i| ("iss", i.to_owned())));
         Callback {
             status,
             redirect_uri: redirect_uri.to_owned(),
@@ -158,27 +169,41 @@ fn validate(state: &Shared, params: &Params) -> Result<AuthRequest, RequestError
     })
 }
 
+/// The issuer to name in authorization responses: the provider's base URL in standards mode
+/// (RFC 9207), none as Spotify.
+fn issuer(state: &Shared) -> Option<&str> {
+    (state.config.mode == Mode::Standards).then_some(state.base.0.as_str())
+}
+
 /// `GET /authorize`: the consent page, an error page, or (once the client is trusted) a redirect.
 pub async fn authorize(
     State(state): State<Shared>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AuthorizeError> {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    let request = validate(&state, &params).map_err(|e| match e {
-        RequestError::Untrusted(u) => AuthorizeError::Page(u.into()),
-        RequestError::UnknownScope(_) => AuthorizeError::IllegalScope,
-        RequestError::Redirect { code, description } => AuthorizeError::Redirect(Callback::error(
+    let iss = issuer(&state);
+    let back = |code: ErrorCode, description: String| {
+        AuthorizeError::Redirect(Callback::error(
             StatusCode::FOUND,
             params.get("redirect_uri").unwrap_or_default(),
             code,
             Some(description),
             params.get("state"),
-        )),
+            iss,
+        ))
+    };
+    let request = validate(&state, &params).map_err(|e| match e {
+        RequestError::Untrusted(u) => AuthorizeError::Page(u.into()),
+        RequestError::UnknownScope(scope) => match state.config.mode {
+            Mode::Spotify => AuthorizeError::IllegalScope,
+            Mode::Standards => back(ErrorCode::InvalidScope, format!("Unknown scope: {scope}")),
+        },
+        RequestError::Redirect { code, description } => back(code, description),
     })?;
 
     if let Some(user) = state.config.auto_approve {
         let (code, note) = issue_code(&state, approval(&request, user));
-        return Ok(Callback::code(StatusCode::FOUND, &request, code, note).into_response());
+        return Ok(Callback::code(StatusCode::FOUND, &request, code, note, iss).into_response());
     }
 
     let app_name = state
@@ -236,7 +261,7 @@ pub async fn decide(
     Ok(match user {
         Some(user) if approve => {
             let (code, note) = issue_code(&state, approval(&request, user));
-            Callback::code(StatusCode::SEE_OTHER, &request, code, note)
+            Callback::code(StatusCode::SEE_OTHER, &request, code, note, issuer(&state))
         }
         _ => Callback::error(
             StatusCode::SEE_OTHER,
@@ -244,6 +269,7 @@ pub async fn decide(
             ErrorCode::AccessDenied,
             None,
             request.state.as_deref(),
+            issuer(&state),
         ),
     })
 }

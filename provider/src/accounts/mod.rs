@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod consent;
+pub mod standards;
 pub mod token;
 
 use std::time::Instant;

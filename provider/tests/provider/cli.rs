@@ -50,6 +50,7 @@ fn help_lists_every_flag_and_the_fault_plan() {
         "--latency-ms",
         "--auto-approve",
         "--quota",
+        "--mode",
         "--reuse-detection",
         "reuse_detection",
         "--cors",

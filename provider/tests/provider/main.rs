@@ -11,6 +11,7 @@ mod dist;
 mod faults;
 mod quota;
 mod robustness;
+mod standards;
 mod token;
 mod tutorial_flow;
 mod untidy;
