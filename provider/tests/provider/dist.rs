@@ -18,6 +18,43 @@ fn temp_dist() -> PathBuf {
     dir
 }
 
+/// The headers every answer of the app listener must carry.
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("content-security-policy", "frame-ancestors 'none'"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+];
+
+#[tokio::test]
+async fn every_answer_of_the_app_listener_carries_the_security_headers() {
+    // Guards against the app being framed (clickjacking), sharing its window with an opener of
+    // another origin, having an asset sniffed into something else, or leaking the code in a
+    // Referer: on pages, assets, app routes and 404s alike.
+    let dir = temp_dist();
+    let d = dir.clone();
+    let h = start_with(move |c| c.serve_dist = Some(d)).await;
+    let app = h.server.app_url().expect("an app listener");
+    for path in [
+        "",
+        "callback?code=abc&state=x",
+        "app_bg.wasm",
+        "app.js",
+        "missing.js",
+    ] {
+        let r = h.get_absolute(&format!("{app}{path}")).await;
+        for (name, value) in SECURITY_HEADERS {
+            assert_eq!(
+                r.headers().get(name).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "/{path}: {name}"
+            );
+        }
+    }
+    h.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[tokio::test]
 async fn the_app_is_served_with_a_fallback_and_no_referrer() {
     // Guards against /callback 404ing on reload, the wasm refusing to stream-compile, and the code leaking via Referer.
