@@ -42,10 +42,11 @@ pub fn svg(seed: &str) -> String {
 }
 
 /// `GET /images/{seed}.svg`.
-pub async fn image(Path(file): Path<String>) -> Response {
-    let Some(seed) = file.strip_suffix(".svg").filter(|s| valid_seed(s)) else {
-        return ApiError::not_found().into_response();
-    };
+pub async fn image(Path(file): Path<String>) -> Result<Response, ApiError> {
+    let seed = file
+        .strip_suffix(".svg")
+        .filter(|s| valid_seed(s))
+        .ok_or_else(ApiError::not_found)?;
     let mut response = (StatusCode::OK, svg(seed)).into_response();
     let h = response.headers_mut();
     h.insert(
@@ -64,7 +65,7 @@ pub async fn image(Path(file): Path<String>) -> Response {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
     );
-    response
+    Ok(response)
 }
 
 #[cfg(test)]
