@@ -7,20 +7,20 @@ const PLAYLIST: &str = "ul#playlists > li.playlist";
 
 // Guards against a sign-in that never reaches the playlists page, shows a library other than
 // the signed-in user's, or leaves the one-time `code` and `state` in the address bar.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_signs_in_and_lists_the_users_playlists() {
     scenario(Browser::Chromium, signs_in_and_lists_the_users_playlists).await;
 }
 
 // Guards against the same failures in Firefox (another storage, fetch and history engine).
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn firefox_signs_in_and_lists_the_users_playlists() {
     scenario(Browser::Firefox, signs_in_and_lists_the_users_playlists).await;
 }
 
 // Guards against a declined consent that is shown as a blank page or a generic error, or that
 // leaves the user stuck without a way to try again.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_explains_a_declined_consent_and_offers_to_retry() {
     scenario(
         Browser::Chromium,
@@ -30,7 +30,7 @@ async fn chromium_explains_a_declined_consent_and_offers_to_retry() {
 }
 
 // Guards against the same failures in Firefox.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn firefox_explains_a_declined_consent_and_offers_to_retry() {
     scenario(
         Browser::Firefox,
@@ -41,13 +41,13 @@ async fn firefox_explains_a_declined_consent_and_offers_to_retry() {
 
 // Guards against a session lost on reload, a replayed or forged callback that costs the user
 // their session, and a log-out that does not stick.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_keeps_the_session_until_log_out() {
     scenario(Browser::Chromium, keeps_the_session_until_log_out).await;
 }
 
 // Guards against the same failures in Firefox.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn firefox_keeps_the_session_until_log_out() {
     scenario(Browser::Firefox, keeps_the_session_until_log_out).await;
 }

@@ -1,0 +1,231 @@
+//! The browsers: where their WebDrivers and binaries are, their capabilities, and a [`Session`]:
+//! a WebDriver process (in its own process group, with the browser it starts) and a browser
+//! session in it.
+
+use std::fmt;
+use std::fs::File;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+use xtask::{wait_until, ProcessGroup};
+
+use crate::page::{Page, WAIT};
+use crate::support::{env_path, free_port, on_path, TempDir};
+
+/// How long a browser may take to start once its WebDriver is up.
+const BROWSER_START: Duration = Duration::from_secs(60);
+
+/// The browsers the suite runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl fmt::Display for Browser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Browser::Chromium => "Chromium",
+            Browser::Firefox => "Firefox",
+        })
+    }
+}
+
+fn require(what: &str, found: Option<PathBuf>, hint: &str) -> PathBuf {
+    match found {
+        Some(path) if path.is_file() => path,
+        Some(path) => panic!("{what} not found at {} ({hint})", path.display()),
+        None => panic!("{what} not found ({hint})"),
+    }
+}
+
+impl Browser {
+    fn driver(self) -> PathBuf {
+        match self {
+            Browser::Chromium => require(
+                "chromedriver",
+                env_path("CHROMEDRIVER").or_else(|| on_path("chromedriver")),
+                "set CHROMEDRIVER or apt-get install chromium-driver",
+            ),
+            Browser::Firefox => require(
+                "geckodriver",
+                env_path("GECKODRIVER").or_else(|| {
+                    env_path("HOME")
+                        .map(|h| h.join(".cargo/bin/geckodriver"))
+                        .filter(|p| p.is_file())
+                        .or_else(|| on_path("geckodriver"))
+                }),
+                "set GECKODRIVER or cargo install geckodriver --version 0.37.1",
+            ),
+        }
+    }
+
+    fn binary(self) -> PathBuf {
+        match self {
+            Browser::Chromium => require(
+                "chromium",
+                env_path("CHROMIUM_BIN").or_else(|| on_path("chromium")),
+                "set CHROMIUM_BIN or apt-get install chromium",
+            ),
+            Browser::Firefox => require(
+                "firefox-esr",
+                env_path("FIREFOX_BIN")
+                    .or_else(|| on_path("firefox-esr"))
+                    .or_else(|| on_path("firefox")),
+                "set FIREFOX_BIN or apt-get install firefox-esr",
+            ),
+        }
+    }
+
+    /// Headless, with a fresh profile, and (Chromium) none of the background traffic that keeps
+    /// knocking on a closed network (docs/TOOLCHAIN.md).
+    fn capabilities(self, profile: &Path) -> serde_json::Map<String, Value> {
+        let binary = self.binary();
+        let caps = match self {
+            Browser::Chromium => json!({
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": binary,
+                    "args": [
+                        "--headless=new",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-dev-shm-usage",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--no-first-run",
+                        format!("--user-data-dir={}", profile.display()),
+                    ],
+                },
+            }),
+            Browser::Firefox => json!({
+                "browserName": "firefox",
+                "moz:firefoxOptions": {
+                    "binary": binary,
+                    "args": ["-headless"],
+                },
+            }),
+        };
+        match caps {
+            Value::Object(map) => map,
+            _ => unreachable!("capabilities are an object"),
+        }
+    }
+
+    fn driver_command(self, port: u16) -> Command {
+        let mut command = Command::new(self.driver());
+        match self {
+            Browser::Chromium => {
+                command.arg(format!("--port={port}"));
+            }
+            Browser::Firefox => {
+                command.args(["--host", "127.0.0.1", "--port", &port.to_string()]);
+                command.env("MOZ_HEADLESS", "1");
+            }
+        }
+        command
+    }
+}
+
+/// A WebDriver process and a browser session in it. [`Session::close`] ends the session and
+/// kills the driver's process group (the browser with it); dropping it kills them too.
+pub struct Session {
+    browser: Browser,
+    client: Client,
+    driver: ProcessGroup,
+    log: PathBuf,
+    _profile: TempDir,
+}
+
+impl Session {
+    /// Starts `browser`'s WebDriver on a free port and a browser session in it.
+    pub async fn start(browser: Browser) -> Session {
+        let profile = TempDir::new("profile");
+        let port = free_port();
+        let log = profile.path().join("driver.log");
+        let out =
+            File::create(&log).unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
+        let err = out.try_clone().expect("a log file can be shared");
+        let mut command = browser.driver_command(port);
+        command.stdin(Stdio::null()).stdout(out).stderr(err);
+        // Spawned from this task's thread, which lives as long as the test: the parent-death
+        // signal follows the spawning thread.
+        let driver = ProcessGroup::spawn(&format!("the {browser} WebDriver"), &mut command)
+            .unwrap_or_else(|e| panic!("{e}"));
+
+        // Let the driver come up: wait (off the runtime's threads) until its port accepts
+        // connections, or it exits.
+        let address = format!("127.0.0.1:{port}");
+        let what = format!("the {browser} WebDriver on {address}");
+        let (mut driver, up) = tokio::task::spawn_blocking(move || {
+            let mut driver = driver;
+            let up = wait_until(&what, WAIT, || match driver.exited() {
+                Some(status) => Err(format!("{} exited early ({status})", driver.name())),
+                None => Ok(TcpStream::connect(&address).ok().map(drop)),
+            });
+            (driver, up)
+        })
+        .await
+        .expect("the wait for the WebDriver does not panic");
+        if let Err(e) = up {
+            panic!("{e}; its output:\n{}", read_log(&log));
+        }
+
+        let capabilities = browser.capabilities(&profile.path().join("user-data"));
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let connected = tokio::time::timeout(
+            BROWSER_START,
+            ClientBuilder::new(connector)
+                .capabilities(capabilities)
+                .connect(&format!("http://127.0.0.1:{port}")),
+        )
+        .await;
+        let client = match connected {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => panic!(
+                "cannot start {browser} over WebDriver: {e}; driver output:\n{}",
+                read_log(&log)
+            ),
+            Err(_) => {
+                driver.kill();
+                panic!(
+                    "{browser} did not start within {} s; driver output:\n{}",
+                    BROWSER_START.as_secs(),
+                    read_log(&log)
+                )
+            }
+        };
+        Session {
+            browser,
+            client,
+            driver,
+            log,
+            _profile: profile,
+        }
+    }
+
+    /// The tab, to drive.
+    pub fn page(&self) -> Page {
+        Page::new(self.client.clone(), self.browser)
+    }
+
+    /// Everything the WebDriver (and the browser under it) printed so far.
+    pub fn driver_log(&self) -> String {
+        read_log(&self.log)
+    }
+
+    /// Ends the browser session (waiting a little), then kills the driver and the browser.
+    pub async fn close(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(20), self.client.clone().close()).await;
+        self.driver.kill();
+    }
+}
+
+fn read_log(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
