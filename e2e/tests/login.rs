@@ -1,9 +1,16 @@
 //! The whole sign-in, in a real browser, against the local provider: the app's button, the
 //! provider's consent page, the redirect back, the token exchange and the Web API.
+//!
+//! States are found by their hooks (docs/ARCHITECTURE.md, "DOM hooks"), never by the wording
+//! shown to users: a reworded message breaks no test here.
 
 use e2e::{scenario, Browser, Page, Urls};
 
 const PLAYLIST: &str = "ul#playlists > li.playlist";
+/// The library's status line once every page has been read.
+const LIBRARY_LOADED: &str = r#"#load-status[data-state="done"]"#;
+/// The log-in screen after the user logged out.
+const LOGGED_OUT: &str = r#"#notice[data-reason="logged-out"]"#;
 
 // Guards against a sign-in that never reaches the playlists page, shows a library other than
 // the signed-in user's, or leaves the one-time `code` and `state` in the address bar.
@@ -67,8 +74,33 @@ async fn sign_in_as_alice(page: &Page, urls: &Urls) {
     page.click("button#approve").await;
 
     page.wait_for_url_prefix(&urls.app).await;
+    wait_for_alices_library(page, urls).await;
+}
+
+/// Waits until the list says it has read every page and shows exactly alice's number of
+/// playlists.
+async fn wait_for_alices_library(page: &Page, urls: &Urls) {
+    page.wait_for_present(LIBRARY_LOADED).await;
     page.wait_for_count(PLAYLIST, urls.expected_alice.len())
         .await;
+}
+
+/// Waits for `#auth-error`, checks that it reports `code` (its `data-error`) and says something,
+/// and returns what it says.
+async fn expect_auth_error(page: &Page, code: &str) -> String {
+    page.wait_for("#auth-error").await;
+    let message = page.text("#auth-error").await;
+    let reported = page.attribute("#auth-error", "data-error").await;
+    assert_eq!(
+        reported.as_deref(),
+        Some(code),
+        "#auth-error should report {code:?}; it says: {message:?}"
+    );
+    assert!(
+        !message.trim().is_empty(),
+        "#auth-error[data-error={code:?}] is shown without a message"
+    );
+    message
 }
 
 async fn signs_in_and_lists_the_users_playlists(page: Page, urls: Urls) {
@@ -102,11 +134,7 @@ async fn explains_a_declined_consent_and_offers_to_retry(page: Page, urls: Urls)
     page.click("button#deny").await;
 
     page.wait_for_url_prefix(&urls.app).await;
-    let error = page.text("#auth-error").await;
-    assert!(
-        error.to_lowercase().contains("declined"),
-        "#auth-error should say the sign-in was declined, but says: {error:?}"
-    );
+    expect_auth_error(&page, "access-denied").await;
     assert!(
         !page.all("#auth-error button#login-again").await.is_empty(),
         "#auth-error has no button#login-again"
@@ -122,29 +150,24 @@ async fn keeps_the_session_until_log_out(page: Page, urls: Urls) {
 
     // A reload keeps the session (the tokens are in sessionStorage).
     page.open(&urls.app).await;
-    page.wait_for_count(PLAYLIST, urls.expected_alice.len())
-        .await;
+    wait_for_alices_library(&page, &urls).await;
 
     // A callback that this tab did not start is refused, and costs nothing.
     page.open(&format!("{}callback?code=forged&state=forged", urls.app))
         .await;
-    let error = page.text("#auth-error").await;
-    assert!(
-        error.contains("no sign-in in progress"),
-        "a stray callback should be refused as such, but the page says: {error:?}"
-    );
+    expect_auth_error(&page, "no-pending-login").await;
     let keys = page.query_keys().await;
     assert!(
         keys.is_empty(),
         "the stray callback's parameters stay in the address bar: {keys:?}"
     );
     page.open(&urls.app).await;
-    page.wait_for_count(PLAYLIST, urls.expected_alice.len())
-        .await;
+    wait_for_alices_library(&page, &urls).await;
 
-    // Log out ends it, and a reload does not bring it back.
+    // Log out ends it, says so, and a reload does not bring it back.
     page.click("button#logout").await;
     page.wait_for("button#login").await;
+    page.wait_for(LOGGED_OUT).await;
     page.open(&urls.app).await;
     page.wait_for("button#login").await;
     assert!(
