@@ -12,6 +12,16 @@ pub fn search() -> String {
         .unwrap_or_default()
 }
 
+/// The path and query of the page, like `/playlist/abc?sort=name`.
+pub fn path_and_query() -> String {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return "/".to_owned();
+    };
+    let path = location.pathname().unwrap_or_default();
+    let query = location.search().unwrap_or_default();
+    format!("{path}{query}")
+}
+
 /// Replaces the current history entry's URL without loading anything: used to take `code` and `state` out of the
 /// address bar (and so out of history, bookmarks and `Referer`) as soon as the callback has read them.
 pub fn replace_url(path: &str) {

@@ -6,10 +6,12 @@ use super::storage::{StorageError, APP};
 use super::{random, session, BrowserClock, Fetch};
 use crate::config::{AppConfig, ConfigError};
 use crate::oauth::{validate_callback, CallbackError, PendingLogin, TokenError, TokenSet};
-use crate::session::Clock;
+use crate::session::{Clock, ExchangeError, StoreError};
 
 /// Where the pending login waits between the redirect and the callback.
 pub const PENDING_LOGIN_KEY: &str = "pending-login";
+/// Set at log out: the next login asks the provider for its consent page, so the user can switch accounts.
+pub const SWITCH_ACCOUNT_KEY: &str = "switch-account";
 
 /// Why a login could not start or finish.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +22,8 @@ pub enum LoginError {
     NoOrigin,
     Callback(CallbackError),
     Token(TokenError),
+    /// The tokens came, but the browser would not keep them.
+    Store(StoreError),
 }
 
 impl LoginError {
@@ -32,7 +36,7 @@ impl LoginError {
     pub fn code(&self) -> &'static str {
         match self {
             LoginError::Config(_) => "config",
-            LoginError::Storage(_) => "storage",
+            LoginError::Storage(_) | LoginError::Store(_) => "storage",
             LoginError::NoRandomness => "no-randomness",
             LoginError::NoOrigin => "no-origin",
             LoginError::Callback(e) => e.code(),
@@ -55,37 +59,61 @@ impl fmt::Display for LoginError {
             LoginError::NoOrigin => write!(f, "The page's address could not be read."),
             LoginError::Callback(e) => e.fmt(f),
             LoginError::Token(e) => e.fmt(f),
+            LoginError::Store(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for LoginError {}
 
-/// Starts a login: makes a verifier and a state, keeps them in sessionStorage, and hands the authorization URL to
-/// `navigate` (in the app, a top-level navigation; in tests, a recorder).
+impl From<ExchangeError> for LoginError {
+    fn from(error: ExchangeError) -> Self {
+        match error {
+            ExchangeError::Token(e) => LoginError::Token(e),
+            ExchangeError::Store(e) => LoginError::Store(e),
+        }
+    }
+}
+
+/// Starts a login: makes a verifier and a state, keeps them (with where the user is now, to come back to) in
+/// sessionStorage, and hands the authorization URL to `navigate` (in the app, a top-level navigation; in tests,
+/// a recorder). After a log out, the provider is asked to show its consent page, so the user can switch
+/// accounts.
 pub fn start_login(config: &AppConfig, navigate: impl FnOnce(&str)) -> Result<(), LoginError> {
     let origin = super::location::origin().ok_or(LoginError::NoOrigin)?;
     let redirect_uri = config.redirect_uri(&origin).map_err(LoginError::Config)?;
     let verifier = random::bytes().ok_or(LoginError::NoRandomness)?;
     let state = random::bytes().ok_or(LoginError::NoRandomness)?;
-    let login = PendingLogin::new(&verifier, &state, redirect_uri, BrowserClock.now_ms());
+    let mut login = PendingLogin::new(&verifier, &state, redirect_uri, BrowserClock.now_ms())
+        .returning_to(&super::location::path_and_query());
+    if APP.get(SWITCH_ACCOUNT_KEY).is_some() {
+        login = login.with_consent_dialog();
+    }
     APP.set(PENDING_LOGIN_KEY, &login.to_storage_json())
         .map_err(LoginError::Storage)?;
     navigate(&login.authorization_url(config));
     Ok(())
 }
 
+/// A finished login: the session's tokens, and where in the app to go now.
+pub struct SignedIn {
+    pub tokens: TokenSet,
+    pub return_to: String,
+}
+
 /// Finishes a login from the callback's query string: takes the pending login out of storage (so a reload or a
 /// second mount can never send the code again), checks the callback against it, and exchanges the code.
-pub async fn complete_login(config: &AppConfig, query: &str) -> Result<TokenSet, LoginError> {
+pub async fn complete_login(config: &AppConfig, query: &str) -> Result<SignedIn, LoginError> {
     let pending = APP
         .take(PENDING_LOGIN_KEY)
         .as_deref()
         .and_then(PendingLogin::from_storage_json);
     let (code, login) =
         validate_callback(query, pending, BrowserClock.now_ms()).map_err(LoginError::Callback)?;
-    session(config, &Fetch::default())
+    let return_to = login.return_to.clone().unwrap_or_else(|| "/".to_owned());
+    let tokens = session(config, &Fetch::default())
         .exchange_code(code, login)
-        .await
-        .map_err(LoginError::Token)
+        .await?;
+    APP.remove(SWITCH_ACCOUNT_KEY);
+    Ok(SignedIn { tokens, return_to })
 }

@@ -6,14 +6,33 @@ pub mod location;
 pub mod login;
 pub mod random;
 pub mod storage;
+pub mod tabs;
+
+use std::cell::RefCell;
+
+use wasm_bindgen_futures::JsFuture;
 
 use crate::config::{AppConfig, ConfigError};
 use crate::oauth::TokenSet;
-use crate::session::{Clock, RefreshLock, Session, TokenStore};
+use crate::session::{Clock, Pacer, Session, StoreError, TokenStore};
 
 pub use http::Fetch;
+pub use tabs::BrowserTabs;
 
-/// `Date.now()`.
+/// Resolves after `ms` milliseconds (`setTimeout`).
+pub async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.min(i32::MAX as u32) as i32,
+            );
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// `Date.now()`, `setTimeout` and `Math.random()`.
 #[derive(Clone, Copy, Default)]
 pub struct BrowserClock;
 
@@ -21,47 +40,78 @@ impl Clock for BrowserClock {
     fn now_ms(&self) -> u64 {
         js_sys::Date::now() as u64
     }
+    async fn sleep(&self, ms: u64) {
+        sleep_ms(ms.min(u32::MAX as u64) as u32).await
+    }
+    fn jitter(&self) -> f64 {
+        js_sys::Math::random()
+    }
 }
 
 /// The session's tokens in sessionStorage: they survive a reload of the tab, stay out of other tabs (unless
 /// the browser copies them into a duplicated tab), and go when the tab's session ends, although browsers keep
 /// them for a tab that session restore brings back.
+///
+/// When the browser refuses a write, the tokens are kept in memory instead (so the page goes on working) and
+/// the refusal is returned: a session that only lives in memory ends with the page.
 #[derive(Clone, Copy, Default)]
 pub struct SessionTokens;
 
 const TOKENS_KEY: &str = "tokens";
 
+thread_local! {
+    /// The tokens, when storage refused the last write: then they are the truth, not storage.
+    static UNSAVED: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The tab's one pause (see [`Pacer`]).
+    static PACER: &'static Pacer = Box::leak(Box::default());
+    static TABS: &'static BrowserTabs = Box::leak(Box::default());
+}
+
 impl TokenStore for SessionTokens {
     fn load(&self) -> Option<TokenSet> {
-        storage::APP
-            .get(TOKENS_KEY)
-            .as_deref()
-            .and_then(TokenSet::from_storage_json)
+        let json = UNSAVED
+            .with(|unsaved| unsaved.borrow().clone())
+            .or_else(|| storage::APP.get(TOKENS_KEY))?;
+        TokenSet::from_storage_json(&json)
     }
-    fn save(&self, tokens: &TokenSet) {
-        // If storage refuses the write, the tokens are not kept: the next call finds no session and the user is
-        // asked to log in, which is the honest outcome when the browser will not hold a session.
-        let _ = storage::APP.set(TOKENS_KEY, &tokens.to_storage_json());
+    fn save(&self, tokens: &TokenSet) -> Result<(), StoreError> {
+        let json = tokens.to_storage_json();
+        let written = storage::APP.set(TOKENS_KEY, &json);
+        UNSAVED.with(|unsaved| *unsaved.borrow_mut() = written.is_err().then_some(json));
+        written.map_err(|e| match e {
+            storage::StorageError::Unavailable => StoreError::Unavailable,
+            storage::StorageError::WriteRefused => StoreError::Refused,
+        })
     }
     fn clear(&self) {
+        UNSAVED.with(|unsaved| *unsaved.borrow_mut() = None);
         storage::APP.remove(TOKENS_KEY);
     }
 }
 
-/// The tab's one refresh lock: every session of the tab refreshes through it.
-static REFRESH_LOCK: RefreshLock = RefreshLock::new(());
+/// The tab's one pause, which every request waits out.
+pub fn pacer() -> &'static Pacer {
+    PACER.with(|p| *p)
+}
 
-/// A core [`Session`] wired to `transport` (fetch), sessionStorage and the browser clock.
-pub fn session<'a>(
-    config: &'a AppConfig,
-    transport: &'a Fetch,
-) -> Session<'a, Fetch, SessionTokens, BrowserClock> {
+/// The tab's view of the app's other tabs.
+pub fn browser_tabs() -> &'static BrowserTabs {
+    TABS.with(|t| *t)
+}
+
+/// The core [`Session`] of this tab.
+pub type BrowserSession<'a> = Session<'a, Fetch, SessionTokens, BrowserClock, BrowserTabs>;
+
+/// A core [`Session`] wired to `transport` (fetch), sessionStorage, the browser clock, the other tabs and the
+/// tab's one pause.
+pub fn session<'a>(config: &'a AppConfig, transport: &'a Fetch) -> BrowserSession<'a> {
     Session {
         config,
         transport,
         store: &SessionTokens,
         clock: &BrowserClock,
-        refresh_lock: &REFRESH_LOCK,
+        tabs: browser_tabs(),
+        pacer: pacer(),
     }
 }
 

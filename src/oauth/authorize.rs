@@ -16,6 +16,29 @@ pub struct PendingLogin {
     pub redirect_uri: RedirectUri,
     /// When the login started, in milliseconds since the Unix epoch.
     pub created_at_ms: u64,
+    /// Where in the app the user was (path and query), to go back to after the login. Always a path of this
+    /// app (see [`return_path`]); never sent to the provider.
+    pub return_to: Option<String>,
+    /// Whether to ask the provider to show its consent page even to a user who approved before (Spotify's
+    /// `show_dialog=true`), so that a user who logged out can sign in with another account.
+    pub show_dialog: bool,
+}
+
+/// `candidate` as a place to return to after a login, when it is a path of this app: it starts with a single
+/// `/`, holds no backslash, whitespace or control character, is not the callback, and is not absurdly long.
+/// Anything else (`//evil.example`, `https://…`, `/\evil.example`) is refused, so a login can never end on
+/// another site (no open redirect). A fragment is dropped.
+pub fn return_path(candidate: &str) -> Option<String> {
+    let path = candidate.split('#').next().unwrap_or_default();
+    let local = path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 2_048
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !(path == "/callback"
+            || path.starts_with("/callback?")
+            || path.starts_with("/callback/"));
+    local.then(|| path.to_owned())
 }
 
 /// How long a pending login stays usable: as long as the provider keeps its codes (Spotify: 10 minutes).
@@ -28,6 +51,10 @@ struct StoredPendingLogin {
     state: String,
     redirect_uri: RedirectUri,
     created_at_ms: u64,
+    #[serde(default)]
+    return_to: Option<String>,
+    #[serde(default)]
+    show_dialog: bool,
 }
 
 impl PendingLogin {
@@ -43,7 +70,21 @@ impl PendingLogin {
             state: State::from_random(state_bytes),
             redirect_uri,
             created_at_ms: now_ms,
+            return_to: None,
+            show_dialog: false,
         }
+    }
+
+    /// The same login, returning to `path` afterwards when it is a path of this app (see [`return_path`]).
+    pub fn returning_to(mut self, path: &str) -> Self {
+        self.return_to = return_path(path);
+        self
+    }
+
+    /// The same login, asking the provider to show its consent page whatever the user approved before.
+    pub fn with_consent_dialog(mut self) -> Self {
+        self.show_dialog = true;
+        self
     }
 
     /// The JSON kept in storage. It holds the verifier: it goes to sessionStorage and nowhere else.
@@ -53,6 +94,8 @@ impl PendingLogin {
             state: self.state.secret().to_owned(),
             redirect_uri: self.redirect_uri.clone(),
             created_at_ms: self.created_at_ms,
+            return_to: self.return_to.clone(),
+            show_dialog: self.show_dialog,
         };
         serde_json::to_string(&stored).unwrap_or_default()
     }
@@ -65,7 +108,22 @@ impl PendingLogin {
             state: State::new(stored.state),
             redirect_uri: stored.redirect_uri,
             created_at_ms: stored.created_at_ms,
+            return_to: stored.return_to.as_deref().and_then(return_path),
+            show_dialog: stored.show_dialog,
         })
+    }
+
+    /// The id of the grant this login will start: a digest of the verifier, so it names the authorization
+    /// without revealing anything of it, and it is the same in every tab that later holds a copy of the session.
+    pub fn grant_id(&self) -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine as _;
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new()
+            .chain_update(b"pkce-playlists grant\0")
+            .chain_update(self.verifier.secret())
+            .finalize();
+        URL_SAFE_NO_PAD.encode(&digest[..12])
     }
 
     /// Whether the login is too old to finish (or claims to come from the future).
@@ -78,15 +136,19 @@ impl PendingLogin {
     /// `application/x-www-form-urlencoded` query parameters (RFC 6749 §4.1.1, RFC 7636 §4.3).
     pub fn authorization_url(&self, config: &AppConfig) -> String {
         let scope = config.scopes.join(" ");
-        let query = form_urlencoded::Serializer::new(String::new())
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
             .append_pair("response_type", "code")
             .append_pair("client_id", config.client_id.as_str())
             .append_pair("redirect_uri", self.redirect_uri.as_str())
             .append_pair("scope", &scope)
             .append_pair("state", self.state.secret())
             .append_pair("code_challenge_method", "S256")
-            .append_pair("code_challenge", self.verifier.challenge().as_str())
-            .finish();
+            .append_pair("code_challenge", self.verifier.challenge().as_str());
+        if self.show_dialog {
+            query.append_pair("show_dialog", "true");
+        }
+        let query = query.finish();
         let endpoint = &config.authorization_endpoint;
         let separator = if endpoint.contains('?') { '&' } else { '?' };
         format!("{endpoint}{separator}{query}")
@@ -155,6 +217,52 @@ mod tests {
         assert_eq!(back.created_at_ms, 1_000);
         assert!(PendingLogin::from_storage_json("{}").is_none());
         assert!(PendingLogin::from_storage_json("not json").is_none());
+    }
+
+    /// Guards against a login that cannot switch accounts after a log out: the consent page is asked for.
+    #[test]
+    fn a_login_after_log_out_asks_for_the_consent_page() {
+        let config = config("https://accounts.example/authorize");
+        assert!(!login().authorization_url(&config).contains("show_dialog"));
+        let url = login().with_consent_dialog().authorization_url(&config);
+        assert!(url.ends_with("&show_dialog=true"), "{url}");
+    }
+
+    /// Guards against an open redirect: only a path of this app is kept as the place to return to, and it is
+    /// never part of the authorization request.
+    #[test]
+    fn only_a_path_of_this_app_is_returned_to() {
+        for good in ["/", "/playlist/abc?q=rock&sort=name", "/?sort=owner"] {
+            assert_eq!(return_path(good).as_deref(), Some(good), "{good}");
+        }
+        assert_eq!(
+            return_path("/playlist/a#top").as_deref(),
+            Some("/playlist/a")
+        );
+        for bad in [
+            "",
+            "playlist/a",
+            "//evil.example/x",
+            "/\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/a b",
+            "/a\u{0}b",
+            "/callback?code=x&state=y",
+            "/callback",
+            &format!("/{}", "a".repeat(3_000)),
+        ] {
+            assert_eq!(return_path(bad), None, "{bad:?}");
+        }
+        let login = login().returning_to("/playlist/abc?sort=name");
+        let back = PendingLogin::from_storage_json(&login.to_storage_json()).unwrap();
+        assert_eq!(back.return_to.as_deref(), Some("/playlist/abc?sort=name"));
+        let url = login.authorization_url(&config("https://a/authorize"));
+        assert!(
+            !url.contains("%2Fplaylist%2Fabc") && !url.contains("/playlist/abc"),
+            "{url}"
+        );
+        assert_eq!(self::login().returning_to("//evil.example").return_to, None);
     }
 
     /// Guards against finishing a login long after it started.

@@ -13,4 +13,4 @@ pub use callback::{parse_callback, validate_callback, CallbackError};
 pub use client::{ClientId, RedirectUri};
 pub use error::ErrorCode;
 pub use secret::{AccessToken, AuthorizationCode, CodeVerifier, RefreshToken, State};
-pub use token::{parse_token_response, TokenError, TokenRequest, TokenSet};
+pub use token::{parse_token_response, Grant, TokenError, TokenRequest, TokenSet};

@@ -60,6 +60,19 @@ impl std::fmt::Debug for TokenRequest {
     }
 }
 
+/// Which authorization a token set belongs to. Every tab that holds a copy of a session (a duplicated tab copies
+/// sessionStorage) has the same grant, and the one that refreshes tells the others (see `session::Tabs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// Names the authorization; not secret (derived from the login's spent verifier).
+    pub id: String,
+    /// How many times the tokens were refreshed: of two copies, the one with the higher version is newer.
+    pub version: u64,
+    /// When the user authorized, in milliseconds since the Unix epoch: refresh tokens die a fixed time after it
+    /// (Spotify: six months).
+    pub authorized_at_ms: u64,
+}
+
 /// The tokens of a signed-in session.
 #[derive(Debug, Clone)]
 pub struct TokenSet {
@@ -72,6 +85,8 @@ pub struct TokenSet {
     pub refresh_at_ms: u64,
     /// The scopes granted (which may be fewer than those asked for).
     pub scopes: Vec<String>,
+    /// The authorization these tokens belong to.
+    pub grant: Grant,
 }
 
 /// How long before its expiry an access token is refreshed (at most; see [`TokenSet::refresh_at_ms`]).
@@ -91,6 +106,7 @@ impl TokenSet {
             expires_at_ms: self.expires_at_ms,
             refresh_at_ms: Some(self.refresh_at_ms),
             scopes: self.scopes.clone(),
+            grant: self.grant.clone(),
         };
         serde_json::to_string(&stored).unwrap_or_default()
     }
@@ -112,6 +128,7 @@ impl TokenSet {
                 .refresh_at_ms
                 .unwrap_or(s.expires_at_ms.saturating_sub(EXPIRY_MARGIN_MS)),
             scopes: s.scopes,
+            grant: s.grant,
         })
     }
 }
@@ -124,6 +141,8 @@ struct StoredTokens {
     #[serde(default)]
     refresh_at_ms: Option<u64>,
     scopes: Vec<String>,
+    #[serde(default)]
+    grant: Grant,
 }
 
 /// Why the token endpoint's answer gave no tokens. Messages are sentences without secrets.
@@ -276,6 +295,7 @@ pub fn parse_token_response(
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
+        grant: Grant::default(),
     })
 }
 

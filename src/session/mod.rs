@@ -1,11 +1,17 @@
-//! A signed-in session over an abstract transport: the code exchange, refreshing, and authenticated Web API
-//! calls with one refresh-and-retry on a 401.
+//! A signed-in session over an abstract transport: the code exchange, refreshing (one refresh at a time across
+//! every tab of the grant), and authenticated Web API reads that wait out the app's one pause, retry what may
+//! pass, and refresh once on a 401.
 //!
-//! The HTTP client, the token store and the clock are the caller's (traits below), so this policy runs and is
-//! tested on the host with fakes; the browser supplies fetch, sessionStorage and `Date.now()`.
+//! The HTTP client, the token store, the clock and the other tabs are the caller's (traits below and in
+//! [`tabs`]), so this policy runs and is tested on the host with fakes; the browser supplies fetch,
+//! sessionStorage, timers, Web Locks and `BroadcastChannel`.
+
+pub mod retry;
+pub mod tabs;
 
 use std::collections::HashSet;
 use std::fmt;
+use std::future::Future;
 use std::ops::ControlFlow;
 
 use serde::de::DeserializeOwned;
@@ -13,31 +19,68 @@ use serde::de::DeserializeOwned;
 use crate::config::AppConfig;
 use crate::http::{HttpRequest, Transport};
 use crate::oauth::{
-    parse_token_response, AccessToken, AuthorizationCode, PendingLogin, RefreshToken, TokenError,
-    TokenRequest, TokenSet,
+    parse_token_response, AccessToken, AuthorizationCode, ErrorCode, Grant, PendingLogin,
+    RefreshToken, TokenError, TokenRequest, TokenSet,
 };
 use crate::spotify::paging::{
-    me_url, my_playlists_url, playlist_items_url, playlist_url, remaining_offsets,
-    ITEMS_PAGE_LIMIT, PLAYLISTS_PAGE_LIMIT,
+    me_url, my_playlists_url, playlist_items_url, playlist_url, ITEMS_PAGE_LIMIT, MAX_LIBRARY_SIZE,
+    PLAYLISTS_PAGE_LIMIT,
 };
 use crate::spotify::{
     parse_api_response, ApiError, Page, Playlist, PlaylistEntry, PlaylistId, User,
 };
 
-/// Held while a refresh is in flight, so that a tab refreshes one at a time: a refresh token that the provider
-/// rotates can only be spent once, and a second refresh with it would end the session.
-pub type RefreshLock = futures::lock::Mutex<()>;
+pub use retry::{Pacer, Pause, PauseReason};
+pub use tabs::{fingerprint, Alone, Published, SessionEnd, Tabs};
+
+/// How long after the authorization a refresh token is taken to have expired rather than been revoked when the
+/// provider refuses it without saying which: Spotify's refresh tokens last six months. A day less, for clocks.
+pub const REFRESH_TOKEN_LIFETIME_MS: u64 = (183 - 1) * 24 * 60 * 60 * 1000;
+
+/// Why the tokens could not be kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreError {
+    /// The browser offers no storage (blocked by settings or a sandboxed frame).
+    Unavailable,
+    /// The browser refused the write (quota).
+    Refused,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Unavailable => write!(
+                f,
+                "This browser does not let the app keep your session (session storage is blocked). Allow site \
+                 data for this page and log in again."
+            ),
+            StoreError::Refused => write!(
+                f,
+                "The browser refused to save your session (storage is full). It will end when this page is \
+                 reloaded; free some space and log in again to keep it."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
 
 /// Keeps the session's tokens.
 pub trait TokenStore {
     fn load(&self) -> Option<TokenSet>;
-    fn save(&self, tokens: &TokenSet);
+    /// Keeps `tokens`. An error says they could not be kept for good (they may still be held in memory).
+    fn save(&self, tokens: &TokenSet) -> Result<(), StoreError>;
     fn clear(&self);
 }
 
-/// Milliseconds since the Unix epoch.
+/// Time, as the session needs it.
 pub trait Clock {
+    /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
+    /// Resolves after `ms` milliseconds.
+    fn sleep(&self, ms: u64) -> impl Future<Output = ()>;
+    /// A random fraction in `[0, 1)`, to spread retries out in time (backoff jitter).
+    fn jitter(&self) -> f64;
 }
 
 /// Why an authenticated call failed.
@@ -48,11 +91,13 @@ pub enum SessionError {
     /// The access token has run out and the provider gave no refresh token to renew it with: the tokens were
     /// removed and the user has to log in again.
     NoRefreshToken,
-    /// The provider refused the refresh token for good (expired, revoked): the tokens were removed and the
-    /// user has to log in again.
-    Ended(TokenError),
+    /// The session is over for good (the provider refused the refresh token, or it was renewed in a tab that has
+    /// closed): the tokens were removed and the user has to log in again.
+    Ended(SessionEnd),
     /// Refreshing failed for a reason that may pass (network, 5xx); the tokens are kept.
     Refresh(TokenError),
+    /// Renewed tokens could not be saved: the session lasts only as long as this page.
+    Storage(StoreError),
     /// The Web API call failed.
     Api(ApiError),
 }
@@ -69,6 +114,15 @@ impl SessionError {
         )
     }
 
+    /// Why the session ended, when it did.
+    pub fn end(&self) -> Option<SessionEnd> {
+        match self {
+            SessionError::NoRefreshToken => Some(SessionEnd::NoRefreshToken),
+            SessionError::Ended(end) => Some(end.clone()),
+            _ => None,
+        }
+    }
+
     /// A stable name for the failure, for the page's `data-error` hook.
     pub fn code(&self) -> &'static str {
         match self {
@@ -76,6 +130,7 @@ impl SessionError {
             SessionError::NoRefreshToken => "no-refresh-token",
             SessionError::Ended(_) => "session-ended",
             SessionError::Refresh(_) => "refresh",
+            SessionError::Storage(_) => "storage",
             SessionError::Api(e) => e.code(),
         }
     }
@@ -85,12 +140,10 @@ impl fmt::Display for SessionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SessionError::SignedOut => write!(f, "You are not signed in."),
-            SessionError::NoRefreshToken => write!(
-                f,
-                "Your session has run out, and the sign-in service gave no way to renew it; log in again."
-            ),
-            SessionError::Ended(e) => write!(f, "Your session has ended; log in again. {e}"),
+            SessionError::NoRefreshToken => SessionEnd::NoRefreshToken.fmt(f),
+            SessionError::Ended(end) => end.fmt(f),
             SessionError::Refresh(e) => write!(f, "Could not renew your session. {e}"),
+            SessionError::Storage(e) => e.fmt(f),
             SessionError::Api(e) => e.fmt(f),
         }
     }
@@ -104,26 +157,67 @@ impl From<ApiError> for SessionError {
     }
 }
 
-/// The user's playlists as far as they have been read.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct LibraryProgress {
-    pub playlists: Vec<Playlist>,
-    /// What the first page said the library holds.
-    pub total: u32,
-    /// How many entries could not be read and were skipped.
-    pub skipped: u32,
+/// Why a code exchange gave no session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExchangeError {
+    Token(TokenError),
+    Store(StoreError),
 }
 
-pub struct Session<'a, T, S, C> {
+/// Why the provider's refusal of a refresh token ends the session, in the user's terms.
+pub fn end_of(
+    error: &ErrorCode,
+    description: Option<&str>,
+    grant: &Grant,
+    now_ms: u64,
+) -> SessionEnd {
+    match error {
+        ErrorCode::InvalidGrant => {
+            let says_expired =
+                description.is_some_and(|d| d.to_ascii_lowercase().contains("expired"));
+            let old = grant.authorized_at_ms > 0
+                && now_ms.saturating_sub(grant.authorized_at_ms) >= REFRESH_TOKEN_LIFETIME_MS;
+            if says_expired || old {
+                SessionEnd::Expired
+            } else {
+                SessionEnd::Revoked
+            }
+        }
+        other => SessionEnd::Refused(other.as_str().to_owned()),
+    }
+}
+
+/// Where a paged read stands, so that a read that failed resumes where it stopped instead of starting over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// What the first page said the list holds; `None` until it has been read.
+    pub total: Option<u32>,
+    /// The offset of the first page not yet handed on.
+    pub next_offset: u32,
+    /// Whether the read reached the end.
+    pub done: bool,
+}
+
+/// A read of the library: where it stands, and which playlists it has handed on (a shifting library may list
+/// one twice).
+#[derive(Debug, Clone, Default)]
+pub struct LibraryRead {
+    pub cursor: Cursor,
+    seen: HashSet<PlaylistId>,
+}
+
+pub struct Session<'a, T, S, C, B> {
     pub config: &'a AppConfig,
     pub transport: &'a T,
     pub store: &'a S,
     pub clock: &'a C,
-    /// Shared by every session of the tab.
-    pub refresh_lock: &'a RefreshLock,
+    /// The app's other tabs; also the lock that makes refreshes one at a time.
+    pub tabs: &'a B,
+    /// The app's one pause, shared by every session of the tab.
+    pub pacer: &'a Pacer,
 }
 
-impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
+impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
     async fn token_call(
         &self,
         request: TokenRequest,
@@ -150,22 +244,53 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         &self,
         code: AuthorizationCode,
         login: PendingLogin,
-    ) -> Result<TokenSet, TokenError> {
+    ) -> Result<TokenSet, ExchangeError> {
+        let grant = Grant {
+            id: login.grant_id(),
+            version: 0,
+            authorized_at_ms: self.clock.now_ms(),
+        };
         let request = TokenRequest::authorization_code(code, login, &self.config.client_id);
-        let tokens = self.token_call(request, None).await?;
-        self.store.save(&tokens);
+        let mut tokens = self
+            .token_call(request, None)
+            .await
+            .map_err(ExchangeError::Token)?;
+        tokens.grant = grant;
+        self.store.save(&tokens).map_err(ExchangeError::Store)?;
         Ok(tokens)
     }
 
-    /// Trades the refresh token for new tokens and keeps them, one refresh at a time: a caller that waited while
-    /// another refreshed takes that refresh's tokens. `rejected` is the access token the API has just refused, when
-    /// a 401 is why; otherwise the tokens are about to expire.
+    /// Ends the session in this tab and tells the others.
+    fn end(&self, grant: &str, why: SessionEnd) -> SessionError {
+        self.store.clear();
+        self.tabs.ended(grant, &why);
+        SessionError::Ended(why)
+    }
+
+    /// Trades the refresh token for new tokens and keeps them, one refresh at a time across every tab of the
+    /// grant. A caller that waited while another tab or call refreshed takes that refresh's tokens. `rejected`
+    /// is the access token the API has just refused, when a 401 is why; otherwise the tokens are about to expire.
     ///
-    /// When the provider refuses the refresh token for good, the session is ended: the tokens are removed. When
-    /// the user logged out while the request was out, the new tokens are dropped.
+    /// Never presents a refresh token that another tab has already spent. When the provider refuses the refresh
+    /// token for good, the session ends in every tab. When the user logged out while the request was out, the
+    /// new tokens are dropped.
     async fn refresh(&self, rejected: Option<&AccessToken>) -> Result<TokenSet, SessionError> {
-        let _one_at_a_time = self.refresh_lock.lock().await;
-        let tokens = self.store.load().ok_or(SessionError::SignedOut)?;
+        let grant = self.store.load().ok_or(SessionError::SignedOut)?.grant.id;
+        let _one_at_a_time = self.tabs.lock(&grant).await;
+        let mut tokens = self.store.load().ok_or(SessionError::SignedOut)?;
+        if tokens.grant.id != grant {
+            return Ok(tokens);
+        }
+        let published = self.tabs.published(&grant);
+        if let Some(newest) = published
+            .as_ref()
+            .filter(|p| p.version > tokens.grant.version)
+        {
+            if let Some(newer) = self.tabs.newest(&grant, newest.version).await {
+                self.store.save(&newer).map_err(SessionError::Storage)?;
+                tokens = newer;
+            }
+        }
         let renewed_meanwhile = match rejected {
             Some(rejected) => tokens.access_token.secret() != rejected.secret(),
             None => !tokens.needs_refresh(self.clock.now_ms()),
@@ -173,10 +298,20 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         if renewed_meanwhile {
             return Ok(tokens);
         }
-        let Some(refresh_token) = tokens.refresh_token else {
+        let Some(refresh_token) = tokens.refresh_token.clone() else {
             self.store.clear();
+            self.tabs.ended(&grant, &SessionEnd::NoRefreshToken);
             return Err(SessionError::NoRefreshToken);
         };
+        if let Some(newest) = &published {
+            let spent_elsewhere = newest.version > tokens.grant.version
+                && newest.refresh_fingerprint != fingerprint(&refresh_token);
+            if spent_elsewhere {
+                // Presenting it would be a reuse, which a provider may answer by revoking the grant for every tab.
+                self.store.clear();
+                return Err(SessionError::Ended(SessionEnd::Superseded));
+            }
+        }
         let request = TokenRequest::refresh(&refresh_token, &self.config.client_id);
         let result = self.token_call(request, Some(refresh_token.clone())).await;
         let still_current = self.store.load().is_some_and(|now| {
@@ -184,16 +319,31 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
                 .is_some_and(|r| r.secret() == refresh_token.secret())
         });
         match result {
-            Ok(fresh) if still_current => {
-                self.store.save(&fresh);
+            Ok(mut fresh) if still_current => {
+                let newest_version = published.map_or(0, |p| p.version);
+                fresh.grant = Grant {
+                    version: tokens.grant.version.max(newest_version) + 1,
+                    ..tokens.grant
+                };
+                // The other tabs learn of the new tokens even if this tab cannot keep them.
+                self.tabs.publish(&fresh);
+                self.store.save(&fresh).map_err(SessionError::Storage)?;
                 Ok(fresh)
             }
             Ok(_) => Err(SessionError::SignedOut),
-            Err(e) if e.is_permanent() => {
+            Err(TokenError::OAuth {
+                error, description, ..
+            }) if error.is_permanent() => {
+                let why = end_of(
+                    &error,
+                    description.as_deref(),
+                    &tokens.grant,
+                    self.clock.now_ms(),
+                );
                 if still_current {
-                    self.store.clear();
+                    return Err(self.end(&grant, why));
                 }
-                Err(SessionError::Ended(e))
+                Err(SessionError::Ended(why))
             }
             Err(e) => Err(SessionError::Refresh(e)),
         }
@@ -208,10 +358,10 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         Ok(tokens.access_token)
     }
 
-    /// `GET url` with the bearer token, read as `R`. A 401 gets one refresh and one retry.
-    pub async fn get_json<R: DeserializeOwned>(&self, url: &str) -> Result<R, SessionError> {
+    /// One `GET url` with the bearer token, read as `R`; a 401 gets one refresh and one retry.
+    async fn get_once<R: DeserializeOwned>(&self, url: &str) -> Result<R, SessionError> {
         let mut token = self.fresh_access_token().await?;
-        let mut retried = false;
+        let mut refreshed = false;
         loop {
             let response = self
                 .transport
@@ -221,13 +371,14 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
                 })
                 .await
                 .map_err(ApiError::Network)?;
+            self.pacer.succeeded(self.clock.now_ms());
             match parse_api_response(
                 response.status,
                 response.retry_after.as_deref(),
                 &response.body,
             ) {
-                Err(ApiError::Unauthorized(_)) if !retried => {
-                    retried = true;
+                Err(ApiError::Unauthorized(_)) if !refreshed => {
+                    refreshed = true;
                     token = self.refresh(Some(&token)).await?.access_token;
                 }
                 other => return other.map_err(SessionError::Api),
@@ -235,56 +386,95 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
         }
     }
 
+    /// `GET url` with the bearer token, read as `R`. Waits out the app's pause first. A failure that may pass
+    /// (429, 5xx, no answer) is retried a few times with backoff (a 429 after its `Retry-After` when the answer
+    /// exposes it), and a 429 or a missing answer pauses every request of the app meanwhile.
+    pub async fn get_json<R: DeserializeOwned>(&self, url: &str) -> Result<R, SessionError> {
+        let mut retry = 0;
+        loop {
+            self.pacer.wait(self.clock).await;
+            let error = match self.get_once(url).await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let now = self.clock.now_ms();
+            let recent = self.pacer.recently_succeeded(now);
+            let Some(next) = retry::retry_after(&error, retry, self.clock.jitter(), recent) else {
+                return Err(error);
+            };
+            self.pacer.pause_until(now + next.after_ms, next.reason);
+            retry += 1;
+        }
+    }
+
     pub async fn me(&self) -> Result<User, SessionError> {
         self.get_json(&me_url(&self.config.api_base_url)).await
     }
 
-    /// Reads every page of a paged list: the first one reveals `total`, then the rest in order. `page_url` makes
-    /// the URL of the page at an offset. Stops early when a page comes back empty (the list shrank meanwhile) or
-    /// when `on_page` says to (nobody is looking any more).
+    /// Reads the pages of a paged list from where `cursor` stands: the first one reveals `total`, then the rest
+    /// in order. `page_url` makes the URL of the page at an offset. Stops early when a page comes back empty (the
+    /// list shrank meanwhile) or when `on_page` says to (nobody is looking any more). After a failure, calling it
+    /// again with the same cursor reads on from the first page that was not handed on.
     pub async fn read_pages<I: DeserializeOwned>(
         &self,
+        cursor: &mut Cursor,
         page_url: impl Fn(u32) -> String,
         limit: u32,
         mut on_page: impl FnMut(Page<I>) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
-        let first: Page<I> = self.get_json(&page_url(0)).await?;
-        let total = first.total;
-        if on_page(first).is_break() {
+        let limit = limit.max(1);
+        if cursor.done {
             return Ok(());
         }
-        for offset in remaining_offsets(total, limit) {
-            let page: Page<I> = self.get_json(&page_url(offset)).await?;
-            let shrank = page.items.is_empty() && page.skipped == 0;
-            if shrank || on_page(page).is_break() {
-                break;
+        if cursor.total.is_none() {
+            let first: Page<I> = self.get_json(&page_url(0)).await?;
+            cursor.total = Some(first.total);
+            cursor.next_offset = limit;
+            if on_page(first).is_break() {
+                return Ok(());
             }
         }
+        let end = cursor.total.unwrap_or(0).min(MAX_LIBRARY_SIZE);
+        while cursor.next_offset < end {
+            let page: Page<I> = self.get_json(&page_url(cursor.next_offset)).await?;
+            cursor.next_offset += limit;
+            let shrank = page.items.is_empty() && page.skipped == 0;
+            if shrank {
+                break;
+            }
+            if on_page(page).is_break() {
+                return Ok(());
+            }
+        }
+        cursor.done = true;
         Ok(())
     }
 
-    /// Reads the whole library. After each page, `on_page` gets the playlists that page added, the library's
-    /// `total` and how many of the page's entries could not be read, so the list can grow as it loads, and says
-    /// whether to go on. A playlist that a shifting library shows twice is kept once.
+    /// Reads the library on from where `read` stands. After each page, `on_page` gets the playlists that page
+    /// added, the library's `total` and how many of the page's entries could not be read, so the list can grow
+    /// as it loads, and says whether to go on. A playlist that a shifting library shows twice is kept once.
     pub async fn library(
         &self,
-        mut on_page: impl FnMut(&[Playlist], u32, u32) -> ControlFlow<()>,
-    ) -> Result<LibraryProgress, SessionError> {
+        read: &mut LibraryRead,
+        mut on_page: impl FnMut(Vec<Playlist>, u32, u32) -> ControlFlow<()>,
+    ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
-        let mut seen = HashSet::new();
-        let mut progress = LibraryProgress::default();
+        let seen = &mut read.seen;
         let page_url = |offset| my_playlists_url(base, offset, PLAYLISTS_PAGE_LIMIT);
-        self.read_pages(page_url, PLAYLISTS_PAGE_LIMIT, |page: Page<Playlist>| {
-            let start = progress.playlists.len();
-            progress.total = page.total;
-            progress.skipped += page.skipped;
-            progress
-                .playlists
-                .extend(page.items.into_iter().filter(|p| seen.insert(p.id.clone())));
-            on_page(&progress.playlists[start..], progress.total, page.skipped)
-        })
-        .await?;
-        Ok(progress)
+        self.read_pages(
+            &mut read.cursor,
+            page_url,
+            PLAYLISTS_PAGE_LIMIT,
+            |page: Page<Playlist>| {
+                let added = page
+                    .items
+                    .into_iter()
+                    .filter(|p| seen.insert(p.id.clone()))
+                    .collect();
+                on_page(added, page.total, page.skipped)
+            },
+        )
+        .await
     }
 
     /// The playlist `id` (for its name and cover).
@@ -293,18 +483,22 @@ impl<T: Transport, S: TokenStore, C: Clock> Session<'_, T, S, C> {
             .await
     }
 
-    /// Reads all entries of the playlist `id`; `on_page` gets each page's entries, the total and how many of the
-    /// page's entries could not be read, and says whether to go on.
+    /// Reads the entries of the playlist `id` on from where `cursor` stands; `on_page` gets each page's entries,
+    /// the total and how many of the page's entries could not be read, and says whether to go on.
     pub async fn playlist_items(
         &self,
         id: &PlaylistId,
+        cursor: &mut Cursor,
         mut on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
         let page_url = |offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT);
-        self.read_pages(page_url, ITEMS_PAGE_LIMIT, |page: Page<PlaylistEntry>| {
-            on_page(page.items, page.total, page.skipped)
-        })
+        self.read_pages(
+            cursor,
+            page_url,
+            ITEMS_PAGE_LIMIT,
+            |page: Page<PlaylistEntry>| on_page(page.items, page.total, page.skipped),
+        )
         .await
     }
 

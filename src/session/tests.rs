@@ -1,10 +1,11 @@
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use futures::executor::block_on;
-use futures::future::join;
+use futures::future::{join, join3};
 
 use super::*;
 use crate::http::{HttpResponse, TransportError};
@@ -22,6 +23,8 @@ fn config() -> AppConfig {
 struct Scripted {
     answers: RefCell<VecDeque<Result<HttpResponse, TransportError>>>,
     sent: RefCell<Vec<String>>,
+    /// The clock's time when each request went out.
+    sent_at: RefCell<Vec<u64>>,
     slow: bool,
 }
 
@@ -45,25 +48,42 @@ impl Future for YieldOnce {
 
 impl Scripted {
     fn answer(self, status: u16, body: &str) -> Self {
+        self.answer_with(status, body, None)
+    }
+    fn answer_with(self, status: u16, body: &str, retry_after: Option<&str>) -> Self {
         self.answers.borrow_mut().push_back(Ok(HttpResponse {
             status,
             body: body.into(),
-            retry_after: None,
+            retry_after: retry_after.map(str::to_owned),
         }));
         self
     }
-    fn fail(self, why: &str) -> Self {
-        self.answers
-            .borrow_mut()
-            .push_back(Err(TransportError::Network { detail: why.into() }));
+    fn times(self, n: usize, status: u16, body: &str) -> Self {
+        (0..n).fold(self, |s, _| s.answer(status, body))
+    }
+    fn fail(self, why: TransportError) -> Self {
+        self.answers.borrow_mut().push_back(Err(why));
         self
+    }
+    fn offline(self) -> Self {
+        self.fail(TransportError::Network {
+            detail: "Failed to fetch".into(),
+        })
     }
     fn sent(&self) -> Vec<String> {
         self.sent.borrow().clone()
     }
+    fn sent_at(&self) -> Vec<u64> {
+        self.sent_at.borrow().clone()
+    }
     fn slow(self) -> Self {
         Scripted { slow: true, ..self }
     }
+}
+
+thread_local! {
+    /// The time of the test's clock, so that a transport can note when a request went out.
+    static CLOCK_NOW: Cell<u64> = const { Cell::new(NOW) };
 }
 
 impl Transport for Scripted {
@@ -74,6 +94,7 @@ impl Transport for Scripted {
                 format!("GET {url} bearer={}", token.secret())
             }
         });
+        self.sent_at.borrow_mut().push(CLOCK_NOW.get());
         let answer = self.answers.borrow_mut().pop_front();
         if self.slow {
             YieldOnce(false).await;
@@ -97,31 +118,63 @@ impl TokenStore for Memory {
             .as_deref()
             .and_then(TokenSet::from_storage_json)
     }
-    fn save(&self, tokens: &TokenSet) {
+    fn save(&self, tokens: &TokenSet) -> Result<(), StoreError> {
         *self.0.borrow_mut() = Some(tokens.to_storage_json());
+        Ok(())
     }
     fn clear(&self) {
         *self.0.borrow_mut() = None;
     }
 }
 
-struct Fixed(Cell<u64>);
+/// A clock whose sleeps pass at once (advancing its time) and whose jitter is nil, so retries are exact.
+struct Fixed {
+    slept: RefCell<Vec<u64>>,
+}
 
-impl Clock for Fixed {
-    fn now_ms(&self) -> u64 {
-        self.0.get()
+impl Fixed {
+    fn new() -> Self {
+        CLOCK_NOW.set(NOW);
+        Fixed {
+            slept: RefCell::default(),
+        }
     }
 }
 
-fn tokens(access: &str, refresh: Option<&str>, expires_at_ms: u64) -> Memory {
-    let store = Memory::default();
-    store.save(&TokenSet {
+impl Clock for Fixed {
+    fn now_ms(&self) -> u64 {
+        CLOCK_NOW.get()
+    }
+    async fn sleep(&self, ms: u64) {
+        self.slept.borrow_mut().push(ms);
+        YieldOnce(false).await;
+        CLOCK_NOW.set(CLOCK_NOW.get() + ms);
+    }
+    fn jitter(&self) -> f64 {
+        0.0
+    }
+}
+
+fn token_set(access: &str, refresh: Option<&str>, expires_at_ms: u64) -> TokenSet {
+    TokenSet {
         access_token: AccessToken::new(access),
         refresh_token: refresh.map(RefreshToken::new),
         expires_at_ms,
         refresh_at_ms: expires_at_ms.saturating_sub(crate::oauth::token::EXPIRY_MARGIN_MS),
         scopes: vec![],
-    });
+        grant: Grant {
+            id: "g1".into(),
+            version: 0,
+            authorized_at_ms: NOW - 1_000,
+        },
+    }
+}
+
+fn tokens(access: &str, refresh: Option<&str>, expires_at_ms: u64) -> Memory {
+    let store = Memory::default();
+    store
+        .save(&token_set(access, refresh, expires_at_ms))
+        .unwrap();
     store
 }
 
@@ -129,22 +182,35 @@ const TOKENS: &str = r#"{"access_token":"new-access","token_type":"Bearer","expi
 const ME: &str = r#"{"id":"alice","display_name":"Alice"}"#;
 const EXPIRED: &str = r#"{"error":{"status":401,"message":"The access token expired"}}"#;
 
-fn run<R>(
+/// Runs `f` with a session of one tab alone over `transport` and `store`; returns what it returned and the
+/// clock (to see what it slept).
+fn run_timed<R>(
     transport: &Scripted,
     store: &Memory,
-    f: impl AsyncFnOnce(&Session<'_, Scripted, Memory, Fixed>) -> R,
-) -> R {
+    f: impl AsyncFnOnce(&Session<'_, Scripted, Memory, Fixed, Alone>) -> R,
+) -> (R, Fixed) {
     let config = config();
-    let clock = Fixed(Cell::new(NOW));
-    let refresh_lock = RefreshLock::new(());
+    let clock = Fixed::new();
+    let tabs = Alone::default();
+    let pacer = Pacer::default();
     let session = Session {
         config: &config,
         transport,
         store,
         clock: &clock,
-        refresh_lock: &refresh_lock,
+        tabs: &tabs,
+        pacer: &pacer,
     };
-    block_on(f(&session))
+    let result = block_on(f(&session));
+    (result, clock)
+}
+
+fn run<R>(
+    transport: &Scripted,
+    store: &Memory,
+    f: impl AsyncFnOnce(&Session<'_, Scripted, Memory, Fixed, Alone>) -> R,
+) -> R {
+    run_timed(transport, store, f).0
 }
 
 fn login() -> PendingLogin {
@@ -156,7 +222,8 @@ fn login() -> PendingLogin {
     )
 }
 
-/// Guards against an exchange that goes elsewhere than the token endpoint, or forgets to keep the tokens.
+/// Guards against an exchange that goes elsewhere than the token endpoint, or forgets to keep the tokens and
+/// the grant they belong to.
 #[test]
 fn exchange_code_posts_the_form_and_keeps_the_tokens() {
     let transport = Scripted::default().answer(200, TOKENS);
@@ -166,7 +233,10 @@ fn exchange_code_posts_the_form_and_keeps_the_tokens() {
     })
     .unwrap();
     assert_eq!(set.expires_at_ms, NOW + 3_600_000);
-    assert_eq!(store.load().unwrap().access_token.secret(), "new-access");
+    let kept = store.load().unwrap();
+    assert_eq!(kept.access_token.secret(), "new-access");
+    assert_eq!(kept.grant.id, login().grant_id());
+    assert_eq!((kept.grant.version, kept.grant.authorized_at_ms), (0, NOW));
     let sent = transport.sent();
     assert_eq!(sent.len(), 1);
     assert!(sent[0]
@@ -183,7 +253,7 @@ fn failed_exchange_keeps_no_tokens() {
         s.exchange_code(AuthorizationCode::new("c"), login()).await
     })
     .unwrap_err();
-    assert!(err.is_permanent());
+    assert!(matches!(err, ExchangeError::Token(e) if e.is_permanent()));
     assert!(store.load().is_none());
 }
 
@@ -223,9 +293,12 @@ fn token_near_expiry_is_refreshed_first() {
         "POST http://127.0.0.1:8081/api/token grant_type=refresh_token&refresh_token=r1&client_id=pkce-playlists-local"
     );
     assert_eq!(sent[1], "GET http://127.0.0.1:8081/v1/me bearer=new-access");
+    let kept = store.load().unwrap();
+    assert_eq!(kept.refresh_token.unwrap().secret(), "new-refresh");
     assert_eq!(
-        store.load().unwrap().refresh_token.unwrap().secret(),
-        "new-refresh"
+        (kept.grant.id.as_str(), kept.grant.version),
+        ("g1", 1),
+        "the grant is kept, one refresh on"
     );
 }
 
@@ -259,34 +332,41 @@ fn a_401_gets_one_refresh_and_one_retry() {
     assert_eq!(transport.sent().len(), 3);
 }
 
-/// Guards against a dead refresh token leaving a session that can never work (Spotify: 6 months).
+/// Guards against a dead refresh token leaving a session that can never work, and against telling a revoked
+/// grant from one that expired after six months.
 #[test]
-fn invalid_grant_on_refresh_ends_the_session() {
+fn invalid_grant_on_refresh_ends_the_session_and_says_why() {
     let dead = r#"{"error":"invalid_grant","error_description":"Refresh token revoked"}"#;
     let transport = Scripted::default().answer(400, dead);
     let store = tokens("a1", Some("r1"), NOW);
     let err = run(&transport, &store, async |s| s.me().await).unwrap_err();
-    assert!(
-        matches!(err, SessionError::Ended(_)) && err.needs_login(),
-        "{err:?}"
-    );
+    assert_eq!(err, SessionError::Ended(SessionEnd::Revoked));
+    assert!(err.needs_login());
     assert!(store.load().is_none());
-}
 
-/// Guards against logging the user out because the network blinked during a refresh.
-#[test]
-fn network_failure_on_refresh_keeps_the_session() {
-    let transport = Scripted::default().fail("Failed to fetch");
-    let store = tokens("a1", Some("r1"), NOW);
-    let err = run(&transport, &store, async |s| s.me().await).unwrap_err();
+    let grant = |age_ms: u64| Grant {
+        id: "g".into(),
+        version: 3,
+        authorized_at_ms: NOW - age_ms,
+    };
+    let day = 24 * 60 * 60 * 1000;
+    let invalid = ErrorCode::InvalidGrant;
     assert_eq!(
-        err,
-        SessionError::Refresh(TokenError::Network(TransportError::Network {
-            detail: "Failed to fetch".into()
-        }))
+        end_of(&invalid, None, &grant(day), NOW),
+        SessionEnd::Revoked
     );
-    assert!(!err.needs_login());
-    assert_eq!(store.load().unwrap().refresh_token.unwrap().secret(), "r1");
+    assert_eq!(
+        end_of(&invalid, None, &grant(183 * day), NOW),
+        SessionEnd::Expired
+    );
+    assert_eq!(
+        end_of(&invalid, Some("Refresh token expired"), &grant(day), NOW),
+        SessionEnd::Expired
+    );
+    assert_eq!(
+        end_of(&ErrorCode::InvalidClient, None, &grant(day), NOW),
+        SessionEnd::Refused("invalid_client".into())
+    );
 }
 
 /// Guards against reporting a refusal that never happened when a session simply has no refresh token: the
@@ -324,7 +404,8 @@ fn permanent_refresh_errors_end_the_session_and_passing_ones_keep_it() {
         (503, "<html>"),
         (400, r#"{"error":"temporarily_unavailable"}"#),
     ] {
-        let transport = Scripted::default().answer(status, body);
+        // A 5xx is retried (a few times, then given up); `temporarily_unavailable` is shown at once.
+        let transport = Scripted::default().times(5, status, body);
         let store = tokens("a1", Some("r1"), NOW);
         let err = run(&transport, &store, async |s| s.me().await).unwrap_err();
         assert!(matches!(err, SessionError::Refresh(_)), "{body}: {err:?}");
@@ -332,7 +413,32 @@ fn permanent_refresh_errors_end_the_session_and_passing_ones_keep_it() {
     }
 }
 
-/// Guards against losing the refresh token when the provider does not rotate it.
+/// Guards against logging the user out because the network blinked during a refresh: it is retried, and the
+/// session is kept.
+#[test]
+fn network_failure_on_refresh_keeps_the_session_and_is_retried() {
+    let transport = Scripted::default()
+        .offline()
+        .answer(200, TOKENS)
+        .answer(200, ME);
+    let store = tokens("a1", Some("r1"), NOW);
+    run(&transport, &store, async |s| s.me().await).unwrap();
+    assert_eq!(store.load().unwrap().access_token.secret(), "new-access");
+
+    let transport = (0..5).fold(Scripted::default(), |s, _| s.offline());
+    let store = tokens("a1", Some("r1"), NOW);
+    let err = run(&transport, &store, async |s| s.me().await).unwrap_err();
+    assert_eq!(
+        err,
+        SessionError::Refresh(TokenError::Network(TransportError::Network {
+            detail: "Failed to fetch".into()
+        }))
+    );
+    assert!(!err.needs_login());
+    assert_eq!(store.load().unwrap().refresh_token.unwrap().secret(), "r1");
+}
+
+/// Guards against losing the refresh token when the provider does not rotate it (Spotify since July 2026).
 #[test]
 fn refresh_answer_without_refresh_token_keeps_the_old_one() {
     let no_rotation = r#"{"access_token":"a2","token_type":"Bearer","expires_in":3600}"#;
@@ -356,6 +462,23 @@ fn page(offset: u32, count: u32, total: u32) -> String {
     )
 }
 
+/// Reads the whole library; returns the ids in the order they were handed on.
+fn read_library(
+    transport: &Scripted,
+    store: &Memory,
+    read: &mut LibraryRead,
+) -> Result<Vec<String>, SessionError> {
+    let mut ids = vec![];
+    run(transport, store, async |s| {
+        s.library(read, |added, _, _| {
+            ids.extend(added.into_iter().map(|p| p.id.to_string()));
+            ControlFlow::Continue(())
+        })
+        .await
+    })?;
+    Ok(ids)
+}
+
 /// Guards against missing, repeated or reordered pages in a library of several pages.
 #[test]
 fn library_reads_every_page_in_order() {
@@ -365,8 +488,9 @@ fn library_reads_every_page_in_order() {
         .answer(200, &page(100, 20, 120));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut seen = vec![];
-    let library = run(&transport, &store, async |s| {
-        s.library(|added, total, _| {
+    let mut read = LibraryRead::default();
+    run(&transport, &store, async |s| {
+        s.library(&mut read, |added, total, _| {
             seen.push((added.len(), total));
             ControlFlow::Continue(())
         })
@@ -374,11 +498,21 @@ fn library_reads_every_page_in_order() {
     })
     .unwrap();
     assert_eq!(seen, [(50, 120), (50, 120), (20, 120)]);
-    assert_eq!(library.total, 120);
-    let ids: Vec<_> = library.playlists.iter().map(|p| p.id.as_str()).collect();
-    assert_eq!(ids.first(), Some(&"p0"));
-    assert_eq!(ids.last(), Some(&"p119"));
+    assert_eq!(read.cursor.total, Some(120));
+    assert!(read.cursor.done);
     assert!(transport.sent()[2].contains("/me/playlists?limit=50&offset=100 "));
+    let ids = read_library(
+        &Scripted::default()
+            .answer(200, &page(0, 50, 60))
+            .answer(200, &page(50, 10, 60)),
+        &store,
+        &mut LibraryRead::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (ids.first().unwrap().as_str(), ids.last().unwrap().as_str()),
+        ("p0", "p59")
+    );
 }
 
 /// Guards against looping on a library that shrank while it was read, and against swallowing a failed page.
@@ -388,20 +522,14 @@ fn library_stops_when_it_shrinks_and_surfaces_errors() {
         .answer(200, &page(0, 50, 200))
         .answer(200, &page(50, 0, 200));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    let library = run(&transport, &store, async |s| {
-        s.library(|_, _, _| ControlFlow::Continue(())).await
-    })
-    .unwrap();
-    assert_eq!(library.playlists.len(), 50);
+    let ids = read_library(&transport, &store, &mut LibraryRead::default()).unwrap();
+    assert_eq!(ids.len(), 50);
     assert_eq!(transport.sent().len(), 2);
 
     let transport = Scripted::default()
         .answer(200, &page(0, 50, 100))
-        .answer(503, "busy");
-    let err = run(&transport, &store, async |s| {
-        s.library(|_, _, _| ControlFlow::Continue(())).await
-    })
-    .unwrap_err();
+        .times(5, 503, "busy");
+    let err = read_library(&transport, &store, &mut LibraryRead::default()).unwrap_err();
     assert_eq!(err, SessionError::Api(ApiError::Server { status: 503 }));
 }
 
@@ -410,11 +538,10 @@ fn empty_library() {
     let transport =
         Scripted::default().answer(200, r#"{"items":[],"total":0,"offset":0,"limit":50}"#);
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    let library = run(&transport, &store, async |s| {
-        s.library(|_, _, _| ControlFlow::Continue(())).await
-    })
-    .unwrap();
-    assert_eq!(library, LibraryProgress::default());
+    let mut read = LibraryRead::default();
+    let ids = read_library(&transport, &store, &mut read).unwrap();
+    assert!(ids.is_empty());
+    assert!(read.cursor.done);
 }
 
 /// Guards against a playlist listed twice (the library changed between pages) breaking a keyed list.
@@ -425,8 +552,8 @@ fn library_keeps_each_playlist_once() {
         .answer(200, &page(40, 20, 60));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut added = vec![];
-    let library = run(&transport, &store, async |s| {
-        s.library(|new, _, _| {
+    run(&transport, &store, async |s| {
+        s.library(&mut LibraryRead::default(), |new, _, _| {
             added.push(new.len());
             ControlFlow::Continue(())
         })
@@ -434,7 +561,6 @@ fn library_keeps_each_playlist_once() {
     })
     .unwrap();
     assert_eq!(added, [50, 10]);
-    assert_eq!(library.playlists.len(), 60);
 }
 
 /// Guards against a track list that stops after its first page, or that reads the deprecated `/tracks`.
@@ -454,7 +580,7 @@ fn playlist_items_reads_every_page() {
     let mut counts = vec![];
     let id = PlaylistId::parse("abc123").unwrap();
     run(&transport, &store, async |s| {
-        s.playlist_items(&id, |page, total, _| {
+        s.playlist_items(&id, &mut Cursor::default(), |page, total, _| {
             counts.push((page.len(), total));
             ControlFlow::Continue(())
         })
@@ -498,7 +624,6 @@ fn log_out_during_a_refresh_sticks() {
     let (call, ()) = run(&transport, &store, async |s| {
         join(s.me(), async {
             // `join` polls the call first: its refresh is already on the wire when this runs.
-
             s.store.clear();
         })
         .await
@@ -516,7 +641,7 @@ fn reading_stops_when_told_to() {
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let mut pages = 0;
     run(&transport, &store, async |s| {
-        s.library(|_, _, _| {
+        s.library(&mut LibraryRead::default(), |_, _, _| {
             pages += 1;
             if pages == 2 {
                 ControlFlow::Break(())
@@ -530,8 +655,7 @@ fn reading_stops_when_told_to() {
     assert_eq!(transport.sent().len(), 2);
 }
 
-/// Guards against a page whose entries are all unreadable being taken for the end of a shrinking list, and
-/// against losing the count of what was skipped.
+/// Guards against a page whose entries are all unreadable being taken for the end of a shrinking list.
 #[test]
 fn unreadable_entries_are_counted_and_reading_goes_on() {
     let bad_page = r#"{"items":[{"id":"../x"},{"id":"../y"}],"total":52,"offset":0,"limit":50}"#;
@@ -539,12 +663,18 @@ fn unreadable_entries_are_counted_and_reading_goes_on() {
         .answer(200, bad_page)
         .answer(200, &page(50, 2, 52));
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    let library = run(&transport, &store, async |s| {
-        s.library(|_, _, _| ControlFlow::Continue(())).await
+    let mut skipped = 0;
+    let mut ids = 0;
+    run(&transport, &store, async |s| {
+        s.library(&mut LibraryRead::default(), |added, _, page_skipped| {
+            skipped += page_skipped;
+            ids += added.len();
+            ControlFlow::Continue(())
+        })
+        .await
     })
     .unwrap();
-    assert_eq!(library.playlists.len(), 2);
-    assert_eq!(library.skipped, 2);
+    assert_eq!((ids, skipped), (2, 2));
 }
 
 /// Guards against mistaking a refusal for a failure when probing whether the API lets this app read a
@@ -557,7 +687,7 @@ fn can_read_items_tells_a_refusal_from_a_failure() {
         .answer(200, r#"{"items":[],"total":0}"#)
         .answer(403, forbidden)
         .answer(404, "")
-        .answer(503, "");
+        .times(5, 503, "");
     let store = tokens("a1", Some("r1"), NOW + 3_600_000);
     let answers = run(&transport, &store, async |s| {
         let mut answers = vec![];
@@ -574,4 +704,348 @@ fn can_read_items_tells_a_refusal_from_a_failure() {
         Err(SessionError::Api(ApiError::Server { status: 503 }))
     );
     assert!(transport.sent()[0].contains("/playlists/p1/items?limit=1&offset=0"));
+}
+
+// --- Retries and the shared pause ------------------------------------------------------------------------------
+
+/// Guards against retrying a 429 before its `Retry-After`, and against other requests going out meanwhile: two
+/// reads run together, one is told to wait 2 s, and neither sends anything until the 2 s have passed.
+#[test]
+fn a_429_pauses_every_request_for_its_retry_after() {
+    let transport = Scripted::default()
+        .answer_with(429, "", Some("2"))
+        .answer(200, ME)
+        .answer(200, ME)
+        .slow();
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let ((a, b), clock) = run_timed(&transport, &store, async |s| {
+        join(s.me(), async {
+            // Starts once the first read has its 429.
+            YieldOnce(false).await;
+            YieldOnce(false).await;
+            s.me().await
+        })
+        .await
+    });
+    assert!(a.is_ok() && b.is_ok());
+    let at = transport.sent_at();
+    assert_eq!(at.len(), 3, "{:?}", transport.sent());
+    assert_eq!(at[0], NOW);
+    assert!(
+        at[1..].iter().all(|&t| t >= NOW + 2_000),
+        "a request went out during the pause: {at:?}"
+    );
+    assert!(clock.slept.borrow().iter().all(|&ms| ms <= 2_000));
+}
+
+/// Guards against a 429 without `Retry-After` (Spotify does not expose it to pages) being retried at once or
+/// forever: exponential backoff, then the error.
+#[test]
+fn a_429_without_retry_after_backs_off_then_gives_up() {
+    let transport = Scripted::default().times(5, 429, "");
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let (err, clock) = run_timed(&transport, &store, async |s| s.me().await);
+    assert_eq!(
+        err.unwrap_err(),
+        SessionError::Api(ApiError::RateLimited {
+            retry_after_secs: None
+        })
+    );
+    assert_eq!(*clock.slept.borrow(), [500, 1_000, 2_000, 4_000]);
+}
+
+/// Guards against a 429 whose CORS headers were missing (it reaches the page as a network error) stopping a
+/// load: three times, then success.
+#[test]
+fn an_unreadable_429_after_good_answers_is_waited_out() {
+    let transport = Scripted::default()
+        .answer(200, ME)
+        .offline()
+        .offline()
+        .offline()
+        .answer(200, ME);
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let config = config();
+    let clock = Fixed::new();
+    let tabs = Alone::default();
+    let pacer = Pacer::default();
+    let reasons = std::rc::Rc::new(RefCell::new(vec![]));
+    let heard = reasons.clone();
+    pacer.observe(move |pause| heard.borrow_mut().extend(pause.map(|p| p.reason)));
+    let session = Session {
+        config: &config,
+        transport: &transport,
+        store: &store,
+        clock: &clock,
+        tabs: &tabs,
+        pacer: &pacer,
+    };
+    block_on(async {
+        session.me().await.unwrap();
+        session.me().await.unwrap();
+    });
+    assert_eq!(transport.sent().len(), 5);
+    assert_eq!(*clock.slept.borrow(), [500, 1_000, 2_000]);
+    assert!(
+        reasons.borrow().iter().all(|r| *r == PauseReason::NoAnswer),
+        "{:?}",
+        reasons.borrow()
+    );
+}
+
+/// Guards against a passing 5xx failing a load, and against giving up too late.
+#[test]
+fn server_errors_are_retried_a_few_times() {
+    let transport = Scripted::default().times(2, 503, "").answer(200, ME);
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    run(&transport, &store, async |s| s.me().await).unwrap();
+    assert_eq!(transport.sent().len(), 3);
+
+    let transport = Scripted::default().times(5, 503, "");
+    let err = run(&transport, &store, async |s| s.me().await).unwrap_err();
+    assert_eq!(err, SessionError::Api(ApiError::Server { status: 503 }));
+    assert_eq!(transport.sent().len(), 5, "one try and four retries");
+}
+
+/// Guards against retrying what the caller gave up on, or what cannot succeed.
+#[test]
+fn aborted_and_refused_reads_are_not_retried() {
+    let transport = Scripted::default().fail(TransportError::Aborted);
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let err = run(&transport, &store, async |s| s.me().await).unwrap_err();
+    assert_eq!(
+        err,
+        SessionError::Api(ApiError::Network(TransportError::Aborted))
+    );
+    let transport = Scripted::default().answer(404, "");
+    run(&transport, &store, async |s| s.me().await).unwrap_err();
+    assert_eq!(transport.sent().len(), 1);
+}
+
+/// Guards against "Try again" starting a long read over: after a failure, the same read resumes at the first
+/// page it had not handed on, and no page is fetched twice.
+#[test]
+fn a_failed_read_resumes_where_it_stopped() {
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let mut read = LibraryRead::default();
+    let failing = Scripted::default()
+        .answer(200, &page(0, 50, 150))
+        .times(5, 503, "");
+    let before = read_library(&failing, &store, &mut read).unwrap_err();
+    assert_eq!(before, SessionError::Api(ApiError::Server { status: 503 }));
+    assert_eq!(read.cursor.next_offset, 50);
+    let rest = Scripted::default()
+        .answer(200, &page(50, 50, 150))
+        .answer(200, &page(100, 50, 150));
+    let ids = read_library(&rest, &store, &mut read).unwrap();
+    assert_eq!(ids.len(), 100);
+    assert_eq!(ids[0], "p50");
+    assert!(rest.sent()[0].contains("offset=50 "), "{:?}", rest.sent());
+    assert!(read.cursor.done);
+}
+
+// --- Tabs -----------------------------------------------------------------------------------------------------
+
+/// A token endpoint and API that rotate refresh tokens, with reuse detection: a spent refresh token revokes the
+/// whole grant, as RFC 9700 recommends for public clients.
+#[derive(Default)]
+struct RotatingProvider {
+    current_refresh: RefCell<String>,
+    current_access: RefCell<String>,
+    issued: Cell<u32>,
+    revoked: Cell<bool>,
+    posts: Cell<u32>,
+}
+
+impl RotatingProvider {
+    fn new(refresh: &str, access: &str) -> Self {
+        let p = RotatingProvider::default();
+        *p.current_refresh.borrow_mut() = refresh.into();
+        *p.current_access.borrow_mut() = access.into();
+        p
+    }
+}
+
+impl Transport for RotatingProvider {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        YieldOnce(false).await;
+        let answer = |status: u16, body: String| {
+            Ok(HttpResponse {
+                status,
+                body,
+                retry_after: None,
+            })
+        };
+        match request {
+            HttpRequest::PostForm { body, .. } => {
+                self.posts.set(self.posts.get() + 1);
+                let presented = form_urlencoded::parse(body.as_bytes())
+                    .find(|(k, _)| k == "refresh_token")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                if self.revoked.get() || presented != *self.current_refresh.borrow() {
+                    self.revoked.set(true);
+                    return answer(
+                        400,
+                        r#"{"error":"invalid_grant","error_description":"Refresh token revoked"}"#
+                            .into(),
+                    );
+                }
+                let n = self.issued.get() + 1;
+                self.issued.set(n);
+                *self.current_refresh.borrow_mut() = format!("r{n}");
+                *self.current_access.borrow_mut() = format!("a{n}");
+                answer(
+                    200,
+                    format!(
+                        r#"{{"access_token":"a{n}","token_type":"Bearer","expires_in":3600,"refresh_token":"r{n}"}}"#
+                    ),
+                )
+            }
+            HttpRequest::GetWithBearer { token, .. } => {
+                if !self.revoked.get() && token.secret() == *self.current_access.borrow() {
+                    answer(200, ME.into())
+                } else {
+                    answer(401, EXPIRED.into())
+                }
+            }
+        }
+    }
+}
+
+/// What the tabs share: a lock per origin, and the published tokens (delivered as `BroadcastChannel` would).
+#[derive(Default)]
+struct Hub {
+    lock: Arc<futures::lock::Mutex<()>>,
+    published: RefCell<HashMap<String, TokenSet>>,
+    /// Tabs that are open and answer requests for tokens.
+    open: Cell<bool>,
+}
+
+struct Tab<'h>(&'h Hub);
+
+impl Tabs for Tab<'_> {
+    type Guard = futures::lock::OwnedMutexGuard<()>;
+    async fn lock(&self, _grant: &str) -> Self::Guard {
+        self.0.lock.clone().lock_owned().await
+    }
+    fn published(&self, grant: &str) -> Option<Published> {
+        self.0.published.borrow().get(grant).map(|t| Published {
+            version: t.grant.version,
+            refresh_fingerprint: fingerprint(t.refresh_token.as_ref().unwrap()),
+        })
+    }
+    async fn newest(&self, grant: &str, version: u64) -> Option<TokenSet> {
+        let tokens = self.0.published.borrow().get(grant).cloned();
+        tokens.filter(|t| self.0.open.get() && t.grant.version == version)
+    }
+    fn publish(&self, tokens: &TokenSet) {
+        self.0
+            .published
+            .borrow_mut()
+            .insert(tokens.grant.id.clone(), tokens.clone());
+    }
+    fn ended(&self, _grant: &str, _why: &SessionEnd) {}
+}
+
+/// Three tabs holding copies of one session (a duplicated tab copies sessionStorage).
+fn three_tabs(expires_at_ms: u64) -> [Memory; 3] {
+    let json = token_set("a0", Some("r0"), expires_at_ms).to_storage_json();
+    [(); 3].map(|_| Memory(RefCell::new(Some(json.clone()))))
+}
+
+/// Guards against duplicated tabs costing each other their session: three tabs with copies of one rotating
+/// refresh token refresh at once; exactly one refresh is sent, no spent token is ever presented (the provider
+/// would revoke the grant), and every tab ends up with the newest tokens.
+#[test]
+fn three_tabs_refreshing_at_once_spend_the_refresh_token_once() {
+    let provider = RotatingProvider::new("r0", "a0");
+    let hub = Hub {
+        open: Cell::new(true),
+        ..Hub::default()
+    };
+    let config = config();
+    let clock = Fixed::new();
+    let stores = three_tabs(NOW + 30_000);
+    let tabs = [Tab(&hub), Tab(&hub), Tab(&hub)];
+    let pacers = [Pacer::default(), Pacer::default(), Pacer::default()];
+    let sessions: Vec<_> = (0..3)
+        .map(|i| Session {
+            config: &config,
+            transport: &provider,
+            store: &stores[i],
+            clock: &clock,
+            tabs: &tabs[i],
+            pacer: &pacers[i],
+        })
+        .collect();
+    let (a, b, c) = block_on(join3(sessions[0].me(), sessions[1].me(), sessions[2].me()));
+    assert!(a.is_ok() && b.is_ok() && c.is_ok(), "{a:?} {b:?} {c:?}");
+    assert_eq!(provider.posts.get(), 1);
+    assert!(
+        !provider.revoked.get(),
+        "a spent refresh token was presented"
+    );
+    for store in &stores {
+        let kept = store.load().expect("every tab is still signed in");
+        assert_eq!(kept.refresh_token.unwrap().secret(), "r1");
+        assert_eq!(kept.grant.version, 1);
+    }
+}
+
+/// Guards against a tab that kept an old copy presenting a spent refresh token when the tab that renewed it has
+/// closed: the session ends in that tab, and the provider never sees the spent token.
+#[test]
+fn a_copy_superseded_by_a_closed_tab_ends_without_presenting_its_token() {
+    let provider = RotatingProvider::new("r5", "a5");
+    let hub = Hub::default();
+    let mut newer = token_set("a5", Some("r5"), NOW + 3_600_000);
+    newer.grant.version = 5;
+    Tab(&hub).publish(&newer);
+    let config = config();
+    let clock = Fixed::new();
+    let store = tokens("a0", Some("r0"), NOW);
+    let tab = Tab(&hub);
+    let pacer = Pacer::default();
+    let session = Session {
+        config: &config,
+        transport: &provider,
+        store: &store,
+        clock: &clock,
+        tabs: &tab,
+        pacer: &pacer,
+    };
+    let err = block_on(session.me()).unwrap_err();
+    assert_eq!(err, SessionError::Ended(SessionEnd::Superseded));
+    assert_eq!(provider.posts.get(), 0);
+    assert!(store.load().is_none());
+}
+
+/// Guards against a stale copy refreshing when an open tab holds newer tokens: it takes them instead.
+#[test]
+fn a_stale_copy_takes_the_newest_tokens_from_an_open_tab() {
+    let provider = RotatingProvider::new("r5", "a5");
+    let hub = Hub {
+        open: Cell::new(true),
+        ..Hub::default()
+    };
+    let mut newer = token_set("a5", Some("r5"), NOW + 3_600_000);
+    newer.grant.version = 5;
+    Tab(&hub).publish(&newer);
+    let config = config();
+    let clock = Fixed::new();
+    let store = tokens("a0", Some("r0"), NOW);
+    let tab = Tab(&hub);
+    let pacer = Pacer::default();
+    let session = Session {
+        config: &config,
+        transport: &provider,
+        store: &store,
+        clock: &clock,
+        tabs: &tab,
+        pacer: &pacer,
+    };
+    assert_eq!(block_on(session.me()).unwrap().id, "alice");
+    assert_eq!(provider.posts.get(), 0);
+    assert_eq!(store.load().unwrap().grant.version, 5);
 }

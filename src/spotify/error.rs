@@ -236,7 +236,8 @@ mod tests {
         );
         assert!(ApiError::Server { status: 500 }.is_transient());
         // Spotify's refusal of a user a Development Mode app has not allow-listed comes as plain text.
-        let unlisted = parse(403, None, "User not registered in the Developer Dashboard").unwrap_err();
+        let unlisted =
+            parse(403, None, "User not registered in the Developer Dashboard").unwrap_err();
         assert!(unlisted.is_unregistered_user());
         assert_eq!(unlisted.code(), "user-not-registered");
         assert!(unlisted.to_string().contains("User Management"));

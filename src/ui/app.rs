@@ -15,7 +15,9 @@ use crate::browser::load_config;
 pub fn App() -> impl IntoView {
     match load_config() {
         Ok(config) => {
-            provide_context(AppState::new(config));
+            let app = AppState::new(config);
+            app.connect();
+            provide_context(app);
             view! {
                 <Router>
                     <Routes fallback=|| view! { <NotFound/> }>

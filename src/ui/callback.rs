@@ -32,7 +32,7 @@ pub fn CallbackView(query: String) -> impl IntoView {
         let query = query.clone();
         let navigate = navigate.clone();
         async move {
-            complete_login(app.config, &query).await?;
+            let signed_in = complete_login(app.config, &query).await?;
             app.library.reset();
             app.notice.set(None);
             app.signed_in.set(true);
@@ -40,7 +40,7 @@ pub fn CallbackView(query: String) -> impl IntoView {
                 replace: true,
                 ..Default::default()
             };
-            navigate("/", replace);
+            navigate(&signed_in.return_to, replace);
             Ok::<(), LoginError>(())
         }
     });

@@ -17,7 +17,9 @@ pub fn LoginScreen() -> impl IntoView {
                  and it can only read your playlists."
             </p>
             {move || app.notice.get().map(|notice| view! {
-                <p id="notice" class="notice" role="status" data-reason=notice.reason.code()>{notice.message}</p>
+                <p id="notice" class="notice" role="status" data-reason=notice.reason.code() data-end=notice.end>
+                    {notice.message}
+                </p>
             })}
             <LoginButton id="login" label="Log in with Spotify"/>
         </main>

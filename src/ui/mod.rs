@@ -13,9 +13,11 @@ pub mod tracks;
 
 use leptos::prelude::*;
 
-use crate::browser::SessionTokens;
+use crate::browser::login::{PENDING_LOGIN_KEY, SWITCH_ACCOUNT_KEY};
+use crate::browser::storage::APP;
+use crate::browser::{pacer, tabs, SessionTokens};
 use crate::config::AppConfig;
-use crate::session::TokenStore;
+use crate::session::{Pause, SessionEnd, SessionError, TokenStore};
 
 pub use app::App;
 
@@ -23,6 +25,8 @@ pub use app::App;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub reason: NoticeReason,
+    /// What ended the session, when it ended (the `data-end` hook).
+    pub end: Option<&'static str>,
     pub message: String,
 }
 
@@ -42,6 +46,20 @@ impl NoticeReason {
     }
 }
 
+impl Notice {
+    fn of(end: &SessionEnd) -> Self {
+        let reason = match end {
+            SessionEnd::LoggedOut => NoticeReason::LoggedOut,
+            _ => NoticeReason::SessionEnded,
+        };
+        Notice {
+            reason,
+            end: Some(end.code()),
+            message: end.to_string(),
+        }
+    }
+}
+
 /// What every component may read: the configuration and whether there is a session.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -52,6 +70,8 @@ pub struct AppState {
     pub notice: RwSignal<Option<Notice>>,
     /// The signed-in user's library, kept across pages.
     pub library: playlists::Library,
+    /// The pause every request is waiting out, if any (mirrors the tab's [`crate::session::Pacer`]).
+    pub pause: RwSignal<Option<Pause>>,
 }
 
 impl AppState {
@@ -64,18 +84,50 @@ impl AppState {
             signed_in: RwSignal::new(SessionTokens.load().is_some()),
             notice: RwSignal::new(None),
             library: playlists::Library::new(),
+            pause: RwSignal::new(None),
         }
     }
 
-    /// Forgets the session's tokens and what was read with them, and shows the log-in screen with `notice`.
-    pub fn sign_out(&self, reason: NoticeReason, message: impl Into<String>) {
+    /// Connects the state to the rest of the tab and to the other tabs: the pause shows in the status line, and a
+    /// session that ends in another tab (log out included) ends here too, with the reason. Once per page.
+    pub fn connect(&self) {
+        let state = *self;
+        pacer().observe(move |pause| {
+            state.pause.try_set(pause);
+        });
+        tabs::listen(move |end| state.show_login(Notice::of(&end)));
+    }
+
+    /// Forgets what was read with the session, and shows the log-in screen with `notice`.
+    fn show_login(&self, notice: Notice) {
         SessionTokens.clear();
         self.library.reset();
-        self.notice.set(Some(Notice {
-            reason,
-            message: message.into(),
-        }));
+        pacer().reset();
+        self.notice.set(Some(notice));
         self.signed_in.set(false);
+    }
+
+    /// Logs out, in this tab and every other tab of the app. The next login asks the provider for its consent
+    /// page, so that the user can sign in with another account.
+    pub fn log_out(&self) {
+        tabs::log_out_everywhere();
+        APP.remove(PENDING_LOGIN_KEY);
+        let _ = APP.set(SWITCH_ACCOUNT_KEY, "1");
+        self.show_login(Notice::of(&SessionEnd::LoggedOut));
+    }
+
+    /// The session is over (`error` needs a new login): shows why on the log-in screen. Other tabs of the grant
+    /// were told by the core when the provider refused it.
+    pub fn session_ended(&self, error: &SessionError) {
+        let notice = match error.end() {
+            Some(end) => Notice::of(&end),
+            None => Notice {
+                reason: NoticeReason::SessionEnded,
+                end: None,
+                message: error.to_string(),
+            },
+        };
+        self.show_login(notice);
     }
 }
 

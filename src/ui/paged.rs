@@ -7,9 +7,11 @@ use std::ops::ControlFlow;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{AppState, NoticeReason};
+use super::{use_app, AppState};
 use crate::browser::{Cancel, Fetch};
-use crate::session::SessionError;
+use crate::http::TransportError;
+use crate::oauth::TokenError;
+use crate::session::{PauseReason, SessionError};
 use crate::spotify::ApiError;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -128,6 +130,11 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         self.len() == 0
     }
 
+    /// How many entries are shown, without subscribing to changes (0 once the list is gone).
+    pub fn len_untracked(&self) -> usize {
+        self.items.try_with_untracked(Vec::len).unwrap_or(0)
+    }
+
     /// Cancels the load in flight and forgets the list (at log out: the next user must not see it).
     pub fn reset(self) {
         self.generation.update(|g| *g += 1);
@@ -148,11 +155,26 @@ impl<T: Send + Sync + 'static> PagedList<T> {
     where
         Fut: Future<Output = Result<(), SessionError>> + 'static,
     {
-        let generation = self.generation.get_untracked() + 1;
-        self.generation.set(generation);
         self.items.set(Vec::new());
         self.total.set(None);
         self.skipped.set(0);
+        self.run(app, task);
+    }
+
+    /// Like [`Self::start`], but keeps what is already shown: `task` reads on from where the last load stopped.
+    pub fn resume<Fut>(self, app: AppState, task: impl FnOnce(Sink<T>, Fetch) -> Fut + 'static)
+    where
+        Fut: Future<Output = Result<(), SessionError>> + 'static,
+    {
+        self.run(app, task);
+    }
+
+    fn run<Fut>(self, app: AppState, task: impl FnOnce(Sink<T>, Fetch) -> Fut + 'static)
+    where
+        Fut: Future<Output = Result<(), SessionError>> + 'static,
+    {
+        let generation = self.generation.get_untracked() + 1;
+        self.generation.set(generation);
         self.load.set(Load::Loading);
         let load = Cancel::new();
         let fetch = load.fetch();
@@ -172,9 +194,7 @@ impl<T: Send + Sync + 'static> PagedList<T> {
                 Ok(()) => {
                     self.load.try_set(Load::Done);
                 }
-                Err(error) if error.needs_login() => {
-                    app.sign_out(NoticeReason::SessionEnded, error.to_string())
-                }
+                Err(error) if error.needs_login() => app.session_ended(&error),
                 Err(error) => {
                     self.load.try_set(Load::Failed(error));
                 }
@@ -212,9 +232,15 @@ impl Explained {
     }
 }
 
-/// "Loaded 150 of 10000 playlists…", then "12 playlists" (`#load-status[data-state]`), and how many entries could
-/// not be shown (`#skipped[data-count]`); on failure, the error (`#load-error[data-error]`) as `explain` puts it,
-/// with "Try again" (`button#try-again`) where that can help.
+/// How long a load that failed for want of an answer waits before it resumes by itself (and at once when the
+/// browser comes back online).
+const RECOVER_AFTER_S: u32 = 15;
+
+/// "Loaded 150 of 10000 playlists…", then "12 playlists" (`#load-status[data-state]`); while the app waits out a
+/// pause, why and for how long (`data-pause`); how many entries could not be shown (`#skipped[data-count]`); on
+/// failure, the error (`#load-error[data-error]`) as `explain` puts it, with "Try again" (`button#try-again`)
+/// where that can help. A load that failed because nothing answered resumes by itself: when the browser comes
+/// back online, or after a short wait.
 #[component]
 pub fn LoadStatus<T: Send + Sync + 'static>(
     list: PagedList<T>,
@@ -223,13 +249,83 @@ pub fn LoadStatus<T: Send + Sync + 'static>(
     retry: impl Fn() + Copy + Send + Sync + 'static,
     explain: impl Fn(&SessionError) -> Explained + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let summary = move || match (list.load.get(), list.total.get()) {
-        (Load::Idle | Load::Loading, None) => format!("Loading {plural}…"),
-        (Load::Loading, Some(total)) => format!("Loaded {} of {total} {plural}…", list.len()),
-        (_, total) => match total.unwrap_or(0).max(list.len() as u32) {
-            1 => format!("1 {singular}"),
-            n => format!("{n} {plural}"),
+    let app = use_app();
+    // A clock for the countdowns, ticking once a second while there is one to show.
+    let now = RwSignal::new(js_sys::Date::now() as u64);
+    let ticking = move || {
+        app.pause.get().is_some()
+            || list
+                .load
+                .with(|l| matches!(l, Load::Failed(e) if unanswered(e)))
+    };
+    let tick = set_interval_with_handle(
+        move || {
+            if ticking() {
+                now.set(js_sys::Date::now() as u64);
+            }
         },
+        std::time::Duration::from_millis(250),
+    )
+    .ok();
+    let failed_at = RwSignal::new(0u64);
+    Effect::new(move || {
+        if list
+            .load
+            .with(|l| matches!(l, Load::Failed(e) if unanswered(e)))
+        {
+            failed_at.set(js_sys::Date::now() as u64);
+        }
+    });
+    let recover_in = move || {
+        let elapsed = now.get().saturating_sub(failed_at.get()) / 1000;
+        (RECOVER_AFTER_S as u64).saturating_sub(elapsed)
+    };
+    Effect::new(move || {
+        let waiting = list
+            .load
+            .with(|l| matches!(l, Load::Failed(e) if unanswered(e)));
+        if waiting && recover_in() == 0 {
+            retry();
+        }
+    });
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        if list
+            .load
+            .with_untracked(|l| matches!(l, Load::Failed(e) if unanswered(e)))
+        {
+            retry();
+        }
+    });
+    on_cleanup(move || {
+        if let Some(tick) = tick {
+            tick.clear();
+        }
+        online.remove();
+    });
+
+    let summary = move || {
+        if let (Load::Loading, Some(pause)) = (list.load.get(), app.pause.get()) {
+            let secs = pause
+                .until_ms
+                .saturating_sub(now.get())
+                .div_ceil(1000)
+                .max(1);
+            return pause_message(pause.reason, secs);
+        }
+        match (list.load.get(), list.total.get()) {
+            (Load::Idle | Load::Loading, None) => format!("Loading {plural}…"),
+            (Load::Loading, Some(total)) => format!("Loaded {} of {total} {plural}…", list.len()),
+            (_, total) => match total.unwrap_or(0).max(list.len() as u32) {
+                1 => format!("1 {singular}"),
+                n => format!("{n} {plural}"),
+            },
+        }
+    };
+    let pause_code = move || {
+        list.load
+            .with(|l| *l == Load::Loading)
+            .then(|| app.pause.get().map(|p| p.reason.code()))
+            .flatten()
     };
     let skipped = move || match list.skipped.get() {
         0 => None,
@@ -244,15 +340,19 @@ pub fn LoadStatus<T: Send + Sync + 'static>(
     };
     view! {
         <p id="load-status" class="summary" role="status" aria-live="polite"
-            data-state=move || list.load.with(Load::code)>{summary}</p>
+            data-state=move || list.load.with(Load::code) data-pause=pause_code>{summary}</p>
         {skipped}
         {move || match list.load.get() {
             Load::Failed(error) => {
                 let explained = explain(&error);
+                let recovering = unanswered(&error);
                 Some(view! {
                     <div id="load-error" class="error" role="alert" data-error=explained.code
                         data-retry-after=explained.retry_after.map(|s| s.to_string())>
                         <p>{explained.message}</p>
+                        {recovering.then(|| view! {
+                            <p class="recovering">{move || format!("Trying again in {} s.", recover_in())}</p>
+                        })}
                         {explained.link.map(|(href, label)| view! {
                             <p><a class="external" href=href rel="noopener noreferrer" target="_blank">{label}</a></p>
                         })}
@@ -266,5 +366,38 @@ pub fn LoadStatus<T: Send + Sync + 'static>(
             }
             _ => None,
         }}
+    }
+}
+
+/// Whether a load failed because nothing answered (offline, the API down, or 429s without CORS headers).
+fn unanswered(error: &SessionError) -> bool {
+    matches!(
+        error,
+        SessionError::Api(ApiError::Network(
+            TransportError::Network { .. } | TransportError::Timeout { .. }
+        )) | SessionError::Refresh(TokenError::Network(
+            TransportError::Network { .. } | TransportError::Timeout { .. }
+        ))
+    )
+}
+
+/// The status line while every request waits out a pause.
+fn pause_message(reason: PauseReason, secs: u64) -> String {
+    match reason {
+        PauseReason::RateLimited => format!("Spotify asked us to slow down — retrying in {secs} s"),
+        PauseReason::NoAnswer => {
+            format!(
+                "Spotify did not answer (it may be asking us to slow down) — retrying in {secs} s"
+            )
+        }
+        PauseReason::Unreachable => {
+            let offline = web_sys::window().is_some_and(|w| !w.navigator().on_line());
+            if offline {
+                format!("You are offline — retrying in {secs} s")
+            } else {
+                format!("Spotify cannot be reached — retrying in {secs} s")
+            }
+        }
+        PauseReason::ServerError => format!("Spotify is having trouble — retrying in {secs} s"),
     }
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use super::paged::{Explained, Load, LoadStatus, PagedList};
-use super::{use_app, AppState, NoticeReason};
-use crate::browser::{session, BrowserClock, Fetch, SessionTokens};
-use crate::session::Session;
+use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
+use super::{use_app, AppState};
+use crate::browser::{session, BrowserSession, Fetch};
+use crate::session::LibraryRead;
 use crate::spotify::{Access, ItemsAccess, Playlist, PlaylistId, User};
 
 /// The size covers are shown at, in CSS pixels.
@@ -21,6 +21,8 @@ pub struct Library {
     pub user: RwSignal<Option<User>>,
     pub list: PagedList<Arc<Playlist>>,
     pub access: RwSignal<ItemsAccess>,
+    /// Where the read of the library stands, so that "Try again" resumes it.
+    read: StoredValue<LibraryRead>,
 }
 
 impl Library {
@@ -29,6 +31,7 @@ impl Library {
             user: RwSignal::new(None),
             list: PagedList::new(),
             access: RwSignal::new(ItemsAccess::default()),
+            read: StoredValue::new(LibraryRead::default()),
         }
     }
 
@@ -36,7 +39,8 @@ impl Library {
     pub fn find(&self, id: &PlaylistId) -> Option<Arc<Playlist>> {
         self.list
             .items
-            .with_untracked(|all| all.iter().find(|p| &p.id == id).cloned())
+            .try_with_untracked(|all| all.iter().find(|p| &p.id == id).cloned())
+            .flatten()
     }
 
     /// Whether the signed-in user may read the entries of `playlist`, as far as the API has told.
@@ -52,6 +56,7 @@ impl Library {
         self.list.reset();
         self.user.set(None);
         self.access.set(ItemsAccess::default());
+        self.read.set_value(LibraryRead::default());
     }
 }
 
@@ -63,44 +68,70 @@ impl Default for Library {
 
 /// Asks the API, once per kind, whether this app may read the entries of a playlist the user only follows and
 /// of one of Spotify's own, so the list can mark what cannot be opened. A failure leaves it unknown.
-async fn learn_access(
-    session: &Session<'_, Fetch, SessionTokens, BrowserClock>,
-    library: Library,
-    user: &User,
-    playlists: &[Playlist],
-) {
-    let mut access = library.access.get_untracked();
+async fn learn_access(session: &BrowserSession<'_>, library: Library, user: &User) {
     for kind in [Access::Followed, Access::SpotifyOwned] {
+        // The page may be gone after any await: every read of its state is a `try_`.
+        let Some(mut access) = library.access.try_get_untracked() else {
+            return;
+        };
         if access.readable(kind).is_some() {
             continue;
         }
-        let Some(sample) = playlists.iter().find(|p| p.access_for(&user.id) == kind) else {
+        let sample = library.list.items.try_with_untracked(|all| {
+            all.iter()
+                .find(|p| p.access_for(&user.id) == kind)
+                .map(|p| p.id.clone())
+        });
+        let Some(sample) = sample.flatten() else {
             continue;
         };
-        if let Ok(readable) = session.can_read_items(&sample.id).await {
+        if let Ok(readable) = session.can_read_items(&sample).await {
             access.learn(kind, readable);
             library.access.try_set(access);
         }
     }
 }
 
-/// Reads the user and the whole library into the app's state.
-fn load(app: AppState) {
+/// Reads the user and the library into the app's state: from the start, or (`resume`) on from where the last
+/// read stopped, keeping what is shown.
+fn load(app: AppState, resume: bool) {
     let library = app.library;
-    library.list.start(app, move |sink, fetch| async move {
+    let resume = resume && library.read.with_value(|r| r.cursor.total.is_some());
+    if !resume {
+        library.read.set_value(LibraryRead::default());
+    }
+    let task = move |sink: Sink<Arc<Playlist>>, fetch: Fetch| async move {
         let session = session(app.config, &fetch);
-        let me = session.me().await?;
-        sink.set(library.user, Some(me.clone()));
-        let read = session
-            .library(|added, total, skipped| {
-                sink.push(added.iter().cloned().map(Arc::new), total, skipped)
+        let me = match library.user.try_get_untracked().flatten() {
+            Some(me) => me,
+            None => {
+                let me = session.me().await?;
+                sink.set(library.user, Some(me.clone()));
+                me
+            }
+        };
+        let Some(mut read) = library.read.try_get_value() else {
+            return Ok(());
+        };
+        let result = session
+            .library(&mut read, |added, total, skipped| {
+                sink.push(added.into_iter().map(Arc::new), total, skipped)
             })
-            .await?;
+            .await;
         if sink.is_current() {
-            learn_access(&session, library, &me, &read.playlists).await;
+            library.read.set_value(read);
+        }
+        result?;
+        if sink.is_current() {
+            learn_access(&session, library, &me).await;
         }
         Ok(())
-    });
+    };
+    if resume {
+        library.list.resume(app, task);
+    } else {
+        library.list.start(app, task);
+    }
 }
 
 /// The signed-in screen: who is signed in, and their playlists as they load.
@@ -110,10 +141,10 @@ pub fn PlaylistsPage() -> impl IntoView {
     let library = app.library;
     let list = library.list;
     if list.load.get_untracked() == Load::Idle {
-        load(app);
+        load(app, false);
     }
-    let log_out = move |_| app.sign_out(NoticeReason::LoggedOut, "You have logged out.");
-    let retry = move || load(app);
+    let log_out = move |_| app.log_out();
+    let retry = move || load(app, true);
 
     view! {
         <header class="top">

@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::login::SignedIn;
-use super::paged::{Explained, LoadStatus, PagedList};
+use super::paged::{Explained, LoadStatus, PagedList, Sink};
 use super::playlists::Library;
 use super::{use_app, AppState};
-use crate::browser::session;
-use crate::session::SessionError;
+use crate::browser::{session, Fetch};
+use crate::session::{Cursor, SessionError};
 use crate::spotify::model::format_duration;
 use crate::spotify::{Access, ApiError, Playlist, PlaylistEntry, PlaylistId};
 
@@ -22,34 +22,53 @@ fn load(
     id: PlaylistId,
     playlist: RwSignal<Option<Arc<Playlist>>>,
     list: PagedList<PlaylistEntry>,
+    cursor: StoredValue<Cursor>,
 ) {
     let library = app.library;
-    list.start(app, move |sink, fetch| async move {
+    let resume = cursor.with_value(|c| c.total.is_some());
+    let task = move |sink: Sink<PlaylistEntry>, fetch: Fetch| async move {
         let session = session(app.config, &fetch);
-        let found = match session.playlist(&id).await {
-            Ok(found) => Arc::new(found),
-            Err(e) => {
-                sink.set(playlist, library.find(&id));
-                return Err(e);
-            }
+        // The page may be gone after any await: every read of its state is a `try_`.
+        let found = match playlist.try_get_untracked().flatten().filter(|_| resume) {
+            Some(found) => found,
+            None => match session.playlist(&id).await {
+                Ok(found) => Arc::new(found),
+                Err(e) => {
+                    sink.set(playlist, library.find(&id));
+                    return Err(e);
+                }
+            },
         };
         sink.set(playlist, Some(found.clone()));
+        let Some(mut read_to) = cursor.try_get_value() else {
+            return Ok(());
+        };
         let read = session
-            .playlist_items(&id, |page, total, skipped| sink.push(page, total, skipped))
+            .playlist_items(&id, &mut read_to, |page, total, skipped| {
+                sink.push(page, total, skipped)
+            })
             .await;
+        if sink.is_current() {
+            cursor.set_value(read_to);
+        }
         if let Err(SessionError::Api(ApiError::Forbidden(_) | ApiError::NotFound)) = &read {
-            if library.user.with_untracked(Option::is_none) {
+            if library.user.try_with_untracked(Option::is_none) == Some(true) {
                 if let Ok(me) = session.me().await {
                     sink.set(library.user, Some(me));
                 }
             }
-            if let Some(user) = library.user.get_untracked() {
+            if let Some(user) = library.user.try_get_untracked().flatten() {
                 let access = found.access_for(&user.id);
                 library.access.update(|known| known.learn(access, false));
             }
         }
         read
-    });
+    };
+    if resume {
+        list.resume(app, task);
+    } else {
+        list.start(app, task);
+    }
 }
 
 /// A refusal of the entries in the user's words, when the playlist says why; otherwise the plain account.
@@ -129,7 +148,8 @@ pub fn TrackList(id: PlaylistId) -> impl IntoView {
     let playlist = RwSignal::new(library.find(&id));
     let list = PagedList::new();
     let id = StoredValue::new(id);
-    let retry = move || load(app, id.get_value(), playlist, list);
+    let cursor = StoredValue::new(Cursor::default());
+    let retry = move || load(app, id.get_value(), playlist, list, cursor);
     retry();
     let explain = move |error: &SessionError| explain(library, playlist.get_untracked(), error);
 

@@ -9,6 +9,7 @@
 mod callback;
 mod login;
 mod playlists;
+mod resilience;
 mod storage;
 mod support;
 mod tracks;

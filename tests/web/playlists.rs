@@ -1,11 +1,10 @@
 //! The playlists page: the whole library, and every way its load fails.
 
 use std::cell::RefCell;
-use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use pkce_playlists::browser::{Fetch, SessionTokens};
+use pkce_playlists::browser::SessionTokens;
 use pkce_playlists::http::{HttpRequest, Transport, TransportError};
 use pkce_playlists::session::TokenStore;
 use pkce_playlists::ui::paged::PagedList;
@@ -14,18 +13,14 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::support::{
     admin, clear_storage, config, fresh_session, mount, mount_playlists,
-    playlists_page_failing_with, reset_faults, session, sign_in, sleep, wait_for,
+    playlists_page_failing_with, reset_faults, sign_in, sleep, wait_for, whole_library,
 };
 
 /// Guards against a library that is not shown whole, or a page that never says who is signed in.
 #[wasm_bindgen_test]
 async fn playlists_page_shows_the_whole_library() {
     let config = fresh_session("alice").await;
-    let expected = session(&config, &Fetch::default())
-        .library(|_, _, _| ControlFlow::Continue(()))
-        .await
-        .expect("the library")
-        .playlists;
+    let expected = whole_library(&config).await;
     assert!(expected.len() > 10, "alice has about a dozen playlists");
     let page = mount_playlists(&config);
     wait_for("the whole library", || {
@@ -51,13 +46,15 @@ async fn an_empty_library_says_so() {
     assert_eq!(page.count("li.playlist"), 0);
 }
 
-/// Guards against a 5xx leaving the page stuck, or its retry not working.
+/// Guards against a 5xx that outlasts the retries leaving the page stuck, or its "Try again" not working.
 #[wasm_bindgen_test]
 async fn a_server_error_offers_try_again_which_recovers() {
-    let page =
-        playlists_page_failing_with(r#"{"rules":[{"path":"/v1/me/playlists","status":503}]}"#)
-            .await;
+    let page = playlists_page_failing_with(
+        r#"{"rules":[{"path":"/v1/me/playlists","status":503,"times":0}]}"#,
+    )
+    .await;
     assert_eq!(page.error_of("#load-error").await, "server");
+    reset_faults().await;
     page.click("#load-error button#try-again").await;
     wait_for("the library after the retry", || {
         page.count("li.playlist") > 10
@@ -75,29 +72,32 @@ async fn malformed_json_is_reported() {
     assert!(SessionTokens.load().is_some(), "the session is kept");
 }
 
-/// Guards against dropping `Retry-After` (it must be exposed through CORS) when rate limited.
+/// Guards against dropping `Retry-After` (exposed through CORS here) when it is too long to wait out: the user
+/// is told how long.
 #[wasm_bindgen_test]
-async fn rate_limiting_says_how_long_to_wait() {
+async fn a_long_rate_limit_says_how_long_to_wait() {
     let page = playlists_page_failing_with(
-        r#"{"rules":[{"path":"/v1/me","status":429,"retry_after":7}]}"#,
+        r#"{"rules":[{"path":"/v1/me","status":429,"retry_after":120}]}"#,
     )
     .await;
     assert_eq!(page.error_of("#load-error").await, "rate-limited");
     assert_eq!(
         page.attr("#load-error", "data-retry-after").as_deref(),
-        Some("7")
+        Some("120")
     );
 }
 
-/// Guards against a failure without CORS headers (what a browser sees as "network down") crashing the page.
+/// Guards against a failure without CORS headers (what a browser sees as "network down") crashing the page,
+/// or ending the session, once the retries are spent.
 #[wasm_bindgen_test]
 async fn an_unreadable_failure_reads_as_a_network_error() {
     let page = playlists_page_failing_with(
-        r#"{"no_cors_on_errors":true,"rules":[{"path":"/v1/me","status":500}]}"#,
+        r#"{"no_cors_on_errors":true,"rules":[{"path":"/v1/me","status":500,"times":0}]}"#,
     )
     .await;
     assert_eq!(page.error_of("#load-error").await, "network");
     assert!(SessionTokens.load().is_some(), "the session is kept");
+    reset_faults().await;
 }
 
 /// Guards against a 401 (the access token expired or was revoked early) ending the session when a refresh would

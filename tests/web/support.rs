@@ -2,16 +2,18 @@
 
 use std::any::Any;
 use std::cell::Cell;
+use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use pkce_playlists::browser::login::{complete_login, start_login, PENDING_LOGIN_KEY};
 use pkce_playlists::browser::storage::APP;
-use pkce_playlists::browser::{self, Fetch, SessionTokens};
+use pkce_playlists::browser::{self, Fetch};
 use pkce_playlists::config::AppConfig;
 use pkce_playlists::oauth::PendingLogin;
-use pkce_playlists::session::Session;
+use pkce_playlists::session::LibraryRead;
+use pkce_playlists::spotify::Playlist;
 use pkce_playlists::ui::callback::CallbackView;
 use pkce_playlists::ui::playlists::PlaylistsPage;
 use pkce_playlists::ui::AppState;
@@ -33,10 +35,7 @@ pub fn config() -> AppConfig {
 }
 
 /// The tab's session, as the pages use it (fetch, sessionStorage, the browser clock).
-pub fn session<'a>(
-    config: &'a AppConfig,
-    fetch: &'a Fetch,
-) -> Session<'a, Fetch, SessionTokens, browser::BrowserClock> {
+pub fn session<'a>(config: &'a AppConfig, fetch: &'a Fetch) -> browser::BrowserSession<'a> {
     browser::session(config, fetch)
 }
 
@@ -64,13 +63,19 @@ pub async fn sleep(ms: i32) {
 
 /// Waits up to 10 s for `condition`, failing the test with `what` if it never holds.
 pub async fn wait_for(what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..200 {
+    wait_up_to(10_000, what, condition).await
+}
+
+/// Waits up to `ms` for `condition` (for what the app's retries take: up to about 15 s), failing the test with
+/// `what` if it never holds.
+pub async fn wait_up_to(ms: u32, what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..ms / 50 {
         if condition() {
             return;
         }
         sleep(50).await;
     }
-    panic!("timed out waiting for {what}");
+    panic!("timed out after {ms} ms waiting for {what}");
 }
 
 /// Starts a login through the navigation seam and returns the URL it would have navigated to.
@@ -147,6 +152,19 @@ pub async fn fresh_session(user: &str) -> AppConfig {
     config
 }
 
+/// The signed-in user's whole library, read straight through the session (what the page should show).
+pub async fn whole_library(config: &AppConfig) -> Vec<Playlist> {
+    let mut playlists = vec![];
+    session(config, &Fetch::default())
+        .library(&mut LibraryRead::default(), |added, _, _| {
+            playlists.extend(added);
+            ControlFlow::Continue(())
+        })
+        .await
+        .expect("the library");
+    playlists
+}
+
 /// A view mounted in a fresh element, with the app state it reports to. Dropping it unmounts the view (its
 /// loads are cancelled) and removes the element, so nothing of one test stays on the page for the next.
 pub struct Mounted {
@@ -216,6 +234,7 @@ pub fn mount<V: IntoView + 'static>(
         let made = made.clone();
         move || {
             let app = AppState::new(config);
+            app.connect();
             made.set(Some(app));
             provide_context(app);
             view()
@@ -239,11 +258,12 @@ pub fn mount_playlists(config: &AppConfig) -> Mounted {
     mount(config, || view! { <PlaylistsPage/> })
 }
 
-/// Signs in as alice, sets the provider's fault `plan`, mounts the playlists page and waits for its error.
+/// Signs in as alice, sets the provider's fault `plan`, mounts the playlists page and waits for its error (after
+/// the app's retries, if it makes any).
 pub async fn playlists_page_failing_with(plan: &str) -> Mounted {
     let config = fresh_session("alice").await;
     admin("faults", plan).await;
     let page = mount_playlists(&config);
-    wait_for("the error", || page.has("#load-error")).await;
+    wait_up_to(30_000, "the error", || page.has("#load-error")).await;
     page
 }

@@ -1,27 +1,20 @@
 //! A playlist's page: its entries, and an address that names no playlist.
 
-use std::ops::ControlFlow;
-
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
-use pkce_playlists::browser::Fetch;
 use pkce_playlists::ui::tracks::{PlaylistPage, TrackList};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::support::{fresh_session, mount, session, wait_for, window};
+use crate::support::{fresh_session, mount, wait_for, whole_library, window};
 
 /// Guards against a track list that stops after its first page (30 pages of 50 here), miscounts, or loses the
 /// playlist's name.
 #[wasm_bindgen_test]
 async fn a_long_playlist_is_listed_whole() {
     let config = fresh_session("dave").await;
-    let library = session(&config, &Fetch::default())
-        .library(|_, _, _| ControlFlow::Continue(()))
-        .await
-        .expect("the library");
+    let library = whole_library(&config).await;
     let long = library
-        .playlists
         .iter()
         .find(|p| p.track_count().unwrap_or(0) >= 1000)
         .expect("dave has a playlist of 1,000+ tracks");
