@@ -7,6 +7,7 @@ pub mod login;
 pub mod random;
 pub mod storage;
 pub mod tabs;
+pub mod text;
 
 use std::cell::RefCell;
 

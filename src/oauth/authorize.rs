@@ -172,6 +172,7 @@ mod tests {
                 "playlist-read-collaborative".into(),
             ],
             redirect_uri: None,
+            paging: Default::default(),
         }
     }
 

@@ -14,9 +14,10 @@ use std::fmt;
 use std::future::Future;
 use std::ops::ControlFlow;
 
+use futures::stream::{self, StreamExt as _};
 use serde::de::DeserializeOwned;
 
-use crate::config::AppConfig;
+use crate::config::{AppConfig, Paging, PAGES_IN_FLIGHT};
 use crate::http::{HttpRequest, Transport};
 use crate::oauth::{
     parse_token_response, AccessToken, AuthorizationCode, ErrorCode, Grant, PendingLogin,
@@ -194,8 +195,32 @@ pub struct Cursor {
     pub total: Option<u32>,
     /// The offset of the first page not yet handed on.
     pub next_offset: u32,
+    /// The `next` link of the last page handed on (for sequential reading).
+    pub next_url: Option<String>,
     /// Whether the read reached the end.
     pub done: bool,
+}
+
+/// Why a read stopped before the end of the list.
+enum Stop {
+    /// The list shrank while it was read: a page came back empty.
+    Shrank,
+    /// `on_page` said to stop.
+    Told,
+}
+
+/// Hands `page` on, unless it is empty (the list shrank).
+fn hand_on<I>(
+    page: Page<I>,
+    on_page: &mut impl FnMut(Page<I>) -> ControlFlow<()>,
+) -> ControlFlow<Stop> {
+    if page.items.is_empty() && page.skipped == 0 {
+        return ControlFlow::Break(Stop::Shrank);
+    }
+    match on_page(page) {
+        ControlFlow::Continue(()) => ControlFlow::Continue(()),
+        ControlFlow::Break(()) => ControlFlow::Break(Stop::Told),
+    }
 }
 
 /// A read of the library: where it stands, and which playlists it has handed on (a shifting library may list
@@ -411,10 +436,12 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         self.get_json(&me_url(&self.config.api_base_url)).await
     }
 
-    /// Reads the pages of a paged list from where `cursor` stands: the first one reveals `total`, then the rest
-    /// in order. `page_url` makes the URL of the page at an offset. Stops early when a page comes back empty (the
-    /// list shrank meanwhile) or when `on_page` says to (nobody is looking any more). After a failure, calling it
-    /// again with the same cursor reads on from the first page that was not handed on.
+    /// Reads the pages of a paged list from where `cursor` stands, handing them to `on_page` in order. The first
+    /// page reveals `total`; then, by the configuration's [`Paging`], the rest are read [`PAGES_IN_FLIGHT`] at a
+    /// time (their URLs made by `page_url` from an offset), or one after another by following `next`. Stops
+    /// early when a page comes back empty (the list shrank meanwhile) or when `on_page` says to (nobody is
+    /// looking any more). After a failure, calling it again with the same cursor reads on from the first page
+    /// that was not handed on: nothing shown is fetched twice.
     pub async fn read_pages<I: DeserializeOwned>(
         &self,
         cursor: &mut Cursor,
@@ -430,24 +457,73 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
             let first: Page<I> = self.get_json(&page_url(0)).await?;
             cursor.total = Some(first.total);
             cursor.next_offset = limit;
+            cursor.next_url = first.next.clone();
             if on_page(first).is_break() {
                 return Ok(());
             }
         }
         let end = cursor.total.unwrap_or(0).min(MAX_LIBRARY_SIZE);
-        while cursor.next_offset < end {
-            let page: Page<I> = self.get_json(&page_url(cursor.next_offset)).await?;
-            cursor.next_offset += limit;
-            let shrank = page.items.is_empty() && page.skipped == 0;
-            if shrank {
-                break;
+        let flow = match self.config.paging {
+            Paging::Concurrent => {
+                let offsets = (cursor.next_offset..end).step_by(limit as usize);
+                let pages = stream::iter(offsets)
+                    .map(|offset| {
+                        let url = page_url(offset);
+                        async move { (offset, self.get_json::<Page<I>>(&url).await) }
+                    })
+                    .buffered(PAGES_IN_FLIGHT);
+                let mut pages = std::pin::pin!(pages);
+                let mut flow = ControlFlow::Continue(());
+                while let Some((offset, page)) = pages.next().await {
+                    let page = page?;
+                    cursor.next_offset = offset + limit;
+                    flow = hand_on(page, &mut on_page);
+                    if flow.is_break() {
+                        break;
+                    }
+                }
+                flow
             }
-            if on_page(page).is_break() {
-                return Ok(());
+            Paging::Sequential => {
+                let mut flow = ControlFlow::Continue(());
+                while cursor.next_offset < end {
+                    let Some(next) = cursor.next_url.clone() else {
+                        break;
+                    };
+                    let page: Page<I> = self.get_json(self.within_api(&next)?).await?;
+                    cursor.next_offset += limit;
+                    cursor.next_url = page.next.clone();
+                    flow = hand_on(page, &mut on_page);
+                    if flow.is_break() {
+                        break;
+                    }
+                }
+                flow
+            }
+        };
+        match flow {
+            // Nobody is looking any more: the read stops where it is.
+            ControlFlow::Break(Stop::Told) => Ok(()),
+            _ => {
+                cursor.done = true;
+                Ok(())
             }
         }
-        cursor.done = true;
-        Ok(())
+    }
+
+    /// `url` when it is on the configured API, so that a `next` link can never take the bearer token elsewhere.
+    fn within_api<'u>(&self, url: &'u str) -> Result<&'u str, SessionError> {
+        let base = &self.config.api_base_url;
+        let inside = url
+            .strip_prefix(base.as_str())
+            .is_some_and(|rest| rest.starts_with('/'));
+        if inside {
+            Ok(url)
+        } else {
+            Err(SessionError::Api(ApiError::Malformed(
+                "a next-page link points outside the API".into(),
+            )))
+        }
     }
 
     /// Reads the library on from where `read` stands. After each page, `on_page` gets the playlists that page

@@ -1049,3 +1049,133 @@ fn a_stale_copy_takes_the_newest_tokens_from_an_open_tab() {
     assert_eq!(provider.posts.get(), 0);
     assert_eq!(store.load().unwrap().grant.version, 5);
 }
+
+// --- Reading long lists -----------------------------------------------------------------------------------------
+
+/// A Web API that serves a library of `total` playlists, page by page from the URL's offset, slower for earlier
+/// pages (so answers come back out of order), and counts how many requests are in flight at once.
+struct Library {
+    total: u32,
+    in_flight: Cell<u32>,
+    most_in_flight: Cell<u32>,
+    offsets: RefCell<Vec<u32>>,
+    next_base: String,
+}
+
+impl Library {
+    fn of(total: u32) -> Self {
+        Library {
+            total,
+            in_flight: Cell::new(0),
+            most_in_flight: Cell::new(0),
+            offsets: RefCell::default(),
+            next_base: "http://127.0.0.1:8081/v1".into(),
+        }
+    }
+}
+
+impl Transport for Library {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let url = request.url().to_owned();
+        let offset: u32 = url
+            .split("offset=")
+            .nth(1)
+            .and_then(|o| o.split('&').next())
+            .and_then(|o| o.parse().ok())
+            .unwrap_or(0);
+        self.offsets.borrow_mut().push(offset);
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.most_in_flight
+            .set(self.most_in_flight.get().max(self.in_flight.get()));
+        for _ in 0..(10 - (offset / 50) % 10) {
+            YieldOnce(false).await;
+        }
+        self.in_flight.set(self.in_flight.get() - 1);
+        let count = self.total.saturating_sub(offset).min(50);
+        let mut body = page(offset, count, self.total);
+        if offset + 50 < self.total {
+            let next = format!(
+                r#""next":"{}/me/playlists?offset={}&limit=50","items""#,
+                self.next_base,
+                offset + 50
+            );
+            body = body.replacen(r#""items""#, &next, 1);
+        }
+        Ok(HttpResponse {
+            status: 200,
+            body,
+            retry_after: None,
+        })
+    }
+}
+
+fn read_with(
+    transport: &Library,
+    paging: crate::config::Paging,
+) -> (Result<Vec<String>, SessionError>, Cursor) {
+    let mut config = config();
+    config.paging = paging;
+    let clock = Fixed::new();
+    let tabs = Alone::default();
+    let pacer = Pacer::default();
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let session = Session {
+        config: &config,
+        transport,
+        store: &store,
+        clock: &clock,
+        tabs: &tabs,
+        pacer: &pacer,
+    };
+    let mut read = LibraryRead::default();
+    let mut ids = vec![];
+    let result = block_on(session.library(&mut read, |added, _, _| {
+        ids.extend(added.into_iter().map(|p| p.id.to_string()));
+        ControlFlow::Continue(())
+    }));
+    (result.map(|()| ids), read.cursor)
+}
+
+/// Guards against a long library read one page at a time, more pages in flight than the app allows, or pages
+/// shown out of order when their answers come back out of order.
+#[test]
+fn long_lists_are_read_six_pages_at_a_time_and_shown_in_order() {
+    let api = Library::of(10_000);
+    let (ids, cursor) = read_with(&api, crate::config::Paging::Concurrent);
+    let ids = ids.unwrap();
+    assert_eq!(ids.len(), 10_000);
+    assert!(
+        ids.iter().enumerate().all(|(i, id)| *id == format!("p{i}")),
+        "in order"
+    );
+    assert_eq!(
+        api.most_in_flight.get(),
+        crate::config::PAGES_IN_FLIGHT as u32
+    );
+    assert_eq!(api.offsets.borrow().len(), 200, "each page once");
+    assert!(cursor.done);
+}
+
+/// Guards against the sequential reading (Spotify's SDK's way, kept for the benchmark) skipping pages, running
+/// pages at once, or following a `next` link off the API with the bearer token.
+#[test]
+fn sequential_reading_follows_next_and_stays_on_the_api() {
+    let api = Library::of(320);
+    let (ids, _) = read_with(&api, crate::config::Paging::Sequential);
+    assert_eq!(ids.unwrap().len(), 320);
+    assert_eq!(api.most_in_flight.get(), 1);
+    assert_eq!(*api.offsets.borrow(), [0, 50, 100, 150, 200, 250, 300]);
+
+    let mut elsewhere = Library::of(320);
+    elsewhere.next_base = "https://evil.example/v1".into();
+    let (result, _) = read_with(&elsewhere, crate::config::Paging::Sequential);
+    assert!(matches!(
+        result,
+        Err(SessionError::Api(ApiError::Malformed(_)))
+    ));
+    assert_eq!(
+        *elsewhere.offsets.borrow(),
+        [0],
+        "nothing was sent off the API"
+    );
+}

@@ -1,5 +1,6 @@
 //! The Spotify Web API as pure functions over values: data types, URLs, paging and errors.
 
+pub mod arrange;
 pub mod error;
 pub mod model;
 pub mod paging;

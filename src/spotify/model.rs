@@ -365,6 +365,8 @@ pub struct Page<T> {
     pub total: u32,
     pub offset: u32,
     pub limit: u32,
+    /// The URL of the next page, as the API gives it.
+    pub next: Option<String>,
     /// How many entries of this page could not be read.
     pub skipped: u32,
 }
@@ -380,6 +382,8 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Page<T> {
             offset: u32,
             #[serde(default, deserialize_with = "null_as_default")]
             limit: u32,
+            #[serde(default)]
+            next: Option<String>,
         }
         let raw = Raw::deserialize(deserializer)?;
         let mut skipped = 0;
@@ -400,6 +404,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Page<T> {
             total: raw.total,
             offset: raw.offset,
             limit: raw.limit,
+            next: raw.next,
             skipped,
         })
     }

@@ -10,6 +10,7 @@ pub mod login;
 pub mod paged;
 pub mod playlists;
 pub mod tracks;
+pub mod virtual_list;
 
 use leptos::prelude::*;
 

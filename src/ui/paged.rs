@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{use_app, AppState};
-use crate::browser::{Cancel, Fetch};
+use crate::browser::{text, Cancel, Fetch};
 use crate::http::TransportError;
 use crate::oauth::TokenError;
 use crate::session::{PauseReason, SessionError};
@@ -314,10 +314,14 @@ pub fn LoadStatus<T: Send + Sync + 'static>(
         }
         match (list.load.get(), list.total.get()) {
             (Load::Idle | Load::Loading, None) => format!("Loading {plural}…"),
-            (Load::Loading, Some(total)) => format!("Loaded {} of {total} {plural}…", list.len()),
+            (Load::Loading, Some(total)) => format!(
+                "Loaded {} of {} {plural}",
+                text::number(list.len() as u32),
+                text::number(total)
+            ),
             (_, total) => match total.unwrap_or(0).max(list.len() as u32) {
                 1 => format!("1 {singular}"),
-                n => format!("{n} {plural}"),
+                n => format!("{} {plural}", text::number(n)),
             },
         }
     };
@@ -338,9 +342,17 @@ pub fn LoadStatus<T: Send + Sync + 'static>(
             </p>
         }),
     };
+    let progress = move || match (list.load.get(), list.total.get()) {
+        (Load::Loading, Some(total)) if total > 0 => Some(view! {
+            <progress id="progress" max=total value=move || list.len() aria-hidden="true"></progress>
+        }),
+        _ => None,
+    };
     view! {
         <p id="load-status" class="summary" role="status" aria-live="polite"
-            data-state=move || list.load.with(Load::code) data-pause=pause_code>{summary}</p>
+            data-state=move || list.load.with(Load::code) data-pause=pause_code
+            data-count=move || list.len() data-total=move || list.total.get()>{summary}</p>
+        {progress}
         {skipped}
         {move || match list.load.get() {
             Load::Failed(error) => {

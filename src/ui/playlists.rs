@@ -6,10 +6,25 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
+use super::virtual_list::VirtualList;
 use super::{use_app, AppState};
-use crate::browser::{session, BrowserSession, Fetch};
+use crate::browser::{location, session, text, BrowserSession, Fetch};
 use crate::session::LibraryRead;
+use crate::spotify::arrange::{arrange, words, SearchKey, Sort};
 use crate::spotify::{Access, ItemsAccess, Playlist, PlaylistId, User};
+
+/// A playlist of the library, with what it is found and sorted by (made once, when it arrives).
+pub struct Listed {
+    pub playlist: Playlist,
+    pub key: SearchKey,
+}
+
+impl Listed {
+    pub fn new(playlist: Playlist) -> Self {
+        let key = SearchKey::of(&playlist, &text::decompose);
+        Listed { playlist, key }
+    }
+}
 
 /// The size covers are shown at, in CSS pixels.
 const COVER_PX: u32 = 64;
@@ -19,7 +34,7 @@ const COVER_PX: u32 = 64;
 #[derive(Clone, Copy)]
 pub struct Library {
     pub user: RwSignal<Option<User>>,
-    pub list: PagedList<Arc<Playlist>>,
+    pub list: PagedList<Arc<Listed>>,
     pub access: RwSignal<ItemsAccess>,
     /// Where the read of the library stands, so that "Try again" resumes it.
     read: StoredValue<LibraryRead>,
@@ -36,10 +51,14 @@ impl Library {
     }
 
     /// The playlist `id`, when the library holds it.
-    pub fn find(&self, id: &PlaylistId) -> Option<Arc<Playlist>> {
+    pub fn find(&self, id: &PlaylistId) -> Option<Playlist> {
         self.list
             .items
-            .try_with_untracked(|all| all.iter().find(|p| &p.id == id).cloned())
+            .try_with_untracked(|all| {
+                all.iter()
+                    .find(|p| &p.playlist.id == id)
+                    .map(|p| p.playlist.clone())
+            })
             .flatten()
     }
 
@@ -79,8 +98,8 @@ async fn learn_access(session: &BrowserSession<'_>, library: Library, user: &Use
         }
         let sample = library.list.items.try_with_untracked(|all| {
             all.iter()
-                .find(|p| p.access_for(&user.id) == kind)
-                .map(|p| p.id.clone())
+                .find(|p| p.playlist.access_for(&user.id) == kind)
+                .map(|p| p.playlist.id.clone())
         });
         let Some(sample) = sample.flatten() else {
             continue;
@@ -100,7 +119,7 @@ fn load(app: AppState, resume: bool) {
     if !resume {
         library.read.set_value(LibraryRead::default());
     }
-    let task = move |sink: Sink<Arc<Playlist>>, fetch: Fetch| async move {
+    let task = move |sink: Sink<Arc<Listed>>, fetch: Fetch| async move {
         let session = session(app.config, &fetch);
         let me = match library.user.try_get_untracked().flatten() {
             Some(me) => me,
@@ -115,7 +134,11 @@ fn load(app: AppState, resume: bool) {
         };
         let result = session
             .library(&mut read, |added, total, skipped| {
-                sink.push(added.into_iter().map(Arc::new), total, skipped)
+                sink.push(
+                    added.into_iter().map(|p| Arc::new(Listed::new(p))),
+                    total,
+                    skipped,
+                )
             })
             .await;
         if sink.is_current() {
@@ -134,7 +157,42 @@ fn load(app: AppState, resume: bool) {
     }
 }
 
-/// The signed-in screen: who is signed in, and their playlists as they load.
+/// The address bar's `q` and `sort`, read when the page is made.
+fn query_from_address() -> (String, Sort) {
+    let search = location::search();
+    let mut query = String::new();
+    let mut sort = Sort::default();
+    for (name, value) in form_urlencoded::parse(search.trim_start_matches('?').as_bytes()) {
+        match name.as_ref() {
+            "q" => query = value.chars().take(200).collect(),
+            "sort" => sort = Sort::parse(&value),
+            _ => {}
+        }
+    }
+    (query, sort)
+}
+
+/// Writes `q` and `sort` into the address bar (replacing the entry: typing is not navigation), so that a reload
+/// keeps them and the address can be shared.
+fn query_to_address(query: &str, sort: Sort) {
+    let mut params = form_urlencoded::Serializer::new(String::new());
+    if !query.is_empty() {
+        params.append_pair("q", query);
+    }
+    if let Some(sort) = sort.as_query() {
+        params.append_pair("sort", sort);
+    }
+    let params = params.finish();
+    let path = if params.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/?{params}")
+    };
+    location::replace_url(&path);
+}
+
+/// The signed-in screen: who is signed in, a find box and a sort, and the playlists as they load, in a virtual
+/// list.
 #[component]
 pub fn PlaylistsPage() -> impl IntoView {
     let app = use_app();
@@ -146,53 +204,103 @@ pub fn PlaylistsPage() -> impl IntoView {
     let log_out = move |_| app.log_out();
     let retry = move || load(app, true);
 
+    let (initial_query, initial_sort) = query_from_address();
+    let query = RwSignal::new(initial_query);
+    let sort = RwSignal::new(initial_sort);
+    Effect::new(move || query.with(|q| query_to_address(q, sort.get())));
+    // The positions of the playlists shown, in order: every keystroke filters the whole library.
+    let order = Memo::new(move |_| {
+        let words = words(&query.get(), &text::decompose);
+        let sort = sort.get();
+        list.items.with(|items| {
+            let keys: Vec<&SearchKey> = items.iter().map(|p| &p.key).collect();
+            arrange(&keys, &words, sort)
+        })
+    });
+    let count = Signal::derive(move || order.with(Vec::len));
+    let title = NodeRef::<leptos::html::H1>::new();
+    Effect::new(move || {
+        if let Some(title) = title.get() {
+            let _ = title.focus();
+        }
+    });
+
     view! {
         <header class="top">
-            <span class="brand">"Your playlists"</span>
+            <h1 id="page-title" class="brand" tabindex="-1" node_ref=title>"Your playlists"</h1>
             <span class="who">
                 {move || library.user.get().map(|u| view! { <span id="user-name">{u.name().to_owned()}</span> })}
                 <button id="logout" type="button" on:click=log_out>"Log out"</button>
             </span>
         </header>
         <main class="page">
+            <div class="tools" role="search">
+                <label class="find">
+                    <span class="visually-hidden">"Find a playlist by name or owner"</span>
+                    <input id="find" type="search" placeholder="Find by name or owner" autocomplete="off"
+                        prop:value=move || query.get()
+                        on:input=move |ev| query.set(event_target_value(&ev))/>
+                </label>
+                <label class="sort">
+                    "Sort by "
+                    <select id="sort" on:change=move |ev| sort.set(Sort::parse(&event_target_value(&ev)))>
+                        {Sort::ALL.map(|option| view! {
+                            <option value=option.as_query().unwrap_or("spotify")
+                                selected=move || sort.get() == option>{option.label()}</option>
+                        })}
+                    </select>
+                </label>
+            </div>
             <LoadStatus list=list singular="playlist" plural="playlists" retry=retry explain=Explained::of/>
             <Show when=move || list.load.get() == Load::Done && list.is_empty()>
                 <p id="empty-library" class="empty">
                     "You have no playlists yet. Playlists you create or follow on Spotify will appear here."
                 </p>
             </Show>
-            <ul id="playlists" class="playlists">
-                <For each=move || list.items.get() key=|p| p.id.clone() let:playlist>
-                    <PlaylistRow playlist=playlist library=library/>
-                </For>
-            </ul>
+            <Show when=move || !list.is_empty() && count.get() == 0>
+                <p id="no-match" class="empty" role="status">"No playlist matches your search."</p>
+            </Show>
+            <VirtualList id="playlists" class="playlists" label="Your playlists" count=count row_px=ROW_PX
+                key=move |pos| order.with_untracked(|o| o.get(pos).copied()).and_then(|i| {
+                    list.items.with_untracked(|all| all.get(i as usize).map(|p| p.playlist.id.clone()))
+                })
+                row=move |pos| {
+                    let listed = order
+                        .with_untracked(|o| o.get(pos).copied())
+                        .and_then(|i| list.items.with_untracked(|all| all.get(i as usize).cloned()));
+                    listed.map(|listed| view! { <PlaylistRow listed=listed pos=pos library=library/> })
+                }/>
         </main>
     }
 }
 
+/// The height of a row of the list, in CSS pixels (the style sheet's `.playlist` has the same).
+const ROW_PX: u32 = 80;
+
 /// One playlist. `data-access` says whose it is (`own`, `followed`, `spotify`); `data-readable="no"` marks one
 /// whose entries the API has shown this app may not read.
 #[component]
-fn PlaylistRow(playlist: Arc<Playlist>, library: Library) -> impl IntoView {
+fn PlaylistRow(listed: Arc<Listed>, pos: usize, library: Library) -> impl IntoView {
+    let playlist = &listed.playlist;
     let cover = match playlist.cover_url(COVER_PX) {
         Some(url) => view! {
             <img class="cover" src=url.to_owned() alt="" width=COVER_PX height=COVER_PX loading="lazy"
-                referrerpolicy="no-referrer"/>
+                decoding="async" referrerpolicy="no-referrer"/>
         }
         .into_any(),
         None => view! { <div class="cover placeholder" aria-hidden="true">"♪"</div> }.into_any(),
     };
     let tracks = match playlist.track_count() {
         Some(1) => "1 track".to_owned(),
-        Some(n) => format!("{n} tracks"),
+        Some(n) => format!("{} tracks", text::number(n)),
         None => String::new(),
     };
     let access = library
         .user
         .with_untracked(|u| u.as_ref().map(|u| playlist.access_for(&u.id)));
     let unreadable = {
-        let playlist = playlist.clone();
-        Memo::new(move |_| library.readable(&playlist) == Some(false))
+        let listed = listed.clone();
+        Memo::new(move |_| library.readable(&listed.playlist) == Some(false))
     };
     let why = match access {
         Some(Access::SpotifyOwned) => "Spotify does not let apps read its own playlists",
@@ -200,7 +308,7 @@ fn PlaylistRow(playlist: Arc<Playlist>, library: Library) -> impl IntoView {
     };
     let owner = playlist.owner_name().to_owned();
     view! {
-        <li class="playlist" data-id=playlist.id.to_string() data-access=access.map(Access::code)
+        <li class="playlist" data-id=playlist.id.to_string() data-pos=pos data-access=access.map(Access::code)
             data-readable=move || unreadable.get().then_some("no")>
             {cover}
             <div class="meta">

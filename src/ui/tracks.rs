@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use super::login::SignedIn;
 use super::paged::{Explained, LoadStatus, PagedList, Sink};
 use super::playlists::Library;
+use super::virtual_list::VirtualList;
 use super::{use_app, AppState};
 use crate::browser::{session, Fetch};
 use crate::session::{Cursor, SessionError};
@@ -34,7 +35,7 @@ fn load(
             None => match session.playlist(&id).await {
                 Ok(found) => Arc::new(found),
                 Err(e) => {
-                    sink.set(playlist, library.find(&id));
+                    sink.set(playlist, library.find(&id).map(Arc::new));
                     return Err(e);
                 }
             },
@@ -145,39 +146,46 @@ fn NoSuchPlaylist() -> impl IntoView {
 pub fn TrackList(id: PlaylistId) -> impl IntoView {
     let app = use_app();
     let library = app.library;
-    let playlist = RwSignal::new(library.find(&id));
+    let playlist = RwSignal::new(library.find(&id).map(Arc::new));
     let list = PagedList::new();
     let id = StoredValue::new(id);
     let cursor = StoredValue::new(Cursor::default());
     let retry = move || load(app, id.get_value(), playlist, list, cursor);
     retry();
     let explain = move |error: &SessionError| explain(library, playlist.get_untracked(), error);
+    let count = Signal::derive(move || list.len());
+    let title = NodeRef::<leptos::html::H1>::new();
+    Effect::new(move || {
+        if let Some(title) = title.get() {
+            let _ = title.focus();
+        }
+    });
 
     view! {
         <header class="top">
             <a class="brand" href="/">"← Your playlists"</a>
         </header>
         <main class="page">
-            <h1 id="playlist-title">{move || playlist.get().map(|p| p.display_name().to_owned())}</h1>
+            <h1 id="playlist-title" tabindex="-1" node_ref=title>
+                {move || playlist.get().map(|p| p.display_name().to_owned())}
+            </h1>
             <LoadStatus list=list singular="track" plural="tracks" retry=retry explain=explain/>
-            <ol id="tracks" class="tracks">
-                // Entries are only ever appended, so the list can key them by position.
-                <For
-                    each=move || 0..list.len()
-                    key=|index| *index
-                    children=move |index| {
-                        let entry = list.items.with_untracked(|all| all.get(index).cloned());
-                        view! { <TrackRow entry=entry/> }
-                    }
-                />
-            </ol>
+            <VirtualList id="tracks" class="tracks" label="Tracks" count=count row_px=TRACK_ROW_PX
+                key=|pos| pos
+                row=move |pos| {
+                    let entry = list.items.with_untracked(|all| all.get(pos).cloned());
+                    view! { <TrackRow entry=entry pos=pos/> }
+                }/>
         </main>
     }
 }
 
 /// One entry: a track, an episode (with its show), a local file (marked as such), or one that is gone.
+/// The height of a track row, in CSS pixels (the style sheet's `.track` has the same).
+const TRACK_ROW_PX: u32 = 60;
+
 #[component]
-fn TrackRow(entry: Option<PlaylistEntry>) -> impl IntoView {
+fn TrackRow(entry: Option<PlaylistEntry>, pos: usize) -> impl IntoView {
     match entry.as_ref().and_then(PlaylistEntry::content) {
         Some(content) => {
             let kind = if content.is_local {
@@ -188,7 +196,7 @@ fn TrackRow(entry: Option<PlaylistEntry>) -> impl IntoView {
                 None
             };
             view! {
-                <li class="track" data-kind=kind.map(|(code, _)| code)>
+                <li class="track" data-kind=kind.map(|(code, _)| code) data-pos=pos tabindex="-1">
                     <span class="track-name">
                         {content.display_name().to_owned()}
                         {kind.map(|(_, label)| view! { <span class="badge">{label}</span> })}
@@ -203,7 +211,7 @@ fn TrackRow(entry: Option<PlaylistEntry>) -> impl IntoView {
             .into_any()
         }
         None => view! {
-            <li class="track unavailable">
+            <li class="track unavailable" data-pos=pos tabindex="-1">
                 <span class="track-name">"Unavailable track"</span>
             </li>
         }

@@ -1,0 +1,177 @@
+//! Finding and sorting a library: what each playlist is found and sorted by (made once, when it arrives), and
+//! the order in which to show the playlists that match a query.
+
+use super::model::Playlist;
+
+/// How the list is sorted. Lives in the address bar's query as `sort=`, so a reload keeps it and it can be shared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// The order Spotify lists them in (the user's own order in Spotify's apps).
+    #[default]
+    Spotify,
+    Name,
+    Owner,
+    /// Most tracks first.
+    Tracks,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::Spotify, Sort::Name, Sort::Owner, Sort::Tracks];
+
+    /// Reads the query's value; anything unknown is Spotify's order.
+    pub fn parse(value: &str) -> Sort {
+        match value {
+            "name" => Sort::Name,
+            "owner" => Sort::Owner,
+            "tracks" => Sort::Tracks,
+            _ => Sort::Spotify,
+        }
+    }
+
+    /// The query's value; `None` for the default, which the address leaves out.
+    pub fn as_query(self) -> Option<&'static str> {
+        match self {
+            Sort::Spotify => None,
+            Sort::Name => Some("name"),
+            Sort::Owner => Some("owner"),
+            Sort::Tracks => Some("tracks"),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Spotify => "Spotify's order",
+            Sort::Name => "Name",
+            Sort::Owner => "Owner",
+            Sort::Tracks => "Most tracks",
+        }
+    }
+}
+
+/// Text made comparable for finding: lower case, and without accents when `decompose` splits accented letters
+/// into a base letter and combining marks (the browser's `normalize("NFD")`), which are then dropped. So
+/// "Café" is found by "cafe".
+pub fn fold(text: &str, decompose: &impl Fn(&str) -> String) -> String {
+    decompose(text)
+        .chars()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// What a playlist is found and sorted by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchKey {
+    pub name: String,
+    pub owner: String,
+    pub tracks: u32,
+}
+
+impl SearchKey {
+    pub fn of(playlist: &Playlist, decompose: &impl Fn(&str) -> String) -> Self {
+        SearchKey {
+            name: fold(playlist.display_name(), decompose),
+            owner: fold(playlist.owner_name(), decompose),
+            tracks: playlist.track_count().unwrap_or(0),
+        }
+    }
+
+    /// Whether every word of `words` (already folded) is in the name or the owner.
+    fn matches(&self, words: &[String]) -> bool {
+        words
+            .iter()
+            .all(|w| self.name.contains(w.as_str()) || self.owner.contains(w.as_str()))
+    }
+}
+
+/// A query's words, folded like the keys.
+pub fn words(query: &str, decompose: &impl Fn(&str) -> String) -> Vec<String> {
+    fold(query, decompose)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The positions (into `keys`) of the playlists to show, in order: those that match every word, sorted by
+/// `sort` (ties keep Spotify's order).
+pub fn arrange(keys: &[&SearchKey], words: &[String], sort: Sort) -> Vec<u32> {
+    let mut shown: Vec<u32> = (0..keys.len() as u32)
+        .filter(|&i| words.is_empty() || keys[i as usize].matches(words))
+        .collect();
+    let key = |i: &u32| keys[*i as usize];
+    match sort {
+        Sort::Spotify => {}
+        Sort::Name => shown.sort_by(|a, b| key(a).name.cmp(&key(b).name)),
+        Sort::Owner => shown.sort_by(|a, b| {
+            (key(a).owner.as_str(), key(a).name.as_str())
+                .cmp(&(key(b).owner.as_str(), key(b).name.as_str()))
+        }),
+        Sort::Tracks => shown.sort_by_key(|i| std::cmp::Reverse(key(i).tracks)),
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in for the browser's NFD for the letters the tests use.
+    fn nfd(text: &str) -> String {
+        text.replace('é', "e\u{301}")
+            .replace('É', "E\u{301}")
+            .replace('ñ', "n\u{303}")
+            .replace('Ñ', "N\u{303}")
+            .replace('ú', "u\u{301}")
+            .replace('ö', "o\u{308}")
+            .replace('Ö', "O\u{308}")
+    }
+
+    fn key(name: &str, owner: &str, tracks: u32) -> SearchKey {
+        SearchKey {
+            name: fold(name, &nfd),
+            owner: fold(owner, &nfd),
+            tracks,
+        }
+    }
+
+    /// Guards against a find that cares about case or accents.
+    #[test]
+    fn folding_ignores_case_and_accents() {
+        assert_eq!(fold("Café Ñandú ÖL", &nfd), "cafe nandu ol");
+        assert_eq!(words("  CAFÉ  rock ", &nfd), ["cafe", "rock"]);
+    }
+
+    /// Guards against a find that misses a match by owner, needs the words in order, or keeps non-matches.
+    #[test]
+    fn find_by_name_and_owner_with_every_word() {
+        let library = [
+            key("Café del Mar", "Ana", 10),
+            key("Rock Classics", "spotify", 50),
+            key("Road trip", "Émile", 3),
+        ];
+        let keys: Vec<&SearchKey> = library.iter().collect();
+        let find = |q: &str| arrange(&keys, &words(q, &nfd), Sort::Spotify);
+        assert_eq!(find(""), [0, 1, 2]);
+        assert_eq!(find("cafe"), [0]);
+        assert_eq!(find("EMILE"), [2]);
+        assert_eq!(find("classics rock"), [1]);
+        assert_eq!(find("ro"), [1, 2]);
+        assert_eq!(find("rock ana"), Vec::<u32>::new());
+    }
+
+    /// Guards against sorts that lose Spotify's order for ties, or put the longest playlists last.
+    #[test]
+    fn sorts() {
+        let library = [key("b", "zed", 5), key("a", "amy", 5), key("c", "amy", 9)];
+        let keys: Vec<&SearchKey> = library.iter().collect();
+        let sorted = |sort| arrange(&keys, &[], sort);
+        assert_eq!(sorted(Sort::Spotify), [0, 1, 2]);
+        assert_eq!(sorted(Sort::Name), [1, 0, 2]);
+        assert_eq!(sorted(Sort::Owner), [1, 2, 0]);
+        assert_eq!(sorted(Sort::Tracks), [2, 0, 1]);
+        for sort in Sort::ALL {
+            assert_eq!(Sort::parse(sort.as_query().unwrap_or("")), sort);
+        }
+        assert_eq!(Sort::parse("../../etc"), Sort::Spotify);
+    }
+}

@@ -1,0 +1,51 @@
+//! Which rows of a long list to render: the arithmetic of the virtual list, kept pure so it is host-tested.
+
+/// Rows rendered above and below the visible ones, so that scrolling shows no blank rows.
+pub const OVERSCAN: usize = 10;
+/// The most rows ever rendered at once, however tall the window.
+pub const MAX_ROWS: usize = 150;
+
+/// The positions `[first, last)` to render of a list of `count` rows of `row_px` each, whose top is at
+/// `list_top_px` relative to a viewport `viewport_px` high (negative once the list's top has scrolled past).
+pub fn rows_to_render(
+    list_top_px: f64,
+    viewport_px: f64,
+    row_px: f64,
+    count: usize,
+) -> (usize, usize) {
+    let row_px = row_px.max(1.0);
+    let scrolled = (-list_top_px).max(0.0);
+    let first_visible = (scrolled / row_px).floor() as usize;
+    let visible = (viewport_px.max(0.0) / row_px).ceil() as usize + 1;
+    let first = first_visible.saturating_sub(OVERSCAN).min(count);
+    let last = (first_visible + visible + OVERSCAN)
+        .min(count)
+        .min(first + MAX_ROWS);
+    (first, last.max(first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards against rendering the whole list, or leaving a gap at the top, in the middle or at the end.
+    #[test]
+    fn renders_only_what_can_be_seen() {
+        assert_eq!(rows_to_render(100.0, 800.0, 72.0, 10_000), (0, 23));
+        assert_eq!(
+            rows_to_render(-72.0 * 5_000.0, 800.0, 72.0, 10_000),
+            (4_990, 5_023)
+        );
+        assert_eq!(
+            rows_to_render(-72.0 * 10_000.0, 800.0, 72.0, 10_000),
+            (9_990, 10_000)
+        );
+        assert_eq!(rows_to_render(0.0, 800.0, 72.0, 3), (0, 3));
+        assert_eq!(rows_to_render(0.0, 800.0, 72.0, 0), (0, 0));
+        let (first, last) = rows_to_render(0.0, 100_000.0, 72.0, 10_000);
+        assert_eq!(first, 0);
+        assert_eq!(last, MAX_ROWS);
+        // Scrolled far past a list that shrank: nothing, not a panic.
+        assert_eq!(rows_to_render(-1e9, 800.0, 72.0, 10), (10, 10));
+    }
+}
