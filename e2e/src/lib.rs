@@ -17,6 +17,8 @@
 //! stall it.
 
 pub mod browser;
+pub mod flows;
+pub mod gate;
 pub mod page;
 pub mod provider;
 mod support;
@@ -24,8 +26,8 @@ mod support;
 use std::future::Future;
 
 pub use browser::{Browser, Session};
-pub use page::{normalize_space, Page, WAIT};
-pub use provider::Provider;
+pub use page::{normalize_space, Page, Tab, WAIT};
+pub use provider::{Admin, Provider, Setup};
 
 /// Where things are for one scenario, and what the provider says alice owns.
 #[derive(Debug, Clone)]
@@ -40,31 +42,51 @@ pub struct Urls {
     pub expected_alice: Vec<String>,
 }
 
-/// Runs one end-to-end scenario in `browser` against a fresh provider.
-///
-/// The scenario runs as its own task so that a failing assertion cannot skip the cleanup: the
-/// browser session is closed, what the browser showed is printed, and then the failure is
-/// re-raised. The provider's request log is in the test's own output.
+/// Runs one end-to-end scenario in `browser` against a fresh provider as it is by default.
 pub async fn scenario<F, Fut>(browser: Browser, body: F)
 where
     F: FnOnce(Page, Urls) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let provider = Provider::start().await;
+    scenario_with(browser, Setup::default(), |page, urls, _| body(page, urls)).await;
+}
+
+/// Runs one end-to-end scenario in `browser` against a fresh provider started as `setup` says;
+/// the scenario gets the provider's [`Admin`] calls too.
+///
+/// The scenario runs as its own task so that a failing assertion cannot skip the cleanup: the
+/// browser session is closed, what every tab showed is printed, and then the failure is
+/// re-raised. The provider's request log is in the test's own output.
+pub async fn scenario_with<F, Fut>(browser: Browser, setup: Setup, body: F)
+where
+    F: FnOnce(Page, Urls, Admin) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let provider = Provider::start(setup).await;
+    let admin = provider.admin();
     let urls = Urls {
         app: provider.app_url.clone(),
         api: provider.api_url.clone(),
         authorize: provider.authorize_url(),
-        expected_alice: provider.playlist_names("alice").await,
+        expected_alice: admin.playlist_names("alice").await,
     };
     let session = Session::start(browser).await;
     let page = session.page();
-    let outcome = tokio::spawn(body(page.clone(), urls)).await;
+    let outcome = tokio::spawn(body(page.clone(), urls, admin)).await;
     if outcome.is_err() {
+        for (n, tab) in page.tabs().await.iter().enumerate() {
+            if !page.switch_quietly(tab).await {
+                continue;
+            }
+            eprintln!(
+                "--- {browser}, tab {} of the session, was at {}; page source (first 4000 bytes):\n{}",
+                n + 1,
+                page.url().await,
+                head(&page.source().await, 4000),
+            );
+        }
         eprintln!(
-            "--- {browser} was at {}; page source (first 4000 bytes):\n{}\n--- driver log (last 4000 bytes):\n{}",
-            page.url().await,
-            head(&page.source().await, 4000),
+            "--- {browser} driver log (last 4000 bytes):\n{}",
             tail(&session.driver_log(), 4000),
         );
     }

@@ -10,19 +10,26 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
+use serde_json::Value;
 
 use crate::browser::Browser;
 
 /// How long any one wait may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// The browser tab, with explicit waits.
+/// The browser's tabs, with explicit waits. Commands go to the current tab; [`Page::switch_to`]
+/// changes which one that is.
 #[derive(Clone)]
 pub struct Page {
     client: Client,
     browser: Browser,
 }
+
+/// One tab (top-level browsing context) of the session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tab(WindowHandle);
 
 impl Page {
     pub(crate) fn new(client: Client, browser: Browser) -> Page {
@@ -65,12 +72,27 @@ impl Page {
 
     /// Waits until `condition` returns `Some`, polling every [`xtask::process::POLL`]; panics
     /// after [`WAIT`] naming `what` (a closure, so it can say what was last seen).
-    pub async fn wait_until<T, F, Fut>(&self, what: impl Fn() -> String, mut condition: F) -> T
+    pub async fn wait_until<T, F, Fut>(&self, what: impl Fn() -> String, condition: F) -> T
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Option<T>>,
     {
-        let deadline = Instant::now() + WAIT;
+        self.wait_until_within(WAIT, what, condition).await
+    }
+
+    /// [`Self::wait_until`] with a limit of its own, for what the app itself takes long to do
+    /// (backoff, a countdown).
+    pub async fn wait_until_within<T, F, Fut>(
+        &self,
+        limit: Duration,
+        what: impl Fn() -> String,
+        mut condition: F,
+    ) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + limit;
         loop {
             if let Some(value) = condition().await {
                 return value;
@@ -79,13 +101,141 @@ impl Page {
                 panic!(
                     "{}: timed out after {} s waiting for {}; the page is at {}",
                     self.browser,
-                    WAIT.as_secs(),
+                    limit.as_secs(),
                     what(),
                     self.url().await
                 );
             }
             tokio::time::sleep(xtask::process::POLL).await;
         }
+    }
+
+    /// The current tab.
+    pub async fn tab(&self) -> Tab {
+        self.client
+            .window()
+            .await
+            .map(Tab)
+            .unwrap_or_else(|e| panic!("{}: cannot name the current tab: {e}", self.browser))
+    }
+
+    /// Every tab of the session (none when they cannot be listed).
+    pub async fn tabs(&self) -> Vec<Tab> {
+        self.client
+            .windows()
+            .await
+            .map(|all| all.into_iter().map(Tab).collect())
+            .unwrap_or_default()
+    }
+
+    /// Makes `tab` the current one.
+    pub async fn switch_to(&self, tab: &Tab) {
+        self.client
+            .switch_to_window(tab.0.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot switch to {tab:?}: {e}", self.browser));
+    }
+
+    /// Like [`Self::switch_to`], for cleanup paths that must not panic: whether it worked.
+    pub async fn switch_quietly(&self, tab: &Tab) -> bool {
+        self.client.switch_to_window(tab.0.clone()).await.is_ok()
+    }
+
+    /// Opens `url` in a new tab with `window.open` from the current one, as a user's script or
+    /// middle click would: the new tab starts with a copy of this tab's sessionStorage (HTML, "the
+    /// auxiliary browsing context copies its opener's session storage"). Switches to the new tab.
+    pub async fn open_tab(&self, url: &str) -> Tab {
+        let before = self.tabs().await;
+        self.run(
+            "window.open(arguments[0]); return null;",
+            vec![Value::String(url.to_owned())],
+        )
+        .await;
+        let opened = self
+            .wait_until(
+                || format!("a new tab for {url}"),
+                || async {
+                    self.tabs()
+                        .await
+                        .into_iter()
+                        .find(|tab| !before.contains(tab))
+                },
+            )
+            .await;
+        self.switch_to(&opened).await;
+        opened
+    }
+
+    /// Runs `script` (a function body: `arguments` holds `args`) in the current tab and returns
+    /// what it returns.
+    pub async fn run(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("{}: the script failed: {e}\n{script}", self.browser))
+    }
+
+    /// The sessionStorage entry `key` of the current tab.
+    pub async fn session_item(&self, key: &str) -> Option<String> {
+        match self
+            .run(
+                "return window.sessionStorage.getItem(arguments[0]);",
+                vec![Value::String(key.to_owned())],
+            )
+            .await
+        {
+            Value::String(item) => Some(item),
+            _ => None,
+        }
+    }
+
+    /// The browser's clock, in milliseconds since the Unix epoch.
+    pub async fn now_ms(&self) -> u64 {
+        self.run("return Date.now();", vec![])
+            .await
+            .as_f64()
+            .map(|ms| ms as u64)
+            .unwrap_or_else(|| panic!("{}: Date.now() is not a number", self.browser))
+    }
+
+    /// Marks the document the current tab shows, so that [`Self::same_document`] can tell later
+    /// whether it is still the same one (nothing reloaded or navigated away).
+    pub async fn mark_document(&self) {
+        self.run("window.__e2eMarked = true; return null;", vec![])
+            .await;
+    }
+
+    /// Whether the current tab still shows the document [`Self::mark_document`] marked; `None`
+    /// while it cannot tell (between two documents).
+    pub async fn same_document(&self) -> Option<bool> {
+        let marked = self
+            .client
+            .execute("return window.__e2eMarked === true;", vec![])
+            .await
+            .ok()?;
+        marked.as_bool()
+    }
+
+    /// Makes the current tab reload itself when the browser's clock reaches `at_ms`, so that
+    /// several tabs can be made to reload at the same moment. [`Self::wait_for_reload`] tells when
+    /// it has.
+    pub async fn reload_at(&self, at_ms: u64) {
+        self.mark_document().await;
+        self.run(
+            "setTimeout(() => window.location.reload(), Math.max(0, arguments[0] - Date.now())); \
+             return null;",
+            vec![Value::from(at_ms)],
+        )
+        .await;
+    }
+
+    /// Waits until the current tab has reloaded since [`Self::reload_at`].
+    pub async fn wait_for_reload(&self) {
+        self.wait_until(
+            || "the tab to reload".to_owned(),
+            || async { (self.same_document().await == Some(false)).then_some(()) },
+        )
+        .await;
     }
 
     /// All elements matching `css` now (possibly none).
@@ -115,11 +265,22 @@ impl Page {
     /// Waits for an element matching `css` to be in the document, shown or not (a state hook
     /// such as `#load-status[data-state="done"]` need not be visible).
     pub async fn wait_for_present(&self, css: &str) -> Element {
-        self.wait_until(
+        self.wait_for_present_within(WAIT, css).await
+    }
+
+    /// [`Self::wait_for_present`] with a limit of its own.
+    pub async fn wait_for_present_within(&self, limit: Duration, css: &str) -> Element {
+        self.wait_until_within(
+            limit,
             || format!("`{css}` to be in the page"),
             || async { self.all(css).await.into_iter().next() },
         )
         .await
+    }
+
+    /// Whether an element matching `css` is in the document now.
+    pub async fn has(&self, css: &str) -> bool {
+        !self.all(css).await.is_empty()
     }
 
     /// Waits for `css`, then clicks it.

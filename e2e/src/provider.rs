@@ -1,15 +1,19 @@
 //! The local provider, in process: [`local_spotify::start`] serving a copy of `dist/` whose
-//! configuration block names the provider's real port, and the admin calls the scenarios use.
+//! configuration block names the provider's real port (or a [`Gate`] in front of it), and the
+//! [`Admin`] calls the scenarios use.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine as _;
-use local_spotify::config::{Client, CorsMode};
+use local_spotify::config::{Client, ClientSettings, CorsMode, Mode, Quota};
 use local_spotify::{Config, RunningServer, StartError};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::Digest as _;
 
+use crate::gate::Gate;
 use crate::page::normalize_space;
 use crate::support::{copy_dir, env_path, free_port, TempDir};
 
@@ -29,40 +33,71 @@ pub fn dist_dir() -> PathBuf {
     dist
 }
 
+/// How a scenario wants the provider; the default is Spotify as it is in 2026, the app's client in
+/// Development Mode.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Setup {
+    /// The accounts service plays a standards-following server (`--mode standards`), which has
+    /// RFC 7009 revocation ([`Admin::revoke`]).
+    pub standards: bool,
+    /// The app is configured with a second client that has extended quota (the app's usual client
+    /// stays registered, in Development Mode).
+    pub extended_quota: bool,
+    /// The page reaches the accounts service and the Web API through a [`Gate`] that
+    /// [`Admin::cut_api`] closes and [`Admin::restore_api`] opens again.
+    pub gated: bool,
+}
+
 /// A local provider running in this process on free ports, serving a copy of `dist/` whose
 /// configuration block points at it. Its request log goes to this test's stderr.
 pub struct Provider {
-    /// `http://127.0.0.1:PORT`: the accounts service and the Web API.
+    /// `http://127.0.0.1:PORT`: the accounts service and the Web API, as the page reaches them.
     pub api_url: String,
     /// `http://127.0.0.1:PORT/`: the app.
     pub app_url: String,
-    client_id: String,
+    admin: Admin,
     server: RunningServer,
     _dir: TempDir,
 }
 
 impl Provider {
-    /// Starts the provider on the current tokio runtime.
-    pub async fn start() -> Provider {
+    /// Starts the provider on the current tokio runtime, as `setup` says.
+    pub async fn start(setup: Setup) -> Provider {
         let dist = dist_dir();
-        let client_id =
+        let usual_client =
             xtask::local_client_id(&xtask::workspace_root()).unwrap_or_else(|e| panic!("{e}"));
+        let client_id = if setup.extended_quota {
+            format!("{usual_client}-extended")
+        } else {
+            usual_client.clone()
+        };
         let dir = TempDir::new("provider");
         let served = dir.path().join("dist");
         copy_dir(&dist, &served);
 
-        let server = serve(&served, &client_id).await;
-        let api_url = server.base_url();
+        let server = serve(&served, &usual_client, setup).await;
+        let direct_url = server.base_url();
+        let gate = match setup.gated {
+            true => Some(Gate::start(server.addr).await),
+            false => None,
+        };
+        let api_url = gate.as_ref().map_or_else(|| direct_url.clone(), Gate::url);
         let app_url = server
             .app_url()
             .expect("the provider serves the app when asked to");
         // The API port is known only now; the provider reads index.html on every request.
-        point_at(&served.join("index.html"), &api_url);
+        point_at(&served.join("index.html"), &api_url, &client_id);
 
         let provider = Provider {
             api_url,
+            admin: Admin {
+                direct_url,
+                redirect_uri: format!("{app_url}callback"),
+                client_id,
+                http: reqwest::Client::new(),
+                gate,
+            },
             app_url,
-            client_id,
             server,
             _dir: dir,
         };
@@ -70,8 +105,16 @@ impl Provider {
         provider
     }
 
+    /// The admin calls, to hand to a scenario.
+    pub fn admin(&self) -> Admin {
+        self.admin.clone()
+    }
+
     /// Stops the listeners and waits (a little) for open connections to finish.
     pub async fn stop(self) {
+        if let Some(gate) = &self.admin.gate {
+            gate.close().await;
+        }
         let _ = tokio::time::timeout(Duration::from_secs(5), self.server.shutdown()).await;
     }
 
@@ -95,67 +138,40 @@ impl Provider {
             config["token_endpoint"], token_endpoint,
             "the served app talks to another provider: {config}"
         );
-    }
-
-    /// The names of `user`'s playlists as the Web API reports them, read with a token obtained
-    /// through the admin endpoint (a code issued as if `user` approved) and a real PKCE exchange.
-    pub async fn playlist_names(&self, user: &str) -> Vec<String> {
-        let http = reqwest::Client::new();
-        let redirect_uri = format!("{}callback", self.app_url);
-        let verifier = "e2e-verifier-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ";
-        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(sha2::Sha256::digest(verifier.as_bytes()));
-        let issued: Value = send_json(http.post(format!("{}/admin/codes", self.api_url)).json(
-            &json!({
-                "client_id": self.client_id,
-                "redirect_uri": redirect_uri,
-                "code_challenge": challenge,
-                "user": user,
-                "scope": "playlist-read-private playlist-read-collaborative",
-            }),
-        ))
-        .await;
-        let code = issued["code"]
-            .as_str()
-            .expect("/admin/codes returns a code");
-        let token: Value = send_json(http.post(format!("{}/api/token", self.api_url)).form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &redirect_uri),
-            ("client_id", &self.client_id),
-            ("code_verifier", verifier),
-        ]))
-        .await;
-        let access_token = token["access_token"]
-            .as_str()
-            .expect("/api/token returns an access_token");
-
-        let mut names = Vec::new();
-        let mut next = Some(format!("{}/v1/me/playlists?limit=50", self.api_url));
-        while let Some(url) = next {
-            let page: Value = send_json(http.get(&url).bearer_auth(access_token)).await;
-            let items = page["items"].as_array().expect("a page has items");
-            names.extend(
-                items
-                    .iter()
-                    .filter_map(|p| p["name"].as_str())
-                    .map(normalize_space),
-            );
-            next = page["next"].as_str().map(str::to_owned);
-        }
-        names
+        assert_eq!(
+            config["client_id"], self.admin.client_id,
+            "the served app is not the client the scenario asked for: {config}"
+        );
     }
 }
 
 /// Starts the provider: the API on a port the system picks, the app on a free port chosen first.
 /// The app's port cannot be left to the provider: its origin must be allowed (CORS) and its
 /// `/callback` registered before the first request, and the configuration is fixed at start.
-async fn serve(dist: &Path, client_id: &str) -> RunningServer {
+async fn serve(dist: &Path, usual_client: &str, setup: Setup) -> RunningServer {
     let mut attempt = 0;
     loop {
         attempt += 1;
         let app_port = free_port();
         let app_origin = format!("http://127.0.0.1:{app_port}");
+        let client = |id: String| Client {
+            id,
+            name: "PKCE Playlists".to_owned(),
+            redirect_uris: vec![format!("{app_origin}/callback")],
+        };
+        let mut clients = vec![client(usual_client.to_owned())];
+        let mut client_settings = BTreeMap::new();
+        if setup.extended_quota {
+            let extended = format!("{usual_client}-extended");
+            clients.push(client(extended.clone()));
+            client_settings.insert(
+                extended,
+                ClientSettings {
+                    quota: Some(Quota::Extended),
+                    allowed_users: None,
+                },
+            );
+        }
         let config = Config {
             port: 0,
             serve_dist: Some(dist.to_path_buf()),
@@ -164,11 +180,13 @@ async fn serve(dist: &Path, client_id: &str) -> RunningServer {
             // The Web API answers CORS as Spotify's does (`*`, `Retry-After` not exposed), so the
             // whole flow runs under the rules the app meets in production.
             cors: CorsMode::Spotify,
-            clients: vec![Client {
-                id: client_id.to_owned(),
-                name: "PKCE Playlists".to_owned(),
-                redirect_uris: vec![format!("{app_origin}/callback")],
-            }],
+            mode: if setup.standards {
+                Mode::Standards
+            } else {
+                Mode::Spotify
+            },
+            clients,
+            client_settings,
             ..Config::default()
         };
         match local_spotify::start(config).await {
@@ -181,16 +199,206 @@ async fn serve(dist: &Path, client_id: &str) -> RunningServer {
 }
 
 /// Rewrites the configuration block of `index` (a copy of dist's) to the local preset pointed at
-/// the provider at `api_origin`.
-fn point_at(index: &Path, api_origin: &str) {
+/// the provider at `api_origin`, for the client `client_id`.
+fn point_at(index: &Path, api_origin: &str, client_id: &str) {
     let root = xtask::workspace_root();
     let mut config = xtask::load_preset(&root, "local").unwrap_or_else(|e| panic!("{e}"));
     xtask::config_block::point_at_provider(&mut config, api_origin);
+    config["client_id"] = Value::String(client_id.to_owned());
     let html = std::fs::read_to_string(index)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
     let html = xtask::config_block::replace_config_block(&html, &config)
         .unwrap_or_else(|e| panic!("{}: {e}", index.display()));
     std::fs::write(index, html).unwrap_or_else(|e| panic!("cannot write {}: {e}", index.display()));
+}
+
+/// What a scenario may ask of the provider behind the page's back: the fault plan, tokens of its
+/// own, Web API reads, revocation, and (when [`Setup::gated`]) cutting the API off. These calls go
+/// to the provider directly, never through the gate.
+#[derive(Clone)]
+pub struct Admin {
+    /// `http://127.0.0.1:PORT` of the provider itself.
+    direct_url: String,
+    /// The app's `/callback`, registered for its client.
+    redirect_uri: String,
+    /// The client the served app is configured with.
+    client_id: String,
+    http: reqwest::Client,
+    gate: Option<Gate>,
+}
+
+impl Admin {
+    /// Replaces the fault plan (`POST /admin/faults`): lifetimes, rotation and reuse detection
+    /// apply to what is issued from then on.
+    pub async fn set_faults(&self, plan: Value) {
+        send_json(
+            self.http
+                .post(format!("{}/admin/faults", self.direct_url))
+                .json(&plan),
+        )
+        .await;
+    }
+
+    /// An access token for `user`, from a code issued through the admin endpoint (as if `user`
+    /// approved) and a real PKCE exchange.
+    pub async fn access_token(&self, user: &str) -> String {
+        let verifier = "e2e-verifier-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ";
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes()));
+        let issued: Value = send_json(
+            self.http
+                .post(format!("{}/admin/codes", self.direct_url))
+                .json(&json!({
+                    "client_id": self.client_id,
+                    "redirect_uri": self.redirect_uri,
+                    "code_challenge": challenge,
+                    "user": user,
+                    "scope": "playlist-read-private playlist-read-collaborative",
+                })),
+        )
+        .await;
+        let code = issued["code"]
+            .as_str()
+            .expect("/admin/codes returns a code");
+        let token: Value = send_json(
+            self.http
+                .post(format!("{}/api/token", self.direct_url))
+                .form(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", code),
+                    ("redirect_uri", &self.redirect_uri),
+                    ("client_id", &self.client_id),
+                    ("code_verifier", verifier),
+                ]),
+        )
+        .await;
+        token["access_token"]
+            .as_str()
+            .expect("/api/token returns an access_token")
+            .to_owned()
+    }
+
+    /// `GET /v1{path}` with `access_token`: the status and the body (JSON, or `Null`).
+    pub async fn api_get(&self, path: &str, access_token: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .get(format!("{}/v1{path}", self.direct_url))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the provider does not answer GET /v1{path}: {e}"));
+        let status = response.status();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// `GET /v1{path}` with `access_token`, which must succeed.
+    pub async fn api_json(&self, path: &str, access_token: &str) -> Value {
+        let (status, body) = self.api_get(path, access_token).await;
+        assert!(
+            status.is_success(),
+            "GET /v1{path} answered {status}: {body}"
+        );
+        body
+    }
+
+    /// Every playlist in `user`'s library, as the Web API lists it (page by page).
+    pub async fn library(&self, user: &str) -> Vec<Value> {
+        let token = self.access_token(user).await;
+        let mut playlists = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = self
+                .api_json(&format!("/me/playlists?limit=50&offset={offset}"), &token)
+                .await;
+            let items = page["items"].as_array().expect("a page has items");
+            playlists.extend(items.iter().cloned());
+            offset += 50;
+            if page["next"].is_null() || items.is_empty() {
+                return playlists;
+            }
+        }
+    }
+
+    /// The names of `user`'s playlists as the Web API reports them, whitespace-normalized.
+    pub async fn playlist_names(&self, user: &str) -> Vec<String> {
+        self.library(user)
+            .await
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .map(normalize_space)
+            .collect()
+    }
+
+    /// How many entries playlist `id` holds, as `user` reads it with the app's client (so in the
+    /// client's quota mode), or the status with which the Web API refuses them.
+    pub async fn items_total(&self, user: &str, id: &str) -> Result<usize, StatusCode> {
+        let token = self.access_token(user).await;
+        let (status, page) = self
+            .api_get(&format!("/playlists/{id}/items?limit=1"), &token)
+            .await;
+        if !status.is_success() {
+            return Err(status);
+        }
+        let total = page["total"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("the items of {id} have no total: {page}"));
+        Ok(total as usize)
+    }
+
+    /// `POST /api/token` with `grant_type=refresh_token`: the status and the body.
+    pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/api/token", self.direct_url))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", &self.client_id),
+            ])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the provider does not answer /api/token: {e}"));
+        let status = response.status();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// Revokes `refresh_token` and with it its whole grant (RFC 7009 at `/api/revoke`; needs
+    /// [`Setup::standards`]), as a user who removes the app's access does.
+    pub async fn revoke(&self, refresh_token: &str) {
+        let response = self
+            .http
+            .post(format!("{}/api/revoke", self.direct_url))
+            .form(&[
+                ("token", refresh_token),
+                ("token_type_hint", "refresh_token"),
+                ("client_id", &self.client_id),
+            ])
+            .send()
+            .await
+            .expect("the provider answers /api/revoke");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert!(status.is_success(), "/api/revoke answered {status}: {body}");
+    }
+
+    /// The page can no longer reach the provider: its port refuses connections and the open ones
+    /// are cut, as when the provider is stopped. Needs [`Setup::gated`].
+    pub async fn cut_api(&self) {
+        self.gate().close().await;
+    }
+
+    /// The provider is reachable again, on the same port.
+    pub async fn restore_api(&self) {
+        self.gate().open().await;
+    }
+
+    fn gate(&self) -> &Gate {
+        self.gate
+            .as_ref()
+            .expect("the scenario's Setup has `gated: true`")
+    }
 }
 
 async fn send_json(request: reqwest::RequestBuilder) -> Value {

@@ -4,13 +4,8 @@
 //! States are found by their hooks (docs/ARCHITECTURE.md, "DOM hooks"), never by the wording
 //! shown to users: a reworded message breaks no test here.
 
+use e2e::flows::{sign_in_as_alice, wait_for_library, LOGGED_OUT, PLAYLIST};
 use e2e::{scenario, Browser, Page, Urls};
-
-const PLAYLIST: &str = "ul#playlists > li.playlist";
-/// The library's status line once every page has been read.
-const LIBRARY_LOADED: &str = r#"#load-status[data-state="done"]"#;
-/// The log-in screen after the user logged out.
-const LOGGED_OUT: &str = r#"#notice[data-reason="logged-out"]"#;
 
 // Guards against a sign-in that never reaches the playlists page, shows a library other than
 // the signed-in user's, or leaves the one-time `code` and `state` in the address bar.
@@ -59,30 +54,9 @@ async fn firefox_keeps_the_session_until_log_out() {
     scenario(Browser::Firefox, keeps_the_session_until_log_out).await;
 }
 
-/// Logs in as alice through the consent page and waits for her whole library.
-async fn sign_in_as_alice(page: &Page, urls: &Urls) {
-    assert!(
-        !urls.expected_alice.is_empty(),
-        "the provider reports no playlists for alice; the scenario needs some"
-    );
-
-    page.open(&urls.app).await;
-    page.click("button#login").await;
-
-    page.wait_for_url_prefix(&urls.authorize).await;
-    page.choose_user("alice").await;
-    page.click("button#approve").await;
-
-    page.wait_for_url_prefix(&urls.app).await;
-    wait_for_alices_library(page, urls).await;
-}
-
-/// Waits until the list says it has read every page and shows exactly alice's number of
-/// playlists.
+/// Waits for alice's whole library.
 async fn wait_for_alices_library(page: &Page, urls: &Urls) {
-    page.wait_for_present(LIBRARY_LOADED).await;
-    page.wait_for_count(PLAYLIST, urls.expected_alice.len())
-        .await;
+    wait_for_library(page, urls.expected_alice.len()).await;
 }
 
 /// Waits for `#auth-error`, checks that it reports `code` (its `data-error`) and says something,
