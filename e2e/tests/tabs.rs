@@ -1,0 +1,273 @@
+//! Several tabs of one session. A tab opened with `window.open` from a signed-in tab starts with a
+//! copy of its sessionStorage, so the three tabs here share one grant and one refresh token: they
+//! must refresh one at a time and hand each other the new tokens, and the end of the session (log
+//! out, or the provider's refusal) must reach every one of them without a reload.
+
+use std::time::Duration;
+
+use e2e::flows::{
+    playlist_id, sign_in_as_alice, stored_session, wait_for_library, LOGGED_OUT, PLAYLIST, REVOKED,
+};
+use e2e::{scenario_with, Admin, Browser, Page, Setup, Tab, Urls};
+use serde_json::json;
+
+/// The access-token lifetime in these scenarios: short enough to run out while the test waits,
+/// so that the app refreshes at three quarters of it (it is under 240 s).
+const ACCESS_TOKEN_LIFETIME_S: u64 = 8;
+
+// Guards against tabs that share a rotating refresh token spending it more than once when they
+// refresh at the same moment (the later ones present a rotated-out token and end the session).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_three_tabs_refresh_one_rotating_token_at_once() {
+    scenario_with(Browser::Chromium, Setup::default(), |page, urls, admin| {
+        three_tabs_refresh_at_once(page, urls, admin, false)
+    })
+    .await;
+}
+
+// Guards against the same failure in Firefox (its own Web Locks, BroadcastChannel and storage).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_three_tabs_refresh_one_rotating_token_at_once() {
+    scenario_with(Browser::Firefox, Setup::default(), |page, urls, admin| {
+        three_tabs_refresh_at_once(page, urls, admin, false)
+    })
+    .await;
+}
+
+// Guards against a refresh race that a provider with reuse detection answers by revoking the
+// whole grant, logging every tab out (RFC 9700 §4.14.2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_three_tabs_refresh_at_once_under_reuse_detection() {
+    scenario_with(Browser::Chromium, Setup::default(), |page, urls, admin| {
+        three_tabs_refresh_at_once(page, urls, admin, true)
+    })
+    .await;
+}
+
+// Guards against the same failure in Firefox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_three_tabs_refresh_at_once_under_reuse_detection() {
+    scenario_with(Browser::Firefox, Setup::default(), |page, urls, admin| {
+        three_tabs_refresh_at_once(page, urls, admin, true)
+    })
+    .await;
+}
+
+// Guards against a log out that leaves the user signed in (and their library shown) in the
+// other tabs until they reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_log_out_in_one_tab_logs_out_every_tab() {
+    scenario_with(Browser::Chromium, Setup::default(), |page, urls, _| {
+        log_out_in_one_tab_logs_out_every_tab(page, urls)
+    })
+    .await;
+}
+
+// Guards against the same failure in Firefox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_log_out_in_one_tab_logs_out_every_tab() {
+    scenario_with(Browser::Firefox, Setup::default(), |page, urls, _| {
+        log_out_in_one_tab_logs_out_every_tab(page, urls)
+    })
+    .await;
+}
+
+// Guards against a revoked grant that ends the session only in the tab that met the refusal,
+// leaving the others showing data and holding dead tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_a_revoked_grant_ends_the_session_in_every_tab() {
+    let setup = Setup {
+        standards: true,
+        ..Setup::default()
+    };
+    scenario_with(Browser::Chromium, setup, a_revoked_grant_ends_every_tab).await;
+}
+
+// Guards against the same failure in Firefox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_a_revoked_grant_ends_the_session_in_every_tab() {
+    let setup = Setup {
+        standards: true,
+        ..Setup::default()
+    };
+    scenario_with(Browser::Firefox, setup, a_revoked_grant_ends_every_tab).await;
+}
+
+/// Signs in as alice in the first tab, then opens two more from it with `window.open` (each
+/// starts with a copy of the first one's session), and waits for alice's library in each.
+async fn three_signed_in_tabs(page: &Page, urls: &Urls) -> [Tab; 3] {
+    sign_in_as_alice(page, urls).await;
+    let first = page.tab().await;
+    let second = page.open_tab(&urls.app).await;
+    wait_for_library(page, urls.expected_alice.len()).await;
+    page.switch_to(&first).await;
+    let third = page.open_tab(&urls.app).await;
+    wait_for_library(page, urls.expected_alice.len()).await;
+    let tabs = [first, second, third];
+    for tab in &tabs {
+        page.switch_to(tab).await;
+        assert!(
+            stored_session(page).await.is_some(),
+            "{}: a tab opened from a signed-in tab holds no session (sessionStorage not copied?)",
+            page.browser()
+        );
+    }
+    tabs
+}
+
+async fn three_tabs_refresh_at_once(page: Page, urls: Urls, admin: Admin, reuse_detection: bool) {
+    admin
+        .set_faults(json!({
+            "access_token_lifetime": ACCESS_TOKEN_LIFETIME_S,
+            "rotation": "rotate",
+            "reuse_detection": reuse_detection,
+        }))
+        .await;
+    let tabs = three_signed_in_tabs(&page, &urls).await;
+
+    // Let every tab's access token run out.
+    let mut expires_at_ms = 0;
+    for tab in &tabs {
+        page.switch_to(tab).await;
+        let session = stored_session(&page).await.expect("a signed-in tab");
+        expires_at_ms = expires_at_ms.max(session.expires_at_ms);
+    }
+    let now = page.now_ms().await;
+    tokio::time::sleep(Duration::from_millis(
+        expires_at_ms.saturating_sub(now) + 500,
+    ))
+    .await;
+
+    // All three reload at the same moment, and each needs a refresh before its first call.
+    let at_ms = page.now_ms().await + 2_000;
+    for tab in &tabs {
+        page.switch_to(tab).await;
+        page.reload_at(at_ms).await;
+    }
+    for (n, tab) in tabs.iter().enumerate() {
+        page.switch_to(tab).await;
+        page.wait_for_reload().await;
+        wait_for_library(&page, urls.expected_alice.len()).await;
+        assert!(
+            !page.has("#notice").await,
+            "{}: tab {} ended its session after the simultaneous refresh",
+            page.browser(),
+            n + 1
+        );
+    }
+
+    // The provider agrees: every tab's access token is good (a revoked grant takes them all),
+    // and the newest refresh token still renews the grant.
+    let mut newest = None::<e2e::flows::StoredSession>;
+    for (n, tab) in tabs.iter().enumerate() {
+        page.switch_to(tab).await;
+        let session = stored_session(&page)
+            .await
+            .unwrap_or_else(|| panic!("{}: tab {} holds no session", page.browser(), n + 1));
+        assert!(
+            session.version >= 1,
+            "{}: tab {} shows the library with tokens that were never refreshed",
+            page.browser(),
+            n + 1
+        );
+        let (status, body) = admin.api_get("/me", &session.access_token).await;
+        assert!(
+            status.is_success(),
+            "{}: tab {}'s access token is refused ({status}: {body}): the grant was revoked",
+            page.browser(),
+            n + 1
+        );
+        if newest.as_ref().is_none_or(|s| session.version > s.version) {
+            newest = Some(session);
+        }
+    }
+    let refresh_token = newest
+        .and_then(|s| s.refresh_token)
+        .expect("a rotating provider leaves the tabs a refresh token");
+    let (status, body) = admin.refresh(&refresh_token).await;
+    assert!(
+        status.is_success(),
+        "{}: the provider refuses the newest refresh token ({status}: {body}): the grant was \
+         revoked",
+        page.browser()
+    );
+}
+
+async fn log_out_in_one_tab_logs_out_every_tab(page: Page, urls: Urls) {
+    let [first, second, third] = three_signed_in_tabs(&page, &urls).await;
+    for tab in [&first, &third] {
+        page.switch_to(tab).await;
+        page.mark_document().await;
+    }
+
+    page.switch_to(&second).await;
+    page.click("button#logout").await;
+    page.wait_for(LOGGED_OUT).await;
+
+    for (name, tab) in [("first", &first), ("third", &third)] {
+        page.switch_to(tab).await;
+        page.wait_for(LOGGED_OUT).await;
+        page.wait_for("button#login").await;
+        assert_eq!(
+            page.same_document().await,
+            Some(true),
+            "{}: the {name} tab reloaded to show the log out",
+            page.browser()
+        );
+        assert!(
+            page.all(PLAYLIST).await.is_empty(),
+            "{}: the {name} tab still shows playlists after log out",
+            page.browser()
+        );
+    }
+    for tab in [&first, &second, &third] {
+        page.switch_to(tab).await;
+        assert!(
+            stored_session(&page).await.is_none(),
+            "{}: a tab keeps its tokens after log out",
+            page.browser()
+        );
+    }
+}
+
+async fn a_revoked_grant_ends_every_tab(page: Page, urls: Urls, admin: Admin) {
+    let tabs = three_signed_in_tabs(&page, &urls).await;
+    for tab in &tabs {
+        page.switch_to(tab).await;
+        page.mark_document().await;
+    }
+    let session = stored_session(&page).await.expect("a signed-in tab");
+    let refresh_token = session
+        .refresh_token
+        .expect("the provider gave a refresh token");
+    admin.revoke(&refresh_token).await;
+
+    // The second tab talks to the API next: its token is refused, then its refresh token.
+    let library = admin.library("alice").await;
+    let morning_coffee = playlist_id(&library, "Morning Coffee");
+    page.switch_to(&tabs[1]).await;
+    page.click(&format!(
+        r#"{PLAYLIST}[data-id="{morning_coffee}"] a.playlist-name"#
+    ))
+    .await;
+    page.wait_for(REVOKED).await;
+
+    for (n, tab) in tabs.iter().enumerate() {
+        page.switch_to(tab).await;
+        page.wait_for(REVOKED).await;
+        page.wait_for("button#login").await;
+        assert_eq!(
+            page.same_document().await,
+            Some(true),
+            "{}: tab {} reloaded to show the end of the session",
+            page.browser(),
+            n + 1
+        );
+        assert!(
+            stored_session(&page).await.is_none(),
+            "{}: tab {} keeps the revoked grant's tokens",
+            page.browser(),
+            n + 1
+        );
+    }
+}
