@@ -1,5 +1,5 @@
 //! The router of the accounts service and Web API, and the middleware around it (request log,
-//! faults, CORS). It sits on top of the handlers and the shared state; nothing points back here.
+//! latency, request counts, faults, CORS). It sits on top of the handlers and the shared state; nothing points back here.
 
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use crate::errors::{self, AccountsError, ApiError, Area, ErrorCode, LogNote};
 use crate::faults::Fault;
 use crate::form::BODY_LIMIT;
 use crate::state::Shared;
-use crate::{accounts, admin, api, images};
+use crate::{accounts, admin, api, images, stats};
 
 /// The allowed origins only, echoed back, with `Retry-After` and `WWW-Authenticate` exposed.
 fn per_origin_cors(config: &Config) -> Result<CorsLayer, ConfigError> {
@@ -96,6 +96,8 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
         )
         .route("/admin/reset", post(admin::reset))
         .route("/admin/codes", post(admin::issue_admin_code))
+        .route("/admin/stats", get(admin::get_stats))
+        .route("/admin/stats/reset", post(admin::reset_stats))
         .route("/admin/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed);
 
@@ -116,6 +118,8 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
         .merge(with_cors)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Inside the latency, so the time it measures is the provider's own.
+        .layer(middleware::from_fn_with_state(state.clone(), stats::count))
         .layer(middleware::from_fn_with_state(state.clone(), delay))
         .layer(middleware::from_fn(log_request))
         .with_state(state))
@@ -165,7 +169,10 @@ async fn delay(State(state): State<Shared>, request: Request, next: Next) -> Res
 /// Chosen error statuses and malformed bodies, as the fault plan says.
 async fn apply_faults(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    let fault = state.faults().on_request(request.method(), &path);
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let fault = state
+        .faults()
+        .on_request_with_query(request.method(), &path, &query);
     match fault {
         None => next.run(request).await,
         Some(Fault::Status {

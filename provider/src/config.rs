@@ -27,6 +27,7 @@ const AFTER_HELP: &str = r#"FAULT PLAN (POST /admin/faults, JSON; every field op
     "rules": [ {                           fire on chosen requests:
         "path": "/v1/me/playlists",        exact path, or a prefix ending in '*'
         "method": "GET",                   optional; any method when absent
+        "query": "offset=150",             optional; only requests whose query holds this name=value
         "nth": 2,                          first matching request that fires (1-based, default 1)
         "times": 1,                        how many fire (default 1; 0 = every one from nth on)
         "status": 429,                     the error status to answer with (400-599) ...
@@ -52,6 +53,12 @@ const AFTER_HELP: &str = r#"FAULT PLAN (POST /admin/faults, JSON; every field op
 OTHER ADMIN ENDPOINTS:
   POST /admin/codes {"client_id","redirect_uri","code_challenge","user","scope"} -> {"code":"..."}
   (a code issued exactly as if the user had approved; validated like /authorize)
+  GET /admin/stats -> {"requests","preflights","get","post","other","busy_ms",
+                       "routes": [{"route","kind","count","busy_ms"}]}
+  (every request but /admin/* since the start or the last reset: CORS preflights counted apart
+  from GETs and POSTs, by route pattern such as /v1/playlists/{id}; busy_ms is the provider's own
+  time, the latency left out)
+  POST /admin/stats/reset (the counts back to zero)
 
 CONFIG FILE (--config, JSON):
   {"clients": [{"client_id": "ID", "name": "App name",
@@ -84,7 +91,8 @@ CORS (--cors): the Web API answers Access-Control-Allow-Origin: * with nothing e
 
 SAMPLE USERS: alice (13 varied playlists, one of erin's she only follows, Spotify's Fresh Finds),
   bob (none), carol (10,000), dave (one with 1,500 tracks), erin (untidy data: local files,
-  episodes, null names, owners, totals, artists and images)."#;
+  episodes, null names, owners, totals, artists and images), grace (50: one page) and heidi
+  (1,000: twenty pages), generated like carol's, for comparing library sizes."#;
 
 /// Spotify's two app modes, which decide what the Web API lets an app read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]

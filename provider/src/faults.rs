@@ -54,6 +54,10 @@ pub struct FaultRule {
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+    /// Only requests whose query string holds one of these `name=value` pairs exactly, e.g.
+    /// `"offset=150"`: picks one page of a list whatever order concurrent pages arrive in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
     /// 1-based index of the first matching request that fails.
     #[serde(default = "one")]
     pub nth: u32,
@@ -213,13 +217,27 @@ impl Faults {
 
     /// Counts this request against every matching rule; returns the first fault that fires.
     pub fn on_request(&mut self, method: &Method, path: &str) -> Option<Fault> {
+        self.on_request_with_query(method, path, "")
+    }
+
+    /// [`Self::on_request`] for a request with the query string `query` (without its `?`).
+    pub fn on_request_with_query(
+        &mut self,
+        method: &Method,
+        path: &str,
+        query: &str,
+    ) -> Option<Fault> {
         let mut fired = None;
         for (rule, seen) in self.plan.rules.iter().zip(self.seen.iter_mut()) {
             let method_ok = rule
                 .method
                 .as_deref()
                 .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
-            if !method_ok || !path_matches(&rule.path, path) {
+            let query_ok = rule
+                .query
+                .as_deref()
+                .is_none_or(|pair| query.split('&').any(|p| p == pair));
+            if !method_ok || !query_ok || !path_matches(&rule.path, path) {
                 continue;
             }
             *seen = seen.saturating_add(1);
@@ -250,6 +268,27 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Guards against a rule meant for one page of a list firing on another page: `query` picks the page by
+    /// its exact `name=value` pair, whatever order concurrent requests arrive in.
+    #[test]
+    fn a_rule_can_pick_a_request_by_its_query() {
+        let plan: FaultPlan = serde_json::from_str(
+            r#"{"rules":[{"path":"/v1/me/playlists","query":"offset=150","status":503,"times":0}]}"#,
+        )
+        .unwrap();
+        let mut f = Faults::default();
+        f.set(plan);
+        let fires = |f: &mut Faults, q: &str| {
+            f.on_request_with_query(&Method::GET, "/v1/me/playlists", q)
+                .is_some()
+        };
+        assert!(!fires(&mut f, "limit=50&offset=100"));
+        assert!(!fires(&mut f, "limit=50&offset=1500"));
+        assert!(fires(&mut f, "limit=50&offset=150"));
+        assert!(fires(&mut f, "offset=150&limit=50"));
+        assert!(f.on_request(&Method::GET, "/v1/me/playlists").is_none());
+    }
 
     fn plan(json: &str) -> FaultPlan {
         let p: FaultPlan = serde_json::from_str(json).expect("valid plan");

@@ -11,14 +11,16 @@
 //!   `GET /v1/playlists/{id}/items` (and its deprecated twin `/tracks`);
 //! - generated cover images: `GET /images/{seed}.svg`;
 //! - admin endpoints for tests: `POST /admin/faults`, `GET /admin/faults`, `POST /admin/reset`,
-//!   `POST /admin/codes`.
+//!   `POST /admin/codes`, and for benchmarks `GET /admin/stats` (every request but `/admin/*`,
+//!   counted by kind, CORS preflights apart, and by route, with the provider's own time, latency
+//!   left out) and `POST /admin/stats/reset`.
 //!
 //! Sample users: `alice` (13 varied playlists, among them a collaborative one of erin's,
 //! one of erin's she only follows, and Spotify's "Fresh Finds"), `bob` (none), `carol` (10,000),
 //! `dave` (one with 1,500 tracks), `erin` (untidy data: her own playlists hold local files,
 //! episodes, `null` artists and images and a removed track; her library lists playlists with a
 //! `null` name, a `null` owner, a `null` entry in `images`, `images: null` and `[]`, and
-//! `items.total: null`). Episodes come track-shaped unless `additional_types` names `episode`.
+//! `items.total: null`), `grace` (50) and `heidi` (1,000), generated like carol's. Episodes come track-shaped unless `additional_types` names `episode`.
 //!
 //! CORS (preflight included, error answers too) covers `/api/*`, `/v1/*` and `/admin/*`, and
 //! nothing else. `/api/*` and `/admin/*` answer the allowed origins only. The Web API answers
@@ -89,7 +91,8 @@
 //! }
 //! ```
 //!
-//! A rule matches a path exactly, or by prefix when it ends in `*`, and optionally a method. Its
+//! A rule matches a path exactly, or by prefix when it ends in `*`, and optionally a method and a
+//! `query` pair (`"offset=150"`: one page of a list, whatever order concurrent pages come in). Its
 //! `nth` matching request (1-based, default 1) and the `times - 1` after it (default 1; 0 means
 //! all from then on) fail with `status` (429 adds `Retry-After: retry_after`, default 1), or,
 //! with `"malformed_json": true` instead of a status, are served with their JSON body cut in
@@ -119,6 +122,7 @@ pub mod images;
 pub mod scopes;
 pub mod secrets;
 pub mod state;
+pub mod stats;
 pub mod store;
 
 use std::io;

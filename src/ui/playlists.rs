@@ -9,7 +9,7 @@ use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
 use super::virtual_list::VirtualList;
 use super::{use_app, AppState};
 use crate::browser::{location, session, text, BrowserSession, Fetch};
-use crate::session::LibraryRead;
+use crate::session::{LibraryRead, SessionError};
 use crate::spotify::arrange::{arrange, words, SearchKey, Sort};
 use crate::spotify::{Access, ItemsAccess, Playlist, PlaylistId, User};
 
@@ -121,29 +121,34 @@ fn load(app: AppState, resume: bool) {
     }
     let task = move |sink: Sink<Arc<Listed>>, fetch: Fetch| async move {
         let session = session(app.config, &fetch);
-        let me = match library.user.try_get_untracked().flatten() {
-            Some(me) => me,
-            None => {
-                let me = session.me().await?;
-                sink.set(library.user, Some(me.clone()));
-                me
-            }
-        };
         let Some(mut read) = library.read.try_get_value() else {
             return Ok(());
         };
-        let result = session
-            .library(&mut read, |added, total, skipped| {
-                sink.push(
-                    added.into_iter().map(|p| Arc::new(Listed::new(p))),
-                    total,
-                    skipped,
-                )
-            })
-            .await;
+        // Who the user is and the first page of the library are asked for at once: the first playlist shows
+        // after one round trip, not two.
+        let known = library.user.try_get_untracked().flatten();
+        let me = async {
+            match known {
+                Some(me) => Ok(me),
+                None => {
+                    let me = session.me().await?;
+                    sink.set(library.user, Some(me.clone()));
+                    Ok::<User, SessionError>(me)
+                }
+            }
+        };
+        let pages = session.library(&mut read, |added, total, skipped| {
+            sink.push(
+                added.into_iter().map(|p| Arc::new(Listed::new(p))),
+                total,
+                skipped,
+            )
+        });
+        let (me, result) = futures::future::join(me, pages).await;
         if sink.is_current() {
             library.read.set_value(read);
         }
+        let me = me?;
         result?;
         if sink.is_current() {
             learn_access(&session, library, &me).await;
@@ -218,6 +223,18 @@ pub fn PlaylistsPage() -> impl IntoView {
         })
     });
     let count = Signal::derive(move || order.with(Vec::len));
+    // `performance.mark("first-playlist")` once the first row is on screen, for `cargo xtask bench`.
+    let marked = StoredValue::new(false);
+    Effect::new(move || {
+        if count.get() > 0 && !marked.get_value() {
+            marked.set_value(true);
+            request_animation_frame(|| {
+                if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+                    let _ = performance.mark("first-playlist");
+                }
+            });
+        }
+    });
     let title = NodeRef::<leptos::html::H1>::new();
     Effect::new(move || {
         if let Some(title) = title.get() {
@@ -295,20 +312,30 @@ fn PlaylistRow(listed: Arc<Listed>, pos: usize, library: Library) -> impl IntoVi
         Some(n) => format!("{} tracks", text::number(n)),
         None => String::new(),
     };
-    let access = library
-        .user
-        .with_untracked(|u| u.as_ref().map(|u| playlist.access_for(&u.id)));
+    // Whose the playlist is, once the user is known (asked for at the same time as the first page).
+    let access = {
+        let listed = listed.clone();
+        Memo::new(move |_| {
+            library
+                .user
+                .with(|u| u.as_ref().map(|u| listed.playlist.access_for(&u.id)))
+        })
+    };
     let unreadable = {
         let listed = listed.clone();
-        Memo::new(move |_| library.readable(&listed.playlist) == Some(false))
+        Memo::new(move |_| {
+            library.user.track();
+            library.readable(&listed.playlist) == Some(false)
+        })
     };
-    let why = match access {
+    let why = move || match access.get() {
         Some(Access::SpotifyOwned) => "Spotify does not let apps read its own playlists",
         _ => "Spotify lets apps in Development Mode read only playlists you own or collaborate on",
     };
     let owner = playlist.owner_name().to_owned();
     view! {
-        <li class="playlist" data-id=playlist.id.to_string() data-pos=pos data-access=access.map(Access::code)
+        <li class="playlist" data-id=playlist.id.to_string() data-pos=pos
+            data-access=move || access.get().map(Access::code)
             data-readable=move || unreadable.get().then_some("no")>
             {cover}
             <div class="meta">

@@ -114,6 +114,8 @@ async fn a_401_is_cured_by_one_refresh() {
     admin("faults", r#"{"rules":[{"path":"/v1/me","status":401}]}"#).await;
     let page = mount_playlists(&config);
     wait_for("the library", || page.count("li.playlist") > 10).await;
+    // `/v1/me` (asked for beside the first page) is what got the 401: its retry shows the user.
+    wait_for("the user's name", || page.has("#user-name")).await;
     let after = SessionTokens
         .load()
         .unwrap()
