@@ -1,4 +1,5 @@
-//! Admin endpoints for tests: the fault plan and codes issued without a consent page.
+//! Admin endpoints for tests and benchmarks: the fault plan, codes issued without a consent page,
+//! and the request counts.
 
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
@@ -13,6 +14,7 @@ use crate::errors::{AccountsError, LogNote};
 use crate::faults::FaultPlan;
 use crate::form::read_body;
 use crate::state::Shared;
+use crate::stats::Report;
 use crate::store::Approval;
 
 /// A JSON body within the body limit, whatever its `Content-Type` says; refused in the accounts
@@ -48,6 +50,17 @@ pub async fn get_faults(State(state): State<Shared>) -> Json<FaultPlan> {
 /// `POST /admin/reset`: clears the fault plan.
 pub async fn reset(State(state): State<Shared>) -> StatusCode {
     state.faults().set(FaultPlan::default());
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /admin/stats`: the requests counted since the start or the last reset.
+pub async fn get_stats(State(state): State<Shared>) -> Json<Report> {
+    Json(state.stats().report())
+}
+
+/// `POST /admin/stats/reset`: the counts back to zero.
+pub async fn reset_stats(State(state): State<Shared>) -> StatusCode {
+    state.stats().reset();
     StatusCode::NO_CONTENT
 }
 

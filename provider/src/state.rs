@@ -1,4 +1,5 @@
-//! What the handlers share: the configuration, the OAuth store and the fault plan.
+//! What the handlers share: the configuration, the OAuth store, the fault plan and the request
+//! counts.
 //!
 //! Handlers import this module; the router (`app`) is built on top of both, and nothing here
 //! points back up.
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::catalog::json::Base;
 use crate::config::Config;
 use crate::faults::{Effective, Faults};
+use crate::stats::Stats;
 use crate::store::Store;
 
 /// Everything the handlers share.
@@ -17,6 +19,7 @@ pub struct AppState {
     pub base: Base,
     store: Mutex<Store>,
     faults: Mutex<Faults>,
+    stats: Mutex<Stats>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -28,6 +31,7 @@ impl AppState {
             base: Base(base),
             store: Mutex::new(Store::default()),
             faults: Mutex::new(Faults::default()),
+            stats: Mutex::new(Stats::default()),
         }
     }
 
@@ -39,6 +43,11 @@ impl AppState {
 
     pub fn faults(&self) -> MutexGuard<'_, Faults> {
         self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The requests counted so far (`/admin/stats`).
+    pub fn stats(&self) -> MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The settings in force: the configuration, overridden by the fault plan.

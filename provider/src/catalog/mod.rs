@@ -2,13 +2,14 @@
 //!
 //! Nothing here is stored: a playlist is a function of its [`PlaylistKey`] (owner and index), a
 //! library is a function of its user, and a page of carol's 10,000 playlists generates only that
-//! page.
+//! page. grace (50 playlists) and heidi (1,000) are generated the same way, so that libraries of
+//! one page, of twenty and of two hundred can be compared (`cargo xtask bench`).
 
 pub mod ids;
 pub mod json;
 mod words;
 
-/// A Spotify user known to the catalog: the five sample users who can sign in, Spotify (owner
+/// A Spotify user known to the catalog: the seven sample users who can sign in, Spotify (owner
 /// of editorial playlists), and Frank, a stranger whose private playlist nobody may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Person {
@@ -19,15 +20,19 @@ pub enum Person {
     Spotify,
     Erin,
     Frank,
+    Grace,
+    Heidi,
 }
 
 /// The users offered on the consent page, in order.
-pub const SAMPLE_USERS: [Person; 5] = [
+pub const SAMPLE_USERS: [Person; 7] = [
     Person::Alice,
     Person::Bob,
     Person::Carol,
     Person::Dave,
     Person::Erin,
+    Person::Grace,
+    Person::Heidi,
 ];
 
 impl Person {
@@ -40,6 +45,8 @@ impl Person {
             Person::Spotify => "spotify",
             Person::Erin => "erin",
             Person::Frank => "frank",
+            Person::Grace => "grace",
+            Person::Heidi => "heidi",
         }
     }
 
@@ -52,6 +59,8 @@ impl Person {
             Person::Spotify => "Spotify",
             Person::Erin => "Erin",
             Person::Frank => "Frank",
+            Person::Grace => "Grace",
+            Person::Heidi => "Heidi",
         }
     }
 
@@ -63,6 +72,8 @@ impl Person {
             Person::Carol => "10,000 playlists",
             Person::Dave => "a playlist with 1,500 tracks",
             Person::Erin => "untidy data: local files, episodes, nulls",
+            Person::Grace => "50 playlists",
+            Person::Heidi => "1,000 playlists",
             Person::Spotify | Person::Frank => "",
         }
     }
@@ -81,6 +92,8 @@ impl Person {
             Person::Spotify => 5,
             Person::Erin => 6,
             Person::Frank => 7,
+            Person::Grace => 8,
+            Person::Heidi => 9,
         }
     }
 
@@ -93,6 +106,8 @@ impl Person {
             Person::Spotify,
             Person::Erin,
             Person::Frank,
+            Person::Grace,
+            Person::Heidi,
         ]
         .into_iter()
         .find(|p| p.code() == code)
@@ -392,6 +407,20 @@ const DAVE: [Row; 2] = [
 
 /// Carol's playlists: generated, never stored.
 pub const CAROL_PLAYLISTS: u32 = 10_000;
+/// Grace's playlists: one page of `/v1/me/playlists`, generated like carol's.
+pub const GRACE_PLAYLISTS: u32 = 50;
+/// Heidi's playlists: twenty pages, generated like carol's.
+pub const HEIDI_PLAYLISTS: u32 = 1_000;
+
+/// How many playlists a user with a generated library owns, or `None` for the others.
+fn generated_len(owner: Person) -> Option<u32> {
+    match owner {
+        Person::Carol => Some(CAROL_PLAYLISTS),
+        Person::Grace => Some(GRACE_PLAYLISTS),
+        Person::Heidi => Some(HEIDI_PLAYLISTS),
+        _ => None,
+    }
+}
 
 fn from_row(key: PlaylistKey, r: &Row) -> Playlist {
     Playlist {
@@ -408,9 +437,10 @@ fn from_row(key: PlaylistKey, r: &Row) -> Playlist {
     }
 }
 
-fn carol(key: PlaylistKey) -> Playlist {
+/// One of carol's, grace's or heidi's playlists, a function of its owner and index.
+fn generated(key: PlaylistKey) -> Playlist {
     let i = key.index;
-    let h = ids::hash64(&[b"carol", &i.to_le_bytes()]);
+    let h = ids::hash64(&[key.owner.id().as_bytes(), &i.to_le_bytes()]);
     let images = match h % 10 {
         0 => Images::Null,
         1 => Images::Empty,
@@ -448,7 +478,9 @@ pub fn playlist(key: PlaylistKey) -> Option<Playlist> {
         Person::Frank => FRANK.get(i).map(|r| from_row(key, r)),
         Person::Spotify => SPOTIFY.get(i).map(|r| from_row(key, r)),
         Person::Dave => DAVE.get(i).map(|r| from_row(key, r)),
-        Person::Carol => (key.index < CAROL_PLAYLISTS).then(|| carol(key)),
+        Person::Carol | Person::Grace | Person::Heidi => generated_len(key.owner)
+            .filter(|len| key.index < *len)
+            .map(|_| generated(key)),
         Person::Bob => None,
     }
 }
@@ -499,7 +531,7 @@ impl Library {
     pub fn len(self) -> u32 {
         match self.0 {
             Person::Alice => ALICE_LIBRARY.len() as u32,
-            Person::Carol => CAROL_PLAYLISTS,
+            Person::Carol | Person::Grace | Person::Heidi => generated_len(self.0).unwrap_or(0),
             Person::Dave => DAVE_LIBRARY.len() as u32,
             Person::Erin => ERIN_LIBRARY.len() as u32,
             Person::Bob | Person::Spotify | Person::Frank => 0,
@@ -516,8 +548,8 @@ impl Library {
             Person::Alice => ALICE_LIBRARY.get(position as usize).copied(),
             Person::Dave => DAVE_LIBRARY.get(position as usize).copied(),
             Person::Erin => ERIN_LIBRARY.get(position as usize).copied(),
-            Person::Carol => {
-                (position < CAROL_PLAYLISTS).then_some(PlaylistKey::new(Person::Carol, position))
+            Person::Carol | Person::Grace | Person::Heidi => {
+                (position < self.len()).then_some(PlaylistKey::new(self.0, position))
             }
             Person::Bob | Person::Spotify | Person::Frank => None,
         }
@@ -528,7 +560,9 @@ impl Library {
             Person::Alice => ALICE_LIBRARY.contains(&key),
             Person::Dave => DAVE_LIBRARY.contains(&key),
             Person::Erin => ERIN_LIBRARY.contains(&key),
-            Person::Carol => key.owner == Person::Carol && key.index < CAROL_PLAYLISTS,
+            Person::Carol | Person::Grace | Person::Heidi => {
+                key.owner == self.0 && key.index < self.len()
+            }
             Person::Bob | Person::Spotify | Person::Frank => false,
         }
     }
@@ -570,6 +604,26 @@ mod tests {
             .max();
         assert_eq!(dave_biggest, Some(1500));
         assert_eq!(Library::of(Person::Erin).len(), 9);
+        assert_eq!(Library::of(Person::Grace).len(), 50);
+        assert_eq!(Library::of(Person::Heidi).len(), 1_000);
+    }
+
+    #[test]
+    fn generated_libraries_end_where_their_size_says() {
+        // Guards against a generated library that runs on past its size or stops short of it.
+        for (user, len) in [
+            (Person::Carol, CAROL_PLAYLISTS),
+            (Person::Grace, GRACE_PLAYLISTS),
+            (Person::Heidi, HEIDI_PLAYLISTS),
+        ] {
+            let lib = Library::of(user);
+            assert!(lib.get(len - 1).and_then(playlist).is_some(), "{user:?}");
+            assert_eq!(lib.get(len), None, "{user:?}");
+            assert_eq!(playlist(PlaylistKey::new(user, len)), None, "{user:?}");
+        }
+        // Each user's playlists are their own: the same index names another playlist.
+        let name = |user| playlist(PlaylistKey::new(user, 0)).map(|p| p.name);
+        assert_ne!(name(Person::Grace), name(Person::Heidi));
     }
 
     #[test]
@@ -624,7 +678,10 @@ mod tests {
 
     #[test]
     fn sample_users_are_listed_in_words() {
-        assert_eq!(sample_user_list(), "alice, bob, carol, dave or erin");
+        assert_eq!(
+            sample_user_list(),
+            "alice, bob, carol, dave, erin, grace or heidi"
+        );
     }
 
     #[test]

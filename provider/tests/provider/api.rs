@@ -257,6 +257,37 @@ async fn carols_ten_thousand_playlists_page_correctly() {
 }
 
 #[tokio::test]
+async fn grace_and_heidi_have_one_and_twenty_pages_of_playlists() {
+    // Guards against the benchmark's small and middle libraries drifting from the sizes it reports.
+    let h = start_default().await;
+    for (user, total, pages) in [("grace", 50, 1), ("heidi", 1_000, 20)] {
+        let token = h.access_token(user).await;
+        let mut url = h.url("/v1/me/playlists?limit=50");
+        let mut ids = HashSet::new();
+        let mut read = 0;
+        loop {
+            let (status, page) = h.api_absolute(&url, &token).await;
+            assert_eq!(status, StatusCode::OK, "{user}: {page}");
+            assert_eq!(page["total"], total, "{user}");
+            read += 1;
+            for playlist in page["items"].as_array().expect("items") {
+                assert_eq!(playlist["owner"]["id"], user);
+                assert!(
+                    ids.insert(string_at(playlist, "id")),
+                    "{user}: a repeated id"
+                );
+            }
+            match page["next"].as_str() {
+                Some(next) => url = next.to_owned(),
+                None => break,
+            }
+            assert!(read <= pages, "{user}: paging never ends");
+        }
+        assert_eq!((ids.len(), read), (total as usize, pages), "{user}");
+    }
+}
+
+#[tokio::test]
 async fn daves_1500_tracks_can_be_walked_page_by_page() {
     // Guards against track paging that skips, repeats or never ends.
     let h = start_default().await;

@@ -239,6 +239,8 @@ async fn a_valid_request_shows_a_consent_page_with_the_documented_hooks() {
         "<option value=\"carol\">",
         "<option value=\"dave\">",
         "<option value=\"erin\">",
+        "<option value=\"grace\">",
+        "<option value=\"heidi\">",
         "<button id=\"approve\"",
         "<button id=\"deny\"",
         "method=\"post\"",

@@ -12,6 +12,7 @@ mod faults;
 mod quota;
 mod robustness;
 mod standards;
+mod stats;
 mod token;
 mod tutorial_flow;
 mod untidy;
