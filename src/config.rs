@@ -1,30 +1,65 @@
 //! The app's configuration: a JSON object in `<script id="app-config" type="application/json">` of
 //! `index.html`, so a built `dist/` can be pointed at another provider by editing one block, with no rebuild.
+//!
+//! The block names the endpoints, or only an `issuer` whose metadata (RFC 8414) names them; then it is
+//! [`Loaded::Discover`] until the metadata is read. Every URL the app sends codes or tokens to is checked the way
+//! a browser reads it ([`crate::url`]).
 
 use std::fmt;
 
 use serde::Deserialize;
 
+use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::{ClientId, RedirectUri};
+use crate::url::{self, UrlProblem};
 
 /// Where the app signs in and what it asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppConfig {
     pub client_id: ClientId,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
+    /// Where log out revokes the refresh token (RFC 7009), when the provider has one.
+    pub revocation_endpoint: Option<String>,
+    /// The provider's issuer identifier, when known: the callback's `iss` must equal it (RFC 9207).
+    pub issuer: Option<String>,
+    /// Whether the provider says it puts `iss` in every authorization response, so one without it is refused.
+    pub iss_required: bool,
     /// The Web API's base, without a trailing slash: `https://api.spotify.com/v1`.
     pub api_base_url: String,
     pub scopes: Vec<String>,
     /// Defaults to the page's origin + `/callback`.
-    #[serde(default)]
     pub redirect_uri: Option<RedirectUri>,
     /// How long lists are read: concurrently (the default), or one page after another by following each
     /// answer's `next` link, as Spotify's own SDK does (kept so the benchmark can compare the two).
-    #[serde(default)]
     pub paging: Paging,
 }
+
+/// The block as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Block {
+    client_id: ClientId,
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    authorization_endpoint: Option<String>,
+    #[serde(default)]
+    token_endpoint: Option<String>,
+    #[serde(default)]
+    revocation_endpoint: Option<String>,
+    #[serde(default)]
+    api_base_url: Option<String>,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    redirect_uri: Option<RedirectUri>,
+    #[serde(default)]
+    paging: Paging,
+}
+
+/// The scopes asked for when the block names none: what reading the library needs.
+pub const DEFAULT_SCOPES: [&str; 2] = ["playlist-read-private", "playlist-read-collaborative"];
 
 /// How the pages of a long list are read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -49,8 +84,22 @@ pub enum ConfigError {
     Missing,
     NotJson(String),
     EmptyField(&'static str),
-    NotAUrl { field: &'static str, value: String },
+    /// Neither the endpoints nor an `issuer` to discover them from.
+    NoEndpoints,
+    NotAUrl {
+        field: &'static str,
+        value: String,
+        problem: UrlProblem,
+    },
     LocalhostRedirect(String),
+    /// The page is served from one origin but signs in through a redirect URI on another: the login would come
+    /// back where this tab's pending login is not.
+    OtherOrigin {
+        page: String,
+        redirect: String,
+    },
+    /// The provider's metadata could not be used.
+    Discovery(discovery::DiscoveryError),
 }
 
 impl fmt::Display for ConfigError {
@@ -61,94 +110,191 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::NotJson(e) => write!(f, "The app-config block is not valid configuration JSON: {e}."),
             ConfigError::EmptyField(field) => write!(f, "The app-config field \"{field}\" is empty."),
-            ConfigError::NotAUrl { field, value } => {
-                write!(
-                    f,
-                    "The app-config field \"{field}\" must be an https URL (http only on a loopback address \
-                     such as 127.0.0.1), not \"{value}\"."
-                )
+            ConfigError::NoEndpoints => write!(
+                f,
+                "The app-config block names neither \"authorization_endpoint\" and \"token_endpoint\" nor an \
+                 \"issuer\" to discover them from."
+            ),
+            ConfigError::NotAUrl { field, value, problem } => {
+                write!(f, "The app-config field \"{field}\" (\"{value}\") cannot be used: {problem}.")
             }
             ConfigError::LocalhostRedirect(uri) => write!(
                 f,
-                "The redirect URI \"{uri}\" uses \"localhost\", which Spotify refuses; use http://127.0.0.1:PORT/callback."
+                "The redirect URI \"{uri}\" uses \"localhost\", which Spotify refuses (and RFC 8252 advises \
+                 against); open the app at http://127.0.0.1:PORT/ so that it uses http://127.0.0.1:PORT/callback."
             ),
+            ConfigError::OtherOrigin { page, redirect } => write!(
+                f,
+                "This page is open at {page}, but the app signs in through {redirect}, so the sign-in would finish \
+                 on another site than the one it started on. Open the app at {redirect} instead."
+            ),
+            ConfigError::Discovery(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for ConfigError {}
 
-/// An `https` URL, or an `http` one on a loopback host (where nothing crosses a network): tokens and codes
-/// never travel in clear text.
-fn is_http_url(value: &str) -> bool {
-    let well_formed = |rest: &str| {
-        !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
+/// Checks a URL the app sends codes or tokens to.
+fn checked(field: &'static str, value: &str) -> Result<(), ConfigError> {
+    url::check(value)
+        .map(|_| ())
+        .map_err(|problem| ConfigError::NotAUrl {
+            field,
+            value: value.to_owned(),
+            problem,
+        })
+}
+
+/// A configuration block as read: complete, or waiting for its provider's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loaded {
+    Ready(AppConfig),
+    Discover(Discover),
+}
+
+/// A block that names only an issuer: read its metadata from [`Discover::metadata_urls`], then
+/// [`Discover::complete`] it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discover {
+    block: Block,
+    issuer: String,
+}
+
+impl Discover {
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub fn metadata_urls(&self) -> [String; 2] {
+        discovery::metadata_urls(&self.issuer)
+    }
+
+    /// The configuration, with the endpoints `metadata` (the issuer's document, already checked by
+    /// [`discovery::parse_metadata`]) names.
+    pub fn complete(self, metadata: Endpoints) -> Result<AppConfig, ConfigError> {
+        let Endpoints {
+            authorization_endpoint,
+            token_endpoint,
+            revocation_endpoint,
+            iss_required,
+        } = metadata;
+        let block = Block {
+            authorization_endpoint: Some(authorization_endpoint),
+            token_endpoint: Some(token_endpoint),
+            revocation_endpoint: self
+                .block
+                .revocation_endpoint
+                .clone()
+                .or(revocation_endpoint),
+            ..self.block
+        };
+        let mut config = resolve(block)?;
+        config.iss_required = iss_required;
+        Ok(config)
+    }
+}
+
+/// The block, checked, when it names its endpoints.
+fn resolve(block: Block) -> Result<AppConfig, ConfigError> {
+    let (Some(authorization_endpoint), Some(token_endpoint)) =
+        (block.authorization_endpoint, block.token_endpoint)
+    else {
+        return Err(ConfigError::NoEndpoints);
     };
-    if let Some(rest) = value.strip_prefix("https://") {
-        return well_formed(rest);
+    let mut api_base_url = match (block.api_base_url, &block.issuer) {
+        (Some(url), _) => url,
+        // A provider configured by its issuer alone serves its Web API under it, as the local provider does.
+        (None, Some(issuer)) => format!("{}/v1", issuer.trim_end_matches('/')),
+        (None, None) => return Err(ConfigError::EmptyField("api_base_url")),
+    };
+    checked("authorization_endpoint", &authorization_endpoint)?;
+    checked("token_endpoint", &token_endpoint)?;
+    checked("api_base_url", &api_base_url)?;
+    if let Some(endpoint) = &block.revocation_endpoint {
+        checked("revocation_endpoint", endpoint)?;
     }
-    value.strip_prefix("http://").is_some_and(well_formed) && is_loopback(host_of(value))
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host == "[::1]" || host.starts_with("127.")
-}
-
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    match host_port.find(']') {
-        Some(end) if host_port.starts_with('[') => &host_port[..=end],
-        _ => host_port.split(':').next().unwrap_or(""),
+    if let Some(uri) = &block.redirect_uri {
+        checked("redirect_uri", uri.as_str())?;
     }
+    while api_base_url.ends_with('/') {
+        api_base_url.pop();
+    }
+    let scopes = match block.scopes {
+        Some(scopes) if scopes.iter().all(|s| s.trim().is_empty()) => {
+            return Err(ConfigError::EmptyField("scopes"))
+        }
+        Some(scopes) => scopes,
+        None => DEFAULT_SCOPES.map(str::to_owned).to_vec(),
+    };
+    Ok(AppConfig {
+        client_id: block.client_id,
+        authorization_endpoint,
+        token_endpoint,
+        revocation_endpoint: block.revocation_endpoint,
+        iss_required: false,
+        issuer: block.issuer,
+        api_base_url,
+        scopes,
+        redirect_uri: block.redirect_uri,
+        paging: block.paging,
+    })
 }
 
 impl AppConfig {
-    /// Parses and checks the configuration block's text.
-    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let mut config: AppConfig =
+    /// Parses and checks the configuration block's text: ready when it names its endpoints, waiting for
+    /// discovery when it names only an `issuer`.
+    pub fn load(text: &str) -> Result<Loaded, ConfigError> {
+        let block: Block =
             serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
-        if config.client_id.as_str().trim().is_empty() {
+        if block.client_id.as_str().trim().is_empty() {
             return Err(ConfigError::EmptyField("client_id"));
         }
-        if config.scopes.iter().all(|s| s.trim().is_empty()) {
-            return Err(ConfigError::EmptyField("scopes"));
+        if let Some(issuer) = &block.issuer {
+            checked("issuer", issuer)?;
         }
-        for (field, value) in [
-            ("authorization_endpoint", &config.authorization_endpoint),
-            ("token_endpoint", &config.token_endpoint),
-            ("api_base_url", &config.api_base_url),
-        ] {
-            if !is_http_url(value) {
-                return Err(ConfigError::NotAUrl {
-                    field,
-                    value: value.clone(),
-                });
-            }
+        match (
+            &block.issuer,
+            &block.authorization_endpoint,
+            &block.token_endpoint,
+        ) {
+            (Some(issuer), None, None) => Ok(Loaded::Discover(Discover {
+                issuer: issuer.clone(),
+                block,
+            })),
+            _ => resolve(block).map(Loaded::Ready),
         }
-        if let Some(uri) = &config.redirect_uri {
-            if !is_http_url(uri.as_str()) {
-                return Err(ConfigError::NotAUrl {
-                    field: "redirect_uri",
-                    value: uri.to_string(),
-                });
-            }
-        }
-        while config.api_base_url.ends_with('/') {
-            config.api_base_url.pop();
-        }
-        Ok(config)
     }
 
-    /// The redirect URI to register and send: the configured one, or `origin` + `/callback`.
+    /// Parses and checks a block that names its endpoints.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        match Self::load(text)? {
+            Loaded::Ready(config) => Ok(config),
+            Loaded::Discover(_) => Err(ConfigError::NoEndpoints),
+        }
+    }
+
+    /// The redirect URI to register and send: the configured one, or `origin` + `/callback`. Refused when it
+    /// would not be a safe place to receive a code (clear text to another machine), when it uses `localhost`,
+    /// and when it is on another origin than the page (the login would finish where its pending login is not).
     pub fn redirect_uri(&self, origin: &str) -> Result<RedirectUri, ConfigError> {
         let uri = match &self.redirect_uri {
             Some(uri) => uri.to_string(),
             None => format!("{}/callback", origin.trim_end_matches('/')),
         };
-        if host_of(&uri).eq_ignore_ascii_case("localhost") {
+        let checked = url::check(&uri).map_err(|problem| ConfigError::NotAUrl {
+            field: "redirect_uri",
+            value: uri.clone(),
+            problem,
+        })?;
+        if checked.host == "localhost" {
             return Err(ConfigError::LocalhostRedirect(uri));
+        }
+        if checked.origin != origin.trim_end_matches('/') {
+            return Err(ConfigError::OtherOrigin {
+                page: origin.trim_end_matches('/').to_owned(),
+                redirect: checked.origin,
+            });
         }
         Ok(RedirectUri::new(uri))
     }
@@ -194,11 +340,108 @@ mod tests {
         ));
         let custom = AppConfig {
             redirect_uri: Some(RedirectUri::new("https://app.example/cb")),
-            ..config
+            ..config.clone()
         };
         assert_eq!(
-            custom.redirect_uri("http://ignored").unwrap(),
+            custom.redirect_uri("https://app.example").unwrap(),
             RedirectUri::new("https://app.example/cb")
+        );
+        // A login started on one origin would come back to another, where its pending login is not: both are
+        // named (localhost against 127.0.0.1 is the usual case).
+        assert_eq!(
+            custom.redirect_uri("https://www.app.example"),
+            Err(ConfigError::OtherOrigin {
+                page: "https://www.app.example".into(),
+                redirect: "https://app.example".into()
+            })
+        );
+        let loopback = AppConfig {
+            redirect_uri: Some(RedirectUri::new("http://127.0.0.1:8080/callback")),
+            ..config.clone()
+        };
+        let message = loopback
+            .redirect_uri("http://[::1]:8080")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("http://[::1]:8080") && message.contains("http://127.0.0.1:8080"),
+            "{message}"
+        );
+        // The computed one is checked like every other URL: a page served in clear text from another machine
+        // cannot receive a code.
+        assert!(matches!(
+            config.redirect_uri("http://192.168.1.20:8080"),
+            Err(ConfigError::NotAUrl {
+                field: "redirect_uri",
+                problem: UrlProblem::ClearText,
+                ..
+            })
+        ));
+    }
+
+    /// Guards against the four URLs a prefix check let through reaching the app's configuration.
+    #[test]
+    fn urls_a_browser_reads_differently_are_refused() {
+        for (bad, problem) in [
+            ("http://127.evil.example/api/token", UrlProblem::ClearText),
+            ("http://127.0.0.1.nip.io/api/token", UrlProblem::ClearText),
+            (
+                "http://evil.example\\\\@127.0.0.1/v1",
+                UrlProblem::Character,
+            ),
+            ("http://user:pw@127.0.0.1:8081/v1", UrlProblem::Userinfo),
+        ] {
+            let block = LOCAL.replace("http://127.0.0.1:8081/api/token", bad);
+            assert!(
+                matches!(
+                    AppConfig::from_json(&block),
+                    Err(ConfigError::NotAUrl { field: "token_endpoint", problem: p, .. }) if p == problem
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    /// Guards against a provider configured by its issuer alone being used before its metadata is checked,
+    /// and against the metadata's endpoints bypassing the configuration's checks.
+    #[test]
+    fn an_issuer_alone_waits_for_discovery() {
+        let block = r#"{"client_id":"c","issuer":"http://127.0.0.1:8081"}"#;
+        let Ok(Loaded::Discover(pending)) = AppConfig::load(block) else {
+            panic!("an issuer alone needs discovery");
+        };
+        assert_eq!(pending.issuer(), "http://127.0.0.1:8081");
+        assert_eq!(
+            pending.metadata_urls()[0],
+            "http://127.0.0.1:8081/.well-known/oauth-authorization-server"
+        );
+        let config = pending
+            .complete(Endpoints {
+                authorization_endpoint: "http://127.0.0.1:8081/authorize".into(),
+                token_endpoint: "http://127.0.0.1:8081/api/token".into(),
+                revocation_endpoint: Some("http://127.0.0.1:8081/api/revoke".into()),
+                iss_required: true,
+            })
+            .unwrap();
+        assert_eq!(config.api_base_url, "http://127.0.0.1:8081/v1");
+        assert_eq!(config.scopes, DEFAULT_SCOPES);
+        assert_eq!(config.issuer.as_deref(), Some("http://127.0.0.1:8081"));
+        assert!(config.iss_required);
+        assert_eq!(
+            AppConfig::from_json(block),
+            Err(ConfigError::NoEndpoints),
+            "not usable before discovery"
+        );
+        assert!(matches!(
+            AppConfig::load(r#"{"client_id":"c","issuer":"http://issuer.example"}"#),
+            Err(ConfigError::NotAUrl {
+                field: "issuer",
+                ..
+            })
+        ));
+        assert_eq!(
+            AppConfig::load(r#"{"client_id":"c"}"#),
+            Err(ConfigError::NoEndpoints)
         );
     }
 

@@ -14,13 +14,17 @@ pub enum HttpRequest {
     PostForm { url: String, body: String },
     /// `GET` with `Authorization: Bearer …`.
     GetWithBearer { url: String, token: AccessToken },
+    /// `GET` of a public document (a provider's metadata), with no credentials of any kind.
+    Get { url: String },
 }
 
 impl HttpRequest {
     /// The URL the request goes to (not secret: tokens never travel in a URL).
     pub fn url(&self) -> &str {
         match self {
-            HttpRequest::PostForm { url, .. } | HttpRequest::GetWithBearer { url, .. } => url,
+            HttpRequest::PostForm { url, .. }
+            | HttpRequest::GetWithBearer { url, .. }
+            | HttpRequest::Get { url } => url,
         }
     }
 }
@@ -30,6 +34,7 @@ impl fmt::Debug for HttpRequest {
         match self {
             HttpRequest::PostForm { url, .. } => write!(f, "POST {url} [body redacted]"),
             HttpRequest::GetWithBearer { url, .. } => write!(f, "GET {url} [bearer redacted]"),
+            HttpRequest::Get { url } => write!(f, "GET {url}"),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod http;
 pub mod oauth;
 pub mod session;
 pub mod spotify;
+pub mod url;
 pub mod viewport;
 
 #[cfg(target_arch = "wasm32")]

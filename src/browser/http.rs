@@ -1,8 +1,10 @@
-//! The core's [`Transport`] over `fetch`: no cookies, no `Referer`, a time limit on every request, and an
-//! optional abort signal so that whoever no longer wants the answers cancels the requests on the wire.
+//! The core's [`Transport`] over `fetch`: no cookies, no `Referer`, no redirects (a `307` from the token endpoint
+//! must not re-send the code and the verifier elsewhere, and a redirected API call must not carry the bearer
+//! token elsewhere), nothing from or to the HTTP cache, a time limit on every request, and an optional abort
+//! signal so that whoever no longer wants the answers cancels the requests on the wire.
 
 use gloo_net::http::Request;
-use web_sys::{AbortSignal, ReferrerPolicy, RequestCredentials};
+use web_sys::{AbortSignal, ReferrerPolicy, RequestCache, RequestCredentials, RequestRedirect};
 
 use crate::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::oauth::TokenRequest;
@@ -48,13 +50,16 @@ impl Transport for Fetch {
             HttpRequest::GetWithBearer { url, token } => {
                 Request::get(url).header("Authorization", &format!("Bearer {}", token.secret()))
             }
+            HttpRequest::Get { url } => Request::get(url),
         }
         .credentials(RequestCredentials::Omit)
         .referrer_policy(ReferrerPolicy::NoReferrer)
+        .redirect(RequestRedirect::Error)
+        .cache(RequestCache::NoStore)
         .abort_signal(Some(&signal));
         let built = match request {
             HttpRequest::PostForm { body, .. } => builder.body(body),
-            HttpRequest::GetWithBearer { .. } => builder.build(),
+            HttpRequest::GetWithBearer { .. } | HttpRequest::Get { .. } => builder.build(),
         };
         let why = |error| {
             if timeout.aborted() {

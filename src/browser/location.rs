@@ -36,3 +36,27 @@ pub fn assign(url: &str) {
         let _ = window.location().assign(url);
     }
 }
+
+thread_local! {
+    static CALLBACK_QUERY: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// On `/callback`, takes the query (`code`, `state`, …) out of the address bar at once, before anything else
+/// runs (the configuration may still have to be discovered), and keeps it for [`take_callback_query`].
+pub fn strip_callback_query() {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return;
+    };
+    if location.pathname().ok().as_deref() == Some("/callback") {
+        let query = search();
+        replace_url("/callback");
+        CALLBACK_QUERY.with(|kept| *kept.borrow_mut() = Some(query));
+    }
+}
+
+/// The callback's query that [`strip_callback_query`] kept, or the address bar's when it kept none. Once.
+pub fn take_callback_query() -> String {
+    CALLBACK_QUERY
+        .with(|kept| kept.borrow_mut().take())
+        .unwrap_or_else(search)
+}

@@ -24,6 +24,8 @@ pub enum LoginError {
     Token(TokenError),
     /// The tokens came, but the browser would not keep them.
     Store(StoreError),
+    /// The page is not a secure context (https, or http on this machine), where codes and tokens are not safe.
+    InsecureContext,
 }
 
 impl LoginError {
@@ -39,6 +41,7 @@ impl LoginError {
             LoginError::Storage(_) | LoginError::Store(_) => "storage",
             LoginError::NoRandomness => "no-randomness",
             LoginError::NoOrigin => "no-origin",
+            LoginError::InsecureContext => "insecure-context",
             LoginError::Callback(e) => e.code(),
             LoginError::Token(e) => e.code(),
         }
@@ -60,6 +63,11 @@ impl fmt::Display for LoginError {
             LoginError::Callback(e) => e.fmt(f),
             LoginError::Token(e) => e.fmt(f),
             LoginError::Store(e) => e.fmt(f),
+            LoginError::InsecureContext => write!(
+                f,
+                "This page was not loaded securely (it needs https, or http on this machine), so signing in \
+                 here would expose your session. Open the app at its https address."
+            ),
         }
     }
 }
@@ -80,12 +88,17 @@ impl From<ExchangeError> for LoginError {
 /// a recorder). After a log out, the provider is asked to show its consent page, so the user can switch
 /// accounts.
 pub fn start_login(config: &AppConfig, navigate: impl FnOnce(&str)) -> Result<(), LoginError> {
+    let secure = web_sys::window().is_some_and(|w| w.is_secure_context());
+    if !secure {
+        return Err(LoginError::InsecureContext);
+    }
     let origin = super::location::origin().ok_or(LoginError::NoOrigin)?;
     let redirect_uri = config.redirect_uri(&origin).map_err(LoginError::Config)?;
     let verifier = random::bytes().ok_or(LoginError::NoRandomness)?;
     let state = random::bytes().ok_or(LoginError::NoRandomness)?;
     let mut login = PendingLogin::new(&verifier, &state, redirect_uri, BrowserClock.now_ms())
-        .returning_to(&super::location::path_and_query());
+        .returning_to(&super::location::path_and_query())
+        .to_issuer(config.issuer.clone(), config.iss_required);
     if APP.get(SWITCH_ACCOUNT_KEY).is_some() {
         login = login.with_consent_dialog();
     }

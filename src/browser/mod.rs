@@ -1,6 +1,7 @@
 //! Thin adapters from the pure core to the browser: storage, fetch, randomness, the clock and the address bar.
 //! They translate and nothing more; every decision is made in the core.
 
+pub mod discovery;
 pub mod http;
 pub mod location;
 pub mod login;
@@ -13,7 +14,7 @@ use std::cell::RefCell;
 
 use wasm_bindgen_futures::JsFuture;
 
-use crate::config::{AppConfig, ConfigError};
+use crate::config::{AppConfig, ConfigError, Loaded};
 use crate::oauth::TokenSet;
 use crate::session::{Clock, Pacer, Session, StoreError, TokenStore};
 
@@ -148,11 +149,11 @@ impl Default for Cancel {
 }
 
 /// Reads the `<script id="app-config" type="application/json">` block of the page.
-pub fn load_config() -> Result<AppConfig, ConfigError> {
+pub fn load_config() -> Result<Loaded, ConfigError> {
     let text = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app-config"))
         .and_then(|e| e.text_content())
         .ok_or(ConfigError::Missing)?;
-    AppConfig::from_json(&text)
+    AppConfig::load(&text)
 }

@@ -22,6 +22,10 @@ pub struct PendingLogin {
     /// Whether to ask the provider to show its consent page even to a user who approved before (Spotify's
     /// `show_dialog=true`), so that a user who logged out can sign in with another account.
     pub show_dialog: bool,
+    /// The provider this login went to, when the app knows its issuer: the callback's `iss` must equal it.
+    pub issuer: Option<String>,
+    /// Whether the provider always sends `iss`, so a callback without it is refused.
+    pub iss_required: bool,
 }
 
 /// `candidate` as a place to return to after a login, when it is a path of this app: it starts with a single
@@ -55,6 +59,10 @@ struct StoredPendingLogin {
     return_to: Option<String>,
     #[serde(default)]
     show_dialog: bool,
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    iss_required: bool,
 }
 
 impl PendingLogin {
@@ -72,7 +80,17 @@ impl PendingLogin {
             created_at_ms: now_ms,
             return_to: None,
             show_dialog: false,
+            issuer: None,
+            iss_required: false,
         }
+    }
+
+    /// The same login, to the provider whose issuer identifier is `issuer` (checked against the callback's
+    /// `iss`, RFC 9207), which always sends `iss` when `required`.
+    pub fn to_issuer(mut self, issuer: Option<String>, required: bool) -> Self {
+        self.issuer = issuer;
+        self.iss_required = required;
+        self
     }
 
     /// The same login, returning to `path` afterwards when it is a path of this app (see [`return_path`]).
@@ -96,6 +114,8 @@ impl PendingLogin {
             created_at_ms: self.created_at_ms,
             return_to: self.return_to.clone(),
             show_dialog: self.show_dialog,
+            issuer: self.issuer.clone(),
+            iss_required: self.iss_required,
         };
         serde_json::to_string(&stored).unwrap_or_default()
     }
@@ -110,6 +130,8 @@ impl PendingLogin {
             created_at_ms: stored.created_at_ms,
             return_to: stored.return_to.as_deref().and_then(return_path),
             show_dialog: stored.show_dialog,
+            issuer: stored.issuer,
+            iss_required: stored.iss_required,
         })
     }
 
@@ -173,6 +195,9 @@ mod tests {
             ],
             redirect_uri: None,
             paging: Default::default(),
+            revocation_endpoint: None,
+            issuer: None,
+            iss_required: false,
         }
     }
 

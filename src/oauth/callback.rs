@@ -1,11 +1,19 @@
-//! Validating the redirect back from the provider (RFC 6749 §4.1.2), in a fixed order: `state` first, then
-//! `error`, then `code`.
+//! Validating the redirect back from the provider (RFC 6749 §4.1.2), in a fixed order: the shape of the query
+//! (size, repeated parameters, tokens where only a code belongs), then `state`, then `iss` (RFC 9207), then
+//! `error`, then `code`. Nothing reaches the token endpoint unless every check passed.
 
 use std::fmt;
 
 use super::authorize::PendingLogin;
 use super::error::ErrorCode;
 use super::secret::{constant_time_eq, AuthorizationCode};
+
+/// The longest callback query this app reads. Real ones are a few hundred bytes.
+pub const MAX_QUERY_BYTES: usize = 8 * 1024;
+/// The longest `code` accepted. Spotify's are about 300 characters.
+pub const MAX_CODE_BYTES: usize = 2 * 1024;
+/// How much of an `error_description` is shown.
+pub const MAX_DESCRIPTION_CHARS: usize = 200;
 
 /// Why a callback could not be turned into an authorization code. Every message is a sentence a user can act
 /// on, and none contains a secret.
@@ -15,12 +23,23 @@ pub enum CallbackError {
     NoPendingLogin,
     /// The login waiting in this tab is too old to finish.
     StaleLogin,
+    /// The query is far longer than any real sign-in response.
+    Oversize,
     /// The same parameter came more than once, so the response is ambiguous.
     RepeatedParameter(String),
+    /// The response carries a token (`access_token`, `id_token`, `token`) where the code flow has only a code:
+    /// it is not an answer to this app's request.
+    TokenInResponse(String),
     /// The response has no `state`.
     MissingState,
     /// The response's `state` is not the one this tab sent.
     StateMismatch,
+    /// The response names another issuer than the provider this login went to (RFC 9207: a mix-up attack).
+    IssuerMismatch,
+    /// The provider says it always names itself (`iss`), and this response does not.
+    MissingIssuer,
+    /// The response names an issuer, but the app is not configured with one to compare it to.
+    UnexpectedIssuer,
     /// The user said no on the consent page.
     AccessDenied,
     /// The provider answered with another error.
@@ -28,8 +47,12 @@ pub enum CallbackError {
         error: ErrorCode,
         description: Option<String>,
     },
+    /// `error` holds characters RFC 6749 does not allow in it.
+    MalformedError,
     /// Neither `code` nor `error` is present, or `code` is empty.
     MissingCode,
+    /// `code` is too long or holds characters RFC 6749 does not allow in it.
+    MalformedCode,
 }
 
 impl CallbackError {
@@ -39,12 +62,19 @@ impl CallbackError {
         match self {
             CallbackError::NoPendingLogin => "no-pending-login",
             CallbackError::StaleLogin => "stale-login",
+            CallbackError::Oversize => "oversize",
             CallbackError::RepeatedParameter(_) => "repeated-parameter",
+            CallbackError::TokenInResponse(_) => "token-in-response",
             CallbackError::MissingState => "missing-state",
             CallbackError::StateMismatch => "state-mismatch",
+            CallbackError::IssuerMismatch => "issuer-mismatch",
+            CallbackError::MissingIssuer => "missing-issuer",
+            CallbackError::UnexpectedIssuer => "unexpected-issuer",
             CallbackError::AccessDenied => "access-denied",
             CallbackError::Provider { .. } => "provider-error",
+            CallbackError::MalformedError => "malformed-error",
             CallbackError::MissingCode => "missing-code",
+            CallbackError::MalformedCode => "malformed-code",
         }
     }
 }
@@ -54,15 +84,25 @@ impl fmt::Display for CallbackError {
         match self {
             CallbackError::NoPendingLogin => write!(
                 f,
-                "There is no sign-in in progress in this tab. The link may have been used already or opened \
-                 in another tab. Log in again."
+                "There is no sign-in in progress in this tab. The link may have been used already, opened in \
+                 another tab, or opened at another address of this app than the one the sign-in started at. \
+                 Log in again."
             ),
             CallbackError::StaleLogin => {
                 write!(f, "This sign-in took too long and has expired. Log in again.")
             }
+            CallbackError::Oversize => write!(
+                f,
+                "The sign-in response is far longer than any real one, so it was not used."
+            ),
             CallbackError::RepeatedParameter(name) => {
                 write!(f, "The sign-in response is ambiguous: parameter \"{name}\" appears more than once.")
             }
+            CallbackError::TokenInResponse(name) => write!(
+                f,
+                "The sign-in response carries \"{name}\", which an answer to this app's request never does, so \
+                 it was not used."
+            ),
             CallbackError::MissingState => {
                 write!(f, "The sign-in response is missing its \"state\" parameter, so it cannot be trusted.")
             }
@@ -71,6 +111,21 @@ impl fmt::Display for CallbackError {
                 "The sign-in response does not belong to the login started in this tab (\"state\" does not \
                  match). It was not used."
             ),
+            CallbackError::IssuerMismatch => write!(
+                f,
+                "The sign-in response comes from another sign-in service than the one this login went to \
+                 (\"iss\" does not match). It was not used."
+            ),
+            CallbackError::MissingIssuer => write!(
+                f,
+                "The sign-in response does not say which sign-in service sent it, although that service always \
+                 does (\"iss\" is missing). It was not used."
+            ),
+            CallbackError::UnexpectedIssuer => write!(
+                f,
+                "The sign-in response names its sign-in service (\"iss\"), but this app is not configured with \
+                 an issuer to check it against, so it was not used. Add \"issuer\" to the app's configuration."
+            ),
             CallbackError::AccessDenied => write!(f, "You declined to give this app access to your account."),
             CallbackError::Provider { error, description: Some(d) } => {
                 write!(f, "The sign-in service refused the request: {error} ({d}).")
@@ -78,35 +133,77 @@ impl fmt::Display for CallbackError {
             CallbackError::Provider { error, description: None } => {
                 write!(f, "The sign-in service refused the request: {error}.")
             }
+            CallbackError::MalformedError => write!(
+                f,
+                "The sign-in response reports an error in a form no sign-in service uses, so it was not trusted."
+            ),
             CallbackError::MissingCode => {
                 write!(f, "The sign-in response has no authorization code.")
             }
+            CallbackError::MalformedCode => write!(
+                f,
+                "The sign-in response's authorization code is not in a form a sign-in service sends, so it was \
+                 not used."
+            ),
         }
     }
 }
 
 impl std::error::Error for CallbackError {}
 
+/// RFC 6749 §4.1.2.1: `error` and `error_description` are `%x20-21 / %x23-5B / %x5D-7E` (no `"` or `\`).
+fn is_nqschar(c: char) -> bool {
+    matches!(c, '\x20'..='\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e')
+}
+
+/// RFC 6749 §4.1.2 and Appendix A.11: `code` is `1*VSCHAR` (`%x20-7E`).
+fn is_vschar(c: char) -> bool {
+    matches!(c, '\x20'..='\x7e')
+}
+
+/// A description to show: only RFC 6749's characters, at most [`MAX_DESCRIPTION_CHARS`] of them.
+fn shown_description(description: String) -> Option<String> {
+    let clean: String = description.chars().filter(|&c| is_nqschar(c)).collect();
+    let clean = clean.trim();
+    if clean.is_empty() {
+        return None;
+    }
+    let mut shown: String = clean.chars().take(MAX_DESCRIPTION_CHARS).collect();
+    if clean.chars().count() > MAX_DESCRIPTION_CHARS {
+        shown.push('…');
+    }
+    Some(shown)
+}
+
 /// Reads the callback's query string (with or without the leading `?`) against the login that is waiting for
 /// it, and yields the authorization code only when everything checks out.
 ///
-/// The order is fixed: duplicated parameters, then `state` (missing and wrong are different errors; compared in
-/// constant time), then `error`, then `code`. Empty values count as missing. Unknown parameters are ignored.
+/// The order is fixed: the query's size, repeated parameters and tokens where only a code belongs; then `state`
+/// (missing and wrong are different errors; compared in constant time); then `iss` against the login's issuer;
+/// then `error`; then `code`. Empty values count as missing. Unknown parameters are ignored.
 pub fn parse_callback(
     query: &str,
     pending: &PendingLogin,
 ) -> Result<AuthorizationCode, CallbackError> {
     let query = query.strip_prefix('?').unwrap_or(query);
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(CallbackError::Oversize);
+    }
     let mut state = None;
     let mut error = None;
     let mut description = None;
     let mut code = None;
+    let mut iss = None;
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         let slot = match name.as_ref() {
             "state" => &mut state,
             "error" => &mut error,
             "error_description" => &mut description,
             "code" => &mut code,
+            "iss" => &mut iss,
+            "access_token" | "id_token" | "token" => {
+                return Err(CallbackError::TokenInResponse(name.into_owned()))
+            }
             _ => continue,
         };
         if slot.is_some() {
@@ -120,16 +217,29 @@ pub fn parse_callback(
     if !constant_time_eq(state.as_bytes(), pending.state.secret().as_bytes()) {
         return Err(CallbackError::StateMismatch);
     }
+    match (non_empty(iss), &pending.issuer) {
+        (Some(iss), Some(issuer)) if iss != *issuer => return Err(CallbackError::IssuerMismatch),
+        (Some(_), Some(_)) => {}
+        (Some(_), None) => return Err(CallbackError::UnexpectedIssuer),
+        (None, _) if pending.iss_required => return Err(CallbackError::MissingIssuer),
+        (None, _) => {}
+    }
     if let Some(error) = non_empty(error) {
+        if !error.chars().all(is_nqschar) {
+            return Err(CallbackError::MalformedError);
+        }
         return Err(match ErrorCode::parse(&error) {
             ErrorCode::AccessDenied => CallbackError::AccessDenied,
             error => CallbackError::Provider {
                 error,
-                description: non_empty(description),
+                description: description.and_then(shown_description),
             },
         });
     }
     let code = non_empty(code).ok_or(CallbackError::MissingCode)?;
+    if code.len() > MAX_CODE_BYTES || !code.chars().all(is_vschar) {
+        return Err(CallbackError::MalformedCode);
+    }
     Ok(AuthorizationCode::new(code))
 }
 
@@ -177,9 +287,45 @@ mod tests {
             (format!("?code=abc&state={s}"), Ok("abc".into())),
             (format!("code=abc&state={s}"), Ok("abc".into())),
             (format!("?state={s}&code=a%2Bb%20c"), Ok("a+b c".into())),
+            (format!("?code=abc&state={s}&foo=bar"), Ok("abc".into())),
+            // An `iss` that the app has no issuer to check against is not accepted silently.
             (
                 format!("?code=abc&state={s}&iss=x&foo=bar"),
-                Ok("abc".into()),
+                Err(UnexpectedIssuer),
+            ),
+            (format!("?code=abc&state={s}&iss="), Ok("abc".into())),
+            // Tokens have no place in a code response.
+            (
+                format!("?code=abc&state={s}&access_token=t"),
+                Err(TokenInResponse("access_token".into())),
+            ),
+            (
+                format!("?code=abc&state={s}&id_token=t"),
+                Err(TokenInResponse("id_token".into())),
+            ),
+            (
+                format!("?token=t&code=abc&state={s}"),
+                Err(TokenInResponse("token".into())),
+            ),
+            // Oversize, and odd characters in `code` or `error`.
+            (
+                format!("?code=abc&state={s}&x={}", "a".repeat(MAX_QUERY_BYTES)),
+                Err(Oversize),
+            ),
+            (
+                format!("?code={}&state={s}", "a".repeat(MAX_CODE_BYTES + 1)),
+                Err(MalformedCode),
+            ),
+            (format!("?code=a%0Ab&state={s}"), Err(MalformedCode)),
+            (format!("?code=a%C3%A9&state={s}"), Err(MalformedCode)),
+            (format!("?code=a%00&state={s}"), Err(MalformedCode)),
+            (format!("?error=bad%22quote&state={s}"), Err(MalformedError)),
+            (
+                format!("?error=%3Cscript%3E&state={s}"),
+                Err(Provider {
+                    error: ErrorCode::Other("<script>".into()),
+                    description: None,
+                }),
             ),
             ("?code=abc".into(), Err(MissingState)),
             ("".into(), Err(MissingState)),
@@ -229,6 +375,87 @@ mod tests {
         for (query, expected) in cases {
             assert_eq!(check(&query), expected, "query: {query}");
         }
+    }
+
+    /// Guards against a mix-up attack (RFC 9207): a response from another provider than the one this login went
+    /// to is refused right after `state`, before anything is exchanged; and against a provider that always names
+    /// itself being impersonated by a response that does not.
+    #[test]
+    fn iss_must_be_the_logins_issuer() {
+        let bound = pending().to_issuer(Some("https://auth.example".into()), false);
+        let with = |iss: &str| {
+            parse_callback(&format!("?code=abc&state={STATE}{iss}"), &bound)
+                .map(|code| code.secret().to_owned())
+        };
+        assert_eq!(with("&iss=https%3A%2F%2Fauth.example"), Ok("abc".into()));
+        assert_eq!(
+            with(""),
+            Ok("abc".into()),
+            "iss is optional unless advertised"
+        );
+        assert_eq!(
+            with("&iss=https%3A%2F%2Fevil.example"),
+            Err(CallbackError::IssuerMismatch)
+        );
+        assert_eq!(
+            with("&iss=https%3A%2F%2Fauth.example%2F"),
+            Err(CallbackError::IssuerMismatch)
+        );
+        // The state is checked first: a forged response learns nothing about the issuer check.
+        assert_eq!(
+            parse_callback("?code=abc&state=x&iss=https%3A%2F%2Fevil.example", &bound).unwrap_err(),
+            CallbackError::StateMismatch
+        );
+        // An error from another issuer is refused as such, not shown.
+        assert_eq!(
+            parse_callback(
+                &format!("?error=access_denied&state={STATE}&iss=https%3A%2F%2Fevil.example"),
+                &bound
+            )
+            .unwrap_err(),
+            CallbackError::IssuerMismatch
+        );
+        let strict = pending().to_issuer(Some("https://auth.example".into()), true);
+        assert_eq!(
+            parse_callback(&format!("?code=abc&state={STATE}"), &strict).unwrap_err(),
+            CallbackError::MissingIssuer
+        );
+        let back = PendingLogin::from_storage_json(&strict.to_storage_json()).unwrap();
+        assert_eq!(
+            (back.issuer.as_deref(), back.iss_required),
+            (Some("https://auth.example"), true)
+        );
+    }
+
+    /// Guards against markup or a novel in `error_description` reaching the page: only RFC 6749's characters
+    /// are kept, at most 200 of them (and the page shows them as text).
+    #[test]
+    fn error_descriptions_are_capped_and_cleaned() {
+        let long = "x".repeat(500);
+        let err = check(&format!(
+            "?error=server_error&error_description={long}&state={STATE}"
+        ))
+        .unwrap_err();
+        let CallbackError::Provider {
+            description: Some(d),
+            ..
+        } = err
+        else {
+            panic!("{err:?}");
+        };
+        assert_eq!(d.chars().count(), MAX_DESCRIPTION_CHARS + 1);
+        assert!(d.ends_with('…'));
+        let err = check(&format!(
+            "?error=server_error&error_description=%3Cimg%20src%3Dx%20onerror%3D%22alert(1)%22%3E%0A&state={STATE}"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err,
+            CallbackError::Provider {
+                error: ErrorCode::ServerError,
+                description: Some("<img src=x onerror=alert(1)>".into())
+            }
+        );
     }
 
     /// Guards against a reload of the callback (no login waiting) or a late callback being exchanged.

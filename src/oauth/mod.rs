@@ -3,6 +3,7 @@
 pub mod authorize;
 pub mod callback;
 pub mod client;
+pub mod discovery;
 pub mod error;
 pub mod pkce;
 pub mod secret;

@@ -48,6 +48,16 @@ impl TokenRequest {
         TokenRequest { body }
     }
 
+    /// Asks the provider to revoke a refresh token, and with it the grant (RFC 7009 §2.1), at log out.
+    pub fn revoke(refresh_token: &RefreshToken, client_id: &ClientId) -> Self {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", refresh_token.secret())
+            .append_pair("token_type_hint", "refresh_token")
+            .append_pair("client_id", client_id.as_str())
+            .finish();
+        TokenRequest { body }
+    }
+
     /// The form body to send.
     pub fn body(&self) -> &str {
         &self.body
@@ -339,6 +349,16 @@ mod tests {
         assert_eq!(
             req.body(),
             "grant_type=refresh_token&refresh_token=r+t&client_id=cid"
+        );
+    }
+
+    /// Guards against a revocation that names the wrong token or type (RFC 7009 §2.1).
+    #[test]
+    fn revocation_body() {
+        let req = TokenRequest::revoke(&RefreshToken::new("r/t"), &ClientId::new("cid"));
+        assert_eq!(
+            req.body(),
+            "token=r%2Ft&token_type_hint=refresh_token&client_id=cid"
         );
     }
 

@@ -285,6 +285,24 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         Ok(tokens)
     }
 
+    /// Asks the provider to revoke `tokens`' grant (RFC 7009), when it has a revocation endpoint: best effort, for
+    /// log out, which never waits for it. Whatever the answer, the caller has already forgotten the tokens.
+    pub async fn revoke(&self, tokens: &TokenSet) {
+        let (Some(endpoint), Some(refresh_token)) =
+            (&self.config.revocation_endpoint, &tokens.refresh_token)
+        else {
+            return;
+        };
+        let request = TokenRequest::revoke(refresh_token, &self.config.client_id);
+        let _ = self
+            .transport
+            .send(HttpRequest::PostForm {
+                url: endpoint.clone(),
+                body: request.body().to_owned(),
+            })
+            .await;
+    }
+
     /// Ends the session in this tab and tells the others.
     fn end(&self, grant: &str, why: SessionEnd) -> SessionError {
         self.store.clear();

@@ -93,6 +93,7 @@ impl Transport for Scripted {
             HttpRequest::GetWithBearer { url, token } => {
                 format!("GET {url} bearer={}", token.secret())
             }
+            HttpRequest::Get { url } => format!("GET {url}"),
         });
         self.sent_at.borrow_mut().push(CLOCK_NOW.get());
         let answer = self.answers.borrow_mut().pop_front();
@@ -909,6 +910,7 @@ impl Transport for RotatingProvider {
                     answer(401, EXPIRED.into())
                 }
             }
+            HttpRequest::Get { .. } => answer(404, String::new()),
         }
     }
 }
@@ -1178,4 +1180,34 @@ fn sequential_reading_follows_next_and_stays_on_the_api() {
         [0],
         "nothing was sent off the API"
     );
+}
+
+/// Guards against a log out that leaves the grant alive at a provider that can revoke it, and against a
+/// revocation sent where there is no endpoint for it.
+#[test]
+fn log_out_revokes_the_refresh_token_where_the_provider_can() {
+    let mut config = config();
+    config.revocation_endpoint = Some("http://127.0.0.1:8081/api/revoke".into());
+    let transport = Scripted::default().answer(200, "");
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let clock = Fixed::new();
+    let tabs = Alone::default();
+    let pacer = Pacer::default();
+    let tokens = store.load().unwrap();
+    let session = Session {
+        config: &config,
+        transport: &transport,
+        store: &store,
+        clock: &clock,
+        tabs: &tabs,
+        pacer: &pacer,
+    };
+    block_on(session.revoke(&tokens));
+    assert_eq!(
+        transport.sent(),
+        ["POST http://127.0.0.1:8081/api/revoke token=r1&token_type_hint=refresh_token&client_id=pkce-playlists-local"]
+    );
+    let nowhere = Scripted::default();
+    run(&nowhere, &store, async |s| s.revoke(&tokens).await);
+    assert!(nowhere.sent().is_empty());
 }

@@ -7,37 +7,65 @@ use super::login::SignedIn;
 use super::playlists::PlaylistsPage;
 use super::tracks::PlaylistPage;
 use super::AppState;
-use crate::browser::load_config;
+use crate::browser::discovery::discover;
+use crate::browser::{load_config, location};
+use crate::config::{AppConfig, ConfigError, Loaded};
 
-/// The whole app: reads the configuration block, then routes `/` (the playlists, or the log-in screen),
-/// `/callback` (the provider's redirect) and `/playlist/:id` (one playlist's entries).
+/// The whole app: reads the configuration block (and, when it names only an issuer, the provider's metadata),
+/// then routes `/` (the playlists, or the log-in screen), `/callback` (the provider's redirect) and
+/// `/playlist/:id` (one playlist's entries).
 #[component]
 pub fn App() -> impl IntoView {
+    // The callback's code and state leave the address bar before anything else happens.
+    location::strip_callback_query();
     match load_config() {
-        Ok(config) => {
-            let app = AppState::new(config);
-            app.connect();
-            provide_context(app);
+        Ok(Loaded::Ready(config)) => view! { <Routed config=config/> }.into_any(),
+        Ok(Loaded::Discover(pending)) => {
+            let found = LocalResource::new(move || discover(pending.clone()));
             view! {
-                <Router>
-                    <Routes fallback=|| view! { <NotFound/> }>
-                        <Route path=path!("/") view=Home/>
-                        <Route path=path!("/callback") view=CallbackPage/>
-                        <Route path=path!("/playlist/:id") view=PlaylistPage/>
-                    </Routes>
-                </Router>
+                {move || match found.get() {
+                    None => view! {
+                        <main class="page narrow">
+                            <p class="status" role="status">"Connecting to the sign-in service…"</p>
+                        </main>
+                    }
+                    .into_any(),
+                    Some(Ok(config)) => view! { <Routed config=config/> }.into_any(),
+                    Some(Err(error)) => view! { <NotConfigured error=error/> }.into_any(),
+                }}
             }
             .into_any()
         }
-        Err(error) => view! {
-            <main class="page narrow">
-                <div class="error" role="alert">
-                    <h2>"This app is not configured"</h2>
-                    <p>{error.to_string()}</p>
-                </div>
-            </main>
-        }
-        .into_any(),
+        Err(error) => view! { <NotConfigured error=error/> }.into_any(),
+    }
+}
+
+/// The app's state and its routes, once the configuration is complete.
+#[component]
+fn Routed(config: AppConfig) -> impl IntoView {
+    let app = AppState::new(config);
+    app.connect();
+    provide_context(app);
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/") view=Home/>
+                <Route path=path!("/callback") view=CallbackPage/>
+                <Route path=path!("/playlist/:id") view=PlaylistPage/>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotConfigured(error: ConfigError) -> impl IntoView {
+    view! {
+        <main class="page narrow">
+            <div id="config-error" class="error" role="alert">
+                <h2>"This app is not configured"</h2>
+                <p>{error.to_string()}</p>
+            </div>
+        </main>
     }
 }
 

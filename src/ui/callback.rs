@@ -13,7 +13,7 @@ use crate::browser::login::{complete_login, LoginError};
 /// see them.
 #[component]
 pub fn CallbackPage() -> impl IntoView {
-    let query = location::search();
+    let query = location::take_callback_query();
     location::replace_url("/callback");
     view! { <CallbackView query=query/> }
 }

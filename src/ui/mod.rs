@@ -16,7 +16,7 @@ use leptos::prelude::*;
 
 use crate::browser::login::{PENDING_LOGIN_KEY, SWITCH_ACCOUNT_KEY};
 use crate::browser::storage::APP;
-use crate::browser::{pacer, tabs, SessionTokens};
+use crate::browser::{self, pacer, tabs, SessionTokens};
 use crate::config::AppConfig;
 use crate::session::{Pause, SessionEnd, SessionError, TokenStore};
 
@@ -111,6 +111,15 @@ impl AppState {
     /// Logs out, in this tab and every other tab of the app. The next login asks the provider for its consent
     /// page, so that the user can sign in with another account.
     pub fn log_out(&self) {
+        // Best effort, and never waited for: the provider revokes the grant if it can (RFC 7009).
+        if let Some(tokens) = SessionTokens.load() {
+            let config = self.config;
+            leptos::task::spawn_local(async move {
+                browser::session(config, &browser::Fetch::default())
+                    .revoke(&tokens)
+                    .await;
+            });
+        }
         tabs::log_out_everywhere();
         APP.remove(PENDING_LOGIN_KEY);
         let _ = APP.set(SWITCH_ACCOUNT_KEY, "1");
