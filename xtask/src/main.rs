@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: see `cargo xtask help`.
 
+mod fuzz;
 mod provider;
 mod sizes;
 mod suites;
@@ -32,6 +33,10 @@ commands:
   configure --preset local|spotify [--client-id ID] [--redirect-uri URI] [--dist DIR]
       Rewrite the configuration block in dist/index.html from config/<preset>.json, with the
       given overrides, without rebuilding.
+  fuzz [--seconds N] [TARGET...]
+      Install cargo-fuzz if missing, then run each fuzz target of fuzz/ (callback, token_response,
+      api_response, config; default all) for N seconds (default 60) with the pinned nightly; print
+      each target's executions and whether it crashed. Fails on a crash.
 ";
 
 fn main() -> ExitCode {
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
         "test" => return test(&root, rest),
         "sizes" => sizes(&root, rest),
         "configure" => configure(&root, rest),
+        "fuzz" => fuzz::run(&root, rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

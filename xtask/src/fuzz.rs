@@ -1,0 +1,413 @@
+//! `cargo xtask fuzz [--seconds N] [TARGET...]`: runs each cargo-fuzz target of `fuzz/` for a fixed time and says,
+//! per target, how many inputs it ran and whether it found a crash. Fails when one did.
+//!
+//! Installs cargo-fuzz when it is missing (as `tools.rs` does with the other tools). The targets are built with
+//! one nightly, pinned by its date ([`NIGHTLY`]): when it is installed under another name (plain `nightly`), it
+//! is recognised by its rustc commit. Each run grows `fuzz/corpus/<target>/` (not committed) from the committed
+//! seeds in `fuzz/seeds/<target>/`; crashes go to `fuzz/artifacts/<target>/`, and the whole of each run's output
+//! to `fuzz/logs/<target>.log`. See `docs/ARCHITECTURE.md` ("Fuzzing") and `docs/TOOLCHAIN.md`.
+
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::tools::{self, Tools};
+
+/// The targets (`fuzz/fuzz_targets/<name>.rs`), in the order they run.
+pub const TARGETS: [&str; 4] = ["callback", "token_response", "api_response", "config"];
+const DEFAULT_SECONDS: u64 = 60;
+
+/// The nightly the targets are built with (cargo-fuzz needs one), by the date of its channel.
+pub const NIGHTLY: &str = "nightly-2026-05-20";
+/// That nightly's rustc commit (`rustc -vV`), to recognise it when it is installed as plain `nightly`.
+const NIGHTLY_COMMIT: &str = "e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a";
+
+const CARGO_FUZZ_REQUIREMENT: &str = "~0.13";
+const CARGO_FUZZ_VERSION_PREFIX: &str = "cargo-fuzz 0.13.";
+
+/// libFuzzer's flags for every run, after `-max_total_time`. No sanitizer: the core is safe Rust, and without
+/// AddressSanitizer a run gets about twice the executions; overflow checks and debug assertions stay on
+/// (cargo-fuzz's default build).
+const LIBFUZZER_FLAGS: [&str; 2] = ["-print_final_stats=1", "-timeout=10"];
+
+pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    let (seconds, targets) = parse_args(args)?;
+    let tools = Tools::new(root)?;
+    ensure_cargo_fuzz(&tools)?;
+    let toolchain = pinned_toolchain(&tools)?;
+    println!("xtask: fuzzing with {toolchain} ({NIGHTLY}), {seconds} s per target");
+
+    let fuzz_dir = root.join("fuzz");
+    for dir in ["logs", "corpus"] {
+        std::fs::create_dir_all(fuzz_dir.join(dir))
+            .map_err(|e| format!("cannot create fuzz/{dir}: {e}"))?;
+    }
+    // Once for every target, so that the timed runs do not include the build.
+    let mut build = cargo_fuzz(&tools, &toolchain);
+    build.args(["build", "--sanitizer", "none"]);
+    tools::run(&mut build)?;
+
+    let mut reports = Vec::new();
+    for target in &targets {
+        let corpus = fuzz_dir.join("corpus").join(target);
+        std::fs::create_dir_all(&corpus)
+            .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
+        let log_path = fuzz_dir.join("logs").join(format!("{target}.log"));
+        println!("xtask: fuzzing {target} for {seconds} s (output in fuzz/logs/{target}.log)");
+        let mut command = cargo_fuzz(&tools, &toolchain);
+        command
+            .args(["run", "--sanitizer", "none", target])
+            .arg(&corpus)
+            .arg(fuzz_dir.join("seeds").join(target))
+            .arg("--")
+            .arg(format!("-max_total_time={seconds}"))
+            .args(LIBFUZZER_FLAGS);
+        let status = run_logged(&mut command, &log_path)?;
+        let log = std::fs::read_to_string(&log_path)
+            .map_err(|e| format!("cannot read {}: {e}", log_path.display()))?;
+        let report = Report::read(target, status.success(), &log);
+        if !report.passed {
+            println!("{}", report.details(&log_path));
+        }
+        reports.push(report);
+    }
+
+    println!(
+        "\n{:<16} {:>12} {:>10}  result",
+        "target", "executions", "exec/s"
+    );
+    for report in &reports {
+        println!("{}", report.line());
+    }
+    let failed = reports.iter().filter(|r| !r.passed).count();
+    if failed == 0 {
+        println!("{} targets, {seconds} s each: no crash", reports.len());
+        Ok(())
+    } else {
+        Err(format!(
+            "{failed} of {} fuzz targets failed; the inputs are in fuzz/artifacts/",
+            reports.len()
+        ))
+    }
+}
+
+/// `--seconds N` (default 60) and the targets to run (default all).
+fn parse_args(args: &[String]) -> Result<(u64, Vec<String>), String> {
+    let mut seconds = DEFAULT_SECONDS;
+    let mut targets = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if let Some(value) = arg.strip_prefix("--seconds") {
+            let value = match value.strip_prefix('=') {
+                Some(v) => v.to_owned(),
+                None if value.is_empty() => {
+                    args.next().cloned().ok_or("`--seconds` needs a value")?
+                }
+                None => return Err(format!("`fuzz` does not take `{arg}`")),
+            };
+            seconds = value.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
+                format!("`--seconds` must be a whole number above 0, not `{value}`")
+            })?;
+        } else if TARGETS.contains(&arg.as_str()) {
+            targets.push(arg.clone());
+        } else {
+            return Err(format!(
+                "`fuzz` does not take `{arg}`: use --seconds N and target names ({})",
+                TARGETS.join(", ")
+            ));
+        }
+    }
+    if targets.is_empty() {
+        targets = TARGETS.map(str::to_owned).to_vec();
+    }
+    Ok((seconds, targets))
+}
+
+/// `rustup run TOOLCHAIN cargo fuzz`, from the workspace root, with nothing of this (stable) cargo's environment.
+fn cargo_fuzz(tools: &Tools, toolchain: &str) -> Command {
+    let mut command = tools.command("rustup");
+    command
+        .args(["run", toolchain, "cargo", "fuzz"])
+        // Never download a toolchain behind our back.
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        // cargo-fuzz builds into fuzz/target; the stable builds' target directory is not for nightly artifacts.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO")
+        .env_remove("RUSTC")
+        .env_remove("RUSTDOC")
+        .env_remove("RUSTUP_TOOLCHAIN");
+    command
+}
+
+fn ensure_cargo_fuzz(tools: &Tools) -> Result<(), String> {
+    let installed = tools.cargo_bin.join("cargo-fuzz");
+    match first_line(tools.command(&installed).arg("--version")) {
+        Some(v) if v.starts_with(CARGO_FUZZ_VERSION_PREFIX) => return Ok(()),
+        Some(v) => println!(
+            "xtask: {} is {v}; cargo-fuzz 0.13 is needed",
+            installed.display()
+        ),
+        None => {}
+    }
+    println!(
+        "xtask: installing cargo-fuzz {CARGO_FUZZ_REQUIREMENT} (cargo install, a few minutes)"
+    );
+    tools::run(tools.cargo().args([
+        "install",
+        "--locked",
+        "--force",
+        "cargo-fuzz",
+        "--version",
+        CARGO_FUZZ_REQUIREMENT,
+    ]))?;
+    match first_line(tools.command(&installed).arg("--version")) {
+        Some(v) if v.starts_with(CARGO_FUZZ_VERSION_PREFIX) => Ok(()),
+        other => Err(format!(
+            "{} reports {} after cargo install",
+            installed.display(),
+            other.as_deref().unwrap_or("nothing")
+        )),
+    }
+}
+
+/// The installed toolchain that is [`NIGHTLY`]: by that name, or a `nightly*` toolchain whose rustc is its commit.
+fn pinned_toolchain(tools: &Tools) -> Result<String, String> {
+    let list = tools
+        .command("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .map_err(|e| format!("cannot run rustup: {e}"))?;
+    let names = toolchain_names(&String::from_utf8_lossy(&list.stdout));
+    if names.iter().any(|n| is_pinned_name(n)) {
+        return Ok(NIGHTLY.to_owned());
+    }
+    for name in names.iter().filter(|n| n.starts_with("nightly")) {
+        let verbose = first_lines(
+            tools
+                .command("rustup")
+                .args(["run", name, "rustc", "-vV"])
+                .env("RUSTUP_AUTO_INSTALL", "0")
+                .env_remove("RUSTUP_TOOLCHAIN"),
+        );
+        if verbose.is_some_and(|v| rustc_commit(&v) == Some(NIGHTLY_COMMIT)) {
+            return Ok(name.clone());
+        }
+    }
+    Err(format!(
+        "the fuzz targets are built with {NIGHTLY} (rustc commit {}), and no installed toolchain is it \
+         (installed: {}). Install it with `rustup toolchain install {NIGHTLY} --profile minimal`, or move \
+         NIGHTLY in xtask/src/fuzz.rs to a nightly you have, after checking that the targets build with it",
+        &NIGHTLY_COMMIT[..9],
+        names.join(", ")
+    ))
+}
+
+/// The toolchains `rustup toolchain list` names (`nightly-x86_64-unknown-linux-gnu (default)` → the first word).
+fn toolchain_names(list: &str) -> Vec<String> {
+    list.lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `nightly-2026-05-20` or `nightly-2026-05-20-<host triple>`.
+fn is_pinned_name(name: &str) -> bool {
+    name.strip_prefix(NIGHTLY)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+}
+
+fn rustc_commit(verbose: &str) -> Option<&str> {
+    verbose
+        .lines()
+        .find_map(|line| line.strip_prefix("commit-hash: "))
+        .map(str::trim)
+}
+
+fn first_lines(command: &mut Command) -> Option<String> {
+    let output = command.stdin(Stdio::null()).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn first_line(command: &mut Command) -> Option<String> {
+    first_lines(command).map(|text| text.lines().next().unwrap_or("").trim().to_owned())
+}
+
+/// Runs `command` with its stdout and stderr in `log`, after echoing it.
+fn run_logged(command: &mut Command, log: &Path) -> Result<std::process::ExitStatus, String> {
+    let file = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let err = file
+        .try_clone()
+        .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+    let shown = tools::show(command);
+    println!("$ {shown}");
+    command
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .status()
+        .map_err(|e| format!("cannot run {shown}: {e}"))
+}
+
+/// What one target's run came to, read from libFuzzer's output.
+#[derive(Debug, PartialEq)]
+struct Report {
+    target: String,
+    passed: bool,
+    /// `stat::number_of_executed_units`.
+    executions: Option<u64>,
+    /// `stat::average_exec_per_sec`.
+    per_second: Option<u64>,
+    /// What went wrong: the panic, libFuzzer's verdict, where the input was written.
+    findings: Vec<String>,
+}
+
+impl Report {
+    fn read(target: &str, succeeded: bool, log: &str) -> Report {
+        let stat = |name: &str| {
+            log.lines().rev().find_map(|line| {
+                line.strip_prefix(name)?
+                    .strip_prefix(':')?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+        };
+        let mut findings = Vec::new();
+        let mut lines = log.lines().peekable();
+        while let Some(line) = lines.next() {
+            if line.contains("panicked at") {
+                findings.push(line.trim().to_owned());
+                // The panic's message is on the next line.
+                if let Some(next) = lines.peek() {
+                    findings.push(next.trim().to_owned());
+                }
+            } else if line.starts_with("==") && line.contains("ERROR: libFuzzer")
+                || line.starts_with("SUMMARY: libFuzzer")
+                || line.contains("Test unit written to")
+            {
+                findings.push(line.trim().to_owned());
+            }
+        }
+        findings.dedup();
+        Report {
+            target: target.to_owned(),
+            passed: succeeded,
+            executions: stat("stat::number_of_executed_units"),
+            per_second: stat("stat::average_exec_per_sec"),
+            findings,
+        }
+    }
+
+    fn line(&self) -> String {
+        let number = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());
+        let result = match (self.passed, self.findings.is_empty()) {
+            (true, _) => "no crash",
+            (false, false) => "CRASH",
+            (false, true) => "FAILED (see its log)",
+        };
+        format!(
+            "{:<16} {:>12} {:>10}  {result}",
+            self.target,
+            number(self.executions),
+            number(self.per_second)
+        )
+    }
+
+    fn details(&self, log: &Path) -> String {
+        let mut text = format!(
+            "xtask: {} failed; the whole output is in {}",
+            self.target,
+            log.display()
+        );
+        for finding in &self.findings {
+            text.push_str("\n    ");
+            text.push_str(finding);
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn arguments() {
+        let (seconds, targets) = parse_args(&[]).unwrap();
+        assert_eq!((seconds, targets.len()), (60, 4));
+        let (seconds, targets) = parse_args(&strings(&["--seconds", "10", "config"])).unwrap();
+        assert_eq!((seconds, targets), (10, strings(&["config"])));
+        assert_eq!(parse_args(&strings(&["--seconds=5"])).unwrap().0, 5);
+        assert!(parse_args(&strings(&["--seconds", "0"])).is_err());
+        assert!(parse_args(&strings(&["--seconds"])).is_err());
+        assert!(parse_args(&strings(&["--secondsx"])).is_err());
+        assert!(parse_args(&strings(&["nope"])).is_err());
+    }
+
+    /// Guards against taking the wrong toolchain for the pinned one, or missing it under its full name.
+    #[test]
+    fn recognises_the_pinned_nightly() {
+        let list =
+            "stable-x86_64-unknown-linux-gnu (active, default)\nnightly-x86_64-unknown-linux-gnu\n\
+                    nightly-2026-05-20-x86_64-unknown-linux-gnu\n";
+        assert_eq!(
+            toolchain_names(list),
+            [
+                "stable-x86_64-unknown-linux-gnu",
+                "nightly-x86_64-unknown-linux-gnu",
+                "nightly-2026-05-20-x86_64-unknown-linux-gnu"
+            ]
+        );
+        assert!(is_pinned_name("nightly-2026-05-20"));
+        assert!(is_pinned_name(
+            "nightly-2026-05-20-x86_64-unknown-linux-gnu"
+        ));
+        assert!(!is_pinned_name("nightly-x86_64-unknown-linux-gnu"));
+        assert!(!is_pinned_name("nightly-2026-05-201"));
+        let verbose = "rustc 1.97.0-nightly (e50aa6fba 2026-05-19)\nbinary: rustc\n\
+                       commit-hash: e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a\ncommit-date: 2026-05-19\n";
+        assert_eq!(rustc_commit(verbose), Some(NIGHTLY_COMMIT));
+    }
+
+    /// Guards against reporting a crash as a pass, or losing the executions count.
+    #[test]
+    fn reads_libfuzzer_output() {
+        let clean = "#1048576\tpulse  cov: 1 ft: 2 corp: 3/4b exec/s: 5 rss: 6Mb\n\
+                     Done 1234567 runs in 61 second(s)\n\
+                     stat::number_of_executed_units: 1234567\n\
+                     stat::average_exec_per_sec:     20238\n\
+                     stat::new_units_added:          12\n";
+        let report = Report::read("config", true, clean);
+        assert_eq!(report.executions, Some(1234567));
+        assert_eq!(report.per_second, Some(20238));
+        assert!(report.passed && report.findings.is_empty());
+        assert!(report.line().ends_with("no crash"));
+
+        let crash = "thread '<unnamed>' panicked at fuzz_targets/config.rs:30:5:\n\
+                     accepted \"ftp://x\"\n\
+                     ==4242== ERROR: libFuzzer: deadly signal\n\
+                     SUMMARY: libFuzzer: deadly signal\n\
+                     artifact_prefix='fuzz/artifacts/config/'; Test unit written to fuzz/artifacts/config/crash-ab\n\
+                     stat::number_of_executed_units: 99\n";
+        let report = Report::read("config", false, crash);
+        assert!(!report.passed);
+        assert_eq!(report.executions, Some(99));
+        assert_eq!(report.per_second, None);
+        assert_eq!(
+            report.findings[..2],
+            [
+                "thread '<unnamed>' panicked at fuzz_targets/config.rs:30:5:",
+                "accepted \"ftp://x\""
+            ]
+        );
+        assert!(report.findings.iter().any(|f| f.contains("crash-ab")));
+        assert!(report.line().contains("CRASH"));
+    }
+}
