@@ -25,9 +25,9 @@ const NIGHTLY_COMMIT: &str = "e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a";
 const CARGO_FUZZ_REQUIREMENT: &str = "~0.13";
 const CARGO_FUZZ_VERSION_PREFIX: &str = "cargo-fuzz 0.13.";
 
-/// libFuzzer's flags for every run, after `-max_total_time`. No sanitizer: the core is safe Rust, and without
-/// AddressSanitizer a run gets about twice the executions; overflow checks and debug assertions stay on
-/// (cargo-fuzz's default build).
+/// libFuzzer's flags for every run, after `-max_total_time`. The build has no sanitizer (`--sanitizer none`): the
+/// core has no `unsafe`, and AddressSanitizer would slow every execution; overflow checks and debug assertions
+/// stay on (cargo-fuzz's default build). An input that runs for 10 s is reported as a hang.
 const LIBFUZZER_FLAGS: [&str; 2] = ["-print_final_stats=1", "-timeout=10"];
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
