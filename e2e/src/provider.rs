@@ -87,6 +87,11 @@ impl Provider {
             .expect("the provider serves the app when asked to");
         // The API port is known only now; the provider reads index.html on every request.
         point_at(&served.join("index.html"), &api_url, &client_id);
+        if gate.is_some() {
+            // The covers' URLs name the provider's own port, which the gate does not stand in
+            // front of: the page's policy must let the images come from there.
+            allow_images_from(&served.join("index.html"), &direct_url);
+        }
 
         let provider = Provider {
             api_url,
@@ -209,6 +214,18 @@ fn point_at(index: &Path, api_origin: &str, client_id: &str) {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
     let html = xtask::config_block::replace_config_block(&html, &config)
         .unwrap_or_else(|e| panic!("{}: {e}", index.display()));
+    std::fs::write(index, html).unwrap_or_else(|e| panic!("cannot write {}: {e}", index.display()));
+}
+
+/// Adds `origin` to the `img-src` of the Content Security Policy that `index` carries in a
+/// `<meta>`, if it carries one.
+fn allow_images_from(index: &Path, origin: &str) {
+    let html = std::fs::read_to_string(index)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
+    if !html.contains("Content-Security-Policy") {
+        return;
+    }
+    let html = html.replacen("img-src ", &format!("img-src {origin} "), 1);
     std::fs::write(index, html).unwrap_or_else(|e| panic!("cannot write {}: {e}", index.display()));
 }
 
