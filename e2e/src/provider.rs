@@ -86,7 +86,14 @@ impl Provider {
             .app_url()
             .expect("the provider serves the app when asked to");
         // The API port is known only now; the provider reads index.html on every request.
-        point_at(&served.join("index.html"), &api_url, &client_id);
+        let mut config = app_config(&api_url, &client_id);
+        if setup.standards {
+            // A standards provider names itself in every authorization response (RFC 9207); the
+            // app checks that against its configured issuer, and revokes at log out (RFC 7009).
+            config["issuer"] = Value::String(direct_url.clone());
+            config["revocation_endpoint"] = Value::String(format!("{api_url}/api/revoke"));
+        }
+        write_config(&served.join("index.html"), &config);
         if gate.is_some() {
             // The covers' URLs name the provider's own port, which the gate does not stand in
             // front of: the page's policy must let the images come from there.
@@ -203,16 +210,20 @@ async fn serve(dist: &Path, usual_client: &str, setup: Setup) -> RunningServer {
     }
 }
 
-/// Rewrites the configuration block of `index` (a copy of dist's) to the local preset pointed at
-/// the provider at `api_origin`, for the client `client_id`.
-fn point_at(index: &Path, api_origin: &str, client_id: &str) {
+/// The local preset pointed at the provider at `api_origin`, for the client `client_id`.
+fn app_config(api_origin: &str, client_id: &str) -> Value {
     let root = xtask::workspace_root();
     let mut config = xtask::load_preset(&root, "local").unwrap_or_else(|e| panic!("{e}"));
     xtask::config_block::point_at_provider(&mut config, api_origin);
     config["client_id"] = Value::String(client_id.to_owned());
+    config
+}
+
+/// Rewrites the configuration block of `index` (a copy of dist's) to `config`.
+fn write_config(index: &Path, config: &Value) {
     let html = std::fs::read_to_string(index)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
-    let html = xtask::config_block::replace_config_block(&html, &config)
+    let html = xtask::config_block::replace_config_block(&html, config)
         .unwrap_or_else(|e| panic!("{}: {e}", index.display()));
     std::fs::write(index, html).unwrap_or_else(|e| panic!("cannot write {}: {e}", index.display()));
 }
