@@ -10,6 +10,7 @@
 pub mod config;
 pub mod http;
 pub mod oauth;
+pub mod route;
 pub mod session;
 pub mod spotify;
 pub mod url;

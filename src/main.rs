@@ -1,7 +1,10 @@
-//! Sets the panic hook and mounts the app; everything else is in the library.
+//! Mounts the app (and, in debug builds, sets a panic hook that prints panics to the console); everything else
+//! is in the library.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    // Release builds leave it out: it costs a kilobyte of wasm for a message no user reads.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(pkce_playlists::ui::App);
 }

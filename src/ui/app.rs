@@ -1,11 +1,10 @@
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 use super::callback::CallbackPage;
 use super::login::SignedIn;
 use super::playlists::PlaylistsPage;
-use super::tracks::PlaylistPage;
+use super::router::{Route, Router};
+use super::tracks::{NoSuchPlaylist, PlaylistPage};
 use super::AppState;
 use crate::browser::discovery::discover;
 use crate::browser::{load_config, location};
@@ -46,14 +45,19 @@ fn Routed(config: AppConfig) -> impl IntoView {
     let app = AppState::new(config);
     app.connect();
     provide_context(app);
-    view! {
-        <Router>
-            <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/") view=Home/>
-                <Route path=path!("/callback") view=CallbackPage/>
-                <Route path=path!("/playlist/:id") view=PlaylistPage/>
-            </Routes>
-        </Router>
+    view! { <AppRoutes/> }
+}
+
+/// The page the address bar names, following links and back/forward without loading a page.
+#[component]
+pub fn AppRoutes() -> impl IntoView {
+    let route = Router::start().route();
+    move || match route.get() {
+        Route::Home => view! { <Home/> }.into_any(),
+        Route::Callback => view! { <CallbackPage/> }.into_any(),
+        Route::Playlist(id) => view! { <PlaylistPage id=id/> }.into_any(),
+        Route::NoSuchPlaylist => view! { <SignedIn><NoSuchPlaylist/></SignedIn> }.into_any(),
+        Route::NotFound => view! { <NotFound/> }.into_any(),
     }
 }
 

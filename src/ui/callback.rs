@@ -1,10 +1,9 @@
 //! `/callback`: where the provider sends the browser back.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 use super::error::AuthError;
+use super::router::use_router;
 use super::use_app;
 use crate::browser::location;
 use crate::browser::login::{complete_login, LoginError};
@@ -27,20 +26,18 @@ pub fn CallbackPage() -> impl IntoView {
 #[component]
 pub fn CallbackView(query: String) -> impl IntoView {
     let app = use_app();
-    let navigate = use_navigate();
+    let router = use_router();
     let finish = Action::new_local(move |query: &String| {
         let query = query.clone();
-        let navigate = navigate.clone();
         async move {
             let signed_in = complete_login(app.config, &query).await?;
             app.library.reset();
             app.notice.set(None);
             app.signed_in.set(true);
-            let replace = NavigateOptions {
-                replace: true,
-                ..Default::default()
-            };
-            navigate(&signed_in.return_to, replace);
+            match router {
+                Some(router) => router.navigate(&signed_in.return_to, true),
+                None => location::replace_url(&signed_in.return_to),
+            }
             Ok::<(), LoginError>(())
         }
     });

@@ -9,6 +9,7 @@ pub mod error;
 pub mod login;
 pub mod paged;
 pub mod playlists;
+pub mod router;
 pub mod tracks;
 pub mod virtual_list;
 

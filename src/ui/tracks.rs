@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use super::login::SignedIn;
 use super::paged::{Explained, LoadStatus, PagedList, Sink};
@@ -110,25 +109,16 @@ fn explain(library: Library, playlist: Option<Arc<Playlist>>, error: &SessionErr
     }
 }
 
-/// `/playlist/:id`: the id is parsed here, where it enters the app; an address that holds no playlist id shows
-/// "not found" and sends nothing. Signed out, it shows the log-in screen.
+/// `/playlist/:id` (the id was parsed by the route, where it entered the app). Signed out, it shows the log-in
+/// screen.
 #[component]
-pub fn PlaylistPage() -> impl IntoView {
-    let params = use_params_map();
-    let id =
-        Memo::new(move |_| params.with(|p| p.get("id").as_deref().and_then(PlaylistId::parse)));
-    view! {
-        <SignedIn>
-            {move || match id.get() {
-                Some(id) => view! { <TrackList id=id/> }.into_any(),
-                None => view! { <NoSuchPlaylist/> }.into_any(),
-            }}
-        </SignedIn>
-    }
+pub fn PlaylistPage(id: PlaylistId) -> impl IntoView {
+    view! { <SignedIn><TrackList id=id.clone()/></SignedIn> }
 }
 
+/// `/playlist/…` with something that is not a playlist id: nothing is sent.
 #[component]
-fn NoSuchPlaylist() -> impl IntoView {
+pub fn NoSuchPlaylist() -> impl IntoView {
     view! {
         <header class="top">
             <a class="brand" href="/">"← Your playlists"</a>

@@ -6,7 +6,6 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos_router::components::Router;
 use pkce_playlists::browser::login::{complete_login, start_login, PENDING_LOGIN_KEY};
 use pkce_playlists::browser::storage::APP;
 use pkce_playlists::browser::{self, Fetch};
@@ -248,10 +247,7 @@ pub fn mount<V: IntoView + 'static>(
 }
 
 pub fn mount_callback(config: &AppConfig, query: String) -> Mounted {
-    mount(
-        config,
-        move || view! { <Router><CallbackView query=query/></Router> },
-    )
+    mount(config, move || view! { <CallbackView query=query/> })
 }
 
 pub fn mount_playlists(config: &AppConfig) -> Mounted {

@@ -1,9 +1,8 @@
 //! A playlist's page: its entries, and an address that names no playlist.
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
-use pkce_playlists::ui::tracks::{PlaylistPage, TrackList};
+use pkce_playlists::ui::app::AppRoutes;
+use pkce_playlists::ui::tracks::TrackList;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::support::{fresh_session, mount, wait_for, whole_library, window};
@@ -55,15 +54,7 @@ async fn a_crafted_playlist_id_is_not_found() {
     history
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/playlist/..%2Fme"))
         .unwrap();
-    let page = mount(&config, || {
-        view! {
-            <Router>
-                <Routes fallback=|| "no route">
-                    <Route path=path!("/playlist/:id") view=PlaylistPage/>
-                </Routes>
-            </Router>
-        }
-    });
+    let page = mount(&config, || view! { <AppRoutes/> });
     let error = page.error_of("#load-error").await;
     drop(page);
     history
