@@ -16,6 +16,7 @@
 //! one (`#[tokio::test(flavor = "multi_thread")]`), so that nothing a scenario blocks on can
 //! stall it.
 
+pub mod bench;
 pub mod browser;
 pub mod flows;
 pub mod gate;

@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: see `cargo xtask help`.
 
+mod bench;
 mod fuzz;
 mod provider;
 mod sizes;
@@ -33,6 +34,13 @@ commands:
   configure --preset local|spotify [--client-id ID] [--redirect-uri URI] [--dist DIR]
       Rewrite the configuration block in dist/index.html from config/<preset>.json, with the
       given overrides, without rebuilding.
+  bench [--latency-ms N] [--runs N] [--firefox] [--quick]
+      Install what is missing, build the app and the benchmark (release), then measure in headless
+      Chromium against the local provider with N ms of latency on every request (default 50):
+      the first playlist after the callback, whole libraries of 50, 1,000 and 10,000 playlists
+      read concurrently and sequentially, the rows in the DOM, find-as-you-type. Prints medians
+      of several runs (--runs; default 5 and 3), which targets are met, and one `bench:` line.
+      --firefox also reads the libraries in Firefox; --quick only the two smaller ones.
   fuzz [--seconds N] [TARGET...]
       Install cargo-fuzz if missing, then run each fuzz target of fuzz/ (callback, token_response,
       api_response, config; default all) for N seconds (default 60) with the pinned nightly; print
@@ -52,6 +60,7 @@ fn main() -> ExitCode {
         "test" => return test(&root, rest),
         "sizes" => sizes(&root, rest),
         "configure" => configure(&root, rest),
+        "bench" => bench::run(&root, rest),
         "fuzz" => fuzz::run(&root, rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");

@@ -210,10 +210,7 @@ pub fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> bool {
                 .cargo()
                 .args(["test", "-p", "e2e"])
                 .env("E2E_DIST", tools.root.join("dist"))
-                .env("CHROMEDRIVER", &browsers.chromedriver)
-                .env("CHROMIUM_BIN", &browsers.chromium)
-                .env("GECKODRIVER", &browsers.geckodriver)
-                .env("FIREFOX_BIN", &browsers.firefox),
+                .envs(browsers.env()),
         ),
     });
 

@@ -39,6 +39,19 @@ pub struct Browsers {
     pub geckodriver: PathBuf,
 }
 
+impl Browsers {
+    /// Where the end-to-end harness (`e2e/src/browser.rs`) finds the drivers and the browsers:
+    /// the environment of `cargo xtask test`'s end-to-end suite and of `cargo xtask bench`.
+    pub fn env(&self) -> [(&'static str, &Path); 4] {
+        [
+            ("CHROMEDRIVER", &self.chromedriver),
+            ("CHROMIUM_BIN", &self.chromium),
+            ("GECKODRIVER", &self.geckodriver),
+            ("FIREFOX_BIN", &self.firefox),
+        ]
+    }
+}
+
 impl Tools {
     pub fn new(root: &Path) -> Result<Tools, String> {
         let home = env::var_os("HOME")
