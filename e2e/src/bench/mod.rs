@@ -272,11 +272,11 @@ async fn first_playlist(driver: &Driver, dist: &PathBuf, options: &Options, resu
             Ok(run) => {
                 let bound = first_bound(&run);
                 println!(
-                    "  {} first playlist, run {i}/{n}: {} (bound {}, round trip {:.1} ms)",
+                    "  {} first playlist, run {i}/{n}: {} (bound {}, round trip {} ms)",
                     driver.browser,
                     ms(run.first_playlist()),
                     ms(bound),
-                    run.round_trip_ms().unwrap_or(f64::NAN)
+                    fixed(run.round_trip_ms(), 1)
                 );
                 results.first.push(run);
             }
@@ -377,10 +377,10 @@ fn report(options: &Options, results: &Results, firefox_version: Option<&str>) -
     summary.first_row_vs_bound = med(first, |r| Some(r.first_playlist()? / first_bound(r)?));
     println!("  callback → first playlist shown   {:>9}", ms(shown));
     println!(
-        "  lower bound                       {:>9}   = page load {} + 3 round trips × {:.1} ms",
+        "  lower bound                       {:>9}   = page load {} + 3 round trips × {} ms",
         ms(bound),
         ms(med(first, Run::page_load)),
-        med(first, Run::round_trip_ms).unwrap_or(f64::NAN)
+        fixed(med(first, Run::round_trip_ms), 1)
     );
     println!(
         "  ratio                             {:>9}",
@@ -471,21 +471,7 @@ fn report(options: &Options, results: &Results, firefox_version: Option<&str>) -
             if runs.is_empty() {
                 continue;
             }
-            println!(
-                "  where the time goes, {} playlists {}: round trip {:.1} ms; a page's request \
-                 (preflight + GET, and any wait for a connection) {:.1} ms; pages in flight on \
-                 average {:.1}; the provider's own time per page {:.2} ms (per preflight {:.2} \
-                 ms); last page's answer → library on screen {}",
-                grouped(u64::from(library.playlists)),
-                paging.as_str(),
-                med(runs, Run::round_trip_ms).unwrap_or(f64::NAN),
-                med(runs, Run::page_request_ms).unwrap_or(f64::NAN),
-                med(runs, Run::pages_in_flight).unwrap_or(f64::NAN),
-                med(runs, |r| r.provider_ms_per("/v1/me/playlists", "GET")).unwrap_or(f64::NAN),
-                med(runs, |r| r.provider_ms_per("/v1/me/playlists", "preflight"))
-                    .unwrap_or(f64::NAN),
-                ms(med(runs, Run::after_last_page)),
-            );
+            where_it_went(library, paging, runs);
         }
     }
 
@@ -517,6 +503,7 @@ fn report(options: &Options, results: &Results, firefox_version: Option<&str>) -
         .collect();
     let frames: Vec<f64> = typed.iter().filter_map(|k| k.ms).collect();
     let handlers: Vec<f64> = typed.iter().map(|k| k.handler_ms).collect();
+    let changed: Vec<f64> = typed.iter().filter_map(|k| k.changed_ms).collect();
     let find = median(&frames);
     if biggest.playlists == 10_000 {
         summary.find_ms = find;
@@ -526,14 +513,15 @@ fn report(options: &Options, results: &Results, firefox_version: Option<&str>) -
     let p90 = (!sorted.is_empty()).then(|| sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)]);
     println!(
         "find ({} playlists): keystroke → next frame showing the list, median {} ms of {} \
-         keystrokes (90th percentile {} ms, worst {} ms; the input event's handlers alone: median \
-         {} ms){}",
+         keystrokes (90th percentile {} ms, worst {} ms; the input event's handlers ran for a \
+         median {} ms, the DOM changed after {} ms){}",
         grouped(u64::from(biggest.playlists)),
         fixed1(find),
         frames.len(),
         fixed1(p90),
         fixed1(sorted.last().copied()),
         fixed1(median(&handlers)),
+        fixed1(median(&changed)),
         match typed.len() - frames.len() {
             0 => String::new(),
             n => format!("; {n} keystrokes changed nothing on screen and are left out"),
@@ -565,12 +553,47 @@ fn report(options: &Options, results: &Results, firefox_version: Option<&str>) -
                 summary.firefox_lib10k_ms = f;
             }
         }
+        for library in options.libraries() {
+            let runs = results.library(Browser::Firefox, library.playlists, Paging::Concurrent);
+            if !runs.is_empty() {
+                where_it_went(library, Paging::Concurrent, runs);
+            }
+        }
     }
     summary
 }
 
 fn fixed1(v: Option<f64>) -> String {
-    v.map_or("-".to_owned(), |v| format!("{v:.1}"))
+    fixed(v, 1)
+}
+
+fn fixed(v: Option<f64>, decimals: usize) -> String {
+    v.map_or("-".to_owned(), |v| format!("{v:.decimals$}"))
+}
+
+/// Where a library's load spent its time, as medians over `runs`.
+fn where_it_went(library: &Library, paging: Paging, runs: &[Run]) {
+    println!(
+        "  where the time goes, {} playlists {}: round trip {} ms; a page's request (preflight + \
+         GET, and any wait for a connection) {} ms; pages in flight on average {}; an answer → \
+         the next page asked {} ms; the provider's own time per page {} ms (per preflight {} \
+         ms); last page's answer → library on screen {}",
+        grouped(u64::from(library.playlists)),
+        paging.as_str(),
+        fixed(med(runs, Run::round_trip_ms), 1),
+        fixed(med(runs, Run::page_request_ms), 1),
+        fixed(med(runs, Run::pages_in_flight), 1),
+        fixed(med(runs, Run::next_page_asked_ms), 1),
+        fixed(
+            med(runs, |r| r.provider_ms_per("/v1/me/playlists", "GET")),
+            2
+        ),
+        fixed(
+            med(runs, |r| r.provider_ms_per("/v1/me/playlists", "preflight")),
+            2
+        ),
+        ms(med(runs, Run::after_last_page)),
+    );
 }
 
 #[cfg(test)]

@@ -353,6 +353,8 @@ pub struct Keystroke {
     pub ms: Option<f64>,
     /// How long the event's handlers ran (filtering included, when it is synchronous).
     pub handler_ms: f64,
+    /// When the DOM first changed after the event.
+    pub changed_ms: Option<f64>,
 }
 
 /// What one run recorded.
@@ -404,6 +406,7 @@ fn keystrokes(v: &Value) -> Vec<Keystroke> {
                     query: k["query"].as_str().unwrap_or_default().to_owned(),
                     ms: number(&k["ms"]),
                     handler_ms: number(&k["handler_ms"]).unwrap_or(f64::NAN),
+                    changed_ms: number(&k["changed_ms"]),
                 })
                 .collect()
         })
@@ -535,6 +538,26 @@ impl Run {
     pub fn page_request_ms(&self) -> Option<f64> {
         let durations: Vec<f64> = self.page_requests().map(|r| r.end - r.start).collect();
         median(&durations)
+    }
+
+    /// How long after an answer the app asks for the next page: for every page request but the
+    /// first, the time since the latest page answer before it started (the app's handling of a
+    /// page, or its wait for the page before it: pages are handed on in order). Median.
+    pub fn next_page_asked_ms(&self) -> Option<f64> {
+        let pages: Vec<&Request> = self.page_requests().collect();
+        let gaps: Vec<f64> = pages
+            .iter()
+            .skip(1)
+            .filter_map(|r| {
+                let answered = pages
+                    .iter()
+                    .map(|p| p.end)
+                    .filter(|end| *end <= r.start)
+                    .reduce(f64::max)?;
+                Some(r.start - answered)
+            })
+            .collect();
+        median(&gaps)
     }
 
     /// From the end of the last page's response to the frame after the library is loaded.
