@@ -23,6 +23,8 @@ pub enum ConfigBlockError {
     Duplicate,
     /// The block's text is not valid JSON.
     InvalidJson(String),
+    /// The page's Content Security Policy cannot follow the new block (see [`crate::csp`]).
+    Policy(String),
 }
 
 impl fmt::Display for ConfigBlockError {
@@ -32,6 +34,7 @@ impl fmt::Display for ConfigBlockError {
             Self::Unclosed => write!(f, "the <script id=\"{BLOCK_ID}\"> element is never closed"),
             Self::Duplicate => write!(f, "the page has more than one <script id=\"{BLOCK_ID}\">"),
             Self::InvalidJson(e) => write!(f, "the configuration block is not valid JSON: {e}"),
+            Self::Policy(e) => write!(f, "{e}"),
         }
     }
 }
@@ -50,14 +53,15 @@ pub fn read_config(html: &str) -> Result<Value, ConfigBlockError> {
 }
 
 /// `html` with the configuration block's content replaced by `config`; everything else is kept
-/// byte for byte.
+/// byte for byte, except the Content Security Policy of a page that carries one, which is
+/// recomputed for the new block ([`crate::csp::refresh_policy`]) so that the two cannot drift.
 pub fn replace_config_block(html: &str, config: &Value) -> Result<String, ConfigBlockError> {
     let range = locate(html)?;
     let mut out = String::with_capacity(html.len() + 256);
     out.push_str(&html[..range.start]);
     out.push_str(&script_json(config));
     out.push_str(&html[range.end..]);
-    Ok(out)
+    crate::csp::refresh_policy(&out).map_err(|e| ConfigBlockError::Policy(e.to_string()))
 }
 
 /// `config` serialized so that it is safe inside a `<script>` element: a `<` in a string could

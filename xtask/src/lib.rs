@@ -4,6 +4,7 @@
 //! own children.
 
 pub mod config_block;
+pub mod csp;
 pub mod process;
 pub mod provider_command;
 

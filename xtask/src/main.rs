@@ -25,7 +25,8 @@ commands:
       provider serving dist/ (API on --port, default 8081; app on --app-port, default 8080) and
       print the URL to open. Ctrl-C stops everything.
   build
-      Install what is missing and build the app into dist/ (trunk build --release --offline).
+      Install what is missing and build the app into dist/ (trunk build --release --offline),
+      then write its Content Security Policy into dist/index.html and dist/_headers.
   test
       Install what is missing, then run every suite: host tests, the wasm tests in headless
       Chrome and Firefox, and the end-to-end tests. Ends with one line `N passed, N failed`.
@@ -33,7 +34,7 @@ commands:
       Print the size of each file in dist/, raw and brotli-compressed, and the totals.
   configure --preset local|spotify [--client-id ID] [--redirect-uri URI] [--dist DIR]
       Rewrite the configuration block in dist/index.html from config/<preset>.json, with the
-      given overrides, without rebuilding.
+      given overrides, and the page's Content Security Policy with it, without rebuilding.
   bench [--latency-ms N] [--runs N] [--firefox] [--quick]
       Install what is missing, build the app and the benchmark (release), then measure in headless
       Chromium against the local provider with N ms of latency on every request (default 50):
@@ -239,7 +240,21 @@ fn configure(root: &Path, args: &[String]) -> Result<(), String> {
     rewrite_index(&index, &config)?;
     println!("{}: configured from config/{preset}.json", index.display());
     println!("{}", config_block::script_json(&config));
+    print_policy(&index);
     Ok(())
+}
+
+/// The page's Content Security Policy as `configure` left it.
+fn print_policy(index: &Path) {
+    let html = std::fs::read_to_string(index).unwrap_or_default();
+    match xtask::csp::written_policy(&html) {
+        Ok(Some(policy)) => println!("Content-Security-Policy: {policy}"),
+        Ok(None) => eprintln!(
+            "xtask: warning: {} has no Content Security Policy; `cargo xtask build` writes it",
+            index.display()
+        ),
+        Err(e) => eprintln!("xtask: warning: {}: {e}", index.display()),
+    }
 }
 
 fn rewrite_index(index: &Path, config: &serde_json::Value) -> Result<(), String> {

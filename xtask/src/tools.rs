@@ -318,13 +318,54 @@ impl Tools {
         }
     }
 
-    /// `trunk build --release --offline`, which writes `dist/`.
+    /// `trunk build --release --offline`, which writes `dist/`; then the Content Security Policy
+    /// in `dist/index.html` and `dist/_headers` (`xtask::csp::secure_dist`). This machine's paths
+    /// are remapped out of the wasm: its panic messages name the source files of dependencies
+    /// under `$CARGO_HOME`, and `cargo xtask test` fails a `dist/` that holds a local path.
     pub fn trunk_build(&self, trunk: &Path) -> Result<(), String> {
         run(self
             .command(trunk)
-            .args(["build", "--release", "--offline"]))
+            .args(["build", "--release", "--offline"])
+            .env(WASM_RUSTFLAGS, self.remapped_paths()))?;
+        let policy = xtask::csp::secure_dist(&self.root.join("dist"))?;
+        println!("xtask: dist/index.html: Content-Security-Policy: {policy}");
+        Ok(())
+    }
+
+    /// The wasm target's rustflags (merged by cargo with `.cargo/config.toml`'s) plus
+    /// `--remap-path-prefix` for `$CARGO_HOME`, `$RUSTUP_HOME` and the workspace. cargo splits
+    /// the variable on spaces, so a path with a space is left as it is (and the check reports it).
+    fn remapped_paths(&self) -> OsString {
+        let home = env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let rustup_home = env::var_os("RUSTUP_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".rustup"));
+        let cargo_home = self.cargo_bin.parent().map(Path::to_path_buf);
+        let mut flags: Vec<String> = env::var(WASM_RUSTFLAGS)
+            .ok()
+            .into_iter()
+            .filter(|f| !f.trim().is_empty())
+            .collect();
+        let remaps = [
+            (cargo_home, "/cargo"),
+            (Some(rustup_home), "/rustup"),
+            (Some(self.root.clone()), "/pkce-playlists"),
+        ];
+        for (from, to) in remaps {
+            let Some(from) = from.and_then(|p| p.to_str().map(str::to_owned)) else {
+                continue;
+            };
+            if !from.contains(char::is_whitespace) && from.len() > 1 {
+                flags.push(format!("--remap-path-prefix={from}={to}"));
+            }
+        }
+        flags.join(" ").into()
     }
 }
+
+/// The rustflags of the wasm target, as an environment variable (cargo merges it with the
+/// configuration file's `[target.wasm32-unknown-unknown] rustflags`).
+const WASM_RUSTFLAGS: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
 
 /// The version of package `name` in the workspace's Cargo.lock.
 pub fn locked_version(root: &Path, name: &str) -> Result<String, String> {
