@@ -3,6 +3,7 @@
 //! processes they start (WebDrivers and their browsers) with the same code that guards xtask's
 //! own children.
 
+pub mod artefact;
 pub mod config_block;
 pub mod csp;
 pub mod process;

@@ -29,7 +29,8 @@ commands:
       then write its Content Security Policy into dist/index.html and dist/_headers.
   test
       Install what is missing, then run every suite: host tests, the wasm tests in headless
-      Chrome and Firefox, and the end-to-end tests. Ends with one line `N passed, N failed`.
+      Chrome and Firefox, the checks of the built dist/ (no secret, token, local path or source
+      map; its policy) and the end-to-end tests. Ends with one line `N passed, N failed`.
   sizes [--dist DIR]
       Print the size of each file in dist/, raw and brotli-compressed, and the totals.
   configure --preset local|spotify [--client-id ID] [--redirect-uri URI] [--dist DIR]

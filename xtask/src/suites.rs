@@ -202,7 +202,12 @@ pub fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> bool {
 
     // The end-to-end tests run the provider in process: they need dist/, not the binary.
     let e2e = "end-to-end tests (Chrome and Firefox over WebDriver)";
-    outcomes.push(match tools.trunk_build(trunk) {
+    let built = tools.trunk_build(trunk);
+    outcomes.push(match &built {
+        Err(e) => could_not_run(DIST_CHECKS, format!("dist/ did not build: {e}")),
+        Ok(()) => check_dist(&tools.root),
+    });
+    outcomes.push(match built {
         Err(e) => could_not_run(e2e, format!("dist/ did not build: {e}")),
         Ok(()) => run_suite(
             e2e,
@@ -237,6 +242,36 @@ pub fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> bool {
     }
     println!("{} passed, {} failed", total.passed, total.failed);
     outcomes.iter().all(|o| o.problems.is_empty())
+}
+
+const DIST_CHECKS: &str = "dist/ checks (artefact, policy, integrity, headers)";
+
+/// The checks of the built `dist/` (`xtask::artefact::check_dist`), one line each, counted as
+/// tests.
+fn check_dist(root: &Path) -> Outcome {
+    let dist = root.join("dist");
+    println!("\n=== {DIST_CHECKS}: {}", dist.display());
+    let context = xtask::artefact::Context::of_this_machine(root);
+    let mut tally = Tally::default();
+    let mut problems = Vec::new();
+    for check in xtask::artefact::check_dist(&dist, &context) {
+        if check.problems.is_empty() {
+            tally.passed += 1;
+            println!("check {} ... ok", check.name);
+        } else {
+            tally.failed += 1;
+            println!("check {} ... FAILED", check.name);
+            for problem in &check.problems {
+                println!("    {problem}");
+            }
+            problems.push(format!("{}: {}", check.name, check.problems[0]));
+        }
+    }
+    Outcome {
+        name: DIST_CHECKS,
+        tally,
+        problems,
+    }
 }
 
 /// The root package's wasm-bindgen tests in one browser, against a fresh provider on the test
