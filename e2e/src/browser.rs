@@ -13,6 +13,7 @@ use fantoccini::{Client, ClientBuilder};
 use serde_json::{json, Value};
 use xtask::{wait_until, ProcessGroup};
 
+use crate::csp::{CspWatch, Violation};
 use crate::page::{Page, WAIT};
 use crate::support::{env_path, free_port, on_path, TempDir};
 
@@ -111,6 +112,9 @@ impl Browser {
                 },
             }),
         };
+        // WebDriver BiDi too, for the policy's watch (`crate::csp`).
+        let mut caps = caps;
+        caps["webSocketUrl"] = Value::Bool(true);
         match caps {
             Value::Object(map) => map,
             _ => unreachable!("capabilities are an object"),
@@ -125,6 +129,9 @@ impl Browser {
             }
             Browser::Firefox => {
                 command.args(["--host", "127.0.0.1", "--port", &port.to_string()]);
+                // Firefox's WebDriver BiDi port: geckodriver's default (9222) is shared by every
+                // Firefox on the machine, and a session asking for BiDi fails when it is taken.
+                command.args(["--websocket-port", &free_port().to_string()]);
                 command.env("MOZ_HEADLESS", "1");
             }
         }
@@ -139,6 +146,7 @@ pub struct Session {
     client: Client,
     driver: ProcessGroup,
     log: PathBuf,
+    csp: CspWatch,
     _profile: TempDir,
 }
 
@@ -200,13 +208,28 @@ impl Session {
                 )
             }
         };
+        let bidi = client
+            .capabilities()
+            .and_then(|caps| caps.get("webSocketUrl"))
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("{browser} offers no WebDriver BiDi (webSocketUrl)"))
+            .to_owned();
+        let csp = CspWatch::start(&bidi)
+            .await
+            .unwrap_or_else(|e| panic!("{browser}: cannot watch the page's policy: {e}"));
         Session {
             browser,
             client,
             driver,
             log,
+            csp,
             _profile: profile,
         }
+    }
+
+    /// Every Content Security Policy violation in any document of the session so far.
+    pub async fn csp_violations(&self) -> Vec<Violation> {
+        self.csp.violations().await
     }
 
     /// The tab, to drive.

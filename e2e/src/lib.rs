@@ -18,6 +18,7 @@
 
 pub mod bench;
 pub mod browser;
+pub mod csp;
 pub mod flows;
 pub mod gate;
 pub mod page;
@@ -74,6 +75,7 @@ where
     let session = Session::start(browser).await;
     let page = session.page();
     let outcome = tokio::spawn(body(page.clone(), urls, admin)).await;
+    let violations = session.csp_violations().await;
     if outcome.is_err() {
         for (n, tab) in page.tabs().await.iter().enumerate() {
             if !page.switch_quietly(tab).await {
@@ -99,6 +101,7 @@ where
             Err(e) => panic!("the {browser} scenario did not finish: {e}"),
         }
     }
+    csp::assert_none(browser, &violations);
 }
 
 fn head(text: &str, max: usize) -> &str {

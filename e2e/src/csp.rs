@@ -1,0 +1,316 @@
+//! The page's Content Security Policy, watched. Every scenario runs under the policy the build
+//! writes (the served copy's is recomputed for the provider's port, as `cargo xtask configure`
+//! does) and fails on any violation.
+//!
+//! How violations are seen: over WebDriver BiDi, the browser installs a `securitypolicyviolation`
+//! listener in every new document of the session before any of the page's own scripts runs
+//! (`script.addPreloadScript`), and the listener reports each violation on a channel
+//! (`script.message`) that [`CspWatch`] reads as it happens. So a violation while the page loads,
+//! in a document that has since navigated away, or in another tab, is seen too; the app is not
+//! changed and nothing is added to its policy. (Neither `window` nor `sessionStorage` outlives
+//! every navigation, and geckodriver has no console log to read.)
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::browser::{Browser, Session};
+use crate::page::Page;
+use crate::provider::{Provider, Setup};
+use crate::Urls;
+
+/// The BiDi channel the listener reports on.
+const CHANNEL: &str = "csp-violations";
+
+/// How long a violation may take to travel from the page to [`CspWatch`] once it happened.
+const SETTLE: Duration = Duration::from_millis(500);
+
+/// How long the browser has to answer a BiDi command.
+const COMMAND_LIMIT: Duration = Duration::from_secs(20);
+
+/// Run in each new document before the page's scripts, with the channel's `send` function.
+const LISTENER: &str = r#"(send) => {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    send(JSON.stringify({
+      document: String(e.documentURI),
+      directive: String(e.effectiveDirective || e.violatedDirective),
+      blocked: String(e.blockedURI),
+      sample: String(e.sample || ''),
+      source: String(e.sourceFile || ''),
+      line: Number(e.lineNumber || 0),
+      disposition: String(e.disposition),
+    }));
+  }, true);
+}"#;
+
+/// One `securitypolicyviolation` event, as the page saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The document's address, without its query or fragment.
+    pub document: String,
+    /// The directive that blocked it (`script-src-elem`, `img-src`, ...).
+    pub directive: String,
+    /// What was blocked: a URL, or `inline`, `eval`, `wasm-eval`.
+    pub blocked: String,
+    /// The first characters of an inline script or style, when the policy asks for them.
+    pub sample: String,
+    /// Where it happened: the script file and line, when known.
+    pub source: String,
+    pub line: u64,
+    /// `enforce` (blocked) or `report` (report-only).
+    pub disposition: String,
+}
+
+impl Violation {
+    fn from_json(value: &Value) -> Violation {
+        let text = |name: &str| value[name].as_str().unwrap_or("").to_owned();
+        // A callback's address carries a code and a state: keep them out of the test's output.
+        let document = text("document");
+        let document = match document.split_once(['?', '#']) {
+            Some((address, _)) => format!("{address}?…"),
+            None => document,
+        };
+        Violation {
+            document,
+            directive: text("directive"),
+            blocked: text("blocked"),
+            sample: text("sample"),
+            source: text("source"),
+            line: value["line"].as_u64().unwrap_or(0),
+            disposition: text("disposition"),
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({}): {} blocked {:?}",
+            self.document, self.disposition, self.directive, self.blocked
+        )?;
+        if !self.source.is_empty() {
+            write!(f, " at {}:{}", self.source, self.line)?;
+        }
+        if !self.sample.is_empty() {
+            write!(f, ", sample {:?}", self.sample)?;
+        }
+        Ok(())
+    }
+}
+
+/// The violations of a session, read from its WebDriver BiDi connection.
+pub struct CspWatch {
+    seen: Arc<Mutex<Vec<Violation>>>,
+    reader: JoinHandle<()>,
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl CspWatch {
+    /// Connects to the session's BiDi address (its `webSocketUrl` capability), subscribes to the
+    /// channel and installs the listener for every document opened from now on.
+    pub async fn start(web_socket_url: &str) -> Result<CspWatch, String> {
+        let (mut socket, _) = tokio_tungstenite::connect_async(web_socket_url)
+            .await
+            .map_err(|e| format!("cannot open WebDriver BiDi at {web_socket_url}: {e}"))?;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        command(
+            &mut socket,
+            &seen,
+            1,
+            "session.subscribe",
+            json!({ "events": ["script.message"] }),
+        )
+        .await?;
+        command(
+            &mut socket,
+            &seen,
+            2,
+            "script.addPreloadScript",
+            json!({
+                "functionDeclaration": LISTENER,
+                "arguments": [{ "type": "channel", "value": { "channel": CHANNEL } }],
+            }),
+        )
+        .await?;
+        let reader = tokio::spawn({
+            let seen = seen.clone();
+            async move {
+                while let Some(Ok(message)) = socket.next().await {
+                    if let Message::Text(text) = message {
+                        record(&seen, text.as_str());
+                    }
+                }
+            }
+        });
+        Ok(CspWatch { seen, reader })
+    }
+
+    /// Every violation so far, after giving the last ones time to arrive.
+    pub async fn violations(&self) -> Vec<Violation> {
+        tokio::time::sleep(SETTLE).await;
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Drop for CspWatch {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+/// Sends one BiDi command and waits for its answer, recording the channel's messages that arrive
+/// meanwhile.
+async fn command(
+    socket: &mut Socket,
+    seen: &Arc<Mutex<Vec<Violation>>>,
+    id: u64,
+    method: &str,
+    params: Value,
+) -> Result<(), String> {
+    let request = json!({ "id": id, "method": method, "params": params }).to_string();
+    socket
+        .send(Message::Text(request.into()))
+        .await
+        .map_err(|e| format!("WebDriver BiDi {method}: {e}"))?;
+    let answer = tokio::time::timeout(COMMAND_LIMIT, async {
+        while let Some(message) = socket.next().await {
+            let message = message.map_err(|e| format!("WebDriver BiDi {method}: {e}"))?;
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let value: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
+            if value["id"].as_u64() == Some(id) {
+                return Ok(value);
+            }
+            record(seen, text.as_str());
+        }
+        Err(format!("WebDriver BiDi closed before answering {method}"))
+    })
+    .await
+    .map_err(|_| format!("WebDriver BiDi did not answer {method} in time"))??;
+    match answer.get("error") {
+        None => Ok(()),
+        Some(error) => Err(format!(
+            "WebDriver BiDi {method} failed: {error} {}",
+            answer["message"]
+        )),
+    }
+}
+
+/// Keeps a `script.message` on the channel as a violation; ignores every other message.
+fn record(seen: &Mutex<Vec<Violation>>, text: &str) {
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return;
+    };
+    let params = &value["params"];
+    if value["method"] != "script.message" || params["channel"] != CHANNEL {
+        return;
+    }
+    let data = params["data"]["value"].as_str().unwrap_or("{}");
+    let event: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+    seen.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Violation::from_json(&event));
+}
+
+/// Prints how many violations a scenario saw, each with where it happened; panics when there was
+/// one: the policy is the build's, so a violation is either the app doing what the policy forbids
+/// or the policy forbidding what the app needs, and neither may pass.
+pub fn assert_none(browser: Browser, violations: &[Violation]) {
+    eprintln!(
+        "{browser}: {} Content Security Policy violation(s)",
+        violations.len()
+    );
+    if violations.is_empty() {
+        return;
+    }
+    let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+    panic!(
+        "{browser}: the page reported {} Content Security Policy violation(s):\n{}",
+        violations.len(),
+        list.join("\n")
+    );
+}
+
+/// Runs `body` against a fresh provider in `browser` and returns the violations it caused, for
+/// scenarios about the policy itself (which cause some on purpose). Cleans up and re-raises a
+/// failure as [`crate::scenario_with`] does.
+pub async fn probe<F, Fut>(browser: Browser, body: F) -> Vec<Violation>
+where
+    F: FnOnce(Page, Urls) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let provider = Provider::start(Setup::default()).await;
+    let urls = Urls {
+        app: provider.app_url.clone(),
+        api: provider.api_url.clone(),
+        authorize: provider.authorize_url(),
+        expected_alice: Vec::new(),
+    };
+    let session = Session::start(browser).await;
+    let outcome = tokio::spawn(body(session.page(), urls)).await;
+    let violations = session.csp_violations().await;
+    session.close().await;
+    provider.stop().await;
+    if let Err(failure) = outcome {
+        match failure.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("the {browser} scenario did not finish: {e}"),
+        }
+    }
+    violations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_only_the_channels_messages() {
+        let seen = Mutex::new(Vec::new());
+        let event = json!({
+            "type": "event",
+            "method": "script.message",
+            "params": {
+                "channel": CHANNEL,
+                "data": { "type": "string", "value": json!({
+                    "document": "http://127.0.0.1:1/",
+                    "directive": "img-src",
+                    "blocked": "https://elsewhere.example/a.png",
+                    "line": 3,
+                    "disposition": "enforce",
+                }).to_string() },
+                "source": { "realm": "r", "context": "c" },
+            },
+        });
+        record(&seen, &event.to_string());
+        let callback = json!({
+            "method": "script.message",
+            "params": { "channel": CHANNEL, "data": { "type": "string", "value": json!({
+                "document": "http://127.0.0.1:1/callback?code=secret&state=s",
+                "directive": "img-src",
+            }).to_string() } },
+        });
+        record(&seen, &callback.to_string());
+        let other = json!({ "method": "script.message", "params": { "channel": "other" } });
+        record(&seen, &other.to_string());
+        record(&seen, "not json");
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1].document, "http://127.0.0.1:1/callback?…");
+        assert_eq!(seen[0].directive, "img-src");
+        assert_eq!(
+            seen[0].to_string(),
+            "http://127.0.0.1:1/ (enforce): img-src blocked \"https://elsewhere.example/a.png\""
+        );
+    }
+}
