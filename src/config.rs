@@ -133,6 +133,22 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl ConfigError {
+    /// A stable name for the failure, for the page's `data-error` hook.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigError::Missing => "missing",
+            ConfigError::NotJson(_) => "not-json",
+            ConfigError::EmptyField(_) => "empty-field",
+            ConfigError::NoEndpoints => "no-endpoints",
+            ConfigError::NotAUrl { .. } => "not-a-url",
+            ConfigError::LocalhostRedirect(_) => "localhost-redirect",
+            ConfigError::OtherOrigin { .. } => "other-origin",
+            ConfigError::Discovery(e) => e.code(),
+        }
+    }
+}
+
 impl std::error::Error for ConfigError {}
 
 /// Checks a URL the app sends codes or tokens to.

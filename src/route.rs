@@ -59,11 +59,7 @@ mod tests {
         );
         assert_eq!(Route::parse("/playlist/abc123/"), Route::Playlist(id));
         assert_eq!(Route::parse("/playlist/"), Route::NotFound);
-        for crafted in [
-            "/playlist/a/b",
-            "/playlist/..%2Fme",
-            "/playlist/a%20b",
-        ] {
+        for crafted in ["/playlist/a/b", "/playlist/..%2Fme", "/playlist/a%20b"] {
             assert_eq!(Route::parse(crafted), Route::NoSuchPlaylist, "{crafted}");
         }
         assert_eq!(Route::parse("/nope"), Route::NotFound);

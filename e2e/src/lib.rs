@@ -29,7 +29,7 @@ use std::future::Future;
 
 pub use browser::{Browser, Session};
 pub use page::{normalize_space, Page, Tab, WAIT};
-pub use provider::{Admin, Provider, Setup};
+pub use provider::{Admin, Discovery, Provider, Setup};
 
 /// Where things are for one scenario, and what the provider says alice owns.
 #[derive(Debug, Clone)]

@@ -46,6 +46,22 @@ pub struct Setup {
     /// The page reaches the accounts service and the Web API through a [`Gate`] that
     /// [`Admin::cut_api`] closes and [`Admin::restore_api`] opens again.
     pub gated: bool,
+    /// The app is configured with only its client id and the provider's issuer, and reads the
+    /// endpoints from the provider's metadata (RFC 8414). Implies [`Setup::standards`].
+    pub discovery: Discovery,
+}
+
+/// Whether the app discovers its endpoints, and from which issuer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Discovery {
+    /// The endpoints are in the configuration block.
+    #[default]
+    No,
+    /// Only the provider's issuer is, as the provider names itself.
+    Issuer,
+    /// Only an issuer is, but not the one the provider's metadata names (`localhost` for
+    /// `127.0.0.1`): the metadata must be refused.
+    ForeignIssuer,
 }
 
 /// A local provider running in this process on free ports, serving a copy of `dist/` whose
@@ -87,7 +103,13 @@ impl Provider {
             .expect("the provider serves the app when asked to");
         // The API port is known only now; the provider reads index.html on every request.
         let mut config = app_config(&api_url, &client_id);
-        if setup.standards {
+        if setup.discovery != Discovery::No {
+            let issuer = match setup.discovery {
+                Discovery::ForeignIssuer => direct_url.replace("127.0.0.1", "localhost"),
+                _ => direct_url.clone(),
+            };
+            config = json!({ "client_id": client_id, "issuer": issuer });
+        } else if setup.standards {
             // A standards provider names itself in every authorization response (RFC 9207); the
             // app checks that against its configured issuer, and revokes at log out (RFC 7009).
             config["issuer"] = Value::String(direct_url.clone());
@@ -145,9 +167,14 @@ impl Provider {
         let html = html.text().await.expect("the app's page is text");
         let config = xtask::config_block::read_config(&html)
             .unwrap_or_else(|e| panic!("the served index.html: {e}"));
-        let token_endpoint = format!("{}/api/token", self.api_url);
-        assert_eq!(
-            config["token_endpoint"], token_endpoint,
+        let named = config["token_endpoint"]
+            .as_str()
+            .or_else(|| config["issuer"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let port = self.api_url.rsplit(':').next().unwrap_or_default();
+        assert!(
+            named.contains(&format!(":{port}")),
             "the served app talks to another provider: {config}"
         );
         assert_eq!(
@@ -192,7 +219,7 @@ async fn serve(dist: &Path, usual_client: &str, setup: Setup) -> RunningServer {
             // The Web API answers CORS as Spotify's does (`*`, `Retry-After` not exposed), so the
             // whole flow runs under the rules the app meets in production.
             cors: CorsMode::Spotify,
-            mode: if setup.standards {
+            mode: if setup.standards || setup.discovery != Discovery::No {
                 Mode::Standards
             } else {
                 Mode::Spotify
@@ -409,6 +436,20 @@ impl Admin {
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
         assert!(status.is_success(), "/api/revoke answered {status}: {body}");
+    }
+
+    /// How many `route` requests of `kind` (`POST`, `GET`, `preflight`) the provider has answered
+    /// (from `GET /admin/stats`).
+    pub async fn requests(&self, kind: &str, route: &str) -> u64 {
+        let stats: Value =
+            send_json(self.http.get(format!("{}/admin/stats", self.direct_url))).await;
+        stats["routes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["route"] == route && r["kind"] == kind)
+            .map(|r| r["count"].as_u64().unwrap_or(0))
+            .sum()
     }
 
     /// The page can no longer reach the provider: its port refuses connections and the open ones

@@ -94,6 +94,21 @@ impl fmt::Display for DiscoveryError {
     }
 }
 
+impl DiscoveryError {
+    /// A stable name for the failure, for the page's `data-error` hook.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DiscoveryError::Unreachable(_) => "metadata-unreachable",
+            DiscoveryError::NotFound { .. } => "metadata-not-found",
+            DiscoveryError::NotJson => "metadata-not-json",
+            DiscoveryError::IssuerMismatch { .. } => "issuer-mismatch",
+            DiscoveryError::NoS256 => "no-s256",
+            DiscoveryError::NoCodeFlow => "no-code-flow",
+            DiscoveryError::BadEndpoint { .. } => "bad-endpoint",
+        }
+    }
+}
+
 impl std::error::Error for DiscoveryError {}
 
 #[derive(Deserialize)]

@@ -65,7 +65,7 @@ pub fn AppRoutes() -> impl IntoView {
 fn NotConfigured(error: ConfigError) -> impl IntoView {
     view! {
         <main class="page narrow">
-            <div id="config-error" class="error" role="alert">
+            <div id="config-error" class="error" role="alert" data-error=error.code()>
                 <h2>"This app is not configured"</h2>
                 <p>{error.to_string()}</p>
             </div>
