@@ -271,6 +271,10 @@ pub struct Cli {
     /// every new Spotify app is, or extended.
     #[arg(long, value_enum, default_value_t = Quota::Development)]
     pub quota: Quota,
+
+    /// The app mode of one client, over --quota (repeatable): ID=development or ID=extended.
+    #[arg(long = "client-quota", value_name = "ID=QUOTA")]
+    pub client_quota: Vec<String>,
 }
 
 /// A registered (public) client.
@@ -465,6 +469,25 @@ impl TryFrom<Cli> for Config {
         for spec in &cli.client {
             clients.push(parse_client_flag(spec)?);
         }
+        for spec in &cli.client_quota {
+            let (id, quota) = spec.split_once('=').ok_or_else(|| {
+                ConfigError(format!(
+                    "--client-quota {spec:?}: expected ID=development|extended"
+                ))
+            })?;
+            let quota = Quota::from_str(quota, true).map_err(|_| {
+                ConfigError(format!(
+                    "--client-quota {spec:?}: the quota is development or extended"
+                ))
+            })?;
+            client_settings
+                .entry(id.to_owned())
+                .or_insert(ClientSettings {
+                    quota: None,
+                    allowed_users: None,
+                })
+                .quota = Some(quota);
+        }
         origins.extend(cli.allow_origin.iter().cloned());
 
         let auto_approve = match &cli.auto_approve {
@@ -647,6 +670,28 @@ mod tests {
                 "http://127.0.0.1:2/cb"
             ]
         );
+    }
+
+    /// Guards against a test suite that cannot run one client in each quota mode from the command line.
+    #[test]
+    fn a_client_quota_flag_sets_one_client() {
+        let config = Config::try_from(cli(&[
+            "--client",
+            "dev=http://127.0.0.1:1/cb",
+            "--client",
+            "ext=http://127.0.0.1:1/cb",
+            "--client-quota",
+            "ext=extended",
+        ]))
+        .expect("valid");
+        assert_eq!(config.quota_of("dev"), Quota::Development);
+        assert_eq!(config.quota_of("ext"), Quota::Extended);
+        for bad in ["ext", "ext=huge"] {
+            assert!(
+                Config::try_from(cli(&["--client-quota", bad])).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

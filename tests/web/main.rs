@@ -10,6 +10,7 @@ mod callback;
 mod hostile;
 mod login;
 mod playlists;
+mod quota;
 mod resilience;
 mod storage;
 mod support;

@@ -24,9 +24,19 @@ pub const PROVIDER: &str = match option_env!("LOCAL_SPOTIFY_URL") {
     None => "http://127.0.0.1:18081",
 };
 
+/// The app's client, in Development Mode at the provider.
+pub const CLIENT: &str = "pkce-playlists-local";
+/// A second client of the same app, with extended quota (registered by `cargo xtask test`).
+pub const EXTENDED_CLIENT: &str = "pkce-playlists-local-extended";
+
 pub fn config() -> AppConfig {
+    config_for(CLIENT)
+}
+
+/// The app's configuration, as the client `client_id`.
+pub fn config_for(client_id: &str) -> AppConfig {
     AppConfig::from_json(&format!(
-        r#"{{"client_id":"pkce-playlists-local","authorization_endpoint":"{PROVIDER}/authorize",
+        r#"{{"client_id":"{client_id}","authorization_endpoint":"{PROVIDER}/authorize",
             "token_endpoint":"{PROVIDER}/api/token","api_base_url":"{PROVIDER}/v1",
             "scopes":["playlist-read-private","playlist-read-collaborative"]}}"#
     ))
@@ -123,7 +133,8 @@ pub async fn reset_faults() {
 /// Asks the provider for a code as if `user` had approved the login described by `authorize_url`.
 pub async fn approved_code(authorize_url: &str, user: &str) -> String {
     let body = format!(
-        r#"{{"client_id":"pkce-playlists-local","redirect_uri":"{}","code_challenge":"{}","user":"{user}","scope":"{}"}}"#,
+        r#"{{"client_id":"{}","redirect_uri":"{}","code_challenge":"{}","user":"{user}","scope":"{}"}}"#,
+        query_param(authorize_url, "client_id").unwrap(),
         query_param(authorize_url, "redirect_uri").unwrap(),
         query_param(authorize_url, "code_challenge").unwrap(),
         query_param(authorize_url, "scope").unwrap(),
@@ -144,9 +155,14 @@ pub async fn sign_in(config: &AppConfig, user: &str) -> String {
 
 /// A clean tab and a healthy provider, signed in as `user`.
 pub async fn fresh_session(user: &str) -> AppConfig {
+    fresh_session_for(CLIENT, user).await
+}
+
+/// A clean tab and a healthy provider, signed in as `user` through the client `client_id`.
+pub async fn fresh_session_for(client_id: &str, user: &str) -> AppConfig {
     clear_storage();
     reset_faults().await;
-    let config = config();
+    let config = config_for(client_id);
     sign_in(&config, user).await;
     config
 }

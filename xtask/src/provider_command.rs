@@ -16,6 +16,8 @@ pub struct ProviderCommand {
     origins: Vec<String>,
     /// Each client once, with every redirect URI registered for it.
     clients: Vec<(String, Vec<String>)>,
+    /// The clients with extended quota.
+    extended: Vec<String>,
 }
 
 impl ProviderCommand {
@@ -28,7 +30,16 @@ impl ProviderCommand {
             dist: None,
             origins: Vec::new(),
             clients: Vec::new(),
+            extended: Vec::new(),
         }
+    }
+
+    /// The client `client_id` has extended quota (the others stay in Development Mode).
+    pub fn extended_quota(mut self, client_id: &str) -> ProviderCommand {
+        if !self.extended.iter().any(|id| id == client_id) {
+            self.extended.push(client_id.to_owned());
+        }
+        self
     }
 
     /// Also serves `dir` (the app's `dist/`) on `127.0.0.1:port`, with `index.html` for app routes.
@@ -82,6 +93,9 @@ impl ProviderCommand {
                 "--client".into(),
                 format!("{id}={}", redirects.join(",")).into(),
             ]);
+        }
+        for id in &self.extended {
+            args.extend(["--client-quota".into(), format!("{id}=extended").into()]);
         }
         args
     }
@@ -172,6 +186,32 @@ mod tests {
                 "http://127.0.0.1:18090",
                 "--client",
                 "pkce-playlists-local=http://127.0.0.1:18090/callback",
+            ]
+        );
+    }
+
+    // Guards against the browser tests running against one quota mode only: a second client with
+    // extended quota beside the app's, in Development Mode.
+    #[test]
+    fn a_client_can_have_extended_quota() {
+        let command = ProviderCommand::new("local-spotify", 18081)
+            .app_at("app", "http://127.0.0.1:18090")
+            .app_at("app-extended", "http://127.0.0.1:18090")
+            .extended_quota("app-extended")
+            .extended_quota("app-extended");
+        assert_eq!(
+            strings(&command),
+            [
+                "--port",
+                "18081",
+                "--allow-origin",
+                "http://127.0.0.1:18090",
+                "--client",
+                "app=http://127.0.0.1:18090/callback",
+                "--client",
+                "app-extended=http://127.0.0.1:18090/callback",
+                "--client-quota",
+                "app-extended=extended",
             ]
         );
     }

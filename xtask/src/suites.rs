@@ -288,8 +288,13 @@ fn run_wasm_suite(
         Ok(id) => id,
         Err(e) => return could_not_run(name, e),
     };
+    // The app's client in Development Mode, as every new Spotify app is, and a second one with extended
+    // quota, so the browser tests run against both (`tests/web/quota.rs`).
+    let extended = format!("{client_id}-extended");
     let command = ProviderCommand::new(provider_binary, WASM_TEST_PROVIDER_PORT)
-        .app_at(&client_id, &format!("http://{WASM_TEST_PAGE}"));
+        .app_at(&client_id, &format!("http://{WASM_TEST_PAGE}"))
+        .app_at(&extended, &format!("http://{WASM_TEST_PAGE}"))
+        .extended_quota(&extended);
     for address in [
         WASM_TEST_PAGE.to_owned(),
         format!("127.0.0.1:{WASM_TEST_PROVIDER_PORT}"),
