@@ -31,8 +31,10 @@ commands:
       Install what is missing, then run every suite: host tests, the wasm tests in headless
       Chrome and Firefox, the checks of the built dist/ (no secret, token, local path or source
       map; its policy) and the end-to-end tests. Ends with one line `N passed, N failed`.
-  sizes [--dist DIR]
-      Print the size of each file in dist/, raw and brotli-compressed, and the totals.
+  sizes [--dist DIR] [--check]
+      Print the size of each file in dist/, raw and brotli-compressed, and the first load's
+      total (the files the page loads) against its brotli budget. --check fails when the
+      first load is over the budget.
   configure --preset local|spotify [--client-id ID] [--redirect-uri URI] [--dist DIR]
       Rewrite the configuration block in dist/index.html from config/<preset>.json, with the
       given overrides, and the page's Content Security Policy with it, without rebuilding.
@@ -201,18 +203,10 @@ fn test(root: &Path, args: &[String]) -> ExitCode {
 }
 
 fn sizes(root: &Path, args: &[String]) -> Result<(), String> {
-    let options = Options::parse("sizes", args, &["--dist"])?;
-    let dist = options.dist(root);
-    if !dist.is_dir() {
-        return Err(format!(
-            "{} does not exist: build it first (trunk build --release --offline, or cargo xtask demo)",
-            dist.display()
-        ));
-    }
-    let files = sizes::measure(&dist)?;
-    println!("{} (brotli quality 11)", dist.display());
-    print!("{}", sizes::report(&files));
-    Ok(())
+    let check = args.iter().any(|a| a == "--check");
+    let args: Vec<String> = args.iter().filter(|a| *a != "--check").cloned().collect();
+    let options = Options::parse("sizes", &args, &["--dist"])?;
+    sizes::run(&options.dist(root), check)
 }
 
 fn configure(root: &Path, args: &[String]) -> Result<(), String> {
