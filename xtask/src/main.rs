@@ -33,8 +33,9 @@ commands:
       map; its policy) and the end-to-end tests. Ends with one line `N passed, N failed`.
   sizes [--dist DIR] [--check]
       Print the size of each file in dist/, raw and brotli-compressed, and the first load's
-      total (the files the page loads) against its brotli budget. --check fails when the
-      first load is over the budget.
+      total (the files the page loads) against its brotli budget; then the wasm's bytes by
+      crate (by module for the app) and its largest functions, from a build of it that keeps
+      its function names. --check fails when the first load is over the budget.
   configure --preset local|spotify [--client-id ID] [--redirect-uri URI] [--dist DIR]
       Rewrite the configuration block in dist/index.html from config/<preset>.json, with the
       given overrides, and the page's Content Security Policy with it, without rebuilding.
@@ -206,7 +207,7 @@ fn sizes(root: &Path, args: &[String]) -> Result<(), String> {
     let check = args.iter().any(|a| a == "--check");
     let args: Vec<String> = args.iter().filter(|a| *a != "--check").cloned().collect();
     let options = Options::parse("sizes", &args, &["--dist"])?;
-    sizes::run(&options.dist(root), check)
+    sizes::run(&Tools::new(root)?, &options.dist(root), check)
 }
 
 fn configure(root: &Path, args: &[String]) -> Result<(), String> {

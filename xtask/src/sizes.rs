@@ -1,9 +1,13 @@
 //! `cargo xtask sizes`: every file in `dist/` (hidden ones aside), raw and brotli-compressed
-//! (quality 11, as a static host would pre-compress), and the first load's total (the files the
-//! page loads) against the budget.
+//! (quality 11, as a static host would pre-compress); the first load's total (the files the page
+//! loads) against the budget; then where the wasm's bytes go, by crate (`sizes::wasm`).
+
+pub mod wasm;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use crate::tools::Tools;
 
 /// The first load's budget (issue 10): every file the first page loads, brotli quality 11, in
 /// bytes.
@@ -29,9 +33,10 @@ pub fn brotli_size(data: &[u8]) -> u64 {
     writer.into_inner().len() as u64
 }
 
-/// `cargo xtask sizes [--check]`: the files and the budget. With `check`, fails when the first
-/// load is over [`BUDGET`], naming the excess.
-pub fn run(dist: &Path, check: bool) -> Result<(), String> {
+/// `cargo xtask sizes [--check]`: the files, the budget, the wasm by crate. With `check`, fails
+/// when the first load is over [`BUDGET`], naming the excess; a wasm that cannot be broken down
+/// fails it too, after the rest is printed.
+pub fn run(tools: &Tools, dist: &Path, check: bool) -> Result<(), String> {
     if !dist.is_dir() {
         return Err(format!(
             "{} does not exist: build it first (cargo xtask build)",
@@ -43,8 +48,19 @@ pub fn run(dist: &Path, check: bool) -> Result<(), String> {
     print!("{}", report(&files));
     let verdict = against_budget(first_load_total(&files), BUDGET);
     println!("{}", verdict.as_ref().unwrap_or_else(|over| over));
-    match verdict {
-        Err(over) if check => Err(over),
+
+    let wasm = files
+        .iter()
+        .find(|f| f.loaded && f.name.ends_with(".wasm"))
+        .ok_or_else(|| format!("{} has no wasm that the page loads", dist.display()));
+    let breakdown = wasm.and_then(|f| wasm::breakdown(tools, &dist.join(&f.name), f.brotli));
+    match &breakdown {
+        Ok(text) => print!("\n{text}"),
+        Err(e) => eprintln!("xtask: the wasm by crate: {e}"),
+    }
+    match (verdict, breakdown) {
+        (Err(over), _) if check => Err(over),
+        (_, Err(e)) => Err(format!("the wasm by crate: {e}")),
         _ => Ok(()),
     }
 }
