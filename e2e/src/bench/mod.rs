@@ -17,7 +17,8 @@
 //!   token exchange (a CORS-safelisted `POST`: no preflight), then the preflight and the `GET` of
 //!   the first page. One round trip is the median of seven plain `GET`s the benchmark's script
 //!   sends to the provider from the page once the library is loaded (no preflight, an open
-//!   connection: the latency and the provider's answer).
+//!   connection: the latency and the provider's answer), timed by Resource Timing like the app's
+//!   own requests.
 //! - **Whole library**, for grace (50 playlists), heidi (1,000) and carol (10,000), with
 //!   `"paging": "concurrent"` and `"sequential"`: from the start of the first page's request to
 //!   the animation frame after `#load-status` says `done`. Its lower bound for the app's
@@ -577,7 +578,8 @@ fn where_it_went(library: &Library, paging: Paging, runs: &[Run]) {
         "  where the time goes, {} playlists {}: round trip {} ms; a page's request (preflight + \
          GET, and any wait for a connection) {} ms; pages in flight on average {}; an answer → \
          the next page asked {} ms; the provider's own time per page {} ms (per preflight {} \
-         ms); last page's answer → library on screen {}",
+         ms); first page's answer → first row in the DOM {}; last page's answer → library on \
+         screen {}; longest frame during the load {}",
         grouped(u64::from(library.playlists)),
         paging.as_str(),
         fixed(med(runs, Run::round_trip_ms), 1),
@@ -592,7 +594,9 @@ fn where_it_went(library: &Library, paging: Paging, runs: &[Run]) {
             med(runs, |r| r.provider_ms_per("/v1/me/playlists", "preflight")),
             2
         ),
+        ms(med(runs, Run::first_answer_to_row)),
         ms(med(runs, Run::after_last_page)),
+        ms(med(runs, |r| r.longest_frame_ms)),
     );
 }
 

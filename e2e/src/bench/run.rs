@@ -371,6 +371,10 @@ pub struct Run {
     pub first_playlist_ms: Option<f64>,
     /// When Trunk's loader had started the app (observed runs).
     pub app_started_ms: Option<f64>,
+    /// When the first playlist row was in the DOM (observed runs).
+    pub first_row_ms: Option<f64>,
+    /// The longest time between two animation frames until the load was done (observed runs).
+    pub longest_frame_ms: Option<f64>,
     /// The API requests, in the order they started.
     pub requests: Vec<Request>,
     /// When `#load-status` became `done`, and the next frame after (observed runs).
@@ -449,6 +453,8 @@ impl Run {
             load_event_ms: number(&nav["load"]).unwrap_or(f64::NAN),
             first_playlist_ms: number(&timings["firstPlaylist"]),
             app_started_ms: number(&bench["appStarted"]),
+            first_row_ms: number(&bench["firstRow"]),
+            longest_frame_ms: number(&bench["longestFrame"]),
             requests,
             done_ms: done.and_then(|d| number(&d["at"])),
             done_frame_ms: done.and_then(|d| number(&d["frame"])),
@@ -558,6 +564,11 @@ impl Run {
             })
             .collect();
         median(&gaps)
+    }
+
+    /// From the end of the first page's answer to the first row in the DOM (observed runs).
+    pub fn first_answer_to_row(&self) -> Option<f64> {
+        Some(self.first_row_ms? - self.page_requests().next()?.end)
     }
 
     /// From the end of the last page's response to the frame after the library is loaded.

@@ -8,18 +8,29 @@
 /// it). It observes the page; it changes nothing the app sees.
 ///
 /// `window.__bench` collects: `maxRows`, the most `ul#playlists > li.playlist` in the DOM at any
-/// moment; `states`, each new `data-state` of `#load-status` with the time it was set (`at`) and
-/// of the next animation frame (`frame`, when it is on screen); `appStarted`, when Trunk's loader
-/// had started the app. It also lifts the Resource Timing buffer (250 entries by default, fewer
-/// than a 10,000-playlist library's requests).
+/// moment, and `firstRow`, when the first one was there; `states`, each new `data-state` of
+/// `#load-status` with the time it was set (`at`) and of the next animation frame (`frame`, when
+/// it is on screen); `appStarted`, when Trunk's loader had started the app; `longestFrame`, the
+/// longest time between two animation frames until the load is done (the main thread busy for
+/// that long). It also lifts the Resource Timing buffer (250 entries by default, fewer than a
+/// 10,000-playlist library's requests).
 pub const OBSERVER: &str = r#"(() => {
-  const bench = (window.__bench = { maxRows: 0, states: [], appStarted: null });
+  const bench = (window.__bench = { maxRows: 0, firstRow: null, states: [], appStarted: null,
+                                    longestFrame: 0 });
   performance.setResourceTimingBufferSize(100000);
   addEventListener("TrunkApplicationStarted", () => { bench.appStarted = performance.now(); });
+  let previous = null;
+  const frame = (now) => {
+    if (previous !== null) bench.longestFrame = Math.max(bench.longestFrame, now - previous);
+    previous = now;
+    if (!bench.states.some((s) => s.state === "done")) requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
   let last = null;
   new MutationObserver(() => {
     const rows = document.querySelectorAll("ul#playlists > li.playlist").length;
     if (rows > bench.maxRows) bench.maxRows = rows;
+    if (rows > 0 && bench.firstRow === null) bench.firstRow = performance.now();
     const status = document.getElementById("load-status");
     const state = status && status.getAttribute("data-state");
     if (state !== last) {
@@ -63,22 +74,26 @@ pub const TIMINGS: &str = r#"
 
 /// `arguments[1]` plain `GET`s of `arguments[0]` one after another (a CORS request with no
 /// preflight: no credentials, no custom header), each on a URL of its own so that no cache can
-/// answer; calls back with how long each took, in milliseconds.
+/// answer; calls back with how long each took, in milliseconds, as Resource Timing measures it
+/// (from the start of the fetch to the end of the answer, as for the app's own requests), or
+/// around the `fetch` when there is no entry.
 pub const ROUND_TRIPS: &str = r#"
   const [url, n, done] = arguments;
   (async () => {
     const took = [];
     for (let i = 0; i < n; i++) {
+      const probe = `${url}?bench-probe=${i}-${Math.random()}`;
       const t0 = performance.now();
       try {
-        const response = await fetch(`${url}?bench-probe=${i}-${Math.random()}`,
-                                     { credentials: "omit", referrerPolicy: "no-referrer" });
+        const response = await fetch(probe, { credentials: "omit", referrerPolicy: "no-referrer" });
         await response.text();
-        took.push(performance.now() - t0);
       } catch (e) {
         done({ error: String(e) });
         return;
       }
+      const around = performance.now() - t0;
+      const entry = performance.getEntriesByName(probe)[0];
+      took.push(entry ? entry.responseEnd - entry.startTime : around);
     }
     done(took);
   })();"#;
