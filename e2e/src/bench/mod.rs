@@ -40,7 +40,7 @@ pub mod report;
 mod run;
 mod scripts;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use crate::browser::Browser;
@@ -257,7 +257,7 @@ fn med(runs: &[Run], f: impl Fn(&Run) -> Option<f64>) -> Option<f64> {
     median(&runs.iter().filter_map(f).collect::<Vec<_>>())
 }
 
-async fn first_playlist(driver: &Driver, dist: &PathBuf, options: &Options, results: &mut Results) {
+async fn first_playlist(driver: &Driver, dist: &Path, options: &Options, results: &mut Results) {
     let library = options.libraries().last().copied().unwrap_or(LIBRARIES[2]);
     let setup = Setup {
         user: library.user,
@@ -308,7 +308,7 @@ fn library_bound(run: &Run, playlists: u32) -> Option<f64> {
 /// (`full`); concurrent only otherwise.
 async fn libraries(
     driver: &Driver,
-    dist: &PathBuf,
+    dist: &Path,
     options: &Options,
     results: &mut Results,
     full: bool,
