@@ -1,7 +1,9 @@
 //! Which rows of a long list to render: the arithmetic of the virtual list, kept pure so it is host-tested.
 
-/// Rows rendered above and below the visible ones, so that scrolling shows no blank rows.
-pub const OVERSCAN: usize = 10;
+/// Rows rendered above and below the visible ones. The list is rendered again on every scroll event, before
+/// the frame is painted, so a few are enough to show no blank rows; every row more is built again on every
+/// keystroke in the find box.
+pub const OVERSCAN: usize = 4;
 /// The most rows ever rendered at once, however tall the window.
 pub const MAX_ROWS: usize = 150;
 
@@ -16,7 +18,9 @@ pub fn rows_to_render(
     let row_px = row_px.max(1.0);
     let scrolled = (-list_top_px).max(0.0);
     let first_visible = (scrolled / row_px).floor() as usize;
-    let visible = (viewport_px.max(0.0) / row_px).ceil() as usize + 1;
+    // The part of the viewport the list can fill: below its top while that is in view.
+    let shown_px = (viewport_px - list_top_px.max(0.0)).max(0.0);
+    let visible = (shown_px / row_px).ceil() as usize + 1;
     let first = first_visible.saturating_sub(OVERSCAN).min(count);
     let last = (first_visible + visible + OVERSCAN)
         .min(count)
@@ -31,14 +35,17 @@ mod tests {
     /// Guards against rendering the whole list, or leaving a gap at the top, in the middle or at the end.
     #[test]
     fn renders_only_what_can_be_seen() {
-        assert_eq!(rows_to_render(100.0, 800.0, 72.0, 10_000), (0, 23));
+        // 700 px of the list in view: 10 rows, one that may be cut, and the overscan below.
+        assert_eq!(rows_to_render(100.0, 800.0, 72.0, 10_000), (0, 15));
+        // Below the fold: nothing.
+        assert_eq!(rows_to_render(900.0, 800.0, 72.0, 10_000), (0, 5));
         assert_eq!(
             rows_to_render(-72.0 * 5_000.0, 800.0, 72.0, 10_000),
-            (4_990, 5_023)
+            (4_996, 5_017)
         );
         assert_eq!(
             rows_to_render(-72.0 * 10_000.0, 800.0, 72.0, 10_000),
-            (9_990, 10_000)
+            (9_996, 10_000)
         );
         assert_eq!(rows_to_render(0.0, 800.0, 72.0, 3), (0, 3));
         assert_eq!(rows_to_render(0.0, 800.0, 72.0, 0), (0, 0));

@@ -48,6 +48,9 @@ impl Clock for BrowserClock {
     fn jitter(&self) -> f64 {
         js_sys::Math::random()
     }
+    async fn yield_to_page(&self) {
+        sleep_ms(0).await
+    }
 }
 
 /// The session's tokens in sessionStorage: they survive a reload of the tab, stay out of other tabs (unless

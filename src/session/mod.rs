@@ -9,7 +9,7 @@
 pub mod retry;
 pub mod tabs;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::ops::ControlFlow;
@@ -82,6 +82,11 @@ pub trait Clock {
     fn sleep(&self, ms: u64) -> impl Future<Output = ()>;
     /// A random fraction in `[0, 1)`, to spread retries out in time (backoff jitter).
     fn jitter(&self) -> f64;
+    /// Lets the page show what it has just been handed before more work starts (in a browser: one turn of the
+    /// event loop, so that rendering, which runs as microtasks, comes first). Nothing to wait for by default.
+    fn yield_to_page(&self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
 }
 
 /// Why an authenticated call failed.
@@ -479,6 +484,9 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
             if on_page(first).is_break() {
                 return Ok(());
             }
+            // The first page shows before the rest are asked for: the first playlist on screen is worth the
+            // few milliseconds that sending the next requests would take.
+            self.clock.yield_to_page().await;
         }
         let end = cursor.total.unwrap_or(0).min(MAX_LIBRARY_SIZE);
         let flow = match self.config.paging {
@@ -489,15 +497,21 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
                         let url = page_url(offset);
                         async move { (offset, self.get_json::<Page<I>>(&url).await) }
                     })
-                    .buffered(PAGES_IN_FLIGHT);
+                    .buffer_unordered(PAGES_IN_FLIGHT);
                 let mut pages = std::pin::pin!(pages);
+                // Pages are handed on in order, but a request's slot is given to the next page as soon as its
+                // answer is in, whichever page it was: a page that came back early waits here for the ones
+                // before it, so one slow answer does not hold the other slots idle.
+                let mut early: BTreeMap<u32, Page<I>> = BTreeMap::new();
                 let mut flow = ControlFlow::Continue(());
-                while let Some((offset, page)) = pages.next().await {
-                    let page = page?;
-                    cursor.next_offset = offset + limit;
-                    flow = hand_on(page, &mut on_page);
-                    if flow.is_break() {
-                        break;
+                'read: while let Some((offset, page)) = pages.next().await {
+                    early.insert(offset, page?);
+                    while let Some(page) = early.remove(&cursor.next_offset) {
+                        cursor.next_offset += limit;
+                        flow = hand_on(page, &mut on_page);
+                        if flow.is_break() {
+                            break 'read;
+                        }
                     }
                 }
                 flow

@@ -2,6 +2,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use futures::executor::block_on;
@@ -1156,6 +1157,112 @@ fn long_lists_are_read_six_pages_at_a_time_and_shown_in_order() {
     );
     assert_eq!(api.offsets.borrow().len(), 200, "each page once");
     assert!(cursor.done);
+}
+
+/// A Web API whose answers arrive when the network says, not when they are polled: [`Wire::deliver`] answers one
+/// request at a time, always the one sent last, so answers come back in the reverse of the order they were asked.
+#[derive(Default)]
+struct Wire {
+    waiting: RefCell<Vec<OnTheWire>>,
+    /// How many other requests were on the wire as each request was sent.
+    in_flight_at_send: RefCell<Vec<usize>>,
+}
+
+/// A request on the wire: its offset, whether its answer is in, and who waits for it.
+type OnTheWire = (u32, Rc<Cell<bool>>, Rc<RefCell<Option<std::task::Waker>>>);
+
+impl Transport for Wire {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let offset: u32 = request
+            .url()
+            .split("offset=")
+            .nth(1)
+            .and_then(|o| o.split('&').next())
+            .and_then(|o| o.parse().ok())
+            .unwrap_or(0);
+        let (done, waker) = (Rc::new(Cell::new(false)), Rc::new(RefCell::new(None)));
+        {
+            let mut waiting = self.waiting.borrow_mut();
+            self.in_flight_at_send.borrow_mut().push(waiting.len());
+            waiting.push((offset, done.clone(), waker.clone()));
+        }
+        std::future::poll_fn(|cx| {
+            if done.get() {
+                std::task::Poll::Ready(())
+            } else {
+                *waker.borrow_mut() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        Ok(HttpResponse {
+            status: 200,
+            body: page(offset, 10_000u32.saturating_sub(offset).min(50), 10_000),
+            retry_after: None,
+        })
+    }
+}
+
+impl Wire {
+    /// Answers the request sent last, one each time it is polled, for ever.
+    async fn deliver(&self) {
+        loop {
+            if let Some((_, done, waker)) = self.waiting.borrow_mut().pop() {
+                done.set(true);
+                if let Some(waker) = waker.borrow_mut().take() {
+                    waker.wake();
+                }
+            }
+            YieldOnce(false).await;
+        }
+    }
+}
+
+/// Guards against a request slot left idle while an earlier page is still on the wire: each answer frees its
+/// slot for the next page at once, whichever page it was (they are still shown in order).
+#[test]
+fn the_next_page_is_asked_for_as_soon_as_any_answer_is_in() {
+    let wire = Wire::default();
+    let config = config();
+    let (clock, tabs, pacer) = (Fixed::new(), Alone::default(), Pacer::default());
+    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
+    let session = Session {
+        config: &config,
+        transport: &wire,
+        store: &store,
+        clock: &clock,
+        tabs: &tabs,
+        pacer: &pacer,
+    };
+    let mut read = LibraryRead::default();
+    let mut ids = vec![];
+    let reading = session.library(&mut read, |added, _, _| {
+        ids.extend(added.into_iter().map(|p| p.id.to_string()));
+        ControlFlow::Continue(())
+    });
+    let result = match block_on(futures::future::select(
+        Box::pin(reading),
+        Box::pin(wire.deliver()),
+    )) {
+        futures::future::Either::Left((result, _)) => result,
+        futures::future::Either::Right(_) => unreachable!("the network never stops"),
+    };
+    result.unwrap();
+    assert_eq!(ids.len(), 10_000);
+    assert!(
+        ids.iter().enumerate().all(|(i, id)| *id == format!("p{i}")),
+        "in order"
+    );
+    let at_send = wire.in_flight_at_send.borrow();
+    // The first page alone (it tells the total), then six at once.
+    assert_eq!(at_send[..7], [0, 0, 1, 2, 3, 4, 5]);
+    // From then on, every request takes the place of one answered: five others are still on the wire.
+    let idle: Vec<_> = at_send[7..].iter().filter(|&&n| n < 5).collect();
+    assert!(
+        idle.is_empty(),
+        "{} of 193 requests sent with a slot idle",
+        idle.len()
+    );
 }
 
 /// Guards against the sequential reading (Spotify's SDK's way, kept for the benchmark) skipping pages, running

@@ -47,6 +47,11 @@ pub struct PagedList<T: Send + Sync + 'static> {
     generation: RwSignal<u64>,
     /// Cancels the requests of the load in flight. Local to the page (an `AbortController` is a JS object).
     cancel: StoredValue<Option<Cancel>, LocalStorage>,
+    /// Entries read but not shown yet: pages that arrive within one frame are shown together, in the next
+    /// animation frame, so the list is laid out once per frame however fast pages come.
+    pending: StoredValue<Vec<T>>,
+    /// Whether a frame has been asked for to show `pending`.
+    flush_asked: StoredValue<bool>,
 }
 
 impl<T: Send + Sync + 'static> Clone for PagedList<T> {
@@ -80,12 +85,32 @@ impl<T: Send + Sync + 'static> Sink<T> {
         if !self.is_current() {
             return ControlFlow::Break(());
         }
-        self.list.total.try_set(Some(total));
-        if skipped > 0 {
-            self.list.skipped.try_update(|n| *n += skipped);
+        let list = self.list;
+        if list.total.try_get_untracked() != Some(Some(total)) {
+            list.total.try_set(Some(total));
         }
-        self.list.items.try_update(|items| items.extend(page));
+        if skipped > 0 {
+            list.skipped.try_update(|n| *n += skipped);
+        }
+        if list.items.try_with_untracked(Vec::is_empty) == Some(true) {
+            // The first entries show at once.
+            list.items.try_update(|items| items.extend(page));
+            return ControlFlow::Continue(());
+        }
+        list.pending
+            .try_update_value(|pending| pending.extend(page));
+        if list.flush_asked.try_get_value() == Some(false) {
+            list.flush_asked.try_set_value(true);
+            request_animation_frame(move || list.flush());
+        }
         ControlFlow::Continue(())
+    }
+
+    /// Shows now what is waiting for the next frame.
+    pub fn flush(&self) {
+        if self.is_current() {
+            self.list.flush();
+        }
     }
 
     /// Sets `signal` (a heading that belongs to the list) if this load is still current.
@@ -119,6 +144,19 @@ impl<T: Send + Sync + 'static> PagedList<T> {
             load: RwSignal::new(Load::Idle),
             generation: RwSignal::new(0),
             cancel,
+            pending: StoredValue::new(Vec::new()),
+            flush_asked: StoredValue::new(false),
+        }
+    }
+
+    /// Shows the entries read since the last frame.
+    fn flush(self) {
+        self.flush_asked.try_set_value(false);
+        let Some(pending) = self.pending.try_update_value(std::mem::take) else {
+            return;
+        };
+        if !pending.is_empty() {
+            self.items.try_update(|items| items.extend(pending));
         }
     }
 
@@ -141,6 +179,7 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         if let Some(Some(load)) = self.cancel.try_update_value(Option::take) {
             load.cancel();
         }
+        self.pending.set_value(Vec::new());
         self.items.set(Vec::new());
         self.total.set(None);
         self.skipped.set(0);
@@ -155,6 +194,7 @@ impl<T: Send + Sync + 'static> PagedList<T> {
     where
         Fut: Future<Output = Result<(), SessionError>> + 'static,
     {
+        self.pending.set_value(Vec::new());
         self.items.set(Vec::new());
         self.total.set(None);
         self.skipped.set(0);
@@ -190,6 +230,8 @@ impl<T: Send + Sync + 'static> PagedList<T> {
             if self.generation.try_get_untracked() != Some(generation) {
                 return;
             }
+            // Whatever was read shows before the load says it is done (or failed).
+            self.flush();
             match result {
                 Ok(()) => {
                     self.load.try_set(Load::Done);
@@ -200,6 +242,9 @@ impl<T: Send + Sync + 'static> PagedList<T> {
                 }
             }
         });
+        // The status line shows numbers in the user's locale; the formatter is made while the first requests
+        // are on the wire (the task above sends them before this timeout fires).
+        set_timeout(text::prepare, std::time::Duration::ZERO);
     }
 }
 

@@ -151,6 +151,7 @@ fn load(app: AppState, resume: bool) {
         let me = me?;
         result?;
         if sink.is_current() {
+            sink.flush();
             learn_access(&session, library, &me).await;
         }
         Ok(())
@@ -159,6 +160,14 @@ fn load(app: AppState, resume: bool) {
         library.list.resume(app, task);
     } else {
         library.list.start(app, task);
+    }
+}
+
+/// Starts reading the library unless a read is under way or done: called by the page, and by the callback
+/// before it shows the page, so that the first requests leave before the page is built.
+pub fn start_library(app: AppState) {
+    if app.library.list.load.get_untracked() == Load::Idle {
+        load(app, false);
     }
 }
 
@@ -203,16 +212,39 @@ pub fn PlaylistsPage() -> impl IntoView {
     let app = use_app();
     let library = app.library;
     let list = library.list;
-    if list.load.get_untracked() == Load::Idle {
-        load(app, false);
-    }
+    start_library(app);
     let log_out = move |_| app.log_out();
     let retry = move || load(app, true);
 
     let (initial_query, initial_sort) = query_from_address();
     let query = RwSignal::new(initial_query);
     let sort = RwSignal::new(initial_sort);
-    Effect::new(move || query.with(|q| query_to_address(q, sort.get())));
+    // The address follows the find box once typing pauses: one history write per pause, not per keystroke.
+    let address_write = StoredValue::new_local(None::<TimeoutHandle>);
+    Effect::new(move || {
+        let (q, sort) = (query.get(), sort.get());
+        if let Some(Some(pending)) = address_write.try_update_value(Option::take) {
+            pending.clear();
+        }
+        let write = set_timeout_with_handle(
+            move || query_to_address(&q, sort),
+            std::time::Duration::from_millis(ADDRESS_WRITE_DELAY_MS),
+        );
+        address_write.try_set_value(write.ok());
+    });
+    on_cleanup(move || {
+        if let Some(Some(pending)) = address_write.try_update_value(Option::take) {
+            pending.clear();
+        }
+    });
+    // Leaving the find box or the sort (to follow a link, say) writes a pending query at once, so the history
+    // entry keeps it.
+    let write_now = move |_| {
+        if let Some(Some(pending)) = address_write.try_update_value(Option::take) {
+            pending.clear();
+            query.with_untracked(|q| query_to_address(q, sort.get_untracked()));
+        }
+    };
     // The positions of the playlists shown, in order: every keystroke filters the whole library.
     let order = Memo::new(move |_| {
         let words = words(&query.get(), &text::decompose);
@@ -251,7 +283,7 @@ pub fn PlaylistsPage() -> impl IntoView {
             </span>
         </header>
         <main class="page">
-            <div class="tools" role="search">
+            <div class="tools" role="search" on:focusout=write_now>
                 <label class="find">
                     <span class="visually-hidden">"Find a playlist by name or owner"</span>
                     <input id="find" type="search" placeholder="Find by name or owner" autocomplete="off"
@@ -291,6 +323,9 @@ pub fn PlaylistsPage() -> impl IntoView {
     }
 }
 
+/// How long the find box waits after a keystroke before it writes the query into the address.
+const ADDRESS_WRITE_DELAY_MS: u64 = 300;
+
 /// The height of a row of the list, in CSS pixels (the style sheet's `.playlist` has the same).
 const ROW_PX: u32 = 80;
 
@@ -298,7 +333,29 @@ const ROW_PX: u32 = 80;
 /// whose entries the API has shown this app may not read.
 #[component]
 fn PlaylistRow(listed: Arc<Listed>, pos: usize, library: Library) -> impl IntoView {
-    let playlist = &listed.playlist;
+    // Whose the playlist is, once the user is known (asked for at the same time as the first page), and whether
+    // the API has shown that this app may not read its entries. Both change at most once or twice in a session,
+    // so the row is made again when they do: one reactive node per row, which keeps a keystroke in the find box
+    // (every row shown made anew) cheap.
+    move || {
+        let access = library
+            .user
+            .with(|u| u.as_ref().map(|u| listed.playlist.access_for(&u.id)));
+        // The user's own playlists are always readable: only the others follow what the API has shown.
+        let unreadable = match access {
+            None | Some(Access::Own) => false,
+            Some(access) => library.access.with(|a| a.readable(access)) == Some(false),
+        };
+        playlist_row(&listed.playlist, pos, access, unreadable)
+    }
+}
+
+fn playlist_row(
+    playlist: &Playlist,
+    pos: usize,
+    access: Option<Access>,
+    unreadable: bool,
+) -> impl IntoView {
     let cover = match playlist.cover_url(COVER_PX) {
         Some(url) => view! {
             <img class="cover" src=url.to_owned() alt="" width=COVER_PX height=COVER_PX loading="lazy"
@@ -312,31 +369,14 @@ fn PlaylistRow(listed: Arc<Listed>, pos: usize, library: Library) -> impl IntoVi
         Some(n) => format!("{} tracks", text::number(n)),
         None => String::new(),
     };
-    // Whose the playlist is, once the user is known (asked for at the same time as the first page).
-    let access = {
-        let listed = listed.clone();
-        Memo::new(move |_| {
-            library
-                .user
-                .with(|u| u.as_ref().map(|u| listed.playlist.access_for(&u.id)))
-        })
-    };
-    let unreadable = {
-        let listed = listed.clone();
-        Memo::new(move |_| {
-            library.user.track();
-            library.readable(&listed.playlist) == Some(false)
-        })
-    };
-    let why = move || match access.get() {
+    let why = match access {
         Some(Access::SpotifyOwned) => "Spotify does not let apps read its own playlists",
         _ => "Spotify lets apps in Development Mode read only playlists you own or collaborate on",
     };
     let owner = playlist.owner_name().to_owned();
     view! {
         <li class="playlist" data-id=playlist.id.to_string() data-pos=pos
-            data-access=move || access.get().map(Access::code)
-            data-readable=move || unreadable.get().then_some("no")>
+            data-access=access.map(Access::code) data-readable=unreadable.then_some("no")>
             {cover}
             <div class="meta">
                 <a class="playlist-name" href=format!("/playlist/{}", playlist.id)
@@ -351,7 +391,7 @@ fn PlaylistRow(listed: Arc<Listed>, pos: usize, library: Library) -> impl IntoVi
             <span class="badges">
                 {(playlist.public == Some(true)).then(|| view! { <span class="badge">"Public"</span> })}
                 {playlist.collaborative.then(|| view! { <span class="badge">"Collaborative"</span> })}
-                {move || unreadable.get().then(|| view! {
+                {unreadable.then(|| view! {
                     <span class="badge restricted" title=why>"Opens on Spotify only"</span>
                 })}
             </span>
