@@ -4,6 +4,8 @@
 /// the frame is painted, so a few are enough to show no blank rows; every row more is built again on every
 /// keystroke in the find box.
 pub const OVERSCAN: usize = 4;
+/// A list this short is rendered whole: it costs little, and nothing changes as it is scrolled.
+pub const WHOLE_UP_TO: usize = 30;
 /// The most rows ever rendered at once, however tall the window.
 pub const MAX_ROWS: usize = 150;
 
@@ -15,6 +17,9 @@ pub fn rows_to_render(
     row_px: f64,
     count: usize,
 ) -> (usize, usize) {
+    if count <= WHOLE_UP_TO {
+        return (0, count);
+    }
     let row_px = row_px.max(1.0);
     let scrolled = (-list_top_px).max(0.0);
     let first_visible = (scrolled / row_px).floor() as usize;
@@ -48,11 +53,20 @@ mod tests {
             (9_996, 10_000)
         );
         assert_eq!(rows_to_render(0.0, 800.0, 72.0, 3), (0, 3));
+        // A short list is rendered whole, wherever it is.
+        assert_eq!(
+            rows_to_render(5_000.0, 800.0, 72.0, WHOLE_UP_TO),
+            (0, WHOLE_UP_TO)
+        );
+        assert_eq!(
+            rows_to_render(-1e9, 800.0, 72.0, WHOLE_UP_TO),
+            (0, WHOLE_UP_TO)
+        );
         assert_eq!(rows_to_render(0.0, 800.0, 72.0, 0), (0, 0));
         let (first, last) = rows_to_render(0.0, 100_000.0, 72.0, 10_000);
         assert_eq!(first, 0);
         assert_eq!(last, MAX_ROWS);
         // Scrolled far past a list that shrank: nothing, not a panic.
-        assert_eq!(rows_to_render(-1e9, 800.0, 72.0, 10), (10, 10));
+        assert_eq!(rows_to_render(-1e9, 800.0, 72.0, 100), (100, 100));
     }
 }

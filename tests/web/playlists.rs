@@ -9,6 +9,7 @@ use pkce_playlists::http::{HttpRequest, Transport, TransportError};
 use pkce_playlists::session::TokenStore;
 use pkce_playlists::ui::paged::PagedList;
 use pkce_playlists::ui::{use_app, NoticeReason};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::support::{
@@ -175,4 +176,120 @@ async fn leaving_the_page_aborts_its_requests_on_the_wire() {
     reset_faults().await;
     assert_eq!(*outcome.borrow(), Some(Err(TransportError::Aborted)));
     assert!(waited < 2000.0, "the request ran on for {waited} ms");
+}
+
+/// The names of the rows shown, in order.
+fn shown_names(page: &crate::support::Mounted) -> Vec<String> {
+    let rows = page
+        .root
+        .query_selector_all("li.playlist a.playlist-name")
+        .unwrap();
+    (0..rows.length())
+        .filter_map(|i| rows.get(i)?.text_content())
+        .collect()
+}
+
+/// Types `text` into the find box as a user would (the value, then an `input` event).
+fn type_into_find(page: &crate::support::Mounted, text: &str) {
+    let input: web_sys::HtmlInputElement = page
+        .root
+        .query_selector("input#find")
+        .unwrap()
+        .expect("the find box")
+        .unchecked_into();
+    input.set_value(text);
+    let event = web_sys::Event::new_with_event_init_dict("input", &{
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        init
+    })
+    .unwrap();
+    input.dispatch_event(&event).unwrap();
+}
+
+/// Guards against a find box that misses matches, ignores case, shows what does not match, or forgets its query
+/// and sort on a reload (they live in the address); and against a sort that does not sort.
+#[wasm_bindgen_test]
+async fn find_and_sort_filter_the_library_and_live_in_the_address() {
+    let config = fresh_session("alice").await;
+    let library = whole_library(&config).await;
+    let before = crate::support::window().location().href().unwrap();
+    let page = mount_playlists(&config);
+    wait_for("the whole library", || {
+        page.count("li.playlist") == library.len() as u32
+    })
+    .await;
+
+    // A word of the names that picks some playlists and not others, typed in upper case, finds every playlist
+    // whose name or owner holds it.
+    let matching = |word: &str| -> Vec<String> {
+        library
+            .iter()
+            .filter(|p| {
+                p.display_name().to_lowercase().contains(word)
+                    || p.owner_name().to_lowercase().contains(word)
+            })
+            .map(|p| p.display_name().to_owned())
+            .collect()
+    };
+    let word = library
+        .iter()
+        .flat_map(|p| {
+            p.display_name()
+                .split_whitespace()
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .find(|w| w.len() > 2 && (2..library.len()).contains(&matching(w).len()))
+        .expect("a word that picks some playlists");
+    let expected = matching(&word);
+    type_into_find(&page, &word.to_uppercase());
+    wait_for("the matches alone", || {
+        page.count("li.playlist") == expected.len() as u32
+    })
+    .await;
+    assert_eq!(shown_names(&page), expected, "in Spotify's order");
+
+    // Sorted by name.
+    let select: web_sys::HtmlSelectElement = page
+        .root
+        .query_selector("select#sort")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    select.set_value("name");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    let mut by_name = expected.clone();
+    by_name.sort_by_key(|name| name.to_lowercase());
+    wait_for("the matches by name", || shown_names(&page) == by_name).await;
+
+    // The address keeps both, once typing pauses.
+    let query = format!("q={}", word.to_uppercase());
+    wait_for("the query in the address", || {
+        let search = crate::support::window().location().search().unwrap();
+        search.contains(&query) && search.contains("sort=name")
+    })
+    .await;
+
+    // A page made from that address (as after a reload) shows the same.
+    drop(page);
+    let again = mount_playlists(&config);
+    wait_for("the same matches after a reload", || {
+        shown_names(&again) == by_name
+    })
+    .await;
+    let sort = again.root.query_selector("select#sort").unwrap().unwrap();
+    assert_eq!(
+        sort.unchecked_into::<web_sys::HtmlSelectElement>().value(),
+        "name"
+    );
+
+    // Nothing found says so.
+    type_into_find(&again, "no playlist is called this");
+    wait_for("the no-match note", || again.has("#no-match")).await;
+    assert_eq!(again.count("li.playlist"), 0);
+    drop(again);
+    pkce_playlists::browser::location::replace_url(&before);
 }
