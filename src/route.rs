@@ -18,6 +18,11 @@ pub enum Route {
 }
 
 impl Route {
+    /// The route of an in-app address (`/playlist/abc?q=x`): its path's.
+    pub fn of_address(address: &str) -> Route {
+        Route::parse(path_of(address))
+    }
+
     /// The route of a path (no query, no fragment). One trailing slash is ignored.
     pub fn parse(path: &str) -> Route {
         let path = match path.strip_suffix('/') {
@@ -33,6 +38,11 @@ impl Route {
             },
         }
     }
+}
+
+/// The path of an in-app address: what comes before its query or fragment.
+pub fn path_of(address: &str) -> &str {
+    address.split(['?', '#']).next().unwrap_or(address)
 }
 
 /// Whether the app follows a click on a link to `href` itself (a path of this app), rather than leaving it to
@@ -64,6 +74,11 @@ mod tests {
         }
         assert_eq!(Route::parse("/nope"), Route::NotFound);
         assert_eq!(Route::parse("/callbackx"), Route::NotFound);
+        // An address's query and fragment do not change its page.
+        assert_eq!(path_of("/?q=a#b"), "/");
+        assert_eq!(path_of("/playlist/abc123#x?y"), "/playlist/abc123");
+        assert_eq!(Route::of_address("/?q=x&sort=name"), Route::Home);
+        assert_eq!(Route::of_address("/callback#top"), Route::Callback);
     }
 
     /// Guards against the app taking over a link to another site.

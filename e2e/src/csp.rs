@@ -250,23 +250,13 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let provider = Provider::start(Setup::default()).await;
-    let urls = Urls {
-        app: provider.app_url.clone(),
-        api: provider.api_url.clone(),
-        authorize: provider.authorize_url(),
-        expected_alice: Vec::new(),
-    };
+    let urls = provider.urls(Vec::new());
     let session = Session::start(browser).await;
     let outcome = tokio::spawn(body(session.page(), urls)).await;
     let violations = session.csp_violations().await;
     session.close().await;
     provider.stop().await;
-    if let Err(failure) = outcome {
-        match failure.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(e) => panic!("the {browser} scenario did not finish: {e}"),
-        }
-    }
+    crate::reraise(browser, outcome);
     violations
 }
 

@@ -66,12 +66,7 @@ where
 {
     let provider = Provider::start(setup).await;
     let admin = provider.admin();
-    let urls = Urls {
-        app: provider.app_url.clone(),
-        api: provider.api_url.clone(),
-        authorize: provider.authorize_url(),
-        expected_alice: admin.playlist_names("alice").await,
-    };
+    let urls = provider.urls(admin.playlist_names("alice").await);
     let session = Session::start(browser).await;
     let page = session.page();
     let outcome = tokio::spawn(body(page.clone(), urls, admin)).await;
@@ -95,13 +90,18 @@ where
     }
     session.close().await;
     provider.stop().await;
+    reraise(browser, outcome);
+    csp::assert_none(browser, &violations);
+}
+
+/// Re-raises the failure of a scenario's task, once its browser session and provider are cleaned up.
+pub fn reraise(browser: Browser, outcome: Result<(), tokio::task::JoinError>) {
     if let Err(failure) = outcome {
         match failure.try_into_panic() {
             Ok(panic) => std::panic::resume_unwind(panic),
             Err(e) => panic!("the {browser} scenario did not finish: {e}"),
         }
     }
-    csp::assert_none(browser, &violations);
 }
 
 fn head(text: &str, max: usize) -> &str {

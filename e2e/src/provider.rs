@@ -157,6 +157,17 @@ impl Provider {
         format!("{}/authorize", self.api_url)
     }
 
+    /// This provider's addresses for a scenario; `expected_alice` is what the scenario expects
+    /// alice's library to show (empty when it does not look).
+    pub fn urls(&self, expected_alice: Vec<String>) -> crate::Urls {
+        crate::Urls {
+            app: self.app_url.clone(),
+            api: self.api_url.clone(),
+            authorize: self.authorize_url(),
+            expected_alice,
+        }
+    }
+
     /// Guards against a scenario that passes or fails against another provider (the default port
     /// 8081, a demo left running): the page served must carry this provider's endpoints.
     async fn check_the_app_names_this_provider(&self) {

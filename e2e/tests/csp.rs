@@ -16,12 +16,7 @@ use serde_json::Value;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_served_page_carries_the_policy_and_the_headers() {
     let provider = Provider::start(Setup::default()).await;
-    let urls = Urls {
-        app: provider.app_url.clone(),
-        api: provider.api_url.clone(),
-        authorize: provider.authorize_url(),
-        expected_alice: Vec::new(),
-    };
+    let urls = provider.urls(Vec::new());
     let outcome = tokio::spawn(async move {
         let response = reqwest::get(&urls.app).await.expect("the app answers");
         let headers = response.headers().clone();

@@ -1077,15 +1077,20 @@ impl Library {
     }
 }
 
+/// The `offset` a page's URL asks for (0 when it names none).
+fn offset_of(request: &HttpRequest) -> u32 {
+    request
+        .url()
+        .split("offset=")
+        .nth(1)
+        .and_then(|o| o.split('&').next())
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0)
+}
+
 impl Transport for Library {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let url = request.url().to_owned();
-        let offset: u32 = url
-            .split("offset=")
-            .nth(1)
-            .and_then(|o| o.split('&').next())
-            .and_then(|o| o.parse().ok())
-            .unwrap_or(0);
+        let offset = offset_of(&request);
         self.offsets.borrow_mut().push(offset);
         self.in_flight.set(self.in_flight.get() + 1);
         self.most_in_flight
@@ -1112,9 +1117,12 @@ impl Transport for Library {
     }
 }
 
-fn read_with(
-    transport: &Library,
+/// Reads a library through `transport`, with `network` running beside the read (a network that answers when it
+/// says; `std::future::pending()` when the transport answers by itself), and returns the ids handed on, in order.
+fn read_with<T: Transport>(
+    transport: &T,
     paging: crate::config::Paging,
+    network: impl Future<Output = ()>,
 ) -> (Result<Vec<String>, SessionError>, Cursor) {
     let mut config = config();
     config.paging = paging;
@@ -1132,10 +1140,17 @@ fn read_with(
     };
     let mut read = LibraryRead::default();
     let mut ids = vec![];
-    let result = block_on(session.library(&mut read, |added, _, _| {
+    let reading = session.library(&mut read, |added, _, _| {
         ids.extend(added.into_iter().map(|p| p.id.to_string()));
         ControlFlow::Continue(())
-    }));
+    });
+    let result = match block_on(futures::future::select(
+        std::pin::pin!(reading),
+        std::pin::pin!(network),
+    )) {
+        futures::future::Either::Left((result, _)) => result,
+        futures::future::Either::Right(_) => panic!("the network stopped before the read ended"),
+    };
     (result.map(|()| ids), read.cursor)
 }
 
@@ -1144,7 +1159,11 @@ fn read_with(
 #[test]
 fn long_lists_are_read_six_pages_at_a_time_and_shown_in_order() {
     let api = Library::of(10_000);
-    let (ids, cursor) = read_with(&api, crate::config::Paging::Concurrent);
+    let (ids, cursor) = read_with(
+        &api,
+        crate::config::Paging::Concurrent,
+        std::future::pending(),
+    );
     let ids = ids.unwrap();
     assert_eq!(ids.len(), 10_000);
     assert!(
@@ -1173,13 +1192,7 @@ type OnTheWire = (u32, Rc<Cell<bool>>, Rc<RefCell<Option<std::task::Waker>>>);
 
 impl Transport for Wire {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let offset: u32 = request
-            .url()
-            .split("offset=")
-            .nth(1)
-            .and_then(|o| o.split('&').next())
-            .and_then(|o| o.parse().ok())
-            .unwrap_or(0);
+        let offset = offset_of(&request);
         let (done, waker) = (Rc::new(Cell::new(false)), Rc::new(RefCell::new(None)));
         {
             let mut waiting = self.waiting.borrow_mut();
@@ -1223,31 +1236,8 @@ impl Wire {
 #[test]
 fn the_next_page_is_asked_for_as_soon_as_any_answer_is_in() {
     let wire = Wire::default();
-    let config = config();
-    let (clock, tabs, pacer) = (Fixed::new(), Alone::default(), Pacer::default());
-    let store = tokens("a1", Some("r1"), NOW + 3_600_000);
-    let session = Session {
-        config: &config,
-        transport: &wire,
-        store: &store,
-        clock: &clock,
-        tabs: &tabs,
-        pacer: &pacer,
-    };
-    let mut read = LibraryRead::default();
-    let mut ids = vec![];
-    let reading = session.library(&mut read, |added, _, _| {
-        ids.extend(added.into_iter().map(|p| p.id.to_string()));
-        ControlFlow::Continue(())
-    });
-    let result = match block_on(futures::future::select(
-        Box::pin(reading),
-        Box::pin(wire.deliver()),
-    )) {
-        futures::future::Either::Left((result, _)) => result,
-        futures::future::Either::Right(_) => unreachable!("the network never stops"),
-    };
-    result.unwrap();
+    let (ids, _) = read_with(&wire, crate::config::Paging::Concurrent, wire.deliver());
+    let ids = ids.unwrap();
     assert_eq!(ids.len(), 10_000);
     assert!(
         ids.iter().enumerate().all(|(i, id)| *id == format!("p{i}")),
@@ -1270,14 +1260,22 @@ fn the_next_page_is_asked_for_as_soon_as_any_answer_is_in() {
 #[test]
 fn sequential_reading_follows_next_and_stays_on_the_api() {
     let api = Library::of(320);
-    let (ids, _) = read_with(&api, crate::config::Paging::Sequential);
+    let (ids, _) = read_with(
+        &api,
+        crate::config::Paging::Sequential,
+        std::future::pending(),
+    );
     assert_eq!(ids.unwrap().len(), 320);
     assert_eq!(api.most_in_flight.get(), 1);
     assert_eq!(*api.offsets.borrow(), [0, 50, 100, 150, 200, 250, 300]);
 
     let mut elsewhere = Library::of(320);
     elsewhere.next_base = "https://evil.example/v1".into();
-    let (result, _) = read_with(&elsewhere, crate::config::Paging::Sequential);
+    let (result, _) = read_with(
+        &elsewhere,
+        crate::config::Paging::Sequential,
+        std::future::pending(),
+    );
     assert!(matches!(
         result,
         Err(SessionError::Api(ApiError::Malformed(_)))

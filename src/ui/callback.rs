@@ -2,16 +2,12 @@
 
 use leptos::prelude::*;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use super::error::AuthError;
 use super::playlists::start_library;
 use super::router::use_router;
 use super::use_app;
-use crate::browser::location;
 use crate::browser::login::{complete_login, LoginError};
+use crate::browser::{location, sleep_ms};
 use crate::route::Route;
 
 /// Reads the query once and takes `code` and `state` out of the address bar at once, before anything else can
@@ -39,10 +35,10 @@ pub fn CallbackView(query: String) -> impl IntoView {
             let signed_in = complete_login(app.config, &query).await?;
             app.library.reset();
             // Landing on the library: its first requests leave now, and the page is built while they are on
-            // the wire (the load's task runs before this one resumes).
-            if Route::parse(path_of(&signed_in.return_to)) == Route::Home {
+            // the wire (the load's task sends them before the timer lets this one resume).
+            if Route::of_address(&signed_in.return_to) == Route::Home {
                 start_library(app);
-                yield_now().await;
+                sleep_ms(0).await;
             }
             app.notice.set(None);
             app.signed_in.set(true);
@@ -62,26 +58,4 @@ pub fn CallbackView(query: String) -> impl IntoView {
             }}
         </main>
     }
-}
-
-/// The path of an in-app address (without its query).
-fn path_of(address: &str) -> &str {
-    address.split(['?', '#']).next().unwrap_or(address)
-}
-
-/// Lets every task already queued run before this one goes on.
-fn yield_now() -> impl Future<Output = ()> {
-    struct YieldNow(bool);
-    impl Future for YieldNow {
-        type Output = ();
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-            if self.0 {
-                return Poll::Ready(());
-            }
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-    YieldNow(false)
 }

@@ -62,14 +62,6 @@ impl Library {
             .flatten()
     }
 
-    /// Whether the signed-in user may read the entries of `playlist`, as far as the API has told.
-    pub fn readable(&self, playlist: &Playlist) -> Option<bool> {
-        let user = self
-            .user
-            .with_untracked(|u| u.as_ref().map(|u| u.id.clone()))?;
-        self.access.get().readable(playlist.access_for(&user))
-    }
-
     /// Forgets everything (log out, or a new sign-in).
     pub fn reset(&self) {
         self.list.reset();
@@ -221,11 +213,17 @@ pub fn PlaylistsPage() -> impl IntoView {
     let sort = RwSignal::new(initial_sort);
     // The address follows the find box once typing pauses: one history write per pause, not per keystroke.
     let address_write = StoredValue::new_local(None::<TimeoutHandle>);
+    // Cancels the write waiting for a pause; says whether there was one.
+    let cancel_write = move || match address_write.try_update_value(Option::take) {
+        Some(Some(pending)) => {
+            pending.clear();
+            true
+        }
+        _ => false,
+    };
     Effect::new(move || {
         let (q, sort) = (query.get(), sort.get());
-        if let Some(Some(pending)) = address_write.try_update_value(Option::take) {
-            pending.clear();
-        }
+        cancel_write();
         let write = set_timeout_with_handle(
             move || query_to_address(&q, sort),
             std::time::Duration::from_millis(ADDRESS_WRITE_DELAY_MS),
@@ -233,15 +231,12 @@ pub fn PlaylistsPage() -> impl IntoView {
         address_write.try_set_value(write.ok());
     });
     on_cleanup(move || {
-        if let Some(Some(pending)) = address_write.try_update_value(Option::take) {
-            pending.clear();
-        }
+        cancel_write();
     });
     // Leaving the find box or the sort (to follow a link, say) writes a pending query at once, so the history
     // entry keeps it.
     let write_now = move |_| {
-        if let Some(Some(pending)) = address_write.try_update_value(Option::take) {
-            pending.clear();
+        if cancel_write() {
             query.with_untracked(|q| query_to_address(q, sort.get_untracked()));
         }
     };

@@ -67,8 +67,7 @@ impl Router {
             };
         }
         window.scroll_to_with_x_and_y(0.0, 0.0);
-        let path = to.split(['?', '#']).next().unwrap_or(to).to_owned();
-        self.path.try_set(path);
+        self.path.try_set(crate::route::path_of(to).to_owned());
     }
 }
 
