@@ -23,6 +23,9 @@ const STATE: &str = "__________________________________________8";
 const ISSUER: &str = "http://127.0.0.1:8081";
 /// What a `code` is replaced with to see whether an error depends on it.
 const MARKER: &str = "fuzz-code-marker-Q7";
+/// A second well-formed code, to tell a message that shows the code from one whose own text (an
+/// `error_description`, once cleaned) happens to hold a marker.
+const OTHER_MARKER: &str = "fuzz-code-other-K2";
 
 fn fixed_login(with_issuer: bool) -> PendingLogin {
     let login = PendingLogin::new(
@@ -111,9 +114,9 @@ fn check(
     }
 }
 
-/// The same query with every non-empty `code` value replaced by [`MARKER`], which is a well-formed code. `None`
-/// when there is no code to replace, the marker is in the query already, or either query is over the size limit.
-fn with_code_replaced(query: &str) -> Option<String> {
+/// The same query with every non-empty `code` value replaced by `marker`, a well-formed code. `None` when there
+/// is no code to replace, the marker is in the query already, or either query is over the size limit.
+fn with_code_replaced(query: &str, marker: &str) -> Option<String> {
     if query.len() > MAX_QUERY_BYTES {
         return None;
     }
@@ -121,14 +124,14 @@ fn with_code_replaced(query: &str) -> Option<String> {
     let has_code = parameters.iter().any(|(n, v)| n == "code" && !v.is_empty());
     let has_marker = parameters
         .iter()
-        .any(|(n, v)| n.contains(MARKER) || v.contains(MARKER));
+        .any(|(n, v)| n.contains(marker) || v.contains(marker));
     if !has_code || has_marker {
         return None;
     }
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (name, value) in &parameters {
         let value = if name == "code" && !value.is_empty() {
-            MARKER
+            marker
         } else {
             value
         };
@@ -146,14 +149,23 @@ fn check_fixed(query: &str, with_issuer: bool) {
 
     // The code's value decides only whether the code is well-formed: every other outcome is the same with any
     // code, and no message shows it.
-    if let Some(replaced) = with_code_replaced(query) {
+    if let Some(replaced) = with_code_replaced(query, MARKER) {
         match (&result, parse_callback(&replaced, &login)) {
             (Ok(_) | Err(CallbackError::MalformedCode), Ok(code)) => {
                 assert_eq!(code.secret(), MARKER)
             }
             (Err(before), Err(after)) => {
                 assert_eq!(before, &after, "the error depends on the code's value");
-                assert!(!after.to_string().contains(MARKER), "the code in {after:?}");
+                // A message that showed the code would differ with another code.
+                if let Some(Err(other)) = with_code_replaced(query, OTHER_MARKER)
+                    .map(|q| parse_callback(&q, &login).map(|_| ()))
+                {
+                    assert_eq!(
+                        after.to_string(),
+                        other.to_string(),
+                        "the code in {after:?}"
+                    );
+                }
             }
             (before, after) => panic!(
                 "the code's value changed the outcome: {:?} then {:?}",
