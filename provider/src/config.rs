@@ -257,6 +257,13 @@ pub struct Cli {
     #[arg(long = "latency-ms", value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
 
+    /// Serve the accounts service and the Web API over HTTPS, with HTTP/2 as Spotify's servers
+    /// speak it (a browser sends many requests at once only over HTTP/2, and only over TLS). The
+    /// certificate is made at start for 127.0.0.1 and no browser trusts it: for benchmarks and
+    /// tests whose browser is told to accept it. The app (--serve-dist) stays on plain HTTP.
+    #[arg(long)]
+    pub tls: bool,
+
     /// Skip the consent page: /authorize redirects straight back with a code for USER.
     #[arg(long = "auto-approve", value_name = "USER")]
     pub auto_approve: Option<String>,
@@ -319,6 +326,8 @@ pub struct Config {
     /// With [`Rotation::Rotate`]: reusing a rotated-out refresh token revokes its grant.
     pub reuse_detection: bool,
     pub latency: Duration,
+    /// Serve the accounts service and the Web API over HTTPS, HTTP/2 included (`--tls`).
+    pub tls: bool,
     pub auto_approve: Option<Person>,
     /// The app mode of every client without one of its own.
     pub quota: Quota,
@@ -343,6 +352,7 @@ impl Default for Config {
             rotation: Rotation::Omit,
             reuse_detection: false,
             latency: Duration::ZERO,
+            tls: false,
             auto_approve: None,
             quota: Quota::Development,
             client_settings: BTreeMap::new(),
@@ -527,6 +537,7 @@ impl TryFrom<Cli> for Config {
             rotation: cli.rotation,
             reuse_detection: cli.reuse_detection,
             latency: Duration::from_millis(cli.latency_ms),
+            tls: cli.tls,
             auto_approve,
             quota: cli.quota,
             client_settings,

@@ -32,6 +32,11 @@
 //! `Cross-Origin-Opener-Policy: same-origin`, `X-Content-Type-Options: nosniff` and
 //! `Referrer-Policy: no-referrer`.
 //!
+//! `--tls` serves the accounts service and the Web API over HTTPS instead, HTTP/2 or HTTP/1.1 as
+//! the client's ALPN asks, as Spotify's do: a browser sends many requests at once to one host only
+//! over HTTP/2, and speaks HTTP/2 only over TLS. The certificate is made at start and no browser
+//! trusts it; the benchmark's browser is told to accept it ([`tls`]).
+//!
 //! `--mode standards` (or `"mode"` in the config file) plays a standards-following server
 //! instead of Spotify's: RFC 8414 metadata at `/.well-known/oauth-authorization-server` (the
 //! issuer is the provider's base URL), `iss` on every authorization response redirect (RFC 9207),
@@ -124,6 +129,7 @@ pub mod secrets;
 pub mod state;
 pub mod stats;
 pub mod store;
+pub mod tls;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -139,7 +145,12 @@ pub use config::{Cli, Config, ConfigError, Rotation};
 #[derive(Debug)]
 pub enum StartError {
     Config(ConfigError),
-    Bind { port: u16, source: io::Error },
+    Bind {
+        port: u16,
+        source: io::Error,
+    },
+    /// `--tls`, and no certificate could be made.
+    Tls(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -149,6 +160,7 @@ impl std::fmt::Display for StartError {
             StartError::Bind { port, source } => {
                 write!(f, "cannot listen on 127.0.0.1:{port}: {source}")
             }
+            StartError::Tls(why) => write!(f, "cannot serve HTTPS: {why}"),
         }
     }
 }
@@ -167,14 +179,22 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// The served `dist/` folder, when one was asked for.
     pub app_addr: Option<SocketAddr>,
+    /// HTTPS (`--tls`): the authority that signed the server's certificate.
+    tls: Option<tls::Tls>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<io::Result<()>>>,
 }
 
 impl RunningServer {
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://` with `--tls`), without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        base_url(self.addr, self.tls.is_some())
+    }
+
+    /// With `--tls`, the certificate (DER) of the authority that signed the server's: what a
+    /// client trusts to reach it.
+    pub fn authority_der(&self) -> Option<&[u8]> {
+        self.tls.as_ref().map(tls::Tls::authority_der)
     }
 
     /// `http://127.0.0.1:PORT/` of the served app, when there is one.
@@ -195,6 +215,11 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
     }
+}
+
+fn base_url(addr: SocketAddr, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{addr}")
 }
 
 async fn bind(port: u16) -> Result<TcpListener, StartError> {
@@ -222,12 +247,19 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         None => None,
     };
 
-    let state = Arc::new(state::AppState::new(config, format!("http://{addr}")));
+    let tls = match config.tls {
+        true => Some(tls::Tls::generate().map_err(StartError::Tls)?),
+        false => None,
+    };
+    let state = Arc::new(state::AppState::new(config, base_url(addr, tls.is_some())));
     let router = app::router(state)?;
     let (shutdown, watcher) = watch::channel(false);
 
     let mut tasks = Vec::new();
-    tasks.push(tokio::spawn(serve(listener, router, watcher.clone())));
+    tasks.push(match &tls {
+        Some(tls) => tokio::spawn(tls::serve(listener, router, tls.clone(), watcher.clone())),
+        None => tokio::spawn(serve(listener, router, watcher.clone())),
+    });
     let app_addr = dist.map(|(l, a, dir)| {
         tasks.push(tokio::spawn(serve(l, dist::router(&dir), watcher.clone())));
         a
@@ -236,6 +268,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     Ok(RunningServer {
         addr,
         app_addr,
+        tls,
         shutdown,
         tasks,
     })

@@ -13,6 +13,7 @@ mod quota;
 mod robustness;
 mod standards;
 mod stats;
+mod tls;
 mod token;
 mod tutorial_flow;
 mod untidy;
