@@ -54,7 +54,8 @@ OTHER ADMIN ENDPOINTS:
   POST /admin/codes {"client_id","redirect_uri","code_challenge","user","scope"} -> {"code":"..."}
   (a code issued exactly as if the user had approved; validated like /authorize)
   GET /admin/stats -> {"requests","preflights","get","post","other","busy_ms",
-                       "routes": [{"route","kind","count","busy_ms"}]}
+                       "routes": [{"route","kind","count","busy_ms"}],
+                       "versions": {"HTTP/1.1": n, "HTTP/2.0": n}}
   (every request but /admin/* since the start or the last reset: CORS preflights counted apart
   from GETs and POSTs, by route pattern such as /v1/playlists/{id}; busy_ms is the provider's own
   time, the latency left out)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Method};
+use axum::http::{header, Method, Version};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
@@ -25,6 +25,7 @@ pub const UNMATCHED: &str = "other";
 #[derive(Debug, Default)]
 pub struct Stats {
     routes: BTreeMap<(String, String), Tally>,
+    versions: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -51,6 +52,9 @@ pub struct Report {
     /// By route (the route's pattern, such as `/v1/playlists/{id}`, or `other`) and kind (`GET`,
     /// `POST`, `preflight`, ...), in that order.
     pub routes: Vec<RouteReport>,
+    /// By the HTTP version they came in (`HTTP/1.1`, `HTTP/2.0`): whether the clients multiplexed
+    /// their requests over HTTP/2 (`--tls`).
+    pub versions: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,7 +66,8 @@ pub struct RouteReport {
 }
 
 impl Stats {
-    pub fn record(&mut self, kind: &str, route: &str, busy: Duration) {
+    pub fn record(&mut self, kind: &str, route: &str, version: Version, busy: Duration) {
+        *self.versions.entry(format!("{version:?}")).or_default() += 1;
         let tally = self
             .routes
             .entry((kind.to_owned(), route.to_owned()))
@@ -73,6 +78,7 @@ impl Stats {
 
     pub fn reset(&mut self) {
         self.routes.clear();
+        self.versions.clear();
     }
 
     pub fn report(&self) -> Report {
@@ -84,6 +90,7 @@ impl Stats {
             other: 0,
             busy_ms: 0.0,
             routes: Vec::new(),
+            versions: self.versions.clone(),
         };
         let mut busy = Duration::ZERO;
         for ((kind, route), tally) in &self.routes {
@@ -139,9 +146,12 @@ pub async fn count(State(state): State<Shared>, request: Request, next: Next) ->
         .get::<MatchedPath>()
         .map_or(UNMATCHED, MatchedPath::as_str)
         .to_owned();
+    let version = request.version();
     let started = Instant::now();
     let response = next.run(request).await;
-    state.stats().record(&kind, &route, started.elapsed());
+    state
+        .stats()
+        .record(&kind, &route, version, started.elapsed());
     response
 }
 
@@ -152,11 +162,31 @@ mod tests {
     #[test]
     fn totals_add_up_by_kind_and_routes_come_in_order() {
         let mut stats = Stats::default();
-        stats.record("GET", "/v1/me/playlists", Duration::from_micros(1500));
-        stats.record(PREFLIGHT, "/v1/me/playlists", Duration::from_micros(100));
-        stats.record("GET", "/v1/me/playlists", Duration::from_micros(500));
-        stats.record("POST", "/api/token", Duration::from_micros(400));
-        stats.record("PUT", UNMATCHED, Duration::ZERO);
+        stats.record(
+            "GET",
+            "/v1/me/playlists",
+            Version::HTTP_2,
+            Duration::from_micros(1500),
+        );
+        stats.record(
+            PREFLIGHT,
+            "/v1/me/playlists",
+            Version::HTTP_2,
+            Duration::from_micros(100),
+        );
+        stats.record(
+            "GET",
+            "/v1/me/playlists",
+            Version::HTTP_2,
+            Duration::from_micros(500),
+        );
+        stats.record(
+            "POST",
+            "/api/token",
+            Version::HTTP_11,
+            Duration::from_micros(400),
+        );
+        stats.record("PUT", UNMATCHED, Version::HTTP_11, Duration::ZERO);
         let report = stats.report();
         assert_eq!(
             (
@@ -183,7 +213,14 @@ mod tests {
                 (UNMATCHED, "PUT", 1, 0.0),
             ]
         );
+        let versions: Vec<(&str, u64)> = report
+            .versions
+            .iter()
+            .map(|(v, n)| (v.as_str(), *n))
+            .collect();
+        assert_eq!(versions, [("HTTP/1.1", 2), ("HTTP/2.0", 3)]);
         stats.reset();
         assert_eq!(stats.report().requests, 0);
+        assert!(stats.report().versions.is_empty());
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Every run starts a fresh provider in this process (a release build when the benchmark is one:
 //! it is linked in) with `--latency-ms` on every request the browser sends it, CORS preflights
-//! included, and `--auto-approve` for the run's user, serving a fresh copy of `dist/` whose
+//! included, `--tls` (HTTPS with HTTP/2, as Spotify's Web API: the browser sends the pages it asks
+//! for at once over one connection, where HTTP/1.1 would hold it to six; the browser is told to
+//! accept the provider's certificate) and `--auto-approve` for the run's user, serving a fresh copy of `dist/` whose
 //! configuration block points at it and sets `paging`. The browser opens the app, clicks
 //! `button#login`, and is sent through the provider back to `/callback`, a full page load; the
 //! app exchanges the code and reads the library. What is measured, all from the page's own clocks
@@ -167,7 +169,8 @@ pub async fn run(options: Options) {
         options.latency_ms
     );
     println!(
-        "  provider: local-spotify in this process, {} build",
+        "  provider: local-spotify in this process, {} build, over HTTPS (HTTP/2 or HTTP/1.1 by \
+         ALPN, as Spotify's Web API)",
         if cfg!(debug_assertions) {
             "DEBUG (not a release: run with --release)"
         } else {
@@ -579,7 +582,7 @@ fn where_it_went(library: &Library, paging: Paging, runs: &[Run]) {
          GET, and any wait for a connection) {} ms; pages in flight on average {}; an answer → \
          the next page asked {} ms; the provider's own time per page {} ms (per preflight {} \
          ms); first page's answer → first row in the DOM {}; last page's answer → library on \
-         screen {}; longest frame during the load {}",
+         screen {}; longest frame during the load {}; requests by HTTP version (last run) {}",
         grouped(u64::from(library.playlists)),
         paging.as_str(),
         fixed(med(runs, Run::round_trip_ms), 1),
@@ -597,6 +600,7 @@ fn where_it_went(library: &Library, paging: Paging, runs: &[Run]) {
         ms(med(runs, Run::first_answer_to_row)),
         ms(med(runs, Run::after_last_page)),
         ms(med(runs, |r| r.longest_frame_ms)),
+        runs.last().map_or("-".to_owned(), Run::versions),
     );
 }
 

@@ -541,6 +541,18 @@ impl Run {
         (n("requests"), n("preflights"), n("get"), n("post"))
     }
 
+    /// The requests by the HTTP version they reached the provider in, e.g. `HTTP/2.0 413`.
+    pub fn versions(&self) -> String {
+        let Some(versions) = self.stats["versions"].as_object() else {
+            return "-".to_owned();
+        };
+        let all: Vec<String> = versions
+            .iter()
+            .map(|(version, n)| format!("{version} {}", n.as_u64().unwrap_or(0)))
+            .collect();
+        all.join(", ")
+    }
+
     /// How many page requests were in flight on average while any was: the sum of their
     /// durations over the time from the first start to the last end.
     pub fn pages_in_flight(&self) -> Option<f64> {

@@ -38,6 +38,12 @@ async fn the_whole_flow_runs_over_http2_and_links_stay_on_https() {
     let (status, second) = h.api_absolute(next, &token).await;
     assert_eq!(status, StatusCode::OK, "{second}");
     assert_eq!(second["offset"], 50);
+
+    let stats: serde_json::Value = h.get("/admin/stats").await.json().await.expect("stats");
+    assert_eq!(
+        stats["versions"],
+        serde_json::json!({ "HTTP/2.0": stats["requests"] })
+    );
 }
 
 #[tokio::test]
