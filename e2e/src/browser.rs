@@ -84,7 +84,7 @@ impl Browser {
 
     /// Headless, with a fresh profile, and (Chromium) none of the background traffic that keeps
     /// knocking on a closed network (docs/TOOLCHAIN.md).
-    fn capabilities(self, profile: &Path) -> serde_json::Map<String, Value> {
+    fn capabilities(self, profile: &Path, bidi: bool) -> serde_json::Map<String, Value> {
         let binary = self.binary();
         let caps = match self {
             Browser::Chromium => json!({
@@ -114,7 +114,7 @@ impl Browser {
         };
         // WebDriver BiDi too, for the policy's watch (`crate::csp`).
         let mut caps = caps;
-        caps["webSocketUrl"] = Value::Bool(true);
+        caps["webSocketUrl"] = Value::Bool(bidi);
         // The provider's HTTPS (`--tls`, the benchmark's) has a certificate made at its start,
         // signed by nobody a browser knows. Only the provider on 127.0.0.1 is ever reached.
         caps["acceptInsecureCerts"] = Value::Bool(true);
@@ -149,13 +149,26 @@ pub struct Session {
     client: Client,
     driver: ProcessGroup,
     log: PathBuf,
-    csp: CspWatch,
+    /// `None` for an unwatched session.
+    csp: Option<CspWatch>,
     _profile: TempDir,
 }
 
 impl Session {
-    /// Starts `browser`'s WebDriver on a free port and a browser session in it.
+    /// Starts `browser`'s WebDriver on a free port and a browser session in it, whose documents'
+    /// Content Security Policy violations are watched over WebDriver BiDi.
     pub async fn start(browser: Browser) -> Session {
+        Session::start_with(browser, true).await
+    }
+
+    /// A session with no WebDriver BiDi connection, as a user's browser is: for measuring. A BiDi
+    /// client makes the browser report what every page does to it, which slowed a 10,000-playlist
+    /// load in Chromium by a fifth.
+    pub async fn start_unwatched(browser: Browser) -> Session {
+        Session::start_with(browser, false).await
+    }
+
+    async fn start_with(browser: Browser, watched: bool) -> Session {
         let profile = TempDir::new("profile");
         let port = free_port();
         let log = profile.path().join("driver.log");
@@ -187,7 +200,7 @@ impl Session {
             panic!("{e}; its output:\n{}", read_log(&log));
         }
 
-        let capabilities = browser.capabilities(&profile.path().join("user-data"));
+        let capabilities = browser.capabilities(&profile.path().join("user-data"), watched);
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let connected = tokio::time::timeout(
             BROWSER_START,
@@ -211,15 +224,21 @@ impl Session {
                 )
             }
         };
-        let bidi = client
-            .capabilities()
-            .and_then(|caps| caps.get("webSocketUrl"))
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("{browser} offers no WebDriver BiDi (webSocketUrl)"))
-            .to_owned();
-        let csp = CspWatch::start(&bidi)
-            .await
-            .unwrap_or_else(|e| panic!("{browser}: cannot watch the page's policy: {e}"));
+        let csp = match watched {
+            true => {
+                let bidi = client
+                    .capabilities()
+                    .and_then(|caps| caps.get("webSocketUrl"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_else(|| panic!("{browser} offers no WebDriver BiDi (webSocketUrl)"))
+                    .to_owned();
+                let csp = CspWatch::start(&bidi)
+                    .await
+                    .unwrap_or_else(|e| panic!("{browser}: cannot watch the page's policy: {e}"));
+                Some(csp)
+            }
+            false => None,
+        };
         Session {
             browser,
             client,
@@ -230,9 +249,13 @@ impl Session {
         }
     }
 
-    /// Every Content Security Policy violation in any document of the session so far.
+    /// Every Content Security Policy violation in any document of the session so far. Panics for an
+    /// unwatched session, which sees none.
     pub async fn csp_violations(&self) -> Vec<Violation> {
-        self.csp.violations().await
+        let csp = self.csp.as_ref();
+        csp.expect("the session is watched (Session::start)")
+            .violations()
+            .await
     }
 
     /// The tab, to drive.

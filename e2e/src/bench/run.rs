@@ -73,7 +73,7 @@ impl Driver {
     /// Starts `browser`'s WebDriver and a session (panics, as the test harness does, when it
     /// cannot: there is nothing to measure without a browser).
     pub async fn start(browser: Browser) -> Driver {
-        let session = Session::start(browser).await;
+        let session = Session::start_unwatched(browser).await;
         let page = session.page();
         page.open("about:blank").await;
         // The harness's page gives elements, and each element its client.
