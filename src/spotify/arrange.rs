@@ -115,6 +115,90 @@ pub fn arrange(keys: &[&SearchKey], words: &[String], sort: Sort) -> Vec<u32> {
     shown
 }
 
+/// One arrangement of the library, remembered with what it was made for.
+#[derive(Debug, Clone)]
+struct Arranged {
+    /// Which library (its generation: a new read is another library) and how many of its playlists.
+    library: (u64, usize),
+    words: Vec<String>,
+    sort: Sort,
+    shown: Vec<u32>,
+}
+
+/// [`arrange`] for a find box: it remembers its last few answers, so that a keystroke that narrows the query
+/// (another letter) filters only what the query before it showed, and one that widens it again (a backspace)
+/// finds its answer remembered. Either way the answer is the one [`arrange`] would give.
+#[derive(Debug, Default)]
+pub struct Arranger {
+    /// The most recent last.
+    recent: Vec<Arranged>,
+    /// How many playlists the last call looked at (for tests).
+    pub scanned: usize,
+}
+
+/// How many answers an [`Arranger`] remembers: a word typed and taken back, letter by letter.
+const REMEMBERED: usize = 16;
+
+impl Arranger {
+    /// The positions to show, as [`arrange`] gives them, for the library `library` (generation, which only
+    /// grows: its playlists are appended, never changed) whose keys are `keys`.
+    pub fn arrange(
+        &mut self,
+        library: u64,
+        keys: &[&SearchKey],
+        words: &[String],
+        sort: Sort,
+    ) -> Vec<u32> {
+        let library = (library, keys.len());
+        // Answers for another library, or for fewer of its playlists, can only mislead.
+        self.recent.retain(|a| a.library == library);
+        if let Some(at) = self
+            .recent
+            .iter()
+            .rposition(|a| a.words == words && a.sort == sort)
+        {
+            let known = self.recent.remove(at);
+            let shown = known.shown.clone();
+            self.recent.push(known);
+            self.scanned = 0;
+            return shown;
+        }
+        // The latest answer for a query that every word of this one contains: what this one shows is among it,
+        // in the same order.
+        let narrowed = self.recent.iter().rev().find(|a| {
+            a.sort == sort
+                && a.words
+                    .iter()
+                    .all(|old| words.iter().any(|new| new.contains(old.as_str())))
+        });
+        let shown = match narrowed {
+            Some(wider) => {
+                self.scanned = wider.shown.len();
+                wider
+                    .shown
+                    .iter()
+                    .copied()
+                    .filter(|&i| keys[i as usize].matches(words))
+                    .collect()
+            }
+            None => {
+                self.scanned = keys.len();
+                arrange(keys, words, sort)
+            }
+        };
+        if self.recent.len() == REMEMBERED {
+            self.recent.remove(0);
+        }
+        self.recent.push(Arranged {
+            library,
+            words: words.to_vec(),
+            sort,
+            shown: shown.clone(),
+        });
+        shown
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +274,60 @@ mod tests {
             assert_eq!(Sort::parse(sort.as_query().unwrap_or("")), sort);
         }
         assert_eq!(Sort::parse("../../etc"), Sort::Spotify);
+    }
+
+    /// Guards against an arranger that answers otherwise than `arrange`: narrowing, widening, another sort,
+    /// a library that grew and another library.
+    #[test]
+    fn the_arranger_answers_as_arrange_does() {
+        let mut library: Vec<SearchKey> = (0..300u32)
+            .map(|i| {
+                key(
+                    &format!("Mix {i} road"),
+                    if i % 3 == 0 { "ana" } else { "bo" },
+                    i % 7,
+                )
+            })
+            .collect();
+        let mut arranger = Arranger::default();
+        let queries = [
+            "1", "12", "12 ana", "12", "1", "", "2", "20", "2", "road 2", "9", "99", "9",
+        ];
+        for generation in [1, 2] {
+            for sort in Sort::ALL {
+                for query in queries {
+                    let keys: Vec<&SearchKey> = library.iter().collect();
+                    let words = words(query, &nfd);
+                    assert_eq!(
+                        arranger.arrange(generation, &keys, &words, sort),
+                        arrange(&keys, &words, sort),
+                        "{query:?} sorted by {sort:?} in library {generation} of {}",
+                        keys.len()
+                    );
+                }
+                library.push(key("Mix 12 late", "ana", 1));
+            }
+            library.reverse();
+        }
+    }
+
+    /// Guards against the arranger scanning the whole library when it need not: a narrower query looks only at
+    /// what the query before showed, and a query taken back is remembered.
+    #[test]
+    fn the_arranger_narrows_and_remembers() {
+        let library: Vec<SearchKey> = (0..1000u32)
+            .map(|i| key(&format!("list {i}"), "ana", 0))
+            .collect();
+        let keys: Vec<&SearchKey> = library.iter().collect();
+        let mut arranger = Arranger::default();
+        let mut find = |q: &str| arranger.arrange(7, &keys, &words(q, &nfd), Sort::Name);
+        assert_eq!(find("9").len(), 271);
+        assert_eq!(arranger.scanned, 1000);
+        let mut find = |q: &str| arranger.arrange(7, &keys, &words(q, &nfd), Sort::Name);
+        assert_eq!(find("99").len(), 19);
+        assert_eq!(arranger.scanned, 271);
+        let mut find = |q: &str| arranger.arrange(7, &keys, &words(q, &nfd), Sort::Name);
+        assert_eq!(find("9").len(), 271);
+        assert_eq!(arranger.scanned, 0);
     }
 }

@@ -173,6 +173,12 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         self.items.try_with_untracked(Vec::len).unwrap_or(0)
     }
 
+    /// Which list this is: a reset (and so every new read from the start) makes another one. Within one, entries
+    /// are only ever appended.
+    pub fn generation(self) -> u64 {
+        self.generation.try_get_untracked().unwrap_or_default()
+    }
+
     /// Cancels the load in flight and forgets the list (at log out: the next user must not see it).
     pub fn reset(self) {
         self.generation.update(|g| *g += 1);

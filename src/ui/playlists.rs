@@ -10,7 +10,7 @@ use super::virtual_list::VirtualList;
 use super::{use_app, AppState};
 use crate::browser::{location, session, text, BrowserSession, Fetch};
 use crate::session::{LibraryRead, SessionError};
-use crate::spotify::arrange::{arrange, words, SearchKey, Sort};
+use crate::spotify::arrange::{words, Arranger, SearchKey, Sort};
 use crate::spotify::{Access, ItemsAccess, Playlist, PlaylistId, User};
 
 /// A playlist of the library, with what it is found and sorted by (made once, when it arrives).
@@ -240,13 +240,18 @@ pub fn PlaylistsPage() -> impl IntoView {
             query.with_untracked(|q| query_to_address(q, sort.get_untracked()));
         }
     };
-    // The positions of the playlists shown, in order: every keystroke filters the whole library.
+    // The positions of the playlists shown, in order. A keystroke that narrows the query filters what the one
+    // before showed, and a backspace finds its answer remembered; otherwise the whole library is filtered.
+    let arranger = StoredValue::new(Arranger::default());
     let order = Memo::new(move |_| {
         let words = words(&query.get(), &text::decompose);
         let sort = sort.get();
+        let generation = list.generation();
         list.items.with(|items| {
             let keys: Vec<&SearchKey> = items.iter().map(|p| &p.key).collect();
-            arrange(&keys, &words, sort)
+            arranger
+                .try_update_value(|a| a.arrange(generation, &keys, &words, sort))
+                .unwrap_or_default()
         })
     });
     let count = Signal::derive(move || order.with(Vec::len));
