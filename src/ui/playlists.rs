@@ -358,8 +358,10 @@ fn playlist_row(
 ) -> impl IntoView {
     let cover = match playlist.cover_url(COVER_PX) {
         Some(url) => view! {
-            <img class="cover" src=url.to_owned() alt="" width=COVER_PX height=COVER_PX loading="lazy"
-                decoding="async" referrerpolicy="no-referrer"/>
+            // The URL last, once the attributes that govern its loading are set: a `referrerpolicy` set after it
+            // starts the image's request again.
+            <img class="cover" alt="" width=COVER_PX height=COVER_PX loading="lazy" decoding="async"
+                referrerpolicy="no-referrer" src=url.to_owned()/>
         }
         .into_any(),
         None => view! { <div class="cover placeholder" aria-hidden="true">"♪"</div> }.into_any(),
