@@ -9,7 +9,7 @@
 //!   `refresh_token` grants, Spotify's error bodies);
 //! - the Web API: `GET /v1/me`, `GET /v1/me/playlists`, `GET /v1/playlists/{id}`,
 //!   `GET /v1/playlists/{id}/items` (and its deprecated twin `/tracks`);
-//! - generated cover images: `GET /images/{seed}.svg`;
+//! - generated cover images (JPEG, as Spotify's): `GET /images/{seed}.jpg`;
 //! - admin endpoints for tests: `POST /admin/faults`, `GET /admin/faults`, `POST /admin/reset`,
 //!   `POST /admin/codes`, and for benchmarks `GET /admin/stats` (every request but `/admin/*`,
 //!   counted by kind, CORS preflights apart, and by route, with the provider's own time, latency

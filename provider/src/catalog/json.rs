@@ -25,7 +25,7 @@ impl Base {
 
     pub fn image(&self, seed: &str, size: Option<u32>) -> Value {
         json!({
-            "url": self.url(&format!("/images/{seed}.svg")),
+            "url": self.url(&format!("/images/{seed}.jpg")),
             "height": size,
             "width": size,
         })

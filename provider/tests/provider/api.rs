@@ -464,17 +464,22 @@ async fn cover_images_are_served_by_the_provider() {
         .expect("an image url")
         .to_owned();
     assert!(
-        url.starts_with(&h.url("/images/")) && url.ends_with(".svg"),
+        url.starts_with(&h.url("/images/")) && url.ends_with(".jpg"),
         "{url}"
     );
     let first = h.get_absolute(&url).await;
     assert_eq!(first.status(), StatusCode::OK);
-    assert_eq!(first.headers()["content-type"], "image/svg+xml");
-    let svg = first.text().await.expect("svg");
-    assert!(svg.starts_with("<svg"));
-    let again = h.get_absolute(&url).await.text().await.expect("svg");
-    assert_eq!(svg, again);
-    for bad in ["/images/..%2Fetc.svg", "/images/x.png", "/images/.svg"] {
+    assert_eq!(first.headers()["content-type"], "image/jpeg");
+    let jpeg = first.bytes().await.expect("a body");
+    assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]), "not a JPEG");
+    let again = h.get_absolute(&url).await.bytes().await.expect("a body");
+    assert_eq!(jpeg, again);
+    for bad in [
+        "/images/..%2Fetc.jpg",
+        "/images/x.png",
+        "/images/.jpg",
+        "/images/x.svg",
+    ] {
         let r = h.get(bad).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
     }
