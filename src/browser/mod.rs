@@ -34,6 +34,29 @@ pub async fn sleep_ms(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Resolves once the page has been painted: after the next animation frame, or after `limit_ms` when none comes
+/// (a hidden tab gets no frames).
+pub async fn after_next_paint(limit_ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| match web_sys::window() {
+        Some(window) => {
+            let _ = window.request_animation_frame(&resolve);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                limit_ms.min(i32::MAX as u32) as i32,
+            );
+        }
+        None => {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+    // A frame is painted after its animation-frame callbacks; a task queued from one runs after the paint.
+    sleep_ms(0).await;
+}
+
+/// How long [`Clock::yield_to_page`] waits at most for a frame.
+const YIELD_LIMIT_MS: u32 = 50;
+
 /// `Date.now()`, `setTimeout` and `Math.random()`.
 #[derive(Clone, Copy, Default)]
 pub struct BrowserClock;
@@ -49,7 +72,7 @@ impl Clock for BrowserClock {
         js_sys::Math::random()
     }
     async fn yield_to_page(&self) {
-        sleep_ms(0).await
+        after_next_paint(YIELD_LIMIT_MS).await
     }
 }
 

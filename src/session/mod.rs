@@ -82,8 +82,9 @@ pub trait Clock {
     fn sleep(&self, ms: u64) -> impl Future<Output = ()>;
     /// A random fraction in `[0, 1)`, to spread retries out in time (backoff jitter).
     fn jitter(&self) -> f64;
-    /// Lets the page show what it has just been handed before more work starts (in a browser: one turn of the
-    /// event loop, so that rendering, which runs as microtasks, comes first). Nothing to wait for by default.
+    /// Lets the page show what it has just been handed before more work starts (in a browser: until the next frame
+    /// has been painted, so that sending more requests does not hold the first rows off the screen). Nothing to
+    /// wait for by default.
     fn yield_to_page(&self) -> impl Future<Output = ()> {
         std::future::ready(())
     }
