@@ -100,6 +100,11 @@ pub struct Policy {
     pub img: Vec<String>,
     /// Origins `fetch` may reach beyond `'self'`.
     pub connect: Vec<String>,
+    /// The origins the app reaches as soon as it starts (the token endpoint's, the Web API's, the
+    /// issuer's): the page asks the browser to open their connections while it loads
+    /// (`<link rel="preconnect">`), so the code exchange and the first page do not wait for a TLS
+    /// handshake.
+    pub preconnect: Vec<String>,
 }
 
 impl Policy {
@@ -128,13 +133,20 @@ impl Policy {
                 .map(|url| origin("issuer", url))
                 .transpose()?,
         };
+        let mut preconnect = Vec::new();
         for name in ["token_endpoint", "revocation_endpoint", "issuer"] {
             if let Some(url) = field(config, name)? {
-                push_new(&mut connect, origin(name, url)?);
+                let origin = origin(name, url)?;
+                // Revocation is for log out, long after the start.
+                if name != "revocation_endpoint" {
+                    push_new(&mut preconnect, origin.clone());
+                }
+                push_new(&mut connect, origin);
             }
         }
         if let Some(api) = &api {
             push_new(&mut connect, api.clone());
+            push_new(&mut preconnect, api.clone());
         }
         let img = match &api {
             Some(api) if is_spotify(api) => SPOTIFY_IMAGE_SOURCES.map(str::to_owned).to_vec(),
@@ -145,6 +157,7 @@ impl Policy {
             script_hashes: Vec::new(),
             img,
             connect,
+            preconnect,
         })
     }
 }
@@ -182,7 +195,9 @@ pub fn write_policy(html: &str) -> Result<String, PolicyError> {
 }
 
 /// `html` with a policy meta carrying `policy`, right after `<meta charset>` (or `<head>`), before
-/// any script, style sheet or link; an earlier policy meta is taken out.
+/// any script, style sheet or link, followed by a `<link rel="preconnect">` for each of
+/// `policy.preconnect` (marked `data-from="app-config"`); an earlier policy meta and earlier such
+/// links are taken out.
 pub fn write_meta(html: &str, policy: &Policy) -> Result<String, PolicyError> {
     let html = remove_meta(html)?;
     let elements = elements(&html);
@@ -205,9 +220,20 @@ pub fn write_meta(html: &str, policy: &Policy) -> Result<String, PolicyError> {
         .to_string()
         .replace('&', "&amp;")
         .replace('"', "&quot;");
-    let meta = format!("\n    <meta http-equiv=\"{HTTP_EQUIV}\" content=\"{content}\" />");
+    let mut meta = format!("\n    <meta http-equiv=\"{HTTP_EQUIV}\" content=\"{content}\" />");
+    for origin in &policy.preconnect {
+        // `crossorigin`: the app's requests carry no credentials, and a browser keeps such
+        // connections apart from those that do.
+        let href = origin.replace('&', "&amp;").replace('"', "&quot;");
+        meta.push_str(&format!(
+            "\n    <link rel=\"preconnect\" href=\"{href}\" crossorigin {PRECONNECT_MARK} />"
+        ));
+    }
     Ok(format!("{}{meta}{}", &html[..at], &html[at..]))
 }
+
+/// What marks the preconnect links [`write_meta`] writes, so that it takes out its own and no other.
+const PRECONNECT_MARK: &str = "data-from=\"app-config\"";
 
 /// Recomputes the policy of a page that carries one (after its configuration block changed);
 /// a page without one is returned as it is.
@@ -408,18 +434,31 @@ fn policy_metas(html: &str) -> Vec<Element> {
 /// it).
 fn remove_meta(html: &str) -> Result<String, PolicyError> {
     let metas = policy_metas(html);
-    let meta = match metas.as_slice() {
-        [] => return Ok(html.to_owned()),
-        [meta] => meta,
-        _ => return Err(PolicyError::DuplicateMeta),
-    };
-    let before = &html[..meta.range.start];
-    let trimmed = before.trim_end_matches(' ');
-    let start = match trimmed.strip_suffix('\n') {
-        Some(rest) => rest.len(),
-        None => meta.range.start,
-    };
-    Ok(format!("{}{}", &html[..start], &html[meta.range.end..]))
+    if metas.len() > 1 {
+        return Err(PolicyError::DuplicateMeta);
+    }
+    let mut written: Vec<Element> = elements(html)
+        .into_iter()
+        .filter(|e| {
+            e.name == "link"
+                && e.attr("rel") == Some("preconnect")
+                && e.attr("data-from") == Some("app-config")
+        })
+        .chain(metas)
+        .collect();
+    // From the end, so that the ranges still ahead stay where they were.
+    written.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+    let mut html = html.to_owned();
+    for element in written {
+        let before = &html[..element.range.start];
+        let trimmed = before.trim_end_matches(' ');
+        let start = match trimmed.strip_suffix('\n') {
+            Some(rest) => rest.len(),
+            None => element.range.start,
+        };
+        html.replace_range(start..element.range.end, "");
+    }
+    Ok(html)
 }
 
 fn unescape(value: &str) -> String {
@@ -742,7 +781,8 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
         let once = write_policy(BUILT).unwrap();
         assert_eq!(write_policy(&once).unwrap(), once);
         let meta_start = once.find("\n    <meta http-equiv").unwrap();
-        let meta_end = meta_start + once[meta_start..].find("/>").unwrap() + 2;
+        let last_link = once.rfind(PRECONNECT_MARK).unwrap();
+        let meta_end = last_link + once[last_link..].find("/>").unwrap() + 2;
         assert_eq!(
             format!("{}{}", &once[..meta_start], &once[meta_end..]),
             BUILT
@@ -782,6 +822,46 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
         // A page without a policy (index.html itself) stays without one.
         let plain = config_block::replace_config_block(BUILT, &config).unwrap();
         assert_eq!(written_policy(&plain).unwrap(), None);
+    }
+
+    // Guards against a code exchange and a first page that wait for a TLS handshake the page could
+    // have started while it loaded, and against preconnect links that outlive their endpoints or
+    // take a deployer's own.
+    #[test]
+    fn the_page_preconnects_to_what_it_reaches_at_start() {
+        let config = serde_json::json!({
+            "token_endpoint": "https://accounts.example/api/token",
+            "revocation_endpoint": "https://revoke.example/revoke",
+            "api_base_url": "https://api.example/v1",
+        });
+        let policy = Policy::for_config(&config).unwrap();
+        assert_eq!(
+            policy.preconnect,
+            ["https://accounts.example", "https://api.example"]
+        );
+        let page = write_policy(BUILT).unwrap();
+        let links: Vec<&str> = page
+            .lines()
+            .filter(|l| l.contains("rel=\"preconnect\""))
+            .collect();
+        assert_eq!(
+            links,
+            ["    <link rel=\"preconnect\" href=\"http://127.0.0.1:8081\" crossorigin data-from=\"app-config\" />"]
+        );
+        assert!(page.find("rel=\"preconnect\"").unwrap() < page.find("<script").unwrap());
+
+        let own = page.replacen(
+            "<title>",
+            "<link rel=\"preconnect\" href=\"https://fonts.example\"><title>",
+            1,
+        );
+        let mut moved = config_block::read_config(&own).unwrap();
+        config_block::point_at_provider(&mut moved, "http://127.0.0.1:40001");
+        let out = config_block::replace_config_block(&own, &moved).unwrap();
+        assert!(out.contains("href=\"http://127.0.0.1:40001\" crossorigin data-from"));
+        assert!(!out.contains("8081\" crossorigin"));
+        assert_eq!(out.matches(PRECONNECT_MARK).count(), 1);
+        assert!(out.contains("<link rel=\"preconnect\" href=\"https://fonts.example\">"));
     }
 
     #[test]
