@@ -1157,7 +1157,7 @@ fn read_with<T: Transport>(
 /// Guards against a long library read one page at a time, more pages in flight than the app allows, or pages
 /// shown out of order when their answers come back out of order.
 #[test]
-fn long_lists_are_read_six_pages_at_a_time_and_shown_in_order() {
+fn long_lists_are_read_pages_in_flight_at_a_time_and_shown_in_order() {
     let api = Library::of(10_000);
     let (ids, cursor) = read_with(
         &api,
@@ -1244,14 +1244,18 @@ fn the_next_page_is_asked_for_as_soon_as_any_answer_is_in() {
         "in order"
     );
     let at_send = wire.in_flight_at_send.borrow();
-    // The first page alone (it tells the total), then six at once.
-    assert_eq!(at_send[..7], [0, 0, 1, 2, 3, 4, 5]);
-    // From then on, every request takes the place of one answered: five others are still on the wire.
-    let idle: Vec<_> = at_send[7..].iter().filter(|&&n| n < 5).collect();
+    let slots = crate::config::PAGES_IN_FLIGHT;
+    // The first page alone (it tells the total), then a page for every slot at once.
+    let first_wave: Vec<usize> = std::iter::once(0).chain(0..slots).collect();
+    assert_eq!(at_send[..=slots], first_wave);
+    // From then on, every request takes the place of one answered: all the other slots are still on the wire.
+    let rest = &at_send[slots + 1..];
+    let idle: Vec<_> = rest.iter().filter(|&&n| n < slots - 1).collect();
     assert!(
         idle.is_empty(),
-        "{} of 193 requests sent with a slot idle",
-        idle.len()
+        "{} of {} requests sent with a slot idle",
+        idle.len(),
+        rest.len()
     );
 }
 
