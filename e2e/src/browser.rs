@@ -84,7 +84,7 @@ impl Browser {
 
     /// Headless, with a fresh profile, and (Chromium) none of the background traffic that keeps
     /// knocking on a closed network (docs/TOOLCHAIN.md).
-    fn capabilities(self, profile: &Path, bidi: bool) -> serde_json::Map<String, Value> {
+    fn capabilities(self, profile: &Path, watched: bool) -> serde_json::Map<String, Value> {
         let binary = self.binary();
         let caps = match self {
             Browser::Chromium => json!({
@@ -112,12 +112,13 @@ impl Browser {
                 },
             }),
         };
-        // WebDriver BiDi too, for the policy's watch (`crate::csp`).
         let mut caps = caps;
-        caps["webSocketUrl"] = Value::Bool(bidi);
-        // The provider's HTTPS (`--tls`, the benchmark's) has a certificate made at its start,
-        // signed by nobody a browser knows. Only the provider on 127.0.0.1 is ever reached.
-        caps["acceptInsecureCerts"] = Value::Bool(true);
+        // A watched session (the tests') has WebDriver BiDi, for the policy's watch (`crate::csp`).
+        caps["webSocketUrl"] = Value::Bool(watched);
+        // The benchmark's provider speaks HTTPS (`--tls`) with a certificate made at its start,
+        // signed by nobody a browser knows; only that provider on 127.0.0.1 is reached. The tests'
+        // sessions refuse such a certificate, as a user's browser would.
+        caps["acceptInsecureCerts"] = Value::Bool(!watched);
         match caps {
             Value::Object(map) => map,
             _ => unreachable!("capabilities are an object"),
@@ -161,9 +162,10 @@ impl Session {
         Session::start_with(browser, true).await
     }
 
-    /// A session with no WebDriver BiDi connection, as a user's browser is: for measuring. A BiDi
-    /// client makes the browser report what every page does to it, which slowed a 10,000-playlist
-    /// load in Chromium by a fifth.
+    /// A session for the benchmark: no WebDriver BiDi connection, as a user's browser has none (a
+    /// BiDi client makes the browser report what every page does to it, which slowed a
+    /// 10,000-playlist load in Chromium by a fifth), and told to accept the certificate of the
+    /// provider's HTTPS.
     pub async fn start_unwatched(browser: Browser) -> Session {
         Session::start_with(browser, false).await
     }
@@ -252,10 +254,10 @@ impl Session {
     /// Every Content Security Policy violation in any document of the session so far. Panics for an
     /// unwatched session, which sees none.
     pub async fn csp_violations(&self) -> Vec<Violation> {
-        let csp = self.csp.as_ref();
-        csp.expect("the session is watched (Session::start)")
-            .violations()
-            .await
+        match &self.csp {
+            Some(csp) => csp.violations().await,
+            None => panic!("only a watched session (Session::start) sees violations"),
+        }
     }
 
     /// The tab, to drive.

@@ -5,8 +5,8 @@
 //! it is linked in) with `--latency-ms` on every request the browser sends it, CORS preflights
 //! included, `--tls` (HTTPS with HTTP/2, as Spotify's Web API: the browser sends the pages it asks
 //! for at once over one connection, where HTTP/1.1 would hold it to six; the browser is told to
-//! accept the provider's certificate) and `--auto-approve` for the run's user, serving a fresh copy of `dist/` whose
-//! configuration block points at it and sets `paging`. The browser opens the app, clicks
+//! accept the provider's certificate) and `--auto-approve` for the run's user, serving a fresh
+//! copy of `dist/` whose configuration block points at it and sets `paging`. The browser opens the app, clicks
 //! `button#login`, and is sent through the provider back to `/callback`, a full page load; the
 //! app exchanges the code and reads the library. What is measured, all from the page's own clocks
 //! (Navigation and Resource Timing, `performance.now()`):
