@@ -83,6 +83,9 @@ impl Tls {
     }
 }
 
+/// How long to wait after a failed `accept` before the next.
+const ACCEPT_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Serves `router` over TLS on `listener` until `stop` turns true, then lets the open connections
 /// finish what they are answering.
 pub async fn serve(
@@ -97,8 +100,11 @@ pub async fn serve(
             _ = stopped(&mut stop) => break,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
-                // A connection that failed before it was accepted is the client's problem.
-                Err(_) => continue,
+                // Out of file descriptors, say: wait a little rather than spin (as `axum::serve`).
+                Err(_) => {
+                    tokio::time::sleep(ACCEPT_RETRY).await;
+                    continue;
+                }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
