@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod route;
 pub mod session;
 pub mod spotify;
+pub mod untrusted;
 pub mod url;
 pub mod viewport;
 

@@ -7,13 +7,14 @@ use std::fmt;
 use super::authorize::PendingLogin;
 use super::error::ErrorCode;
 use super::secret::{constant_time_eq, AuthorizationCode};
+use crate::untrusted::{is_nqschar, shown};
 
 /// The longest callback query this app reads. Real ones are a few hundred bytes.
 pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 /// The longest `code` accepted. Spotify's are about 300 characters.
 pub const MAX_CODE_BYTES: usize = 2 * 1024;
-/// How much of an `error_description` is shown.
-pub const MAX_DESCRIPTION_CHARS: usize = 200;
+/// How much of an `error_description` is shown: as much as of any text from the network.
+pub use crate::untrusted::MAX_SHOWN_CHARS as MAX_DESCRIPTION_CHARS;
 
 /// Why a callback could not be turned into an authorization code. Every message is a sentence a user can act
 /// on, and none contains a secret.
@@ -151,28 +152,9 @@ impl fmt::Display for CallbackError {
 
 impl std::error::Error for CallbackError {}
 
-/// RFC 6749 §4.1.2.1: `error` and `error_description` are `%x20-21 / %x23-5B / %x5D-7E` (no `"` or `\`).
-fn is_nqschar(c: char) -> bool {
-    matches!(c, '\x20'..='\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e')
-}
-
 /// RFC 6749 §4.1.2 and Appendix A.11: `code` is `1*VSCHAR` (`%x20-7E`).
 fn is_vschar(c: char) -> bool {
     matches!(c, '\x20'..='\x7e')
-}
-
-/// A description to show: only RFC 6749's characters, at most [`MAX_DESCRIPTION_CHARS`] of them.
-fn shown_description(description: String) -> Option<String> {
-    let clean: String = description.chars().filter(|&c| is_nqschar(c)).collect();
-    let clean = clean.trim();
-    if clean.is_empty() {
-        return None;
-    }
-    let mut shown: String = clean.chars().take(MAX_DESCRIPTION_CHARS).collect();
-    if clean.chars().count() > MAX_DESCRIPTION_CHARS {
-        shown.push('…');
-    }
-    Some(shown)
 }
 
 /// Reads the callback's query string (with or without the leading `?`) against the login that is waiting for
@@ -232,7 +214,7 @@ pub fn parse_callback(
             ErrorCode::AccessDenied => CallbackError::AccessDenied,
             error => CallbackError::Provider {
                 error,
-                description: description.and_then(shown_description),
+                description: description.as_deref().and_then(shown),
             },
         });
     }
@@ -456,6 +438,71 @@ mod tests {
                 description: Some("<img src=x onerror=alert(1)>".into())
             }
         );
+    }
+
+    /// Guards against the shared table of hostile texts (markup, line breaks, 10 KB, non-ASCII, quotes and
+    /// backslashes) reaching the page through `error_description` or an unknown `error`: a description comes
+    /// out as `untrusted::shown` makes it, an `error` with characters RFC 6749 does not allow is refused, and a
+    /// query too long to be real is refused whole.
+    #[test]
+    fn hostile_texts_are_cleaned_and_capped() {
+        use CallbackError::*;
+        for (text, expected) in crate::untrusted::hostile() {
+            let query = |name: &str| {
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair(
+                        "error",
+                        if name == "error" {
+                            &text
+                        } else {
+                            "server_error"
+                        },
+                    )
+                    .append_pair(
+                        "error_description",
+                        if name == "error" { "d" } else { &text },
+                    )
+                    .append_pair("state", STATE)
+                    .finish()
+            };
+            let description = query("error_description");
+            let wanted = if description.len() > MAX_QUERY_BYTES {
+                Err(Oversize)
+            } else {
+                Err(Provider {
+                    error: ErrorCode::ServerError,
+                    description: expected.clone(),
+                })
+            };
+            assert_eq!(check(&description), wanted, "{text:?}");
+
+            let error = query("error");
+            let wanted = if error.len() > MAX_QUERY_BYTES {
+                Err(Oversize)
+            } else if text.is_empty() {
+                Err(MissingCode)
+            } else if !text.chars().all(is_nqschar) {
+                Err(MalformedError)
+            } else {
+                Err(Provider {
+                    error: ErrorCode::Other(expected.clone().unwrap_or_default()),
+                    description: Some("d".into()),
+                })
+            };
+            let got = check(&error);
+            assert_eq!(got, wanted, "{text:?}");
+            let message = got.unwrap_err().to_string();
+            assert!(
+                message.chars().count() < 500 && !message.contains(['\n', '"']),
+                "{message}"
+            );
+        }
+        // An `error` of allowed characters but far longer than any real one is shown capped.
+        let long = format!("?error={}&state={STATE}", "e".repeat(4000));
+        let Err(Provider { error, .. }) = check(&long) else {
+            panic!("a long error code");
+        };
+        assert_eq!(error.as_str().chars().count(), MAX_DESCRIPTION_CHARS + 1);
     }
 
     /// Guards against a reload of the callback (no login waiting) or a late callback being exchanged.

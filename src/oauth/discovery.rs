@@ -6,6 +6,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::http::TransportError;
+use crate::untrusted::shown;
 use crate::url::{self, UrlProblem};
 
 /// The URLs to ask for `issuer`'s metadata, in order: RFC 8414's (the well-known part goes between the host and
@@ -43,6 +44,7 @@ pub enum DiscoveryError {
     /// The answer is not a metadata document.
     NotJson,
     /// The document names another issuer than the one configured (RFC 8414 §3.3): it may be an impostor's.
+    /// `document` is the document's issuer as shown (cleaned and capped).
     IssuerMismatch {
         configured: String,
         document: String,
@@ -137,7 +139,8 @@ pub fn parse_metadata(issuer: &str, status: u16, body: &str) -> Result<Endpoints
     if doc.issuer != issuer {
         return Err(DiscoveryError::IssuerMismatch {
             configured: issuer.to_owned(),
-            document: doc.issuer,
+            // The document's text, shown to the user: cleaned and capped.
+            document: shown(&doc.issuer).unwrap_or_default(),
         });
     }
     let offers = |list: &Option<Vec<String>>, item: &str| {
@@ -197,6 +200,34 @@ mod tests {
                 "https://auth.example/tenant/.well-known/openid-configuration"
             ]
         );
+    }
+
+    /// Guards against a metadata document's hostile `issuer` (markup, line breaks, 10 KB, non-ASCII, quotes and
+    /// backslashes) reaching the page through the mismatch message: it comes out as `untrusted::shown` makes it.
+    #[test]
+    fn a_hostile_issuer_is_cleaned_and_capped() {
+        for (text, expected) in crate::untrusted::hostile() {
+            let json = serde_json::to_string(&text).unwrap();
+            let body = doc("").replacen(
+                &format!(r#""issuer":"{ISSUER}""#),
+                &format!(r#""issuer":{json}"#),
+                1,
+            );
+            let err = parse_metadata(ISSUER, 200, &body).unwrap_err();
+            assert_eq!(
+                err,
+                DiscoveryError::IssuerMismatch {
+                    configured: ISSUER.into(),
+                    document: expected.unwrap_or_default()
+                },
+                "{text:?}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.chars().count() < 400 && !message.contains('\n'),
+                "{message}"
+            );
+        }
     }
 
     /// Guards against using an impostor's or a weaker provider's settings.

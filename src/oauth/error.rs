@@ -2,8 +2,11 @@
 
 use std::fmt;
 
+use crate::untrusted::shown;
+
 /// The `error` parameter of an authorization or token error response. Codes this app reacts to have a variant;
-/// anything else is kept as sent in [`ErrorCode::Other`].
+/// anything else is kept in [`ErrorCode::Other`], cleaned as every text from the network is
+/// ([`crate::untrusted::shown`]), since its `Display` reaches the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidRequest,
@@ -20,7 +23,8 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Reads the code as sent; an unknown code is kept in [`ErrorCode::Other`].
+    /// Reads the code as sent; an unknown code is kept in [`ErrorCode::Other`], cleaned and capped (empty when
+    /// nothing showable is left).
     pub fn parse(code: &str) -> Self {
         match code {
             "invalid_request" => ErrorCode::InvalidRequest,
@@ -33,7 +37,7 @@ impl ErrorCode {
             "access_denied" => ErrorCode::AccessDenied,
             "server_error" => ErrorCode::ServerError,
             "temporarily_unavailable" => ErrorCode::TemporarilyUnavailable,
-            other => ErrorCode::Other(other.to_owned()),
+            other => ErrorCode::Other(shown(other).unwrap_or_default()),
         }
     }
 
@@ -104,6 +108,21 @@ mod tests {
             ErrorCode::parse("Invalid_Grant"),
             ErrorCode::Other("Invalid_Grant".into())
         );
+    }
+
+    /// Guards against an unknown code carrying markup, line breaks or a novel into a message (it is shown, and
+    /// goes into the page's `data-oauth-error`): each hostile text is kept as `untrusted::shown` makes it.
+    #[test]
+    fn unknown_codes_are_cleaned() {
+        for (text, expected) in crate::untrusted::hostile() {
+            let code = ErrorCode::parse(&text);
+            assert_eq!(
+                code,
+                ErrorCode::Other(expected.clone().unwrap_or_default()),
+                "{text:?}"
+            );
+            assert_eq!(code.to_string(), expected.unwrap_or_default(), "{text:?}");
+        }
     }
 
     /// Guards against ending a session over a passing failure, or keeping one the provider refused for good.

@@ -10,6 +10,7 @@ use super::client::ClientId;
 use super::error::ErrorCode;
 use super::secret::{AccessToken, AuthorizationCode, RefreshToken};
 use crate::http::TransportError;
+use crate::untrusted::shown;
 
 /// A request to the token endpoint: always `POST` with a form body and no `Authorization` header, because a
 /// public client has no secret to authenticate with.
@@ -168,7 +169,8 @@ pub enum TokenError {
     NotJson { status: u16 },
     /// A successful answer without a usable `access_token`.
     MissingAccessToken,
-    /// The token is not a bearer token, which is the only kind this app can use.
+    /// The token is not a bearer token, which is the only kind this app can use. Holds the `token_type` as
+    /// shown (cleaned and capped; empty when there is none).
     UnsupportedTokenType(String),
     /// `expires_in` is missing, negative or not a whole number.
     InvalidExpiresIn,
@@ -221,6 +223,10 @@ impl fmt::Display for TokenError {
             TokenError::MissingAccessToken => {
                 write!(f, "The sign-in service answered without an access token.")
             }
+            TokenError::UnsupportedTokenType(kind) if kind.is_empty() => write!(
+                f,
+                "The sign-in service issued a token without a type it names; only bearer tokens are supported."
+            ),
             TokenError::UnsupportedTokenType(kind) => {
                 write!(f, "The sign-in service issued a \"{kind}\" token; only bearer tokens are supported.")
             }
@@ -263,11 +269,13 @@ pub fn parse_token_response(
     previous_refresh: Option<RefreshToken>,
 ) -> Result<TokenSet, TokenError> {
     if !(200..300).contains(&status) {
+        // Both texts are the provider's, shown to the user: cleaned and capped. An `error` with nothing
+        // showable in it is not an OAuth error body.
         return Err(match serde_json::from_str::<RawError>(body) {
-            Ok(raw) if !raw.error.is_empty() => TokenError::OAuth {
+            Ok(raw) if shown(&raw.error).is_some() => TokenError::OAuth {
                 status,
                 error: ErrorCode::parse(&raw.error),
-                description: raw.error_description.filter(|d| !d.is_empty()),
+                description: raw.error_description.as_deref().and_then(shown),
             },
             _ => TokenError::NotJson { status },
         });
@@ -279,7 +287,11 @@ pub fn parse_token_response(
         .ok_or(TokenError::MissingAccessToken)?;
     match raw.token_type {
         Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
-        Some(kind) => return Err(TokenError::UnsupportedTokenType(kind)),
+        Some(kind) => {
+            return Err(TokenError::UnsupportedTokenType(
+                shown(&kind).unwrap_or_default(),
+            ))
+        }
         None => return Err(TokenError::UnsupportedTokenType(String::new())),
     }
     let expires_in = raw
@@ -504,6 +516,53 @@ mod tests {
         let set = parse(200, body).unwrap();
         assert!(!set.needs_refresh(NOW + 14_999));
         assert!(set.needs_refresh(NOW + 15_000));
+    }
+
+    /// Guards against a token endpoint's hostile texts (markup, line breaks, 10 KB, non-ASCII, quotes and
+    /// backslashes) reaching the page through `error_description`, an unknown `error` or `token_type`: each row
+    /// of the shared table comes out as `untrusted::shown` makes it, and the message stays one sentence.
+    #[test]
+    fn hostile_texts_are_cleaned_and_capped() {
+        for (text, expected) in crate::untrusted::hostile() {
+            let json = serde_json::to_string(&text).unwrap();
+            let body = format!(r#"{{"error":"invalid_grant","error_description":{json}}}"#);
+            let err = parse(400, &body).unwrap_err();
+            assert_eq!(
+                err,
+                TokenError::OAuth {
+                    status: 400,
+                    error: ErrorCode::InvalidGrant,
+                    description: expected.clone()
+                },
+                "{text:?}"
+            );
+            assert!(!err.to_string().contains(['\n', '"', '\\']), "{err}");
+
+            let body = format!(r#"{{"error":{json}}}"#);
+            let err = parse(400, &body).unwrap_err();
+            match &expected {
+                Some(code) => assert_eq!(
+                    err.oauth_error(),
+                    Some(&ErrorCode::Other(code.clone())),
+                    "{text:?}"
+                ),
+                None => assert_eq!(err, TokenError::NotJson { status: 400 }, "{text:?}"),
+            }
+            assert!(err.to_string().ends_with('.'), "{err}");
+
+            let body = format!(r#"{{"access_token":"a","token_type":{json},"expires_in":60}}"#);
+            let err = parse(200, &body).unwrap_err();
+            assert_eq!(
+                err,
+                TokenError::UnsupportedTokenType(expected.clone().unwrap_or_default()),
+                "{text:?}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.chars().count() < 300 && !message.contains('\n'),
+                "{message}"
+            );
+        }
     }
 
     /// Guards against a request body (code, verifier, refresh token) reaching a log through `Debug`.

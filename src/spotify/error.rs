@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::http::TransportError;
+use crate::untrusted::shown;
 
 /// Why a Web API call gave no data. Messages are sentences without secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,14 +121,14 @@ struct ErrorObject {
 }
 
 /// A short plain-text error body, as Spotify sends some (`User not registered in the Developer Dashboard`); not
-/// an HTML page, and never more than a line.
+/// an HTML page, and never more than a line. Shown cleaned, as every text from the network is.
 fn plain_text(body: &str) -> Option<String> {
     let text = body.trim();
     let plain = !text.is_empty()
         && text.len() <= 200
         && !text.contains(['<', '{', '\n'])
         && text.chars().all(|c| !c.is_control());
-    plain.then(|| text.to_owned())
+    plain.then(|| shown(text)).flatten()
 }
 
 /// Reads a Web API answer: a 2xx body as `T`, anything else as an [`ApiError`]. `retry_after` is the
@@ -138,14 +139,17 @@ pub fn parse_api_response<T: DeserializeOwned>(
     body: &str,
 ) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(body).map_err(|e| ApiError::Malformed(e.to_string()));
+        // serde's message may quote the body ("invalid type: string \"...\""): cleaned like the rest.
+        return serde_json::from_str(body).map_err(|e| {
+            ApiError::Malformed(shown(&e.to_string()).unwrap_or_else(|| "unreadable JSON".into()))
+        });
     }
-    let message = serde_json::from_str::<ErrorBody>(body)
-        .ok()
-        .map(|b| b.error.message)
-        .or_else(|| plain_text(body))
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| format!("HTTP {status}"));
+    // Spotify's message is shown to the user: cleaned and capped, or the status when nothing is left of it.
+    let message = match serde_json::from_str::<ErrorBody>(body) {
+        Ok(b) => shown(&b.error.message),
+        Err(_) => plain_text(body),
+    }
+    .unwrap_or_else(|| format!("HTTP {status}"));
     Err(match status {
         401 => ApiError::Unauthorized(message),
         403 => ApiError::Forbidden(message),
@@ -249,5 +253,63 @@ mod tests {
             Err(ApiError::Forbidden("HTTP 403".into()))
         );
         assert!(!ApiError::NotFound.is_transient());
+    }
+
+    /// Guards against the Web API's hostile texts (markup, line breaks, 10 KB, non-ASCII, quotes and
+    /// backslashes) reaching the page through Spotify's `message`, a plain-text body or a malformed answer: a
+    /// JSON message comes out as `untrusted::shown` makes it; a plain-text body only when it is one short line,
+    /// cleaned the same way; otherwise the status stands in.
+    #[test]
+    fn hostile_texts_are_cleaned_and_capped() {
+        for (text, expected) in crate::untrusted::hostile() {
+            let json = serde_json::to_string(&text).unwrap();
+            let body = format!(r#"{{"error":{{"status":401,"message":{json}}}}}"#);
+            let message = expected.clone().unwrap_or_else(|| "HTTP 401".into());
+            assert_eq!(
+                parse(401, None, &body),
+                Err(ApiError::Unauthorized(message)),
+                "{text:?}"
+            );
+            let body = body.replace("401", "400");
+            let err = parse(400, None, &body).unwrap_err();
+            let message = expected.clone().unwrap_or_else(|| "HTTP 400".into());
+            assert_eq!(
+                err,
+                ApiError::Http {
+                    status: 400,
+                    message
+                },
+                "{text:?}"
+            );
+            assert!(!err.to_string().contains(['\n', '"', '\\']), "{err}");
+
+            let one_short_line = text.trim().len() <= 200
+                && !text.contains(['<', '{', '\n'])
+                && text.trim().chars().all(|c| !c.is_control());
+            let message = match &expected {
+                Some(shown) if one_short_line => shown.clone(),
+                _ => "HTTP 418".into(),
+            };
+            assert_eq!(
+                parse(418, None, &text),
+                Err(ApiError::Http {
+                    status: 418,
+                    message
+                }),
+                "{text:?}"
+            );
+
+            let body = format!(r#"{{"id":{json},"display_name":7}}"#);
+            let Err(ApiError::Malformed(detail)) = parse(200, None, &body) else {
+                panic!("{body}");
+            };
+            assert!(
+                detail.chars().count() <= crate::untrusted::MAX_SHOWN_CHARS + 1
+                    && detail
+                        .chars()
+                        .all(|c| c == '…' || crate::untrusted::is_nqschar(c)),
+                "{detail}"
+            );
+        }
     }
 }
