@@ -271,7 +271,11 @@ impl AppConfig {
             return Err(ConfigError::EmptyField("client_id"));
         }
         if let Some(issuer) = &block.issuer {
-            checked("issuer", issuer)?;
+            url::check_issuer(issuer).map_err(|problem| ConfigError::NotAUrl {
+                field: "issuer",
+                value: issuer.clone(),
+                problem,
+            })?;
         }
         match (
             &block.issuer,
@@ -462,6 +466,45 @@ mod tests {
         assert_eq!(
             AppConfig::load(r#"{"client_id":"c"}"#),
             Err(ConfigError::NoEndpoints)
+        );
+    }
+
+    /// Guards against an issuer with a query or a fragment (RFC 8414 §2) being used, alone or with endpoints:
+    /// the block is refused with the field and the problem named.
+    #[test]
+    fn an_issuer_with_a_query_or_fragment_is_refused() {
+        for (issuer, problem) in [
+            ("https://id.example?tenant=7", UrlProblem::Query),
+            ("https://id.example/t/?", UrlProblem::Query),
+            ("https://id.example/t#x", UrlProblem::Fragment),
+        ] {
+            let alone = format!(r#"{{"client_id":"c","issuer":"{issuer}"}}"#);
+            let with_endpoints = LOCAL.replacen('{', &format!(r#"{{"issuer":"{issuer}","#), 1);
+            for block in [alone, with_endpoints] {
+                let err = AppConfig::load(&block).unwrap_err();
+                assert_eq!(
+                    err,
+                    ConfigError::NotAUrl {
+                        field: "issuer",
+                        value: issuer.into(),
+                        problem
+                    },
+                    "{block}"
+                );
+                assert_eq!(err.code(), "not-a-url");
+                let message = err.to_string();
+                assert!(
+                    message.contains("\"issuer\"") && message.contains(issuer),
+                    "{message}"
+                );
+            }
+        }
+        let message = AppConfig::load(r#"{"client_id":"c","issuer":"https://id.example?x=1"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("?query") && message.contains("RFC 8414"),
+            "{message}"
         );
     }
 

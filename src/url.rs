@@ -18,6 +18,8 @@ pub enum UrlProblem {
     Userinfo,
     /// A `#fragment`.
     Fragment,
+    /// A `?query` where none may be: an issuer identifier has none (RFC 8414 §2).
+    Query,
     /// No host, or one that is not a plain name, an IPv4 address or a bracketed IPv6 address.
     Host,
     /// A port that is not a number from 1 to 65535.
@@ -33,6 +35,9 @@ impl fmt::Display for UrlProblem {
             UrlProblem::Character => "it holds whitespace, a control character or a backslash",
             UrlProblem::Userinfo => "it holds a user name or password",
             UrlProblem::Fragment => "it holds a #fragment",
+            UrlProblem::Query => {
+                "it holds a ?query, which an issuer identifier may not have (RFC 8414 §2)"
+            }
             UrlProblem::Host => "its host is not a plain host name or IP address",
             UrlProblem::Port => "its port is not a number from 1 to 65535",
             UrlProblem::ClearText => {
@@ -95,6 +100,17 @@ pub fn check(url: &str) -> Result<CheckedUrl, UrlProblem> {
         host,
         origin,
     })
+}
+
+/// Checks `url` as an issuer identifier (RFC 8414 §2): a URL [`check`] accepts, with no query (and, as every
+/// checked URL, no fragment). Metadata is looked for under it and the callback's `iss` is compared with it, so a
+/// query would make both wrong.
+pub fn check_issuer(url: &str) -> Result<CheckedUrl, UrlProblem> {
+    let checked = check(url)?;
+    if url.contains('?') {
+        return Err(UrlProblem::Query);
+    }
+    Ok(checked)
 }
 
 fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), UrlProblem> {
@@ -225,6 +241,28 @@ mod tests {
         ];
         for (url, expected) in cases {
             let got = check(url).map(|u| u.origin);
+            assert_eq!(got.as_deref().map_err(|e| *e), *expected, "{url}");
+        }
+    }
+
+    /// Guards against an issuer with a query or a fragment (RFC 8414 §2 allows neither): its metadata would be
+    /// looked for at the wrong place, and no provider's `iss` would ever equal it.
+    #[test]
+    fn issuers_have_no_query_or_fragment() {
+        use UrlProblem::*;
+        let cases: &[(&str, Result<&str, UrlProblem>)] = &[
+            ("https://id.example", Ok("https://id.example")),
+            ("https://id.example/tenant/7", Ok("https://id.example")),
+            ("http://127.0.0.1:8081", Ok("http://127.0.0.1:8081")),
+            ("https://id.example?tenant=7", Err(Query)),
+            ("https://id.example/?", Err(Query)),
+            ("https://id.example/t?x=1#f", Err(Fragment)),
+            ("https://id.example/#", Err(Fragment)),
+            ("https://id.example#tenant", Err(Fragment)),
+            ("http://id.example", Err(ClearText)),
+        ];
+        for (url, expected) in cases {
+            let got = check_issuer(url).map(|u| u.origin);
             assert_eq!(got.as_deref().map_err(|e| *e), *expected, "{url}");
         }
     }
