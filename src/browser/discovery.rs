@@ -1,23 +1,51 @@
-//! Reading a provider's metadata (RFC 8414) when the configuration names only its issuer. The document is kept
-//! in sessionStorage for the tab's life, so a reload does not ask again.
+//! Reading a provider's metadata (RFC 8414) when the configuration names only its issuer. The endpoints are kept
+//! in memory for the page's life, never in storage: any script of the origin can write sessionStorage (a page of
+//! the origin can even fill it and then open the app), and an `authorization_endpoint` read back from there would
+//! send the login wherever that script chose.
+
+use std::cell::RefCell;
 
 use super::storage::APP;
 use super::Fetch;
 use crate::config::{AppConfig, ConfigError, Discover};
 use crate::http::{HttpRequest, Transport};
-use crate::oauth::discovery::{parse_metadata, DiscoveryError};
+use crate::oauth::discovery::{parse_metadata, DiscoveryError, Endpoints};
 
-fn cache_key(issuer: &str) -> String {
-    format!("metadata:{issuer}")
+thread_local! {
+    /// The issuer and its checked endpoints, once read in this page.
+    static FOUND: RefCell<Option<(String, Endpoints)>> = const { RefCell::new(None) };
+}
+
+/// Takes out every metadata document that earlier versions of the app kept in sessionStorage
+/// (`pkce-playlists:metadata:<issuer>`), so no copy of one lingers for a script to rewrite.
+fn forget_stored_metadata() {
+    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else {
+        return;
+    };
+    let prefix = format!("{}:metadata:", APP.0);
+    let count = storage.length().unwrap_or(0);
+    let stale: Vec<String> = (0..count)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with(&prefix))
+        .collect();
+    for key in stale {
+        let _ = storage.remove_item(&key);
+    }
 }
 
 /// The configuration with the endpoints `pending`'s issuer publishes, after checking them.
 pub async fn discover(pending: Discover) -> Result<AppConfig, ConfigError> {
+    forget_stored_metadata();
     let issuer = pending.issuer().to_owned();
-    if let Some(cached) = APP.get(&cache_key(&issuer)) {
-        if let Ok(endpoints) = parse_metadata(&issuer, 200, &cached) {
-            return pending.complete(endpoints);
-        }
+    let known = FOUND.with(|found| {
+        found
+            .borrow()
+            .as_ref()
+            .filter(|(of, _)| *of == issuer)
+            .map(|(_, endpoints)| endpoints.clone())
+    });
+    if let Some(endpoints) = known {
+        return pending.complete(endpoints);
     }
     let mut last = DiscoveryError::NotFound { status: 404 };
     for url in pending.metadata_urls() {
@@ -31,8 +59,7 @@ pub async fn discover(pending: Discover) -> Result<AppConfig, ConfigError> {
         };
         match parse_metadata(&issuer, response.status, &response.body) {
             Ok(endpoints) => {
-                // Not kept when storage refuses: it is asked for again next time, which is only slower.
-                let _ = APP.set(&cache_key(&issuer), &response.body);
+                FOUND.with(|found| *found.borrow_mut() = Some((issuer, endpoints.clone())));
                 return pending.complete(endpoints);
             }
             // A document was found and refused: do not look further for one that would pass.
