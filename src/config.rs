@@ -33,6 +33,10 @@ pub struct AppConfig {
     /// How long lists are read: concurrently (the default), or one page after another by following each
     /// answer's `next` link, as Spotify's own SDK does (kept so the benchmark can compare the two).
     pub paging: Paging,
+    /// Whether the provider replaces the refresh token at each refresh, when the deployer knows (`false` for
+    /// Spotify, whose refreshes return none since July 2026). Until a refresh shows it, the app assumes it may,
+    /// and never sends a refresh again whose answer was lost; what a refresh shows wins over this.
+    pub rotates_refresh_tokens: Option<bool>,
 }
 
 /// The block as written.
@@ -56,6 +60,8 @@ struct Block {
     redirect_uri: Option<RedirectUri>,
     #[serde(default)]
     paging: Paging,
+    #[serde(default)]
+    rotates_refresh_tokens: Option<bool>,
 }
 
 /// The scopes asked for when the block names none: what reading the library needs.
@@ -258,6 +264,7 @@ fn resolve(block: Block) -> Result<AppConfig, ConfigError> {
         scopes,
         redirect_uri: block.redirect_uri,
         paging: block.paging,
+        rotates_refresh_tokens: block.rotates_refresh_tokens,
     })
 }
 
@@ -336,7 +343,11 @@ mod tests {
     fn presets_parse() {
         let local = AppConfig::from_json(LOCAL).unwrap();
         assert_eq!(local.api_base_url, "http://127.0.0.1:8081/v1");
+        // The local provider can be told to rotate, so the app learns it from a refresh; Spotify keeps its refresh
+        // tokens, so a refresh whose answer was lost is sent again there.
+        assert_eq!(local.rotates_refresh_tokens, None);
         let spotify = AppConfig::from_json(SPOTIFY).unwrap();
+        assert_eq!(spotify.rotates_refresh_tokens, Some(false));
         assert_eq!(
             spotify.token_endpoint,
             "https://accounts.spotify.com/api/token"

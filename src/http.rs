@@ -58,9 +58,14 @@ impl fmt::Debug for HttpResponse {
     }
 }
 
+/// How long a request may take before the transport abandons it.
+pub const REQUEST_LIMIT_MS: u64 = 30_000;
+
 /// Why a request got no answer. None of these holds anything of the request's headers or body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
+    /// The request was never sent: the browser knew it was offline.
+    NotSent,
     /// No answer within the transport's time limit.
     Timeout { after_ms: u32 },
     /// Whoever sent the request no longer wants the answer (the page that asked is gone).
@@ -76,6 +81,7 @@ impl fmt::Display for TransportError {
             TransportError::Timeout { after_ms } => {
                 write!(f, "no answer within {} s", after_ms.div_ceil(1000))
             }
+            TransportError::NotSent => write!(f, "this device is offline"),
             TransportError::Aborted => write!(f, "the request was cancelled"),
             TransportError::Network { detail } => write!(f, "{detail}"),
         }

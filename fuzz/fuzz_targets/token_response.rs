@@ -9,6 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use pkce_playlists::oauth::token::EXPIRY_MARGIN_MS;
 use pkce_playlists::oauth::{parse_token_response, RefreshToken, TokenError, TokenSet};
+use pkce_playlists::session::SessionKey;
 use pkce_playlists_fuzz::{assert_sentence, clock, split_first_line, status};
 
 /// The longest lifetime the parser accepts (ten years), in milliseconds.
@@ -46,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     let now = clock(fields.next(), 1_700_000_000_000);
     let previous = fields.next().filter(|t| !t.is_empty()).map(str::to_owned);
 
-    match parse_token_response(status, &body, now, previous.clone().map(RefreshToken::new)) {
+    match parse_token_response(status, &body, now, previous.clone().map(RefreshToken::new), SessionKey::from_bytes([7; 32])) {
         Ok(set) => {
             assert!((200..300).contains(&status), "tokens from HTTP {status}");
             check_kept(&set);

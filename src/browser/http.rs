@@ -10,7 +10,7 @@ use crate::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::oauth::TokenRequest;
 
 /// How long a request may take before it is abandoned.
-pub const TIMEOUT_MS: u32 = 30_000;
+const TIMEOUT_MS: u32 = crate::http::REQUEST_LIMIT_MS as u32;
 
 /// fetch, optionally tied to an abort signal (see [`super::Cancel`]).
 #[derive(Clone, Default)]
@@ -26,12 +26,15 @@ impl Fetch {
         }
     }
 
-    /// The signal a request obeys: the time limit, and the caller's cancel signal when there is one.
-    fn signal(&self) -> (AbortSignal, AbortSignal) {
+    /// The signal a request obeys: the time limit, and the caller's cancel signal when there is one and
+    /// `cancellable` says so.
+    fn signal(&self, cancellable: bool) -> (AbortSignal, AbortSignal) {
         let timeout = AbortSignal::timeout_with_u32(TIMEOUT_MS);
         let combined = match &self.cancel {
-            Some(cancel) => AbortSignal::any(&js_sys::Array::of2(&timeout, cancel).into()),
-            None => timeout.clone(),
+            Some(cancel) if cancellable => {
+                AbortSignal::any(&js_sys::Array::of2(&timeout, cancel).into())
+            }
+            _ => timeout.clone(),
         };
         (timeout, combined)
     }
@@ -39,10 +42,19 @@ impl Fetch {
 
 impl Transport for Fetch {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        if self.cancel.as_ref().is_some_and(AbortSignal::aborted) {
+        let abandoned = self.cancel.as_ref().is_some_and(AbortSignal::aborted);
+        if abandoned && !matches!(request, HttpRequest::PostForm { .. }) {
             return Err(TransportError::Aborted);
         }
-        let (timeout, signal) = self.signal();
+        // Said only when the browser knows it is offline: then nothing leaves, and a refresh token is not spent.
+        let offline = web_sys::window().is_some_and(|w| !w.navigator().on_line());
+        if offline {
+            return Err(TransportError::NotSent);
+        }
+        // A token request is never cancelled by the page that goes: its answer may hold the only copy of a rotated
+        // refresh token, so it is always read and kept.
+        let cancellable = !matches!(request, HttpRequest::PostForm { .. });
+        let (timeout, signal) = self.signal(cancellable);
         let builder = match &request {
             HttpRequest::PostForm { url, .. } => {
                 Request::post(url).header("Content-Type", TokenRequest::CONTENT_TYPE)

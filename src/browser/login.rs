@@ -6,7 +6,7 @@ use super::storage::{StorageError, APP};
 use super::{random, session, BrowserClock, Fetch};
 use crate::config::{AppConfig, ConfigError};
 use crate::oauth::{validate_callback, CallbackError, PendingLogin, TokenError, TokenSet};
-use crate::session::{Clock, ExchangeError, StoreError};
+use crate::session::{Clock, ExchangeError, SessionKey, StoreError};
 
 /// Where the pending login waits between the redirect and the callback.
 pub const PENDING_LOGIN_KEY: &str = "pending-login";
@@ -124,9 +124,11 @@ pub async fn complete_login(config: &AppConfig, query: &str) -> Result<SignedIn,
     let (code, login) =
         validate_callback(query, pending, BrowserClock.now_ms()).map_err(LoginError::Callback)?;
     let return_to = login.return_to.clone().unwrap_or_else(|| "/".to_owned());
+    let key = SessionKey::from_bytes(random::bytes().ok_or(LoginError::NoRandomness)?);
     let tokens = session(config, &Fetch::default())
-        .exchange_code(code, login)
+        .exchange_code(code, login, key)
         .await?;
+    super::tabs::join();
     APP.remove(SWITCH_ACCOUNT_KEY);
     Ok(SignedIn { tokens, return_to })
 }

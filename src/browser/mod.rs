@@ -1,6 +1,7 @@
 //! Thin adapters from the pure core to the browser: storage, fetch, randomness, the clock and the address bar.
 //! They translate and nothing more; every decision is made in the core.
 
+pub mod crypto;
 pub mod discovery;
 pub mod http;
 pub mod location;
@@ -16,7 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::config::{AppConfig, ConfigError, Loaded};
 use crate::oauth::TokenSet;
-use crate::session::{Clock, Pacer, Session, StoreError, TokenStore};
+use crate::session::{Clock, Pacer, Session, SessionKey, StoreError, TokenStore};
 
 pub use http::Fetch;
 pub use tabs::BrowserTabs;
@@ -100,7 +101,14 @@ impl TokenStore for SessionTokens {
         let json = UNSAVED
             .with(|unsaved| unsaved.borrow().clone())
             .or_else(|| storage::APP.get(TOKENS_KEY))?;
-        TokenSet::from_storage_json(&json)
+        if let Some(tokens) = TokenSet::from_storage_json(&json) {
+            return Some(tokens);
+        }
+        // Kept before sessions had a key: the session gets one now, and keeps it.
+        let key = SessionKey::from_bytes(random::bytes()?);
+        let tokens = TokenSet::from_storage_json_keyed(&json, key)?;
+        let _ = self.save(&tokens);
+        Some(tokens)
     }
     fn save(&self, tokens: &TokenSet) -> Result<(), StoreError> {
         let json = tokens.to_storage_json();

@@ -1,80 +1,56 @@
-//! The core's [`Tabs`] in a browser: the Web Locks API for "one refresh at a time, across every tab", a
-//! `BroadcastChannel` that carries new tokens (and the end of a session) to the other tabs, and a small
-//! non-secret record per grant in localStorage (its newest version and a fingerprint of that version's refresh
-//! token) that tells a tab whether its copy is stale.
+//! The core's [`Tabs`] in a browser. Every name is derived from the session's key ([`SessionKey::names`]):
+//! - the Web Lock that makes refreshes one at a time across the session's tabs, and a second one held while a
+//!   refresh is on the wire;
+//! - the `BroadcastChannel` that carries new tokens, asks and ends between them, each message sealed with AES-GCM
+//!   (WebCrypto) under a key derived from the session key;
+//! - the session's record in localStorage (newest version, refresh in flight) and the marker its end leaves for
+//!   the tabs that come back later, each carrying the session key's tag.
 //!
-//! Tokens only ever travel over the channel, in memory, between tabs of the same origin; localStorage never
-//! holds a token. See docs/ARCHITECTURE.md for why this design.
+//! A message that does not open, and a record or marker whose tag does not check, is dropped without effect. The
+//! decisions are the core's (`session::tabs`); this file only translates. See docs/ARCHITECTURE.md.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect};
-use serde::{Deserialize, Serialize};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use futures::future::{select, Either};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{BroadcastChannel, MessageEvent};
 
-use super::{sleep_ms, SessionTokens};
+use super::{crypto, random, sleep_ms, SessionTokens};
 use crate::oauth::TokenSet;
-use crate::session::{fingerprint, Published, SessionEnd, Tabs, TokenStore};
+use crate::session::key::{ENDED_PREFIX, RECORD_PREFIX};
+use crate::session::tabs::{
+    envelope, expired, heard, may_take_lock, open_end, open_envelope, seal_end, Heard, Message,
+    LOCK_PATIENCE_MS, MESSAGE_AAD,
+};
+use crate::session::{Clock, Record, SessionEnd, SessionKey, Tabs, TokenStore};
 
-/// The channel and lock names, and the localStorage prefix: all under the app's namespace.
-const CHANNEL: &str = "pkce-playlists";
-const LOCK_PREFIX: &str = "pkce-playlists:refresh:";
-const RECORD_PREFIX: &str = "pkce-playlists:grant:";
-/// `grant` of an end that applies to every tab of the app (log out).
-const EVERY_GRANT: &str = "*";
 /// How long a tab with a stale copy waits for another tab to hand over the newest tokens.
 const NEWEST_WAIT_MS: u32 = 1_500;
+/// A tab answers asks at most this often, so that replayed asks cannot keep it busy.
+const ANSWER_EVERY_MS: f64 = 500.0;
+/// What records were called before they were bound to a session key; removed wherever found.
+const LEGACY_RECORD_PREFIX: &str = "pkce-playlists:grant:";
 
 #[wasm_bindgen]
 extern "C" {
-    /// `navigator.locks.request(name, callback)`: calls `callback` once the lock is granted and holds it until the
-    /// promise `callback` returns settles.
+    /// `navigator.locks.request(name, options, callback)`: calls `callback` once the lock is granted (or, with
+    /// `ifAvailable`, with `null` when it is not) and holds it until the promise `callback` returns settles.
     #[wasm_bindgen(js_namespace = ["navigator", "locks"], js_name = request, catch)]
-    fn request_lock(name: &str, callback: &Function) -> Result<Promise, JsValue>;
-}
-
-/// What travels on the channel.
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-enum Message {
-    /// New tokens of a grant (their storage JSON, which names the grant and its version).
-    Tokens { tokens: String },
-    /// A tab with a stale copy asks for the tokens of `grant` at `version`.
-    Ask { grant: String, version: u64 },
-    /// The session of `grant` (or of every grant: `*`) has ended.
-    End { grant: String, why: String },
-}
-
-#[derive(Serialize, Deserialize)]
-struct Record {
-    version: u64,
-    refresh: String,
-}
-
-thread_local! {
-    static CHANNEL_HANDLE: Option<BroadcastChannel> = BroadcastChannel::new(CHANNEL).ok();
-}
-
-fn post(message: &Message) {
-    if let Ok(json) = serde_json::to_string(message) {
-        CHANNEL_HANDLE.with(|channel| {
-            if let Some(channel) = channel {
-                let _ = channel.post_message(&JsValue::from_str(&json));
-            }
-        });
-    }
+    fn request_lock(name: &str, options: &Object, callback: &Function) -> Result<Promise, JsValue>;
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-fn record_key(grant: &str) -> String {
-    format!("{RECORD_PREFIX}{grant}")
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
 }
 
 /// Whether this browser has the Web Locks API (every current one does, in a secure context).
@@ -84,14 +60,74 @@ fn has_web_locks() -> bool {
         .is_some_and(|locks| !locks.is_undefined())
 }
 
-/// The browser's tabs of the app, seen from this one.
-#[derive(Default)]
+type Listener<E> = Closure<dyn Fn(E)>;
+type OnEnd = Rc<dyn Fn(SessionEnd)>;
+
+thread_local! {
+    /// The channel of the session this tab holds, by name.
+    static CHANNEL: RefCell<Option<(String, BroadcastChannel)>> = const { RefCell::new(None) };
+    static ON_MESSAGE: RefCell<Option<Listener<MessageEvent>>> = const { RefCell::new(None) };
+    static ON_END: RefCell<Option<OnEnd>> = const { RefCell::new(None) };
+    static LAST_ANSWER: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+}
+
+/// The channel of `key`'s session, opened (and the one of an earlier session closed) when needed.
+fn channel(key: &SessionKey) -> Option<BroadcastChannel> {
+    let name = key.names().channel;
+    CHANNEL.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if let Some((open, channel)) = slot.as_ref() {
+            if *open == name {
+                return Some(channel.clone());
+            }
+            channel.close();
+        }
+        let channel = BroadcastChannel::new(&name).ok()?;
+        ON_MESSAGE.with(|handler| {
+            if let Some(handler) = handler.borrow().as_ref() {
+                channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+            }
+        });
+        *slot = Some((name, channel.clone()));
+        Some(channel)
+    })
+}
+
+/// Seals `message` with `key` and sends it to the session's other tabs.
+fn post(key: &SessionKey, message: Message) {
+    let Some(channel) = channel(key) else {
+        return;
+    };
+    let sealing = key.sealing_key();
+    spawn_local(async move {
+        let Some(nonce) = random::bytes::<12>() else {
+            return;
+        };
+        if let Some(sealed) = crypto::seal(&sealing, nonce, MESSAGE_AAD, &message.to_bytes()).await
+        {
+            let _ = channel.post_message(&JsValue::from_str(&envelope(nonce, &sealed)));
+        }
+    });
+}
+
+/// The browser's tabs of the session, seen from this one.
 pub struct BrowserTabs {
     /// Within one tab when the browser has no Web Locks: one refresh at a time, nothing shared.
     alone: crate::session::Alone,
+    /// This page's name in a record's refresh in flight (random, per page load).
+    tab: String,
 }
 
-/// Holds the lock of a grant; dropping it lets the next tab (or call) refresh.
+impl Default for BrowserTabs {
+    fn default() -> Self {
+        BrowserTabs {
+            alone: Default::default(),
+            tab: URL_SAFE_NO_PAD.encode(random::bytes::<12>().unwrap_or_default()),
+        }
+    }
+}
+
+/// Holds the lock of a session; dropping it lets the next tab (or call) refresh.
 pub enum Guard {
     Web(WebLock),
     Alone(futures::lock::OwnedMutexGuard<()>),
@@ -110,8 +146,8 @@ impl Drop for WebLock {
     }
 }
 
-/// A lock request in flight. If the caller stops waiting (its page is gone), the lock is released as soon as
-/// it is granted, so no tab is ever left waiting on a lock that nobody holds for a purpose.
+/// A lock request in flight. If the caller stops waiting (its page is gone, or it ran out of patience), the lock
+/// is released as soon as it is granted, so no tab is ever left waiting on a lock that nobody holds for a purpose.
 struct Pending {
     abandoned: Rc<Cell<bool>>,
     granted: Rc<Cell<bool>>,
@@ -125,7 +161,29 @@ impl Drop for Pending {
     }
 }
 
-async fn web_lock(name: &str) -> Option<WebLock> {
+/// How a lock is asked for.
+enum Ask {
+    /// Waiting at most this long.
+    Within(u32),
+    /// Taken from whoever holds it.
+    Steal,
+    /// Waiting for as long as it takes.
+    Wait,
+}
+
+/// `Some(lock)` once granted; `None` when the request was refused or ran out of patience.
+async fn web_lock(name: &str, ask: Ask) -> Option<WebLock> {
+    let options = Object::new();
+    match ask {
+        Ask::Within(ms) => {
+            let signal = web_sys::AbortSignal::timeout_with_u32(ms);
+            Reflect::set(&options, &"signal".into(), &signal).ok()?;
+        }
+        Ask::Steal => {
+            Reflect::set(&options, &"steal".into(), &JsValue::TRUE).ok()?;
+        }
+        Ask::Wait => {}
+    }
     let mut resolve_granted = None;
     let granted_promise = Promise::new(&mut |resolve, _| resolve_granted = Some(resolve));
     let mut release = None;
@@ -144,46 +202,87 @@ async fn web_lock(name: &str) -> Option<WebLock> {
         let _ = resolve_granted.call0(&JsValue::NULL);
         held.into()
     });
-    let _released = request_lock(name, on_grant.unchecked_ref()).ok()?;
-    JsFuture::from(granted_promise).await.ok()?;
+    let request = request_lock(name, &options, on_grant.unchecked_ref()).ok()?;
+    // The request's own promise settles before the grant only when it is given up (its signal fired).
+    match select(JsFuture::from(granted_promise), JsFuture::from(request)).await {
+        Either::Left((Ok(_), _)) => {}
+        _ => return None,
+    }
     drop(pending);
     Some(WebLock { release })
 }
 
+/// Whether any tab holds the lock `name` right now (asked without waiting, and let go at once).
+async fn held(name: &str) -> bool {
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+    let callback = Closure::once_into_js(|lock: JsValue| JsValue::from_bool(lock.is_null()));
+    let Ok(promise) = request_lock(name, &options, callback.unchecked_ref()) else {
+        return false;
+    };
+    JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
 impl Tabs for BrowserTabs {
     type Guard = Guard;
+    type Flight = Option<WebLock>;
 
-    async fn lock(&self, grant: &str) -> Guard {
-        if has_web_locks() {
-            if let Some(lock) = web_lock(&format!("{LOCK_PREFIX}{grant}")).await {
+    async fn lock(&self, key: &SessionKey) -> Guard {
+        if !has_web_locks() {
+            return Guard::Alone(self.alone.lock(key).await);
+        }
+        let name = key.names().lock;
+        loop {
+            if let Some(lock) = web_lock(&name, Ask::Within(LOCK_PATIENCE_MS as u32)).await {
                 return Guard::Web(lock);
             }
+            // Whoever holds it is no tab of the session with a refresh on the wire: a script of the origin that
+            // found the name, or a stuck tab. The lock is taken from it.
+            if may_take_lock(self.record(key).as_ref(), now_ms()) {
+                if let Some(lock) = web_lock(&name, Ask::Steal).await {
+                    return Guard::Web(lock);
+                }
+                return Guard::Alone(self.alone.lock(key).await);
+            }
         }
-        Guard::Alone(self.alone.lock(grant).await)
     }
 
-    fn published(&self, grant: &str) -> Option<Published> {
-        let json = local_storage()?.get_item(&record_key(grant)).ok()??;
-        let record: Record = serde_json::from_str(&json).ok()?;
-        Some(Published {
-            version: record.version,
-            refresh_fingerprint: record.refresh,
-        })
+    async fn fly(&self, key: &SessionKey) -> Option<WebLock> {
+        if !has_web_locks() {
+            return None;
+        }
+        web_lock(&key.names().flight, Ask::Wait).await
     }
 
-    async fn newest(&self, grant: &str, version: u64) -> Option<TokenSet> {
+    async fn flying(&self, key: &SessionKey) -> bool {
+        has_web_locks() && held(&key.names().flight).await
+    }
+
+    fn record(&self, key: &SessionKey) -> Option<Record> {
+        let text = local_storage()?.get_item(&key.names().record).ok()??;
+        Record::open(key, &text)
+    }
+
+    fn keep_record(&self, key: &SessionKey, record: &Record, until_ms: u64) {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(&key.names().record, &record.seal(key, until_ms));
+        }
+    }
+
+    async fn newest(&self, mine: &TokenSet, version: u64) -> Option<TokenSet> {
         let current = || {
             SessionTokens
                 .load()
-                .filter(|t| t.grant.id == grant && t.grant.version >= version)
+                .filter(|t| t.grant.id == mine.grant.id && t.grant.version >= version)
         };
         if let Some(tokens) = current() {
             return Some(tokens);
         }
-        post(&Message::Ask {
-            grant: grant.to_owned(),
-            version,
-        });
+        post(&mine.key, Message::Ask { version });
         for _ in 0..NEWEST_WAIT_MS / 50 {
             sleep_ms(50).await;
             if let Some(tokens) = current() {
@@ -194,97 +293,211 @@ impl Tabs for BrowserTabs {
     }
 
     fn publish(&self, tokens: &TokenSet) {
-        if let (Some(storage), Some(refresh)) = (local_storage(), &tokens.refresh_token) {
-            let record = Record {
-                version: tokens.grant.version,
-                refresh: fingerprint(refresh),
-            };
-            if let Ok(json) = serde_json::to_string(&record) {
-                let _ = storage.set_item(&record_key(&tokens.grant.id), &json);
+        post(
+            &tokens.key,
+            Message::Tokens {
+                tokens: tokens.to_storage_json(),
+            },
+        );
+    }
+
+    fn ended(&self, key: &SessionKey, why: &SessionEnd, until_ms: u64) {
+        let names = key.names();
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(&names.ended, &seal_end(key, why, until_ms));
+            let _ = storage.remove_item(&names.record);
+        }
+        post(key, Message::End { why: why.to_code() });
+    }
+
+    fn end_of(&self, key: &SessionKey) -> Option<SessionEnd> {
+        let text = local_storage()?.get_item(&key.names().ended).ok()??;
+        open_end(key, &text)
+    }
+
+    fn tab(&self) -> &str {
+        &self.tab
+    }
+}
+
+/// Removes what no session can use any more: records and end markers whose time is up (or that are not ours),
+/// and records in the form they had before they were bound to a session key.
+pub fn purge() {
+    let Some(storage) = local_storage() else {
+        return;
+    };
+    let now = now_ms();
+    let count = storage.length().unwrap_or(0);
+    let keys: Vec<String> = (0..count)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .collect();
+    for key in keys {
+        let stale = if key.starts_with(LEGACY_RECORD_PREFIX) {
+            true
+        } else if key.starts_with(RECORD_PREFIX) || key.starts_with(ENDED_PREFIX) {
+            storage
+                .get_item(&key)
+                .ok()
+                .flatten()
+                .is_none_or(|value| expired(&value, now))
+        } else {
+            false
+        };
+        if stale {
+            let _ = storage.remove_item(&key);
+        }
+    }
+}
+
+/// Ends this tab's session, when another tab has said it ended.
+fn end_here(why: SessionEnd) {
+    SessionTokens.clear();
+    if let Some(on_end) = ON_END.with(|slot| slot.borrow().clone()) {
+        on_end(why);
+    }
+}
+
+/// Why this tab's session has ended in another tab, when it has: the check made at start, when the page comes
+/// back from the back/forward cache, and before every use of a token (by the core).
+pub fn ended_elsewhere() -> Option<SessionEnd> {
+    let tokens = SessionTokens.load()?;
+    super::browser_tabs().end_of(&tokens.key)
+}
+
+/// What a message that opened means to this tab, acted on.
+fn act_on(message: Message) {
+    let mine = SessionTokens.load();
+    match heard(mine.as_ref(), message) {
+        Heard::Adopt(tokens) => {
+            let _ = SessionTokens.save(&tokens);
+        }
+        Heard::Answer => {
+            let now = js_sys::Date::now();
+            let due = LAST_ANSWER.with(|last| {
+                let due = now - last.get() >= ANSWER_EVERY_MS;
+                if due {
+                    last.set(now);
+                }
+                due
+            });
+            if let (true, Some(mine)) = (due, mine) {
+                post(
+                    &mine.key,
+                    Message::Tokens {
+                        tokens: mine.to_storage_json(),
+                    },
+                );
             }
         }
-        post(&Message::Tokens {
-            tokens: tokens.to_storage_json(),
-        });
-    }
-
-    fn ended(&self, grant: &str, why: &SessionEnd) {
-        if let Some(storage) = local_storage() {
-            let _ = storage.remove_item(&record_key(grant));
+        Heard::End(why) => {
+            // The marker is there too, unless storage is blocked; either way this tab is done.
+            end_here(why);
         }
-        post(&Message::End {
-            grant: grant.to_owned(),
-            why: why.to_code(),
-        });
+        Heard::Nothing => {}
     }
 }
 
-/// Tells every tab of the app that the user logged out.
-pub fn log_out_everywhere() {
-    if let Some(grant) = SessionTokens.load().map(|t| t.grant.id) {
-        if let Some(storage) = local_storage() {
-            let _ = storage.remove_item(&record_key(&grant));
-        }
+/// A record written by something else than the session's tabs (replayed, altered, removed) while this tab holds
+/// a newer version: the tab writes the newest again, so that a stale tab is never led to spend a token.
+fn heal_record(written: Option<String>) {
+    let Some(mine) = SessionTokens.load() else {
+        return;
+    };
+    let tabs = super::browser_tabs();
+    if tabs.end_of(&mine.key).is_some() {
+        return;
     }
-    post(&Message::End {
-        grant: EVERY_GRANT.to_owned(),
-        why: SessionEnd::LoggedOut.to_code(),
-    });
+    let opened = written
+        .as_deref()
+        .and_then(|text| Record::open(&mine.key, text));
+    let behind = opened.is_none_or(|r| r.version < mine.grant.version);
+    if let (true, Some(refresh)) = (behind, &mine.refresh_token) {
+        let record = Record {
+            version: mine.grant.version,
+            refresh_fingerprint: mine.key.fingerprint(refresh.secret()),
+            in_flight: None,
+        };
+        let until = crate::session::kept_until(&mine.grant, super::BrowserClock.now_ms());
+        tabs.keep_record(&mine.key, &record, until);
+    }
 }
-
-type Listener = Closure<dyn Fn(MessageEvent)>;
 
 thread_local! {
-    static LISTENER: RefCell<Option<Listener>> = const { RefCell::new(None) };
+    static ON_STORAGE: RefCell<Option<Listener<web_sys::StorageEvent>>> = const { RefCell::new(None) };
+    static ON_PAGESHOW: RefCell<Option<Listener<web_sys::PageTransitionEvent>>> = const { RefCell::new(None) };
 }
 
-/// Listens to the other tabs for as long as the page lives: keeps this tab's copy of its grant's tokens up to
-/// date, hands them to a tab that asks, and calls `on_end` when the session of this tab's grant ends in another
-/// tab (after the tokens are gone).
+/// Listens to the session's other tabs for as long as the page lives: keeps this tab's copy of the tokens up to
+/// date, hands them to a tab that asks, and calls `on_end` when the session ends in another tab (after the tokens
+/// are gone), whether this tab hears it on the channel, sees its marker written, or comes back from the
+/// back/forward cache to find it. Once per page; also removes what no session can use any more.
 pub fn listen(on_end: impl Fn(SessionEnd) + 'static) {
-    let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-        let Some(json) = event.data().as_string() else {
+    purge();
+    ON_END.with(|slot| *slot.borrow_mut() = Some(Rc::new(on_end)));
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(|event: MessageEvent| {
+        let Some((nonce, sealed)) = event.data().as_string().as_deref().and_then(open_envelope)
+        else {
             return;
         };
-        let Ok(message) = serde_json::from_str::<Message>(&json) else {
+        let Some(key) = SessionTokens.load().map(|t| t.key) else {
             return;
         };
-        let mine = SessionTokens.load();
-        match message {
-            Message::Tokens { tokens } => {
-                let Some(incoming) = TokenSet::from_storage_json(&tokens) else {
-                    return;
-                };
-                let newer = mine.is_some_and(|mine| {
-                    mine.grant.id == incoming.grant.id
-                        && incoming.grant.version > mine.grant.version
-                });
-                if newer {
-                    let _ = SessionTokens.save(&incoming);
+        spawn_local(async move {
+            let opened = crypto::open(&key.sealing_key(), nonce, MESSAGE_AAD, &sealed).await;
+            if let Some(message) = opened.as_deref().and_then(Message::from_bytes) {
+                // Only if the tab still holds the session the message was opened with.
+                let same = SessionTokens
+                    .load()
+                    .is_some_and(|t| t.key.names() == key.names());
+                if same {
+                    act_on(message);
                 }
             }
-            Message::Ask { grant, version } => {
-                if let Some(mine) =
-                    mine.filter(|t| t.grant.id == grant && t.grant.version >= version)
+        });
+    });
+    ON_MESSAGE.with(|slot| *slot.borrow_mut() = Some(on_message));
+    if let Some(tokens) = SessionTokens.load() {
+        let _ = channel(&tokens.key);
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_storage =
+        Closure::<dyn Fn(web_sys::StorageEvent)>::new(|event: web_sys::StorageEvent| {
+            let (Some(changed), Some(mine)) = (event.key(), SessionTokens.load()) else {
+                return;
+            };
+            let names = mine.key.names();
+            if changed == names.ended {
+                if let Some(why) = event
+                    .new_value()
+                    .and_then(|text| open_end(&mine.key, &text))
                 {
-                    post(&Message::Tokens {
-                        tokens: mine.to_storage_json(),
-                    });
+                    end_here(why);
+                }
+            } else if changed == names.record {
+                heal_record(event.new_value());
+            }
+        });
+    let _ = window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
+    ON_STORAGE.with(|slot| *slot.borrow_mut() = Some(on_storage));
+    let on_pageshow = Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(
+        |event: web_sys::PageTransitionEvent| {
+            if event.persisted() {
+                if let Some(why) = ended_elsewhere() {
+                    end_here(why);
                 }
             }
-            Message::End { grant, why } => {
-                let ours = mine.is_some_and(|t| grant == EVERY_GRANT || t.grant.id == grant);
-                if ours {
-                    SessionTokens.clear();
-                    on_end(SessionEnd::from_code(&why).unwrap_or(SessionEnd::Revoked));
-                }
-            }
-        }
-    });
-    CHANNEL_HANDLE.with(|channel| {
-        if let Some(channel) = channel {
-            channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
-        }
-    });
-    LISTENER.with(|slot| *slot.borrow_mut() = Some(handler));
+        },
+    );
+    let _ =
+        window.add_event_listener_with_callback("pageshow", on_pageshow.as_ref().unchecked_ref());
+    ON_PAGESHOW.with(|slot| *slot.borrow_mut() = Some(on_pageshow));
+}
+
+/// Opens this tab's channel to the session it now holds (after a login).
+pub fn join() {
+    if let Some(tokens) = SessionTokens.load() {
+        let _ = channel(&tokens.key);
+    }
 }

@@ -198,6 +198,7 @@ mod tests {
             revocation_endpoint: None,
             issuer: None,
             iss_required: false,
+            rotates_refresh_tokens: None,
         }
     }
 

@@ -13,5 +13,7 @@ pub use authorize::PendingLogin;
 pub use callback::{parse_callback, validate_callback, CallbackError};
 pub use client::{ClientId, RedirectUri};
 pub use error::ErrorCode;
-pub use secret::{AccessToken, AuthorizationCode, CodeVerifier, RefreshToken, State};
-pub use token::{parse_token_response, Grant, TokenError, TokenRequest, TokenSet};
+pub use secret::{
+    constant_time_eq, AccessToken, AuthorizationCode, CodeVerifier, RefreshToken, State,
+};
+pub use token::{parse_token_response, Grant, Rotation, TokenError, TokenRequest, TokenSet};

@@ -10,6 +10,7 @@ use super::client::ClientId;
 use super::error::ErrorCode;
 use super::secret::{AccessToken, AuthorizationCode, RefreshToken};
 use crate::http::TransportError;
+use crate::session::SessionKey;
 use crate::untrusted::shown;
 
 /// A request to the token endpoint: always `POST` with a form body and no `Authorization` header, because a
@@ -82,6 +83,22 @@ pub struct Grant {
     /// When the user authorized, in milliseconds since the Unix epoch: refresh tokens die a fixed time after it
     /// (Spotify: six months).
     pub authorized_at_ms: u64,
+    /// Whether the provider has been seen to replace the refresh token when it is used.
+    #[serde(default)]
+    pub rotation: Rotation,
+}
+
+/// What a refresh does to the refresh token, as far as the app has seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rotation {
+    /// No refresh yet.
+    #[default]
+    Unknown,
+    /// A refresh answered with a new refresh token: the old one is spent (RFC 9700 §4.14.2).
+    Rotates,
+    /// A refresh answered with none, or the same one (Spotify since July 2026).
+    Keeps,
 }
 
 /// The tokens of a signed-in session.
@@ -98,6 +115,8 @@ pub struct TokenSet {
     pub scopes: Vec<String>,
     /// The authorization these tokens belong to.
     pub grant: Grant,
+    /// The session's own secret, made at the code exchange and kept with the tokens (see [`SessionKey`]).
+    pub key: SessionKey,
 }
 
 /// How long before its expiry an access token is refreshed (at most; see [`TokenSet::refresh_at_ms`]).
@@ -118,16 +137,32 @@ impl TokenSet {
             refresh_at_ms: Some(self.refresh_at_ms),
             scopes: self.scopes.clone(),
             grant: self.grant.clone(),
+            key: Some(self.key.to_storage()),
         };
         serde_json::to_string(&stored).unwrap_or_default()
     }
 
-    /// Reads back what [`Self::to_storage_json`] wrote; `None` for anything else.
+    /// Reads back what [`Self::to_storage_json`] wrote; `None` for anything else, a set without its session key
+    /// included.
     pub fn from_storage_json(json: &str) -> Option<Self> {
+        Self::read_stored(json, None)
+    }
+
+    /// Reads tokens kept before sessions had a key (or with one), giving them `key` when they have none. For the
+    /// one tab that holds them: a copy made earlier gets another key, and the two no longer talk.
+    pub fn from_storage_json_keyed(json: &str, key: SessionKey) -> Option<Self> {
+        Self::read_stored(json, Some(key))
+    }
+
+    fn read_stored(json: &str, fallback: Option<SessionKey>) -> Option<Self> {
         let s: StoredTokens = serde_json::from_str(json).ok()?;
         if s.access_token.is_empty() {
             return None;
         }
+        let key = match s.key.as_deref() {
+            Some(stored) => SessionKey::from_storage(stored)?,
+            None => fallback?,
+        };
         Some(TokenSet {
             access_token: AccessToken::new(s.access_token),
             refresh_token: s
@@ -140,6 +175,7 @@ impl TokenSet {
                 .unwrap_or(s.expires_at_ms.saturating_sub(EXPIRY_MARGIN_MS)),
             scopes: s.scopes,
             grant: s.grant,
+            key,
         })
     }
 }
@@ -154,6 +190,8 @@ struct StoredTokens {
     scopes: Vec<String>,
     #[serde(default)]
     grant: Grant,
+    #[serde(default)]
+    key: Option<String>,
 }
 
 /// Why the token endpoint's answer gave no tokens. Messages are sentences without secrets.
@@ -261,12 +299,14 @@ struct RawError {
 /// Parses the token endpoint's answer.
 ///
 /// `previous_refresh` is the refresh token that was spent on a refresh: when the answer carries none, the
-/// old one stays in use (Spotify may omit it). `now_ms` turns `expires_in` into an absolute expiry.
+/// old one stays in use (Spotify may omit it). `now_ms` turns `expires_in` into an absolute expiry. `key` is the
+/// session's key, which the tokens are kept with.
 pub fn parse_token_response(
     status: u16,
     body: &str,
     now_ms: u64,
     previous_refresh: Option<RefreshToken>,
+    key: SessionKey,
 ) -> Result<TokenSet, TokenError> {
     if !(200..300).contains(&status) {
         // Both texts are the provider's, shown to the user: cleaned and capped. An `error` with nothing
@@ -318,6 +358,7 @@ pub fn parse_token_response(
             .map(str::to_owned)
             .collect(),
         grant: Grant::default(),
+        key,
     })
 }
 
@@ -328,7 +369,7 @@ mod tests {
     const NOW: u64 = 1_700_000_000_000;
 
     fn parse(status: u16, body: &str) -> Result<TokenSet, TokenError> {
-        parse_token_response(status, body, NOW, None)
+        parse_token_response(status, body, NOW, None, SessionKey::from_bytes([9; 32]))
     }
 
     /// Guards against a wrong grant body: exact field names, values and encoding, no secret other than the
@@ -392,7 +433,14 @@ mod tests {
     #[test]
     fn refresh_answer_without_refresh_token_keeps_the_old_one() {
         let body = r#"{"access_token":"new","token_type":"bearer","expires_in":3600,"scope":""}"#;
-        let set = parse_token_response(200, body, NOW, Some(RefreshToken::new("old"))).unwrap();
+        let set = parse_token_response(
+            200,
+            body,
+            NOW,
+            Some(RefreshToken::new("old")),
+            SessionKey::from_bytes([9; 32]),
+        )
+        .unwrap();
         assert_eq!(set.refresh_token.unwrap().secret(), "old");
         let set = parse(200, body).unwrap();
         assert!(set.refresh_token.is_none());
@@ -403,7 +451,14 @@ mod tests {
     fn rotated_refresh_token_replaces_the_old_one() {
         let body =
             r#"{"access_token":"a","token_type":"Bearer","expires_in":60,"refresh_token":"new"}"#;
-        let set = parse_token_response(200, body, NOW, Some(RefreshToken::new("old"))).unwrap();
+        let set = parse_token_response(
+            200,
+            body,
+            NOW,
+            Some(RefreshToken::new("old")),
+            SessionKey::from_bytes([9; 32]),
+        )
+        .unwrap();
         assert_eq!(set.refresh_token.unwrap().secret(), "new");
     }
 
@@ -507,6 +562,34 @@ mod tests {
         assert_eq!(back.expires_at_ms, set.expires_at_ms);
         assert!(TokenSet::from_storage_json("garbage").is_none());
         assert!(!format!("{set:?}").contains("\"a\""));
+    }
+
+    /// Guards against a session key lost in storage (the tabs of a session would no longer understand each
+    /// other), and against a session kept before keys existed being dropped instead of given a key of its own.
+    #[test]
+    fn the_session_key_is_kept_with_the_tokens() {
+        let body = r#"{"access_token":"a","token_type":"Bearer","expires_in":3600}"#;
+        let set = parse(200, body).unwrap();
+        let back = TokenSet::from_storage_json(&set.to_storage_json()).unwrap();
+        assert_eq!(back.key.names(), SessionKey::from_bytes([9; 32]).names());
+        assert!(!format!("{back:?}").contains(&back.key.to_storage()));
+
+        let legacy = r#"{"access_token":"a","refresh_token":"r","expires_at_ms":5,"scopes":[]}"#;
+        assert!(TokenSet::from_storage_json(legacy).is_none());
+        let adopted =
+            TokenSet::from_storage_json_keyed(legacy, SessionKey::from_bytes([3; 32])).unwrap();
+        assert_eq!(adopted.key.names(), SessionKey::from_bytes([3; 32]).names());
+        // A kept key wins over the one offered.
+        let kept = TokenSet::from_storage_json_keyed(
+            &set.to_storage_json(),
+            SessionKey::from_bytes([3; 32]),
+        )
+        .unwrap();
+        assert_eq!(kept.key.names(), SessionKey::from_bytes([9; 32]).names());
+        let bad_key = set
+            .to_storage_json()
+            .replace(&set.key.to_storage(), "short");
+        assert!(TokenSet::from_storage_json(&bad_key).is_none());
     }
 
     /// Guards against refreshing before every request when tokens live a minute or less.

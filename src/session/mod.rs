@@ -6,6 +6,7 @@
 //! [`tabs`]), so this policy runs and is tested on the host with fakes; the browser supplies fetch,
 //! sessionStorage, timers, Web Locks and `BroadcastChannel`.
 
+pub mod key;
 pub mod retry;
 pub mod tabs;
 
@@ -18,10 +19,11 @@ use futures::stream::{self, StreamExt as _};
 use serde::de::DeserializeOwned;
 
 use crate::config::{AppConfig, Paging, PAGES_IN_FLIGHT};
+use crate::http::TransportError;
 use crate::http::{HttpRequest, Transport};
 use crate::oauth::{
     parse_token_response, AccessToken, AuthorizationCode, ErrorCode, Grant, PendingLogin,
-    RefreshToken, TokenError, TokenRequest, TokenSet,
+    RefreshToken, Rotation, TokenError, TokenRequest, TokenSet,
 };
 use crate::spotify::paging::{
     me_url, my_playlists_url, playlist_items_url, playlist_url, ITEMS_PAGE_LIMIT, MAX_LIBRARY_SIZE,
@@ -31,12 +33,37 @@ use crate::spotify::{
     parse_api_response, ApiError, Page, Playlist, PlaylistEntry, PlaylistId, User,
 };
 
+pub use key::SessionKey;
 pub use retry::{Pacer, Pause, PauseReason};
-pub use tabs::{fingerprint, Alone, Published, SessionEnd, Tabs};
+pub use tabs::{Alone, InFlight, Record, SessionEnd, Tabs};
 
 /// How long after the authorization a refresh token is taken to have expired rather than been revoked when the
 /// provider refuses it without saying which: Spotify's refresh tokens last six months. A day less, for clocks.
 pub const REFRESH_TOKEN_LIFETIME_MS: u64 = (183 - 1) * 24 * 60 * 60 * 1000;
+
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// Until when what a session leaves in localStorage (its record, the marker of its end) is kept: as long as a tab
+/// could come back holding a refresh token of it (a day past Spotify's six months), and at least a week.
+pub fn kept_until(grant: &Grant, now_ms: u64) -> u64 {
+    let lifetime = grant
+        .authorized_at_ms
+        .saturating_add(REFRESH_TOKEN_LIFETIME_MS + 2 * DAY_MS);
+    lifetime.max(now_ms.saturating_add(7 * DAY_MS))
+}
+
+/// Whether the answer to a refresh says for sure that the refresh token was not used up: the provider refused it
+/// (a 4xx: nothing was issued), or the request never left. A lost answer, a time-out, a 5xx or a success that
+/// could not be read may each have come after the provider replaced it.
+fn settled_unspent(result: &Result<TokenSet, TokenError>) -> bool {
+    match result {
+        Err(TokenError::OAuth { status, .. } | TokenError::NotJson { status }) => {
+            (400..500).contains(status)
+        }
+        Err(TokenError::Network(TransportError::NotSent)) => true,
+        _ => false,
+    }
+}
 
 /// Why the tokens could not be kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,6 +264,9 @@ pub struct LibraryRead {
     seen: HashSet<PlaylistId>,
 }
 
+/// How often a tab looks whether the refresh another tab has on the wire has been published.
+const IN_FLIGHT_POLL_MS: u64 = 250;
+
 pub struct Session<'a, T, S, C, B> {
     pub config: &'a AppConfig,
     pub transport: &'a T,
@@ -253,6 +283,7 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         &self,
         request: TokenRequest,
         previous: Option<RefreshToken>,
+        key: SessionKey,
     ) -> Result<TokenSet, TokenError> {
         let response = self
             .transport
@@ -267,23 +298,27 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
             &response.body,
             self.clock.now_ms(),
             previous,
+            key,
         )
     }
 
-    /// Exchanges the code from the callback for tokens and keeps them. Spends the code and the pending login.
+    /// Exchanges the code from the callback for tokens and keeps them with `key`, the new session's own secret
+    /// (256 random bits). Spends the code and the pending login.
     pub async fn exchange_code(
         &self,
         code: AuthorizationCode,
         login: PendingLogin,
+        key: SessionKey,
     ) -> Result<TokenSet, ExchangeError> {
         let grant = Grant {
             id: login.grant_id(),
             version: 0,
             authorized_at_ms: self.clock.now_ms(),
+            rotation: Rotation::Unknown,
         };
         let request = TokenRequest::authorization_code(code, login, &self.config.client_id);
         let mut tokens = self
-            .token_call(request, None)
+            .token_call(request, None, key)
             .await
             .map_err(ExchangeError::Token)?;
         tokens.grant = grant;
@@ -309,33 +344,68 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
             .await;
     }
 
-    /// Ends the session in this tab and tells the others.
-    fn end(&self, grant: &str, why: SessionEnd) -> SessionError {
+    /// This tab's tokens, unless their session has ended in another tab meanwhile (then they are forgotten).
+    /// Called before every use of a token, so that a tab that comes back after a log out elsewhere (from another
+    /// site, the back/forward cache, a discarded or restored tab) uses nothing of the session.
+    pub fn current(&self) -> Result<TokenSet, SessionError> {
+        let tokens = self.store.load().ok_or(SessionError::SignedOut)?;
+        if let Some(why) = self.tabs.end_of(&tokens.key) {
+            self.store.clear();
+            return Err(SessionError::Ended(why));
+        }
+        Ok(tokens)
+    }
+
+    /// Ends the session in this tab and in every other, those that come back later included.
+    pub fn end_everywhere(&self, tokens: &TokenSet, why: SessionEnd) -> SessionError {
         self.store.clear();
-        self.tabs.ended(grant, &why);
+        let until = kept_until(&tokens.grant, self.clock.now_ms());
+        self.tabs.ended(&tokens.key, &why, until);
         SessionError::Ended(why)
     }
 
+    /// Whether a refresh whose answer was lost may be sent again: only when the provider keeps refresh tokens
+    /// (seen, or said by the configuration when nothing was seen yet).
+    fn may_resend(&self, grant: &Grant) -> bool {
+        match grant.rotation {
+            Rotation::Keeps => true,
+            Rotation::Rotates => false,
+            Rotation::Unknown => self.config.rotates_refresh_tokens == Some(false),
+        }
+    }
+
+    /// Waits for the refresh that another tab has on the wire to be published, until `deadline_ms`; the tokens it
+    /// brought, when it did.
+    async fn await_other_refresh(&self, mine: &TokenSet, deadline_ms: u64) -> Option<TokenSet> {
+        while self.clock.now_ms() < deadline_ms {
+            self.clock.sleep(IN_FLIGHT_POLL_MS).await;
+            let newest = self.tabs.record(&mine.key)?;
+            if newest.version > mine.grant.version {
+                return self.tabs.newest(mine, newest.version).await;
+            }
+            // Settled without new tokens (the other tab was refused): this one may try.
+            newest.in_flight.as_ref()?;
+        }
+        None
+    }
+
     /// Trades the refresh token for new tokens and keeps them, one refresh at a time across every tab of the
-    /// grant. A caller that waited while another tab or call refreshed takes that refresh's tokens. `rejected`
+    /// session. A caller that waited while another tab or call refreshed takes that refresh's tokens. `rejected`
     /// is the access token the API has just refused, when a 401 is why; otherwise the tokens are about to expire.
     ///
-    /// Never presents a refresh token that another tab has already spent. When the provider refuses the refresh
-    /// token for good, the session ends in every tab. When the user logged out while the request was out, the
-    /// new tokens are dropped.
+    /// Never presents a refresh token that another tab has already spent, nor, with a provider that rotates them,
+    /// one whose refresh was sent and never answered. When the provider refuses the refresh token for good, the
+    /// session ends in every tab. When the user logged out while the request was out, the new tokens are dropped.
     async fn refresh(&self, rejected: Option<&AccessToken>) -> Result<TokenSet, SessionError> {
-        let grant = self.store.load().ok_or(SessionError::SignedOut)?.grant.id;
-        let _one_at_a_time = self.tabs.lock(&grant).await;
-        let mut tokens = self.store.load().ok_or(SessionError::SignedOut)?;
-        if tokens.grant.id != grant {
+        let first = self.current()?;
+        let _one_at_a_time = self.tabs.lock(&first.key).await;
+        let mut tokens = self.current()?;
+        if tokens.grant.id != first.grant.id {
             return Ok(tokens);
         }
-        let published = self.tabs.published(&grant);
-        if let Some(newest) = published
-            .as_ref()
-            .filter(|p| p.version > tokens.grant.version)
-        {
-            if let Some(newer) = self.tabs.newest(&grant, newest.version).await {
+        let record = self.tabs.record(&tokens.key);
+        if let Some(newest) = record.as_ref().filter(|r| r.version > tokens.grant.version) {
+            if let Some(newer) = self.tabs.newest(&tokens, newest.version).await {
                 self.store.save(&newer).map_err(SessionError::Storage)?;
                 tokens = newer;
             }
@@ -348,32 +418,99 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
             return Ok(tokens);
         }
         let Some(refresh_token) = tokens.refresh_token.clone() else {
-            self.store.clear();
-            self.tabs.ended(&grant, &SessionEnd::NoRefreshToken);
-            return Err(SessionError::NoRefreshToken);
+            return Err(
+                match self.end_everywhere(&tokens, SessionEnd::NoRefreshToken) {
+                    SessionError::Ended(_) => SessionError::NoRefreshToken,
+                    other => other,
+                },
+            );
         };
-        if let Some(newest) = &published {
-            let spent_elsewhere = newest.version > tokens.grant.version
-                && newest.refresh_fingerprint != fingerprint(&refresh_token);
+        let fingerprint = tokens.key.fingerprint(refresh_token.secret());
+        if let Some(newest) = &record {
+            let spent_elsewhere =
+                newest.version > tokens.grant.version && newest.refresh_fingerprint != fingerprint;
             if spent_elsewhere {
                 // Presenting it would be a reuse, which a provider may answer by revoking the grant for every tab.
                 self.store.clear();
                 return Err(SessionError::Ended(SessionEnd::Superseded));
             }
+            let unsettled = newest
+                .in_flight
+                .as_ref()
+                .filter(|_| newest.refresh_fingerprint == fingerprint);
+            if let Some(flight) = unsettled {
+                if !self.may_resend(&tokens.grant) {
+                    let deadline = flight.since_ms.saturating_add(tabs::IN_FLIGHT_WAIT_MS);
+                    let still_coming = flight.tab != self.tabs.tab()
+                        && self.clock.now_ms() < deadline
+                        && self.tabs.flying(&tokens.key).await;
+                    if still_coming {
+                        if let Some(newer) = self.await_other_refresh(&tokens, deadline).await {
+                            self.store.save(&newer).map_err(SessionError::Storage)?;
+                            return Ok(newer);
+                        }
+                    }
+                    let settled = self.tabs.record(&tokens.key).is_some_and(|r| {
+                        r.in_flight.is_none() && r.version == tokens.grant.version
+                    });
+                    if !settled {
+                        return Err(self.end_everywhere(&tokens, SessionEnd::Interrupted));
+                    }
+                }
+            }
         }
+        let now = self.clock.now_ms();
+        let until = kept_until(&tokens.grant, now);
+        let mut sent = Record {
+            // Never behind the record: a tab with an older copy of a kept token does not make the others look stale.
+            version: record.as_ref().map_or(tokens.grant.version, |r| {
+                r.version.max(tokens.grant.version)
+            }),
+            refresh_fingerprint: fingerprint,
+            in_flight: Some(InFlight {
+                since_ms: now,
+                tab: self.tabs.tab().to_owned(),
+            }),
+        };
+        self.tabs.keep_record(&tokens.key, &sent, until);
         let request = TokenRequest::refresh(&refresh_token, &self.config.client_id);
-        let result = self.token_call(request, Some(refresh_token.clone())).await;
-        let still_current = self.store.load().is_some_and(|now| {
+        let result = {
+            let _on_the_wire = self.tabs.fly(&tokens.key).await;
+            self.token_call(request, Some(refresh_token.clone()), tokens.key.clone())
+                .await
+        };
+        let still_current = self.current().is_ok_and(|now| {
             now.refresh_token
                 .is_some_and(|r| r.secret() == refresh_token.secret())
         });
+        if settled_unspent(&result) && still_current {
+            sent.in_flight = None;
+            self.tabs.keep_record(&tokens.key, &sent, until);
+        }
         match result {
             Ok(mut fresh) if still_current => {
-                let newest_version = published.map_or(0, |p| p.version);
+                let newest_version = record.map_or(0, |r| r.version);
+                let rotated = fresh
+                    .refresh_token
+                    .as_ref()
+                    .is_some_and(|r| r.secret() != refresh_token.secret());
                 fresh.grant = Grant {
                     version: tokens.grant.version.max(newest_version) + 1,
+                    rotation: if rotated {
+                        Rotation::Rotates
+                    } else {
+                        Rotation::Keeps
+                    },
                     ..tokens.grant
                 };
+                if let Some(refresh) = &fresh.refresh_token {
+                    let published = Record {
+                        version: fresh.grant.version,
+                        refresh_fingerprint: fresh.key.fingerprint(refresh.secret()),
+                        in_flight: None,
+                    };
+                    self.tabs.keep_record(&fresh.key, &published, until);
+                }
                 // The other tabs learn of the new tokens even if this tab cannot keep them.
                 self.tabs.publish(&fresh);
                 self.store.save(&fresh).map_err(SessionError::Storage)?;
@@ -390,7 +527,7 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
                     self.clock.now_ms(),
                 );
                 if still_current {
-                    return Err(self.end(&grant, why));
+                    return Err(self.end_everywhere(&tokens, why));
                 }
                 Err(SessionError::Ended(why))
             }
@@ -400,7 +537,7 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
 
     /// An access token that is not about to expire, refreshing first when needed.
     async fn fresh_access_token(&self) -> Result<AccessToken, SessionError> {
-        let tokens = self.store.load().ok_or(SessionError::SignedOut)?;
+        let tokens = self.current()?;
         if tokens.needs_refresh(self.clock.now_ms()) {
             return Ok(self.refresh(None).await?.access_token);
         }

@@ -157,6 +157,11 @@ impl Clock for Fixed {
     }
 }
 
+/// The key of the session that every tab of these tests holds a copy of.
+fn session_key() -> SessionKey {
+    SessionKey::from_bytes([5; 32])
+}
+
 fn token_set(access: &str, refresh: Option<&str>, expires_at_ms: u64) -> TokenSet {
     TokenSet {
         access_token: AccessToken::new(access),
@@ -168,7 +173,9 @@ fn token_set(access: &str, refresh: Option<&str>, expires_at_ms: u64) -> TokenSe
             id: "g1".into(),
             version: 0,
             authorized_at_ms: NOW - 1_000,
+            rotation: Rotation::Unknown,
         },
+        key: session_key(),
     }
 }
 
@@ -231,7 +238,8 @@ fn exchange_code_posts_the_form_and_keeps_the_tokens() {
     let transport = Scripted::default().answer(200, TOKENS);
     let store = Memory::default();
     let set = run(&transport, &store, async |s| {
-        s.exchange_code(AuthorizationCode::new("c"), login()).await
+        s.exchange_code(AuthorizationCode::new("c"), login(), session_key())
+            .await
     })
     .unwrap();
     assert_eq!(set.expires_at_ms, NOW + 3_600_000);
@@ -252,7 +260,8 @@ fn failed_exchange_keeps_no_tokens() {
     let transport = Scripted::default().answer(400, refused);
     let store = Memory::default();
     let err = run(&transport, &store, async |s| {
-        s.exchange_code(AuthorizationCode::new("c"), login()).await
+        s.exchange_code(AuthorizationCode::new("c"), login(), session_key())
+            .await
     })
     .unwrap_err();
     assert!(matches!(err, ExchangeError::Token(e) if e.is_permanent()));
@@ -350,6 +359,7 @@ fn invalid_grant_on_refresh_ends_the_session_and_says_why() {
         id: "g".into(),
         version: 3,
         authorized_at_ms: NOW - age_ms,
+        rotation: Rotation::Unknown,
     };
     let day = 24 * 60 * 60 * 1000;
     let invalid = ErrorCode::InvalidGrant;
@@ -857,6 +867,10 @@ struct RotatingProvider {
     issued: Cell<u32>,
     revoked: Cell<bool>,
     posts: Cell<u32>,
+    /// How many of the next refreshes are carried out and then answered with nothing (the answer is lost).
+    lose: Cell<u32>,
+    /// Answers refreshes without a new refresh token, as Spotify does.
+    keeps: Cell<bool>,
 }
 
 impl RotatingProvider {
@@ -895,12 +909,21 @@ impl Transport for RotatingProvider {
                 }
                 let n = self.issued.get() + 1;
                 self.issued.set(n);
-                *self.current_refresh.borrow_mut() = format!("r{n}");
                 *self.current_access.borrow_mut() = format!("a{n}");
+                let refresh = if self.keeps.get() {
+                    String::new()
+                } else {
+                    *self.current_refresh.borrow_mut() = format!("r{n}");
+                    format!(r#","refresh_token":"r{n}""#)
+                };
+                if self.lose.get() > 0 {
+                    self.lose.set(self.lose.get() - 1);
+                    return Err(TransportError::Timeout { after_ms: 30_000 });
+                }
                 answer(
                     200,
                     format!(
-                        r#"{{"access_token":"a{n}","token_type":"Bearer","expires_in":3600,"refresh_token":"r{n}"}}"#
+                        r#"{{"access_token":"a{n}","token_type":"Bearer","expires_in":3600{refresh}}}"#
                     ),
                 )
             }
@@ -916,31 +939,77 @@ impl Transport for RotatingProvider {
     }
 }
 
-/// What the tabs share: a lock per origin, and the published tokens (delivered as `BroadcastChannel` would).
+/// What the tabs of a session share, as the browser gives it to them: the lock, the record and the end markers
+/// (localStorage, by their names), the tokens published on the channel, and the lock held while a refresh is on
+/// the wire.
 #[derive(Default)]
 struct Hub {
     lock: Arc<futures::lock::Mutex<()>>,
+    records: RefCell<HashMap<String, Record>>,
+    ended: RefCell<HashMap<String, SessionEnd>>,
     published: RefCell<HashMap<String, TokenSet>>,
     /// Tabs that are open and answer requests for tokens.
     open: Cell<bool>,
+    /// Whether a tab holds the lock of a refresh on the wire.
+    flying: Cell<bool>,
 }
 
-struct Tab<'h>(&'h Hub);
+impl Hub {
+    /// As a tab that refreshed to `tokens` and published them, then maybe closed.
+    fn newer_published(&self, tokens: &TokenSet) {
+        let record = Record {
+            version: tokens.grant.version,
+            refresh_fingerprint: tokens
+                .key
+                .fingerprint(tokens.refresh_token.as_ref().unwrap().secret()),
+            in_flight: None,
+        };
+        Tab(self, "elsewhere").keep_record(&tokens.key, &record, u64::MAX);
+        Tab(self, "elsewhere").publish(tokens);
+    }
 
-impl Tabs for Tab<'_> {
+    fn record_of(&self, key: &SessionKey) -> Option<Record> {
+        self.records.borrow().get(&key.names().record).cloned()
+    }
+}
+
+/// One tab of a [`Hub`], by its name.
+struct Tab<'h>(&'h Hub, &'static str);
+
+/// Drops the flight lock.
+struct Flight<'h>(&'h Hub);
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        self.0.flying.set(false);
+    }
+}
+
+impl<'h> Tabs for Tab<'h> {
     type Guard = futures::lock::OwnedMutexGuard<()>;
-    async fn lock(&self, _grant: &str) -> Self::Guard {
+    type Flight = Flight<'h>;
+    async fn lock(&self, _key: &SessionKey) -> Self::Guard {
         self.0.lock.clone().lock_owned().await
     }
-    fn published(&self, grant: &str) -> Option<Published> {
-        self.0.published.borrow().get(grant).map(|t| Published {
-            version: t.grant.version,
-            refresh_fingerprint: fingerprint(t.refresh_token.as_ref().unwrap()),
-        })
+    async fn fly(&self, _key: &SessionKey) -> Flight<'h> {
+        self.0.flying.set(true);
+        Flight(self.0)
     }
-    async fn newest(&self, grant: &str, version: u64) -> Option<TokenSet> {
-        let tokens = self.0.published.borrow().get(grant).cloned();
-        tokens.filter(|t| self.0.open.get() && t.grant.version == version)
+    async fn flying(&self, _key: &SessionKey) -> bool {
+        self.0.flying.get()
+    }
+    fn record(&self, key: &SessionKey) -> Option<Record> {
+        self.0.record_of(key)
+    }
+    fn keep_record(&self, key: &SessionKey, record: &Record, _until_ms: u64) {
+        self.0
+            .records
+            .borrow_mut()
+            .insert(key.names().record, record.clone());
+    }
+    async fn newest(&self, mine: &TokenSet, version: u64) -> Option<TokenSet> {
+        let tokens = self.0.published.borrow().get(&mine.grant.id).cloned();
+        tokens.filter(|t| self.0.open.get() && t.grant.version >= version)
     }
     fn publish(&self, tokens: &TokenSet) {
         self.0
@@ -948,7 +1017,17 @@ impl Tabs for Tab<'_> {
             .borrow_mut()
             .insert(tokens.grant.id.clone(), tokens.clone());
     }
-    fn ended(&self, _grant: &str, _why: &SessionEnd) {}
+    fn ended(&self, key: &SessionKey, why: &SessionEnd, _until_ms: u64) {
+        let names = key.names();
+        self.0.ended.borrow_mut().insert(names.ended, why.clone());
+        self.0.records.borrow_mut().remove(&names.record);
+    }
+    fn end_of(&self, key: &SessionKey) -> Option<SessionEnd> {
+        self.0.ended.borrow().get(&key.names().ended).cloned()
+    }
+    fn tab(&self) -> &str {
+        self.1
+    }
 }
 
 /// Three tabs holding copies of one session (a duplicated tab copies sessionStorage).
@@ -970,7 +1049,7 @@ fn three_tabs_refreshing_at_once_spend_the_refresh_token_once() {
     let config = config();
     let clock = Fixed::new();
     let stores = three_tabs(NOW + 30_000);
-    let tabs = [Tab(&hub), Tab(&hub), Tab(&hub)];
+    let tabs = [Tab(&hub, "one"), Tab(&hub, "two"), Tab(&hub, "three")];
     let pacers = [Pacer::default(), Pacer::default(), Pacer::default()];
     let sessions: Vec<_> = (0..3)
         .map(|i| Session {
@@ -1004,11 +1083,11 @@ fn a_copy_superseded_by_a_closed_tab_ends_without_presenting_its_token() {
     let hub = Hub::default();
     let mut newer = token_set("a5", Some("r5"), NOW + 3_600_000);
     newer.grant.version = 5;
-    Tab(&hub).publish(&newer);
+    hub.newer_published(&newer);
     let config = config();
     let clock = Fixed::new();
     let store = tokens("a0", Some("r0"), NOW);
-    let tab = Tab(&hub);
+    let tab = Tab(&hub, "here");
     let pacer = Pacer::default();
     let session = Session {
         config: &config,
@@ -1034,11 +1113,11 @@ fn a_stale_copy_takes_the_newest_tokens_from_an_open_tab() {
     };
     let mut newer = token_set("a5", Some("r5"), NOW + 3_600_000);
     newer.grant.version = 5;
-    Tab(&hub).publish(&newer);
+    hub.newer_published(&newer);
     let config = config();
     let clock = Fixed::new();
     let store = tokens("a0", Some("r0"), NOW);
-    let tab = Tab(&hub);
+    let tab = Tab(&hub, "here");
     let pacer = Pacer::default();
     let session = Session {
         config: &config,
@@ -1051,6 +1130,258 @@ fn a_stale_copy_takes_the_newest_tokens_from_an_open_tab() {
     assert_eq!(block_on(session.me()).unwrap().id, "alice");
     assert_eq!(provider.posts.get(), 0);
     assert_eq!(store.load().unwrap().grant.version, 5);
+}
+
+/// One tab of a [`Hub`] over `provider`, whose tokens in `store` are about to expire.
+fn tab_session<'a>(
+    config: &'a AppConfig,
+    provider: &'a RotatingProvider,
+    store: &'a Memory,
+    clock: &'a Fixed,
+    tab: &'a Tab<'a>,
+    pacer: &'a Pacer,
+) -> Session<'a, RotatingProvider, Memory, Fixed, Tab<'a>> {
+    Session {
+        config,
+        transport: provider,
+        store,
+        clock,
+        tabs: tab,
+        pacer,
+    }
+}
+
+/// Guards against a rotated refresh token spent twice after a lost answer: the provider rotated it, the answer
+/// never came, and sending the old one again would be a reuse that revokes the grant everywhere (RFC 9700
+/// §4.14.2). The retry ends the session with its reason instead, and every tab of it learns so.
+#[test]
+fn a_refresh_whose_answer_was_lost_is_not_sent_again_to_a_rotating_provider() {
+    let provider = RotatingProvider::new("r0", "a0");
+    provider.lose.set(1);
+    let hub = Hub::default();
+    let (config, clock, pacer) = (config(), Fixed::new(), Pacer::default());
+    let store = tokens("a0", Some("r0"), NOW);
+    let tab = Tab(&hub, "here");
+    let session = tab_session(&config, &provider, &store, &clock, &tab, &pacer);
+    let err = block_on(session.me()).unwrap_err();
+    assert_eq!(err, SessionError::Ended(SessionEnd::Interrupted));
+    assert_eq!(provider.posts.get(), 1, "the refresh was sent once");
+    assert!(!provider.revoked.get(), "no spent token was presented");
+    assert!(store.load().is_none());
+    assert_eq!(tab.end_of(&session_key()), Some(SessionEnd::Interrupted));
+    assert!(err.needs_login());
+}
+
+/// Guards against a tab that takes over after another closed mid-refresh sending that tab's token again.
+#[test]
+fn a_refresh_left_unanswered_by_a_closed_tab_is_not_sent_again() {
+    let provider = RotatingProvider::new("r0", "a0");
+    let hub = Hub::default();
+    let unsettled = Record {
+        version: 0,
+        refresh_fingerprint: session_key().fingerprint("r0"),
+        in_flight: Some(InFlight {
+            since_ms: NOW - 1_000,
+            tab: "closed".into(),
+        }),
+    };
+    Tab(&hub, "closed").keep_record(&session_key(), &unsettled, u64::MAX);
+    let (config, clock, pacer) = (config(), Fixed::new(), Pacer::default());
+    let store = tokens("a0", Some("r0"), NOW);
+    let tab = Tab(&hub, "here");
+    let session = tab_session(&config, &provider, &store, &clock, &tab, &pacer);
+    let err = block_on(session.me()).unwrap_err();
+    assert_eq!(err, SessionError::Ended(SessionEnd::Interrupted));
+    assert_eq!(provider.posts.get(), 0);
+}
+
+/// Guards against a tab giving up on a refresh that another tab still has on the wire (its lock taken by a
+/// script of the origin): it waits for that refresh's tokens and takes them, sending nothing.
+#[test]
+fn a_refresh_still_on_the_wire_in_another_tab_is_waited_for() {
+    let provider = RotatingProvider::new("r1", "a1");
+    let hub = Hub {
+        open: Cell::new(true),
+        flying: Cell::new(true),
+        ..Hub::default()
+    };
+    let on_the_wire = Record {
+        version: 0,
+        refresh_fingerprint: session_key().fingerprint("r0"),
+        in_flight: Some(InFlight {
+            since_ms: NOW,
+            tab: "other".into(),
+        }),
+    };
+    Tab(&hub, "other").keep_record(&session_key(), &on_the_wire, u64::MAX);
+    let (config, clock, pacer) = (config(), Fixed::new(), Pacer::default());
+    let store = tokens("a0", Some("r0"), NOW);
+    let tab = Tab(&hub, "here");
+    let session = tab_session(&config, &provider, &store, &clock, &tab, &pacer);
+    let other_tab_answers = async {
+        for _ in 0..3 {
+            YieldOnce(false).await;
+        }
+        let mut newer = token_set("a1", Some("r1"), NOW + 3_600_000);
+        newer.grant.version = 1;
+        hub.newer_published(&newer);
+        hub.flying.set(false);
+    };
+    let (me, ()) = block_on(join(session.me(), other_tab_answers));
+    assert_eq!(me.unwrap().id, "alice");
+    assert_eq!(provider.posts.get(), 0);
+    assert_eq!(store.load().unwrap().grant.version, 1);
+}
+
+/// Guards against sessions lost for nothing with a provider that keeps its refresh tokens (Spotify): there a
+/// lost answer is harmless, and the refresh is sent again.
+#[test]
+fn a_lost_refresh_is_sent_again_to_a_provider_that_keeps_refresh_tokens() {
+    let provider = RotatingProvider::new("r0", "a0");
+    provider.keeps.set(true);
+    provider.lose.set(1);
+    let hub = Hub::default();
+    let config = AppConfig {
+        rotates_refresh_tokens: Some(false),
+        ..config()
+    };
+    let (clock, pacer) = (Fixed::new(), Pacer::default());
+    let store = tokens("a0", Some("r0"), NOW);
+    let tab = Tab(&hub, "here");
+    let session = tab_session(&config, &provider, &store, &clock, &tab, &pacer);
+    assert_eq!(block_on(session.me()).unwrap().id, "alice");
+    assert_eq!(provider.posts.get(), 2);
+    assert!(!provider.revoked.get());
+    let kept = store.load().unwrap();
+    assert_eq!(kept.refresh_token.unwrap().secret(), "r0");
+    assert_eq!(kept.grant.rotation, Rotation::Keeps);
+    let record = hub.record_of(&session_key()).unwrap();
+    assert_eq!((record.version, record.in_flight), (1, None));
+}
+
+/// Guards against what a refresh shows being ignored: a new refresh token means the provider rotates, none means
+/// it keeps them, and the record then names the newest version with nothing on the wire.
+#[test]
+fn a_refresh_shows_whether_the_provider_rotates() {
+    for keeps in [false, true] {
+        let provider = RotatingProvider::new("r0", "a0");
+        provider.keeps.set(keeps);
+        let hub = Hub::default();
+        let (config, clock, pacer) = (config(), Fixed::new(), Pacer::default());
+        let store = tokens("a0", Some("r0"), NOW);
+        let tab = Tab(&hub, "here");
+        let session = tab_session(&config, &provider, &store, &clock, &tab, &pacer);
+        block_on(session.me()).unwrap();
+        let kept = store.load().unwrap();
+        let expected = if keeps {
+            Rotation::Keeps
+        } else {
+            Rotation::Rotates
+        };
+        assert_eq!(kept.grant.rotation, expected);
+        let record = hub.record_of(&session_key()).unwrap();
+        let refresh = kept.refresh_token.unwrap();
+        assert_eq!(
+            record,
+            Record {
+                version: 1,
+                refresh_fingerprint: session_key().fingerprint(refresh.secret()),
+                in_flight: None,
+            }
+        );
+    }
+}
+
+/// Guards against a refresh that the browser knew it could not send being taken for a lost one: nothing was
+/// spent, so the retry goes out as usual.
+#[test]
+fn a_refresh_never_sent_is_sent_when_the_network_is_back() {
+    let hub = Hub::default();
+    let (config, clock, pacer) = (config(), Fixed::new(), Pacer::default());
+    let transport = Scripted::default()
+        .fail(TransportError::NotSent)
+        .answer(200, TOKENS)
+        .answer(200, ME);
+    let store = tokens("a0", Some("r0"), NOW);
+    let tab = Tab(&hub, "here");
+    let session = Session {
+        config: &config,
+        transport: &transport,
+        store: &store,
+        clock: &clock,
+        tabs: &tab,
+        pacer: &pacer,
+    };
+    assert_eq!(block_on(session.me()).unwrap().id, "alice");
+    assert_eq!(
+        transport
+            .sent()
+            .iter()
+            .filter(|r| r.starts_with("POST"))
+            .count(),
+        2
+    );
+}
+
+/// Guards against a tab that comes back after a log out elsewhere using the session: its tokens are forgotten
+/// before any request, and it says why.
+#[test]
+fn a_session_ended_in_another_tab_is_not_used() {
+    let hub = Hub::default();
+    Tab(&hub, "other").ended(&session_key(), &SessionEnd::LoggedOut, u64::MAX);
+    let (config, clock, pacer) = (config(), Fixed::new(), Pacer::default());
+    let transport = Scripted::default();
+    let store = tokens("a0", Some("r0"), NOW + 3_600_000);
+    let tab = Tab(&hub, "here");
+    let session = Session {
+        config: &config,
+        transport: &transport,
+        store: &store,
+        clock: &clock,
+        tabs: &tab,
+        pacer: &pacer,
+    };
+    assert_eq!(
+        block_on(session.me()).unwrap_err(),
+        SessionError::Ended(SessionEnd::LoggedOut)
+    );
+    assert!(transport.sent().is_empty());
+    assert!(store.load().is_none());
+}
+
+/// Guards against ending a session leaving its record behind, or a marker that outlives nothing it could stop.
+#[test]
+fn an_end_replaces_the_record_with_a_marker_kept_as_long_as_a_refresh_token_lives() {
+    let hub = Hub::default();
+    let tab = Tab(&hub, "here");
+    let mut tokens = token_set("a0", Some("r0"), NOW);
+    tab.keep_record(
+        &tokens.key,
+        &Record {
+            version: 0,
+            refresh_fingerprint: "f".into(),
+            in_flight: None,
+        },
+        u64::MAX,
+    );
+    let (config, clock, pacer) = (config(), Fixed::new(), Pacer::default());
+    let (transport, store) = (Scripted::default(), Memory::default());
+    let session = Session {
+        config: &config,
+        transport: &transport,
+        store: &store,
+        clock: &clock,
+        tabs: &tab,
+        pacer: &pacer,
+    };
+    session.end_everywhere(&tokens, SessionEnd::LoggedOut);
+    assert!(hub.record_of(&tokens.key).is_none());
+    assert_eq!(tab.end_of(&tokens.key), Some(SessionEnd::LoggedOut));
+    let day = 24 * 60 * 60 * 1000;
+    tokens.grant.authorized_at_ms = NOW;
+    assert!(kept_until(&tokens.grant, NOW) >= NOW + REFRESH_TOKEN_LIFETIME_MS + day);
+    tokens.grant.authorized_at_ms = 0;
+    assert_eq!(kept_until(&tokens.grant, NOW), NOW + 7 * day);
 }
 
 // --- Reading long lists -----------------------------------------------------------------------------------------

@@ -81,10 +81,16 @@ impl AppState {
     /// page, so it is leaked once here rather than reference-counted in every closure. Call it inside the
     /// component that owns the app, so that leaving the app cancels the library's load.
     pub fn new(config: AppConfig) -> Self {
+        // A tab that comes back (reloaded, restored, or back from another site) after its session ended in another
+        // tab finds the end's marker, forgets the tokens and says why.
+        let ended = tabs::ended_elsewhere();
+        if ended.is_some() {
+            SessionTokens.clear();
+        }
         AppState {
             config: Box::leak(Box::new(config)),
             signed_in: RwSignal::new(SessionTokens.load().is_some()),
-            notice: RwSignal::new(None),
+            notice: RwSignal::new(ended.as_ref().map(Notice::of)),
             library: playlists::Library::new(),
             pause: RwSignal::new(None),
         }
@@ -112,16 +118,18 @@ impl AppState {
     /// Logs out, in this tab and every other tab of the app. The next login asks the provider for its consent
     /// page, so that the user can sign in with another account.
     pub fn log_out(&self) {
-        // Best effort, and never waited for: the provider revokes the grant if it can (RFC 7009).
         if let Some(tokens) = SessionTokens.load() {
             let config = self.config;
+            // Every tab of the session, those that come back later included, ends with this one.
+            browser::session(config, &browser::Fetch::default())
+                .end_everywhere(&tokens, SessionEnd::LoggedOut);
+            // Best effort, and never waited for: the provider revokes the grant if it can (RFC 7009).
             leptos::task::spawn_local(async move {
                 browser::session(config, &browser::Fetch::default())
                     .revoke(&tokens)
                     .await;
             });
         }
-        tabs::log_out_everywhere();
         APP.remove(PENDING_LOGIN_KEY);
         let _ = APP.set(SWITCH_ACCOUNT_KEY, "1");
         self.show_login(Notice::of(&SessionEnd::LoggedOut));

@@ -437,9 +437,13 @@ fn unanswered(error: &SessionError) -> bool {
     matches!(
         error,
         SessionError::Api(ApiError::Network(
-            TransportError::Network { .. } | TransportError::Timeout { .. }
+            TransportError::Network { .. }
+                | TransportError::Timeout { .. }
+                | TransportError::NotSent
         )) | SessionError::Refresh(TokenError::Network(
-            TransportError::Network { .. } | TransportError::Timeout { .. }
+            TransportError::Network { .. }
+                | TransportError::Timeout { .. }
+                | TransportError::NotSent
         ))
     )
 }
