@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::csp;
 use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::{ClientId, RedirectUri};
 use crate::url::{self, UrlProblem};
@@ -110,6 +111,12 @@ pub enum ConfigError {
     },
     /// The provider's metadata could not be used.
     Discovery(discovery::DiscoveryError),
+    /// The page's Content Security Policy does not let it reach an endpoint (`connect-src`): the requests to it
+    /// would be blocked. `origin` is what to add.
+    OutsidePolicy {
+        field: &'static str,
+        origin: String,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -139,6 +146,12 @@ impl fmt::Display for ConfigError {
                  on another site than the one it started on. Open the app at {redirect} instead."
             ),
             ConfigError::Discovery(e) => e.fmt(f),
+            ConfigError::OutsidePolicy { field, origin } => write!(
+                f,
+                "The sign-in service's \"{field}\" is at {origin}, which this page's Content Security Policy does \
+                 not let it reach, so signing in would fail. Add {origin} to connect-src in the page's policy \
+                 (cargo xtask configure does, when it reads the provider's metadata)."
+            ),
         }
     }
 }
@@ -155,6 +168,7 @@ impl ConfigError {
             ConfigError::LocalhostRedirect(_) => "localhost-redirect",
             ConfigError::OtherOrigin { .. } => "other-origin",
             ConfigError::Discovery(e) => e.code(),
+            ConfigError::OutsidePolicy { .. } => "outside-policy",
         }
     }
 }
@@ -303,6 +317,30 @@ impl AppConfig {
             Loaded::Ready(config) => Ok(config),
             Loaded::Discover(_) => Err(ConfigError::NoEndpoints),
         }
+    }
+
+    /// Refuses a configuration whose token or revocation endpoint (the requests a discovered provider adds) the
+    /// page's policies (`policies`, the page at `page_origin` enforces them all) would block, naming the origin
+    /// to add to `connect-src`.
+    pub fn check_policy<S: AsRef<str>>(
+        &self,
+        policies: &[S],
+        page_origin: &str,
+    ) -> Result<(), ConfigError> {
+        let endpoints = [
+            ("token_endpoint", Some(&self.token_endpoint)),
+            ("revocation_endpoint", self.revocation_endpoint.as_ref()),
+        ];
+        for (field, endpoint) in endpoints {
+            let Some(endpoint) = endpoint else { continue };
+            if !csp::allows_connect(policies, page_origin, endpoint) {
+                let origin = url::check(endpoint)
+                    .map(|checked| checked.origin)
+                    .unwrap_or_else(|_| endpoint.clone());
+                return Err(ConfigError::OutsidePolicy { field, origin });
+            }
+        }
+        Ok(())
     }
 
     /// The redirect URI to register and send: the configured one, or `origin` + `/callback`. Refused when it
@@ -517,6 +555,60 @@ mod tests {
             message.contains("?query") && message.contains("RFC 8414"),
             "{message}"
         );
+    }
+
+    /// Guards against a discovered token or revocation endpoint that the page's policy would block being used:
+    /// the login would fail at the code exchange, or log out at the revocation, with nothing but a console line.
+    /// The error names the field and the origin to add.
+    #[test]
+    fn discovered_endpoints_must_be_in_the_pages_policy() {
+        let block = r#"{"client_id":"c","issuer":"https://id.example"}"#;
+        let Ok(Loaded::Discover(pending)) = AppConfig::load(block) else {
+            panic!("an issuer alone needs discovery");
+        };
+        let config = pending
+            .complete(Endpoints {
+                authorization_endpoint: "https://login.example/authorize".into(),
+                token_endpoint: "https://tokens.example:8443/oauth/token".into(),
+                revocation_endpoint: Some("https://revoke.example/revoke".into()),
+                iss_required: false,
+            })
+            .unwrap();
+        let page = "https://app.example";
+        let all = "default-src 'none'; connect-src 'self' https://id.example https://tokens.example:8443 \
+                   https://revoke.example";
+        assert_eq!(config.check_policy(&[all], page), Ok(()));
+        let none: [&str; 0] = [];
+        assert_eq!(
+            config.check_policy(&none, page),
+            Ok(()),
+            "no policy, no limit"
+        );
+        assert_eq!(
+            config.check_policy(&["connect-src 'self' https://id.example"], page),
+            Err(ConfigError::OutsidePolicy {
+                field: "token_endpoint",
+                origin: "https://tokens.example:8443".into()
+            })
+        );
+        let err = config
+            .check_policy(&["connect-src 'self' https://*.example:8443"], page)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::OutsidePolicy {
+                field: "revocation_endpoint",
+                origin: "https://revoke.example".into()
+            }
+        );
+        assert_eq!(err.code(), "outside-policy");
+        let message = err.to_string();
+        assert!(
+            message.contains("https://revoke.example") && message.contains("connect-src"),
+            "{message}"
+        );
+        // The authorization endpoint is a navigation, which connect-src does not govern.
+        assert_eq!(config.check_policy(&["connect-src https:"], page), Ok(()));
     }
 
     /// Guards against a typo in the block silently producing a broken login.

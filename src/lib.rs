@@ -8,6 +8,7 @@
 //! `http`, `config`.
 
 pub mod config;
+pub mod csp;
 pub mod http;
 pub mod oauth;
 pub mod route;

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 
 use super::storage::APP;
-use super::Fetch;
+use super::{location, Fetch};
 use crate::config::{AppConfig, ConfigError, Discover};
 use crate::http::{HttpRequest, Transport};
 use crate::oauth::discovery::{parse_metadata, DiscoveryError, Endpoints};
@@ -33,7 +33,41 @@ fn forget_stored_metadata() {
     }
 }
 
-/// The configuration with the endpoints `pending`'s issuer publishes, after checking them.
+/// The policies of the page's `<meta http-equiv="Content-Security-Policy">` elements in `<head>` (where a
+/// browser enforces them; `cargo xtask build` writes one there). A policy sent as a header cannot be read from
+/// the page and is not seen here.
+fn page_policies() -> Vec<String> {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return Vec::new();
+    };
+    let children = |parent: &web_sys::Element| {
+        std::iter::successors(parent.first_element_child(), |e| e.next_element_sibling())
+    };
+    children(&root)
+        .filter(|e| e.tag_name().eq_ignore_ascii_case("head"))
+        .flat_map(|head| children(&head).collect::<Vec<_>>())
+        .filter(|e| e.tag_name().eq_ignore_ascii_case("meta"))
+        .filter(|meta| {
+            meta.get_attribute("http-equiv")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("content-security-policy"))
+        })
+        .filter_map(|meta| meta.get_attribute("content"))
+        .collect()
+}
+
+/// The configuration with `endpoints`, refused when the page's policy would block the requests they add.
+fn complete(pending: Discover, endpoints: Endpoints) -> Result<AppConfig, ConfigError> {
+    let config = pending.complete(endpoints)?;
+    let origin = location::origin().unwrap_or_default();
+    config.check_policy(&page_policies(), &origin)?;
+    Ok(config)
+}
+
+/// The configuration with the endpoints `pending`'s issuer publishes, after checking them against the
+/// configuration's rules and the page's Content Security Policy.
 pub async fn discover(pending: Discover) -> Result<AppConfig, ConfigError> {
     forget_stored_metadata();
     let issuer = pending.issuer().to_owned();
@@ -45,7 +79,7 @@ pub async fn discover(pending: Discover) -> Result<AppConfig, ConfigError> {
             .map(|(_, endpoints)| endpoints.clone())
     });
     if let Some(endpoints) = known {
-        return pending.complete(endpoints);
+        return complete(pending, endpoints);
     }
     let mut last = DiscoveryError::NotFound { status: 404 };
     for url in pending.metadata_urls() {
@@ -60,7 +94,7 @@ pub async fn discover(pending: Discover) -> Result<AppConfig, ConfigError> {
         match parse_metadata(&issuer, response.status, &response.body) {
             Ok(endpoints) => {
                 FOUND.with(|found| *found.borrow_mut() = Some((issuer, endpoints.clone())));
-                return pending.complete(endpoints);
+                return complete(pending, endpoints);
             }
             // A document was found and refused: do not look further for one that would pass.
             Err(
