@@ -166,6 +166,28 @@ impl Page {
         opened
     }
 
+    /// Opens `url` in a new tab that no tab of the app opened (WebDriver's New Window): it starts
+    /// with sessionStorage of its own, as a page a user opens by hand. Switches to it.
+    pub async fn open_unrelated_tab(&self, url: &str) -> Tab {
+        let opened = self
+            .client
+            .new_window(true)
+            .await
+            .unwrap_or_else(|e| panic!("{}: no new tab: {e}", self.browser));
+        let tab = Tab(opened.handle);
+        self.switch_to(&tab).await;
+        self.open(url).await;
+        tab
+    }
+
+    /// The browser's Back button.
+    pub async fn back(&self) {
+        self.client
+            .back()
+            .await
+            .unwrap_or_else(|e| panic!("{}: Back failed: {e}", self.browser));
+    }
+
     /// Runs `script` (a function body: `arguments` holds `args`) in the current tab and returns
     /// what it returns.
     pub async fn run(&self, script: &str, args: Vec<Value>) -> Value {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use e2e::flows::{
     playlist_id, sign_in_as_alice, stored_session, wait_for_library, LOGGED_OUT, PLAYLIST, REVOKED,
 };
-use e2e::{scenario_with, Admin, Browser, Page, Setup, Tab, Urls};
+use e2e::{scenario, scenario_with, Admin, Browser, Page, Setup, Tab, Urls};
 use serde_json::json;
 
 /// The access-token lifetime in these scenarios: short enough to run out while the test waits,
@@ -270,4 +270,327 @@ async fn a_revoked_grant_ends_every_tab(page: Page, urls: Urls, admin: Admin) {
             n + 1
         );
     }
+}
+
+/// Marks the log-in screen after a refresh whose answer was lost ended the session.
+const INTERRUPTED: &str = r#"#notice[data-reason="session-ended"][data-end="interrupted"]"#;
+
+/// The session key a tab holds, and the names its tabs derive from it.
+async fn session_names(page: &Page) -> pkce_playlists::session::key::Names {
+    let json = page
+        .session_item(e2e::flows::TOKENS_KEY)
+        .await
+        .expect("a signed-in tab");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let key = value["key"]
+        .as_str()
+        .expect("the session's key is kept with its tokens");
+    pkce_playlists::session::SessionKey::from_storage(key)
+        .expect("a session key")
+        .names()
+}
+
+/// Waits until every tab's access token has run out, then reloads them all at one moment, so each
+/// needs a refresh before its first call; waits for the library in each.
+async fn refresh_all_at_once(page: &Page, urls: &Urls, tabs: &[Tab]) {
+    let mut expires_at_ms = 0;
+    for tab in tabs {
+        page.switch_to(tab).await;
+        let session = stored_session(page).await.expect("a signed-in tab");
+        expires_at_ms = expires_at_ms.max(session.expires_at_ms);
+    }
+    let now = page.now_ms().await;
+    tokio::time::sleep(Duration::from_millis(
+        expires_at_ms.saturating_sub(now) + 500,
+    ))
+    .await;
+    let at_ms = page.now_ms().await + 2_000;
+    for tab in tabs {
+        page.switch_to(tab).await;
+        page.reload_at(at_ms).await;
+    }
+    for (n, tab) in tabs.iter().enumerate() {
+        page.switch_to(tab).await;
+        page.wait_for_reload().await;
+        wait_for_library(page, urls.expected_alice.len()).await;
+        assert!(
+            !page.has("#notice").await,
+            "{}: tab {} ended its session",
+            page.browser(),
+            n + 1
+        );
+    }
+}
+
+/// What the outsider page does: listens on the app's old channel and on the session's own (as if it
+/// had guessed its name), to every storage event, and sits on every lock it sees.
+const OUTSIDER_LISTENS: &str = r#"
+    window.heard = [];
+    window.channels = {};
+    for (const name of arguments[0]) {
+        const channel = new BroadcastChannel(name);
+        channel.onmessage = (e) => window.heard.push({ channel: name, data: e.data });
+        window.channels[name] = channel;
+    }
+    addEventListener('storage', (e) => window.heard.push({ key: e.key, value: e.newValue }));
+    window.locks = [];
+    setInterval(async () => {
+        const state = await navigator.locks.query();
+        for (const lock of [...state.held, ...state.pending]) {
+            if (!window.locks.includes(lock.name)) {
+                window.locks.push(lock.name);
+                navigator.locks.request(lock.name, () => new Promise(() => {}));
+            }
+        }
+    }, 5);
+    return null;
+"#;
+
+/// What the outsider page does next: says again everything it heard, writes back every value it saw
+/// written, and sends an end and tokens of its own in the clear.
+const OUTSIDER_REPLAYS: &str = r#"
+    for (const h of window.heard) {
+        if (h.channel) { window.channels[h.channel].postMessage(h.data); }
+        else if (h.value === null) { localStorage.removeItem(h.key); }
+        else { localStorage.setItem(h.key, h.value); }
+    }
+    for (const channel of Object.values(window.channels)) {
+        channel.postMessage(JSON.stringify({ kind: 'end', grant: '*', why: 'logged-out' }));
+        channel.postMessage(JSON.stringify({ kind: 'ask', version: 0 }));
+    }
+    return null;
+"#;
+
+async fn an_outsider_of_the_origin_learns_and_spoils_nothing(page: Page, urls: Urls, admin: Admin) {
+    admin
+        .set_faults(json!({
+            "access_token_lifetime": ACCESS_TOKEN_LIFETIME_S,
+            "rotation": "rotate",
+            "reuse_detection": true,
+        }))
+        .await;
+    sign_in_as_alice(&page, &urls).await;
+    let first = page.tab().await;
+    let second = page.open_tab(&urls.app).await;
+    wait_for_library(&page, urls.expected_alice.len()).await;
+    let names = session_names(&page).await;
+    let mut tokens = vec![];
+    for tab in [&first, &second] {
+        page.switch_to(tab).await;
+        let session = stored_session(&page).await.unwrap();
+        tokens.push(session.access_token);
+        tokens.extend(session.refresh_token);
+    }
+
+    let outsider = page
+        .open_unrelated_tab(&format!("{}not-the-app", urls.app))
+        .await;
+    assert!(
+        stored_session(&page).await.is_none(),
+        "the outsider holds no session"
+    );
+    page.run(
+        OUTSIDER_LISTENS,
+        vec![json!(["pkce-playlists", names.channel])],
+    )
+    .await;
+
+    let tabs = [first.clone(), second.clone()];
+    refresh_all_at_once(&page, &urls, &tabs).await;
+    for tab in &tabs {
+        page.switch_to(tab).await;
+        let session = stored_session(&page).await.unwrap();
+        assert!(
+            session.version >= 1,
+            "{}: no refresh happened",
+            page.browser()
+        );
+        tokens.push(session.access_token);
+        tokens.extend(session.refresh_token);
+    }
+
+    page.switch_to(&outsider).await;
+    let heard = page
+        .run("return JSON.stringify(window.heard);", vec![])
+        .await;
+    let heard = heard.as_str().unwrap_or_default().to_owned();
+    let locks = page.run("return window.locks;", vec![]).await;
+    assert!(
+        heard.contains(&names.channel) && heard.contains(&names.record),
+        "{}: the outsider heard nothing on the channel and in storage, so the test shows nothing: {heard}",
+        page.browser()
+    );
+    for token in &tokens {
+        assert!(
+            !heard.contains(token.as_str()),
+            "{}: the outsider learned a token from what the tabs said: {heard}",
+            page.browser()
+        );
+    }
+    assert!(
+        locks.to_string().contains(&names.lock),
+        "{}: the outsider did not find the refresh lock, so the test shows nothing: {locks}",
+        page.browser()
+    );
+
+    page.run(OUTSIDER_REPLAYS, vec![]).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for (n, tab) in tabs.iter().enumerate() {
+        page.switch_to(tab).await;
+        assert!(
+            !page.has("#notice").await && stored_session(&page).await.is_some(),
+            "{}: what the outsider replayed ended the session in tab {}",
+            page.browser(),
+            n + 1
+        );
+    }
+
+    // The outsider sits on every lock it saw: the tabs refresh all the same.
+    refresh_all_at_once(&page, &urls, &tabs).await;
+    let mut newest = None::<e2e::flows::StoredSession>;
+    for tab in &tabs {
+        page.switch_to(tab).await;
+        let session = stored_session(&page).await.unwrap();
+        if newest.as_ref().is_none_or(|s| session.version > s.version) {
+            newest = Some(session);
+        }
+    }
+    let newest = newest.unwrap();
+    assert!(
+        newest.version >= 2,
+        "{}: the second refresh did not happen",
+        page.browser()
+    );
+    let (status, body) = admin.refresh(&newest.refresh_token.unwrap()).await;
+    assert!(
+        status.is_success(),
+        "{}: the grant was revoked ({status}: {body})",
+        page.browser()
+    );
+}
+
+// Guards against any script of the origin hearing the tokens the tabs hand each other, or ending,
+// hijacking or stalling their session by replaying what it heard, forging messages and sitting on
+// the locks it can see.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_an_outsider_of_the_origin_learns_and_spoils_nothing() {
+    scenario_with(
+        Browser::Chromium,
+        Setup::default(),
+        an_outsider_of_the_origin_learns_and_spoils_nothing,
+    )
+    .await;
+}
+
+// Guards against the same failure in Firefox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_an_outsider_of_the_origin_learns_and_spoils_nothing() {
+    scenario_with(
+        Browser::Firefox,
+        Setup::default(),
+        an_outsider_of_the_origin_learns_and_spoils_nothing,
+    )
+    .await;
+}
+
+async fn log_out_reaches_tabs_that_come_back(page: Page, urls: Urls) {
+    let elsewhere = format!("{}/admin/stats", urls.api);
+    sign_in_as_alice(&page, &urls).await;
+    let first = page.tab().await;
+    let mut gone = vec![];
+    for _ in 0..2 {
+        page.switch_to(&first).await;
+        gone.push(page.open_tab(&urls.app).await);
+        wait_for_library(&page, urls.expected_alice.len()).await;
+        page.open(&elsewhere).await;
+    }
+    page.switch_to(&first).await;
+    page.click("button#logout").await;
+    page.wait_for(LOGGED_OUT).await;
+
+    // One comes back with Back, the other by a load of the app's address, then a reload.
+    page.switch_to(&gone[0]).await;
+    page.back().await;
+    page.wait_for(LOGGED_OUT).await;
+    page.switch_to(&gone[1]).await;
+    page.open(&urls.app).await;
+    page.wait_for(LOGGED_OUT).await;
+    page.run("location.reload(); return null;", vec![]).await;
+    page.wait_for("button#login").await;
+    for (n, tab) in gone.iter().enumerate() {
+        page.switch_to(tab).await;
+        assert!(
+            stored_session(&page).await.is_none() && page.all(PLAYLIST).await.is_empty(),
+            "{}: tab {} came back signed in after the log out",
+            page.browser(),
+            n + 2
+        );
+    }
+}
+
+// Guards against a log out that misses a duplicated tab that was on another site at the time: it
+// keeps its sessionStorage, and Back or a reload would bring the session back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_log_out_reaches_tabs_that_come_back() {
+    scenario(Browser::Chromium, log_out_reaches_tabs_that_come_back).await;
+}
+
+// Guards against the same failure in Firefox (its own back/forward cache).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_log_out_reaches_tabs_that_come_back() {
+    scenario(Browser::Firefox, log_out_reaches_tabs_that_come_back).await;
+}
+
+async fn a_lost_refresh_answer_is_never_replayed(page: Page, urls: Urls, admin: Admin) {
+    let rotating = json!({
+        "access_token_lifetime": ACCESS_TOKEN_LIFETIME_S,
+        "rotation": "rotate",
+        "reuse_detection": true,
+    });
+    admin.set_faults(rotating.clone()).await;
+    sign_in_as_alice(&page, &urls).await;
+    let session = stored_session(&page).await.unwrap();
+    let mut lost = rotating;
+    lost["rules"] = json!([{ "path": "/api/token", "method": "POST", "lost": true }]);
+    admin.set_faults(lost).await;
+    let posts_before = admin.requests("POST", "/api/token").await;
+
+    let now = page.now_ms().await;
+    tokio::time::sleep(Duration::from_millis(
+        session.expires_at_ms.saturating_sub(now) + 500,
+    ))
+    .await;
+    page.run("location.reload(); return null;", vec![]).await;
+    page.wait_for(INTERRUPTED).await;
+    assert!(stored_session(&page).await.is_none());
+    assert_eq!(
+        admin.requests("POST", "/api/token").await - posts_before,
+        1,
+        "{}: the refresh token was sent again after its answer was lost",
+        page.browser()
+    );
+}
+
+// Guards against a rotated refresh token spent twice: the provider carried out the refresh but the
+// answer never reached the page, and sending the old token again would be a reuse that revokes
+// the grant (RFC 9700 §4.14.2). The session ends with its reason instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_a_lost_refresh_answer_is_never_replayed() {
+    scenario_with(
+        Browser::Chromium,
+        Setup::default(),
+        a_lost_refresh_answer_is_never_replayed,
+    )
+    .await;
+}
+
+// Guards against the same failure in Firefox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_a_lost_refresh_answer_is_never_replayed() {
+    scenario_with(
+        Browser::Firefox,
+        Setup::default(),
+        a_lost_refresh_answer_is_never_replayed,
+    )
+    .await;
 }

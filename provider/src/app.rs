@@ -187,6 +187,11 @@ async fn apply_faults(State(state): State<Shared>, request: Request, next: Next)
             response
         }
         Some(Fault::MalformedJson) => truncate_body(next.run(request).await).await,
+        Some(Fault::Lost) => {
+            let mut response = next.run(request).await;
+            response.extensions_mut().insert(NoCors);
+            response
+        }
     }
 }
 

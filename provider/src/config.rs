@@ -33,7 +33,8 @@ const AFTER_HELP: &str = r#"FAULT PLAN (POST /admin/faults, JSON; every field op
         "status": 429,                     the error status to answer with (400-599) ...
         "retry_after": 1,                  ... and its Retry-After seconds (429 only; default 1)
         "no_cors": false,                  ... and no CORS header at all (as some Spotify 429s arrive)
-        "malformed_json": false            or, instead of a status: truncate the real JSON body
+        "malformed_json": false,           or, instead of a status: truncate the real JSON body
+        "lost": false                      or: serve it, then hide the answer from the page (no CORS)
     } ],
     "access_token_lifetime": 60,           seconds, for tokens issued from now on
     "refresh_token_lifetime": 3600,        seconds, for grants started from now on

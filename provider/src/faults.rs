@@ -77,6 +77,10 @@ pub struct FaultRule {
     /// (the page sees a network error, not the status).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_cors: bool,
+    /// Instead of a status: serve the request (a refresh rotates the token), then answer without
+    /// any CORS header, so the page never reads the answer: an answer lost on the way back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lost: bool,
 }
 
 fn one() -> u32 {
@@ -93,6 +97,8 @@ pub enum Fault {
         no_cors: bool,
     },
     MalformedJson,
+    /// Served, and its answer hidden from the page.
+    Lost,
 }
 
 /// Does `pattern` (exact, or a prefix ending in `*`) match `path`?
@@ -126,13 +132,16 @@ impl FaultPlan {
             if rule.nth == 0 {
                 return Err(format!("rules[{i}].nth is 1-based"));
             }
-            match (rule.status, rule.malformed_json) {
-                (Some(s), false) if (400..=599).contains(&s) => {}
-                (Some(_), false) => return Err(format!("rules[{i}].status must be 400 to 599")),
-                (None, true) => {}
+            match (rule.status, rule.malformed_json, rule.lost) {
+                (Some(s), false, false) if (400..=599).contains(&s) => {}
+                (Some(_), false, false) => {
+                    return Err(format!("rules[{i}].status must be 400 to 599"))
+                }
+                (None, true, false) | (None, false, true) => {}
                 _ => {
                     return Err(format!(
-                        "rules[{i}] needs exactly one of \"status\" and \"malformed_json\": true"
+                        "rules[{i}] needs exactly one of \"status\", \"malformed_json\": true and \
+                         \"lost\": true"
                     ))
                 }
             }
@@ -250,6 +259,7 @@ impl Faults {
                         retry_after: (status == 429).then(|| rule.retry_after.unwrap_or(1)),
                         no_cors: rule.no_cors,
                     },
+                    None if rule.lost => Fault::Lost,
                     None => Fault::MalformedJson,
                 });
             }
@@ -288,6 +298,22 @@ mod tests {
         assert!(fires(&mut f, "limit=50&offset=150"));
         assert!(fires(&mut f, "offset=150&limit=50"));
         assert!(f.on_request(&Method::GET, "/v1/me/playlists").is_none());
+    }
+
+    /// Guards against a lost answer that is not served (then no token would rotate, and the app's
+    /// handling of a lost refresh answer would go untested), or that mixes with a status.
+    #[test]
+    fn a_lost_answer_is_served_and_hidden() {
+        let mut f = Faults::default();
+        f.set(plan(
+            r#"{"rules":[{"path":"/api/token","method":"POST","lost":true}]}"#,
+        ));
+        assert_eq!(f.on_request(&Method::POST, "/api/token"), Some(Fault::Lost));
+        assert_eq!(f.on_request(&Method::POST, "/api/token"), None);
+        let both: FaultPlan =
+            serde_json::from_str(r#"{"rules":[{"path":"/api/token","status":500,"lost":true}]}"#)
+                .unwrap();
+        assert!(both.validate().is_err());
     }
 
     fn plan(json: &str) -> FaultPlan {

@@ -71,26 +71,30 @@ thread_local! {
     static LAST_ANSWER: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
 }
 
-/// The channel of `key`'s session, opened (and the one of an earlier session closed) when needed.
+/// The channel of `key`'s session, opened (and the one of an earlier session closed) when needed, and listened to
+/// once [`listen`] has been called.
 fn channel(key: &SessionKey) -> Option<BroadcastChannel> {
     let name = key.names().channel;
-    CHANNEL.with(|slot| {
+    let channel = CHANNEL.with(|slot| {
         let mut slot = slot.borrow_mut();
-        if let Some((open, channel)) = slot.as_ref() {
-            if *open == name {
-                return Some(channel.clone());
+        match slot.as_ref() {
+            Some((open, channel)) if *open == name => Some(channel.clone()),
+            _ => {
+                if let Some((_, earlier)) = slot.take() {
+                    earlier.close();
+                }
+                let channel = BroadcastChannel::new(&name).ok()?;
+                *slot = Some((name, channel.clone()));
+                Some(channel)
             }
-            channel.close();
         }
-        let channel = BroadcastChannel::new(&name).ok()?;
-        ON_MESSAGE.with(|handler| {
-            if let Some(handler) = handler.borrow().as_ref() {
-                channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
-            }
-        });
-        *slot = Some((name, channel.clone()));
-        Some(channel)
-    })
+    })?;
+    ON_MESSAGE.with(|handler| {
+        if let Some(handler) = handler.borrow().as_ref() {
+            channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        }
+    });
+    Some(channel)
 }
 
 /// Seals `message` with `key` and sends it to the session's other tabs.
@@ -167,8 +171,6 @@ enum Ask {
     Within(u32),
     /// Taken from whoever holds it.
     Steal,
-    /// Waiting for as long as it takes.
-    Wait,
 }
 
 /// `Some(lock)` once granted; `None` when the request was refused or ran out of patience.
@@ -182,7 +184,6 @@ async fn web_lock(name: &str, ask: Ask) -> Option<WebLock> {
         Ask::Steal => {
             Reflect::set(&options, &"steal".into(), &JsValue::TRUE).ok()?;
         }
-        Ask::Wait => {}
     }
     let mut resolve_granted = None;
     let granted_promise = Promise::new(&mut |resolve, _| resolve_granted = Some(resolve));
@@ -252,10 +253,12 @@ impl Tabs for BrowserTabs {
     }
 
     async fn fly(&self, key: &SessionKey) -> Option<WebLock> {
+        // Taken, not waited for: only the tab that holds the refresh lock asks for it, so whoever else holds it
+        // is a script of the origin that found its name.
         if !has_web_locks() {
             return None;
         }
-        web_lock(&key.names().flight, Ask::Wait).await
+        web_lock(&key.names().flight, Ask::Steal).await
     }
 
     async fn flying(&self, key: &SessionKey) -> bool {

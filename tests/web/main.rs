@@ -14,6 +14,7 @@ mod quota;
 mod resilience;
 mod storage;
 mod support;
+mod tabs;
 mod tracks;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
