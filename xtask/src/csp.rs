@@ -162,6 +162,18 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// Lets the page reach `origin` (`connect-src`), and opens its connection while the page loads when the app
+    /// reaches it as it starts (`preconnect`). For origins the configuration block does not name: the endpoints
+    /// an issuer's metadata names ([`crate::discover`]).
+    pub fn add_connect(&mut self, origin: &str, preconnect: bool) {
+        push_new(&mut self.connect, origin.to_owned());
+        if preconnect {
+            push_new(&mut self.preconnect, origin.to_owned());
+        }
+    }
+}
+
 /// `default-src 'none'; script-src 'self' 'wasm-unsafe-eval' 'sha256-...'; ...`
 ///
 /// `'self'` in `connect-src`: wasm-bindgen's loader fetches the `.wasm` with `fetch`, and Trunk
@@ -365,7 +377,7 @@ fn field<'a>(config: &'a Value, name: &'static str) -> Result<Option<&'a str>, P
 }
 
 /// `scheme://host[:port]` of an absolute URL (no path, query or fragment; default port left out).
-fn origin(name: &'static str, value: &str) -> Result<String, PolicyError> {
+pub(crate) fn origin(name: &'static str, value: &str) -> Result<String, PolicyError> {
     let error = |why: String| PolicyError::Endpoint {
         field: name,
         value: value.to_owned(),

@@ -6,6 +6,7 @@
 pub mod artefact;
 pub mod config_block;
 pub mod csp;
+pub mod discover;
 pub mod process;
 pub mod provider_command;
 
@@ -26,11 +27,14 @@ pub fn workspace_root() -> PathBuf {
 
 /// A configuration preset, `config/<name>.json`, parsed.
 pub fn load_preset(root: &Path, name: &str) -> Result<Value, String> {
-    let path = root.join("config").join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read preset {}: {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("preset {} is not valid JSON: {e}", path.display()))
+    load_config_file(&root.join("config").join(format!("{name}.json")))
+}
+
+/// A configuration file (a preset, or a deployer's own), parsed as JSON.
+pub fn load_config_file(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
 }
 
 /// The app's client id in the local preset (`config/local.json`): what the local provider must

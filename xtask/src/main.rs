@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use xtask::{config_block, ProviderCommand};
+use xtask::{config_block, discover, ProviderCommand};
 
 use crate::provider::{Output, Provider};
 use crate::tools::Tools;
@@ -36,9 +36,13 @@ commands:
       total (the files the page loads) against its brotli budget; then the wasm's bytes by
       crate (by module for the app) and its largest functions, from a build of it that keeps
       its function names. --check fails when the first load is over the budget.
-  configure --preset local|spotify [--client-id ID] [--redirect-uri URI] [--dist DIR]
-      Rewrite the configuration block in dist/index.html from config/<preset>.json, with the
-      given overrides, and the page's Content Security Policy with it, without rebuilding.
+  configure (--preset local|spotify | --config FILE) [--client-id ID] [--redirect-uri URI]
+            [--dist DIR]
+      Rewrite the configuration block in dist/index.html from config/<preset>.json or your own
+      configuration file, with the given overrides, and the page's Content Security Policy with
+      it, without rebuilding. The block is checked as the app checks it. When it names only an
+      issuer, its metadata is read (RFC 8414, then OpenID) and the policy also lets the page
+      reach the token and revocation endpoints it names.
   bench [--latency-ms N] [--runs N] [--firefox] [--quick]
       Install what is missing, build the app and the benchmark (release), then measure in headless
       Chromium against the local provider with N ms of latency on every request (default 50):
@@ -214,15 +218,35 @@ fn configure(root: &Path, args: &[String]) -> Result<(), String> {
     let options = Options::parse(
         "configure",
         args,
-        &["--preset", "--client-id", "--redirect-uri", "--dist"],
+        &[
+            "--preset",
+            "--config",
+            "--client-id",
+            "--redirect-uri",
+            "--dist",
+        ],
     )?;
-    let preset = options
-        .get("--preset")
-        .ok_or("`configure` needs `--preset local` or `--preset spotify`")?;
-    if !matches!(preset, "local" | "spotify") {
-        return Err(format!("unknown preset `{preset}`: use local or spotify"));
-    }
-    let mut config = xtask::load_preset(root, preset)?;
+    let (mut config, source) = match (options.get("--preset"), options.get("--config")) {
+        (Some(_), Some(_)) => {
+            return Err("`configure` takes `--preset` or `--config`, not both".to_owned())
+        }
+        (Some(preset), None) => {
+            if !matches!(preset, "local" | "spotify") {
+                return Err(format!("unknown preset `{preset}`: use local or spotify"));
+            }
+            (
+                xtask::load_preset(root, preset)?,
+                format!("config/{preset}.json"),
+            )
+        }
+        (None, Some(file)) => (xtask::load_config_file(Path::new(file))?, file.to_owned()),
+        (None, None) => {
+            return Err(
+                "`configure` needs `--preset local`, `--preset spotify` or `--config FILE`"
+                    .to_owned(),
+            )
+        }
+    };
     if let Some(id) = options.get("--client-id") {
         config["client_id"] = id.into();
     }
@@ -232,10 +256,32 @@ fn configure(root: &Path, args: &[String]) -> Result<(), String> {
     if config["client_id"] == "YOUR_SPOTIFY_CLIENT_ID" {
         eprintln!("xtask: warning: client_id is still the placeholder; pass --client-id");
     }
+    // A block that names only an issuer: its metadata names endpoints the policy must let the app reach.
+    let discovered = discover::discover(&config, discover::http_get)?;
     let index = options.dist(root).join("index.html");
     rewrite_index(&index, &config)?;
-    println!("{}: configured from config/{preset}.json", index.display());
+    if let Some(found) = &discovered {
+        let html = std::fs::read_to_string(&index)
+            .map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+        let html = discover::write_discovered(&html, found)
+            .map_err(|e| format!("{}: {e}", index.display()))?;
+        std::fs::write(&index, html)
+            .map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+    }
+    println!("{}: configured from {source}", index.display());
     println!("{}", config_block::script_json(&config));
+    if let Some(found) = &discovered {
+        println!(
+            "{}: token endpoint on {}{}",
+            found.metadata_url,
+            found.token,
+            found
+                .revocation
+                .as_ref()
+                .map(|r| format!(", revocation endpoint on {r}"))
+                .unwrap_or_default()
+        );
+    }
     print_policy(&index);
     Ok(())
 }
