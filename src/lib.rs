@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod csp;
+pub mod frame;
 pub mod http;
 pub mod oauth;
 pub mod route;

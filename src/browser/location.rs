@@ -1,8 +1,25 @@
-//! The address bar.
+//! The address bar, and where the page is shown (its own window, or a frame).
+
+use crate::frame::Top;
 
 /// The page's origin, like `http://127.0.0.1:8080`.
 pub fn origin() -> Option<String> {
     web_sys::window()?.location().origin().ok()
+}
+
+/// Whether `window` is the top of its frame tree (`window.top === window`), another window is, or the browser
+/// would not say. The app asks of its own window ([`top`]); a test can ask of a frame's.
+pub fn top_of(window: &web_sys::Window) -> Top {
+    match window.top() {
+        Ok(Some(top)) if js_sys::Object::is(&top, window) => Top::Itself,
+        Ok(Some(_)) => Top::Other,
+        Ok(None) | Err(_) => Top::Unknown,
+    }
+}
+
+/// [`top_of`] the page's own window.
+pub fn top() -> Top {
+    web_sys::window().map_or(Top::Unknown, |window| top_of(&window))
 }
 
 /// The query string, with its leading `?`.

@@ -9,14 +9,19 @@ use super::AppState;
 use crate::browser::discovery::discover;
 use crate::browser::{load_config, location};
 use crate::config::{AppConfig, ConfigError, Loaded};
+use crate::frame;
 
-/// The whole app: reads the configuration block (and, when it names only an issuer, the provider's metadata),
-/// then routes `/` (the playlists, or the log-in screen), `/callback` (the provider's redirect) and
-/// `/playlist/:id` (one playlist's entries).
+/// The whole app: inside a frame, only a notice (see [`frame`]); otherwise it reads the configuration block
+/// (and, when it names only an issuer, the provider's metadata), then routes `/` (the playlists, or the log-in
+/// screen), `/callback` (the provider's redirect) and `/playlist/:id` (one playlist's entries).
 #[component]
 pub fn App() -> impl IntoView {
     // The callback's code and state leave the address bar before anything else happens.
     location::strip_callback_query();
+    // Inside a frame nothing starts: no configuration is read, no login can be clicked.
+    if !frame::may_run(location::top()) {
+        return view! { <Framed/> }.into_any();
+    }
     match load_config() {
         Ok(Loaded::Ready(config)) => view! { <Routed config=config/> }.into_any(),
         Ok(Loaded::Discover(pending)) => {
@@ -58,6 +63,27 @@ pub fn AppRoutes() -> impl IntoView {
         Route::Playlist(id) => view! { <PlaylistPage id=id/> }.into_any(),
         Route::NoSuchPlaylist => view! { <SignedIn><NoSuchPlaylist/></SignedIn> }.into_any(),
         Route::NotFound => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// What a page inside a frame shows instead of the app: a way out to a tab of its own.
+#[component]
+fn Framed() -> impl IntoView {
+    let href = frame::own_tab_url(
+        &location::origin().unwrap_or_default(),
+        &location::path_and_query(),
+    );
+    let shown = href.clone();
+    view! {
+        <main class="page narrow">
+            <div id="framed" class="error" role="alert">
+                <h2>"This page cannot be used inside a frame"</h2>
+                <p>
+                    "Open it in its own tab: "
+                    <a href=href target="_blank" rel="noopener noreferrer">{shown}</a>
+                </p>
+            </div>
+        </main>
     }
 }
 
