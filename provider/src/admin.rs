@@ -1,6 +1,8 @@
 //! Admin endpoints for tests and benchmarks: the fault plan, codes issued without a consent page,
 //! and the request counts.
 
+use std::time::Instant;
+
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -53,9 +55,15 @@ pub async fn reset(State(state): State<Shared>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// `GET /admin/stats`: the requests counted since the start or the last reset.
+/// `GET /admin/stats`: the requests counted since the start or the last reset, and each
+/// client's Web API calls in the daily quota's window.
 pub async fn get_stats(State(state): State<Shared>) -> Json<Report> {
-    Json(state.stats().report())
+    let mut report = state.stats().report();
+    // The ledger, then the fault plan inside it: nothing takes them in the other order.
+    report.daily_quota = state
+        .ledger()
+        .report(Instant::now(), |client| state.daily_quota(client));
+    Json(report)
 }
 
 /// `POST /admin/stats/reset`: the counts back to zero.

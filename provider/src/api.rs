@@ -34,7 +34,8 @@ impl From<AccessDenied> for ApiError {
 }
 
 /// Who is calling: the session of the request's bearer token (RFC 6750 §2.1) and the app mode
-/// of the client it was issued to. What every Web API handler needs.
+/// of the client it was issued to. What every Web API handler needs; getting it counts the call
+/// against the client's daily quota, or refuses it when the quota is spent.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub session: Session,
@@ -74,7 +75,13 @@ impl FromRequestParts<Shared> for Caller {
         if token.is_empty() {
             return Err(ApiError::unauthorized("No token provided"));
         }
-        let session = state.store().check_access(token, Instant::now())?;
+        let now = Instant::now();
+        let session = state.store().check_access(token, now)?;
+        let daily_quota = state.daily_quota(&session.client_id);
+        state
+            .ledger()
+            .admit(&session.client_id, daily_quota, now)
+            .map_err(|spent| ApiError::quota_exceeded(spent.retry_after))?;
         let registered = state.config.is_registered(&session.client_id, session.user)
             && !state.faults().unregisters(session.user);
         if !registered {

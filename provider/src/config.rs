@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use clap::{Parser, ValueEnum};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{sample_user_list, Person};
+use crate::daily_quota::DAY_SECS;
 
 /// The client registered when neither a flag nor the config file registers one.
 pub const DEFAULT_CLIENT_ID: &str = "pkce-playlists-local";
@@ -56,20 +58,23 @@ OTHER ADMIN ENDPOINTS:
   (a code issued exactly as if the user had approved; validated like /authorize)
   GET /admin/stats -> {"requests","preflights","get","post","other","busy_ms",
                        "routes": [{"route","kind","count","busy_ms"}],
-                       "versions": {"HTTP/1.1": n, "HTTP/2.0": n}}
+                       "versions": {"HTTP/1.1": n, "HTTP/2.0": n},
+                       "daily_quota": {"CLIENT_ID": {"limit","counted","refused"}}}
   (every request but /admin/* since the start or the last reset: CORS preflights counted apart
   from GETs and POSTs, by route pattern such as /v1/playlists/{id}; busy_ms is the provider's own
-  time, the latency left out)
+  time, the latency left out. daily_quota: each client's Web API calls in the quota window now,
+  counted and refused, and its limit or null; the reset leaves it alone)
   POST /admin/stats/reset (the counts back to zero)
 
 CONFIG FILE (--config, JSON):
   {"clients": [{"client_id": "ID", "name": "App name",
                 "redirect_uris": ["http://..."],     compared as exact strings
                 "quota": "development",              development | extended; default: --quota
-                "allowed_users": ["alice"]}],        optional Developer Dashboard allow-list
+                "allowed_users": ["alice"],          optional Developer Dashboard allow-list
                                                      (Development Mode): anyone else's Web API
                                                      calls answer 403 "User not registered in
                                                      the Developer Dashboard"
+                "daily_quota": 1100}],               optional; default: --daily-quota
    "allowed_origins": ["http://127.0.0.1:8080"],   implies --cors per-origin unless --cors
                                                      says otherwise
    "mode": "spotify"}                                spotify | standards; --mode wins
@@ -86,6 +91,14 @@ QUOTA MODES (--quota, or per client in the config file), as Spotify's Web API an
                          playlist's items: 403); Spotify-owned playlists: 404; /playlists/{id}/tracks:
                          403; playlists carry items (no tracks), entries item (track: null)
   extended               followed and Spotify-owned playlists readable; tracks/track beside items/item
+
+DAILY QUOTA (--daily-quota, --quota-window-secs), as Spotify's Development Mode: Web API calls
+  (/v1/*; not CORS preflights, /api/*, /admin/* or /images/*) are counted per client id, whichever
+  user's token makes them, over a rolling window. Past the limit every call of the client answers
+  429 {"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}} with
+  Retry-After: the seconds until the window would hold one call fewer (rounded up, at least 1).
+  Refused calls are not counted. Spotify publishes no number (reports: refused after ~1,100) and
+  answers Retry-After: 48925 or so, which a page reads only with --cors per-origin.
 
 CORS (--cors): the Web API answers Access-Control-Allow-Origin: * with nothing exposed, as Spotify
   (spotify), or only the allowed origins with Retry-After and WWW-Authenticate exposed (per-origin,
@@ -284,6 +297,21 @@ pub struct Cli {
     /// The app mode of one client, over --quota (repeatable): ID=development or ID=extended.
     #[arg(long = "client-quota", value_name = "ID=QUOTA")]
     pub client_quota: Vec<String>,
+
+    /// Web API calls each client may make in the quota window, as Spotify's Development Mode
+    /// quota (the config file can set one per client): past it, 429 QUOTA_EXCEEDED. Default: no
+    /// limit.
+    #[arg(long = "daily-quota", value_name = "N")]
+    pub daily_quota: Option<NonZeroU32>,
+
+    /// The rolling window the daily quota counts over, in seconds (Spotify: 24 hours).
+    #[arg(
+        long = "quota-window-secs",
+        value_name = "SECS",
+        default_value_t = DAY_SECS,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub quota_window_secs: u64,
 }
 
 /// A registered (public) client.
@@ -335,6 +363,13 @@ pub struct Config {
     pub quota: Quota,
     /// Per-client settings from the config file, by client id.
     pub client_settings: BTreeMap<String, ClientSettings>,
+    /// Web API calls a client may make in [`Config::quota_window`]; `None`: no limit.
+    pub daily_quota: Option<NonZeroU32>,
+    /// Per-client daily quotas from the config file, by client id, over [`Config::daily_quota`].
+    /// (Apart from [`ClientSettings`], which other crates build field by field.)
+    pub daily_quotas: BTreeMap<String, NonZeroU32>,
+    /// The rolling window of the daily quota.
+    pub quota_window: Duration,
 }
 
 impl Default for Config {
@@ -358,6 +393,9 @@ impl Default for Config {
             auto_approve: None,
             quota: Quota::Development,
             client_settings: BTreeMap::new(),
+            daily_quota: None,
+            daily_quotas: BTreeMap::new(),
+            quota_window: Duration::from_secs(DAY_SECS),
         }
     }
 }
@@ -374,6 +412,15 @@ impl Config {
             .get(client_id)
             .and_then(|s| s.quota)
             .unwrap_or(self.quota)
+    }
+
+    /// The daily quota of a client, from the config file or `--daily-quota` (the fault plan can
+    /// replace both).
+    pub fn daily_quota_of(&self, client_id: &str) -> Option<NonZeroU32> {
+        self.daily_quotas
+            .get(client_id)
+            .copied()
+            .or(self.daily_quota)
     }
 
     /// Whether the client's Developer Dashboard lets `user` in: always in extended mode, and in
@@ -430,6 +477,8 @@ struct FileClient {
     quota: Option<Quota>,
     #[serde(default)]
     allowed_users: Option<Vec<String>>,
+    #[serde(default)]
+    daily_quota: Option<NonZeroU32>,
 }
 
 impl TryFrom<Cli> for Config {
@@ -439,6 +488,7 @@ impl TryFrom<Cli> for Config {
         let mut clients = Vec::new();
         let mut origins = Vec::new();
         let mut client_settings = BTreeMap::new();
+        let mut daily_quotas = BTreeMap::new();
         let mut file_mode = None;
         if let Some(path) = &cli.config {
             let file = read_config_file(path)?;
@@ -469,6 +519,9 @@ impl TryFrom<Cli> for Config {
                             allowed_users,
                         },
                     );
+                }
+                if let Some(n) = c.daily_quota {
+                    daily_quotas.insert(c.client_id.clone(), n);
                 }
                 clients.push(Client {
                     name: c.name.unwrap_or_else(|| c.client_id.clone()),
@@ -543,6 +596,9 @@ impl TryFrom<Cli> for Config {
             auto_approve,
             quota: cli.quota,
             client_settings,
+            daily_quota: cli.daily_quota,
+            daily_quotas,
+            quota_window: Duration::from_secs(cli.quota_window_secs),
         };
         validate(&config)?;
         Ok(config)
@@ -757,6 +813,42 @@ mod tests {
         )
         .expect("write");
         assert!(Config::try_from(cli(&["--config", file])).is_err());
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn the_daily_quota_comes_from_the_flag_or_the_config_file_per_client() {
+        // Guards against a quota that cannot be set for one client, or a window tests cannot
+        // shorten.
+        let config = Config::try_from(cli(&[])).expect("valid");
+        assert_eq!(config.daily_quota_of(DEFAULT_CLIENT_ID), None);
+        assert_eq!(config.quota_window, Duration::from_secs(DAY_SECS));
+        let config = Config::try_from(cli(&["--daily-quota", "1100", "--quota-window-secs", "2"]))
+            .expect("valid");
+        assert_eq!(config.daily_quota_of("any"), NonZeroU32::new(1100));
+        assert_eq!(config.quota_window, Duration::from_secs(2));
+        for bad in [["--daily-quota", "0"], ["--quota-window-secs", "0"]] {
+            assert!(Cli::try_parse_from(["local-spotify", bad[0], bad[1]]).is_err());
+        }
+
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("random");
+        let path = std::env::temp_dir().join(format!(
+            "local-spotify-daily-quota-{}.json",
+            u64::from_le_bytes(bytes)
+        ));
+        std::fs::write(
+            &path,
+            r#"{"clients":[
+                {"client_id":"small","redirect_uris":["http://127.0.0.1:1/cb"],"daily_quota":3},
+                {"client_id":"flag","redirect_uris":["http://127.0.0.1:1/cb"]}]}"#,
+        )
+        .expect("write");
+        let file = path.to_str().expect("utf-8");
+        let config =
+            Config::try_from(cli(&["--config", file, "--daily-quota", "1100"])).expect("valid");
+        assert_eq!(config.daily_quota_of("small"), NonZeroU32::new(3));
+        assert_eq!(config.daily_quota_of("flag"), NonZeroU32::new(1100));
         let _ = std::fs::remove_file(path);
     }
 

@@ -127,12 +127,16 @@ impl IntoResponse for AccountsError {
     }
 }
 
-/// `{"error": {"status": 401, "message": "..."}}`, as the Web API answers; or, for the few
-/// refusals Spotify sends that way, the bare message as plain text.
+/// `{"error": {"status": 401, "message": "..."}}`, as the Web API answers (with a `reason` for
+/// some); or, for the few refusals Spotify sends that way, the bare message as plain text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// `error.reason` in the body, such as `QUOTA_EXCEEDED`.
+    pub reason: Option<&'static str>,
+    /// Seconds, for a `Retry-After` header.
+    pub retry_after: Option<u64>,
     /// The body is the message alone, as `text/plain`.
     pub plain_text: bool,
 }
@@ -142,7 +146,20 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            reason: None,
+            retry_after: None,
             plain_text: false,
+        }
+    }
+
+    /// 429 for a client whose daily quota is spent, as Spotify answers it:
+    /// `{"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}}` and
+    /// `Retry-After` (which a page reads only if CORS exposes it).
+    pub fn quota_exceeded(retry_after: u64) -> Self {
+        ApiError {
+            reason: Some("QUOTA_EXCEEDED"),
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
         }
     }
 
@@ -182,11 +199,16 @@ impl IntoResponse for ApiError {
                 .into_response();
         }
         let unauthorized = self.status == StatusCode::UNAUTHORIZED;
-        let mut response = (
-            self.status,
-            Json(json!({"error": {"status": self.status.as_u16(), "message": self.message}})),
-        )
-            .into_response();
+        let mut error = json!({"status": self.status.as_u16(), "message": self.message});
+        if let Some(reason) = self.reason {
+            error["reason"] = json!(reason);
+        }
+        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if unauthorized {
             // Spotify names the problem in WWW-Authenticate too (RFC 6750 §3).
             let value = format!(

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{sample_user_list, Person};
 use crate::config::{Config, Rotation};
+use crate::daily_quota::DailyQuota;
 use crate::store::TokenSettings;
 
 /// The fault plan, as posted to `/admin/faults`. Every field is optional.
@@ -176,6 +177,7 @@ pub struct Effective {
     pub rotation: Rotation,
     pub reuse_detection: bool,
     pub no_cors_on_errors: bool,
+    pub quota_window: Duration,
 }
 
 impl Effective {
@@ -221,6 +223,15 @@ impl Faults {
             rotation: p.rotation.unwrap_or(config.rotation),
             reuse_detection: p.reuse_detection.unwrap_or(config.reuse_detection),
             no_cors_on_errors: p.no_cors_on_errors,
+            quota_window: config.quota_window,
+        }
+    }
+
+    /// The daily quota a client's Web API calls are counted against.
+    pub fn daily_quota(&self, config: &Config, client_id: &str) -> DailyQuota {
+        DailyQuota {
+            limit: config.daily_quota_of(client_id),
+            window: self.effective(config).quota_window,
         }
     }
 

@@ -13,7 +13,8 @@
 //! - admin endpoints for tests: `POST /admin/faults`, `GET /admin/faults`, `POST /admin/reset`,
 //!   `POST /admin/codes`, and for benchmarks `GET /admin/stats` (every request but `/admin/*`,
 //!   counted by kind, CORS preflights apart, and by route, with the provider's own time, latency
-//!   left out) and `POST /admin/stats/reset`.
+//!   left out; and `daily_quota`, each client's Web API calls in the daily quota's window) and
+//!   `POST /admin/stats/reset`.
 //!
 //! Sample users: `alice` (13 varied playlists, among them a collaborative one of erin's,
 //! one of erin's she only follows, and Spotify's "Fresh Finds"), `bob` (none), `carol` (10,000),
@@ -74,6 +75,12 @@
 //!   only the 2026 names (`items` on playlists, `item` in entries with `"track": null`).
 //!   `extended`: an app granted extended quota before 27 November 2024, which reads followed and
 //!   Spotify-owned playlists and still gets `tracks`/`track` and `/tracks`.
+//! - Daily quota (`--daily-quota N`, `"daily_quota"` per client in the config file, over a
+//!   rolling `--quota-window-secs`, 24 hours by default), as Development Mode's: a client's Web
+//!   API calls (not preflights, `/api/*` or images) are counted whoever's token makes them, and
+//!   past N every one answers 429 `{"error":{"status":429,"message":"Too many requests",
+//!   "reason":"QUOTA_EXCEEDED"}}` with `Retry-After` until the window would hold one call fewer.
+//!   Refused calls are not counted ([`daily_quota`]).
 //!
 //! # Fault plan
 //!
@@ -102,7 +109,8 @@
 //! all from then on) fail with `status` (429 adds `Retry-After: retry_after`, default 1), or,
 //! with `"malformed_json": true` instead of a status, are served with their JSON body cut in
 //! half; `"no_cors": true` beside a status answers without any CORS header, as some of
-//! Spotify's 429s reach browsers. Lifetimes and rotation apply to what is issued from then on.
+//! Spotify's 429s reach browsers.
+//! Lifetimes and rotation apply to what is issued from then on.
 //! `reuse_detection` (or `--reuse-detection`, both only with rotation `rotate`): a rotated-out
 //! refresh token presented again revokes its whole grant, as RFC 9700 §4.14.2 recommends.
 //! `no_cors_on_errors` strips CORS headers from every 4xx and 5xx answer. `latency_ms` delays
@@ -119,6 +127,7 @@ pub mod api;
 pub mod app;
 pub mod catalog;
 pub mod config;
+pub mod daily_quota;
 pub mod dist;
 pub mod errors;
 pub mod faults;

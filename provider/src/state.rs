@@ -1,5 +1,5 @@
-//! What the handlers share: the configuration, the OAuth store, the fault plan and the request
-//! counts.
+//! What the handlers share: the configuration, the OAuth store, the fault plan, the request
+//! counts and the daily quota's ledger.
 //!
 //! Handlers import this module; the router (`app`) is built on top of both, and nothing here
 //! points back up.
@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::catalog::json::Base;
 use crate::config::Config;
+use crate::daily_quota::{DailyQuota, Ledger};
 use crate::faults::{Effective, Faults};
 use crate::stats::Stats;
 use crate::store::Store;
@@ -20,6 +21,7 @@ pub struct AppState {
     store: Mutex<Store>,
     faults: Mutex<Faults>,
     stats: Mutex<Stats>,
+    ledger: Mutex<Ledger>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -32,6 +34,7 @@ impl AppState {
             store: Mutex::new(Store::default()),
             faults: Mutex::new(Faults::default()),
             stats: Mutex::new(Stats::default()),
+            ledger: Mutex::new(Ledger::default()),
         }
     }
 
@@ -48,6 +51,16 @@ impl AppState {
     /// The requests counted so far (`/admin/stats`).
     pub fn stats(&self) -> MutexGuard<'_, Stats> {
         self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Each client's Web API calls within the daily quota's window.
+    pub fn ledger(&self) -> MutexGuard<'_, Ledger> {
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The daily quota in force for a client: the fault plan's, or the configuration's.
+    pub fn daily_quota(&self, client_id: &str) -> DailyQuota {
+        self.faults().daily_quota(&self.config, client_id)
     }
 
     /// The settings in force: the configuration, overridden by the fault plan.

@@ -2,7 +2,9 @@
 //! `/admin/*`, counted by kind (CORS preflights apart from the method they ask about) and by route,
 //! with the time the provider itself spent answering (the added latency left out).
 //!
-//! `GET /admin/stats` shows the counts; `POST /admin/stats/reset` sets them back to zero.
+//! `GET /admin/stats` shows the counts, and each client's Web API calls in the daily quota's
+//! window; `POST /admin/stats/reset` sets the counts back to zero (the quota's window forgets
+//! by itself).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -13,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
 
+use crate::daily_quota::ClientCalls;
 use crate::errors::Area;
 use crate::state::Shared;
 
@@ -55,6 +58,9 @@ pub struct Report {
     /// By the HTTP version they came in (`HTTP/1.1`, `HTTP/2.0`): whether the clients multiplexed
     /// their requests over HTTP/2 (`--tls`).
     pub versions: BTreeMap<String, u64>,
+    /// By client id: its Web API calls in the daily quota's window now, counted and refused, and
+    /// its quota. Filled in from the ledger, which the reset leaves alone.
+    pub daily_quota: BTreeMap<String, ClientCalls>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,6 +97,7 @@ impl Stats {
             busy_ms: 0.0,
             routes: Vec::new(),
             versions: self.versions.clone(),
+            daily_quota: BTreeMap::new(),
         };
         let mut busy = Duration::ZERO;
         for ((kind, route), tally) in &self.routes {

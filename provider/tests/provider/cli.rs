@@ -61,6 +61,10 @@ fn help_lists_every_flag_and_the_fault_plan() {
         "POST /admin/faults",
         "malformed_json_on",
         "/admin/codes",
+        "--daily-quota",
+        "--quota-window-secs",
+        "daily_quota",
+        "QUOTA_EXCEEDED",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }

@@ -7,6 +7,7 @@ mod api;
 mod authorize;
 mod cli;
 mod cors;
+mod daily_quota;
 mod dist;
 mod faults;
 mod quota;
