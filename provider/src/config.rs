@@ -46,9 +46,12 @@ const AFTER_HELP: &str = r#"FAULT PLAN (POST /admin/faults, JSON; every field op
                                            revokes its whole grant (RFC 9700 4.14.2)
     "no_cors_on_errors": false,            strip CORS headers from every 4xx/5xx answer
     "malformed_json_on": "/v1/me",         truncate every JSON body served on this path
-    "unregistered_users": ["bob"]          their Web API calls answer 403 "User not registered in
+    "unregistered_users": ["bob"],         their Web API calls answer 403 "User not registered in
                                            the Developer Dashboard" (a Development Mode app's user
                                            who is not allow-listed)
+    "daily_quota": 1100,                   replaces --daily-quota (and the config file's) for
+                                           every client
+    "quota_window_secs": 86400             replaces --quota-window-secs
   }
   Each POST replaces the whole plan and restarts the rule counters. POST /admin/reset clears it.
   GET /admin/faults shows the plan in force.
@@ -98,7 +101,8 @@ DAILY QUOTA (--daily-quota, --quota-window-secs), as Spotify's Development Mode:
   429 {"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}} with
   Retry-After: the seconds until the window would hold one call fewer (rounded up, at least 1).
   Refused calls are not counted. Spotify publishes no number (reports: refused after ~1,100) and
-  answers Retry-After: 48925 or so, which a page reads only with --cors per-origin.
+  answers Retry-After: 48925 or so, which a page reads only with --cors per-origin. The fault
+  plan's daily_quota and quota_window_secs replace the flags; calls already counted stay counted.
 
 CORS (--cors): the Web API answers Access-Control-Allow-Origin: * with nothing exposed, as Spotify
   (spotify), or only the allowed origins with Retry-After and WWW-Authenticate exposed (per-origin,

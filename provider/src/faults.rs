@@ -1,5 +1,6 @@
 //! Deterministic faults for tests and benchmarks, set with `POST /admin/faults`.
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use axum::http::Method;
@@ -45,6 +46,13 @@ pub struct FaultPlan {
     /// Dashboard`, as a Development Mode app's users who are not allow-listed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unregistered_users: Vec<String>,
+    /// Web API calls every client may make in the quota window (replaces `--daily-quota` and the
+    /// config file's per-client ones). The calls already counted stay counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_quota: Option<NonZeroU32>,
+    /// Seconds; the daily quota's rolling window (replaces `--quota-window-secs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_window_secs: Option<u64>,
 }
 
 /// One rule: the `nth` matching request, and the `times - 1` after it, fail.
@@ -125,6 +133,9 @@ impl FaultPlan {
                     sample_user_list()
                 ));
             }
+        }
+        if self.quota_window_secs == Some(0) {
+            return Err("quota_window_secs must be at least 1".to_owned());
         }
         for (i, rule) in self.rules.iter().enumerate() {
             if !rule.path.starts_with('/') {
@@ -223,14 +234,19 @@ impl Faults {
             rotation: p.rotation.unwrap_or(config.rotation),
             reuse_detection: p.reuse_detection.unwrap_or(config.reuse_detection),
             no_cors_on_errors: p.no_cors_on_errors,
-            quota_window: config.quota_window,
+            quota_window: p
+                .quota_window_secs
+                .map_or(config.quota_window, Duration::from_secs),
         }
     }
 
     /// The daily quota a client's Web API calls are counted against.
     pub fn daily_quota(&self, config: &Config, client_id: &str) -> DailyQuota {
         DailyQuota {
-            limit: config.daily_quota_of(client_id),
+            limit: self
+                .plan
+                .daily_quota
+                .or_else(|| config.daily_quota_of(client_id)),
             window: self.effective(config).quota_window,
         }
     }
@@ -361,6 +377,32 @@ mod tests {
                     no_cors: false,
                 })
             );
+        }
+    }
+
+    /// Guards against the plan's daily quota not replacing the configuration's, per client too.
+    #[test]
+    fn the_plans_daily_quota_replaces_the_configurations() {
+        let mut config = Config {
+            daily_quota: NonZeroU32::new(1100),
+            ..Config::default()
+        };
+        config.daily_quotas.insert("small".into(), NonZeroU32::MIN);
+        let mut f = Faults::default();
+        let quota = |f: &Faults, client: &str| {
+            let q = f.daily_quota(&config, client);
+            (q.limit.map(NonZeroU32::get), q.window.as_secs())
+        };
+        assert_eq!(quota(&f, "any"), (Some(1100), 86_400));
+        assert_eq!(quota(&f, "small"), (Some(1), 86_400));
+        f.set(plan(r#"{"daily_quota":5,"quota_window_secs":2}"#));
+        assert_eq!(quota(&f, "any"), (Some(5), 2));
+        assert_eq!(quota(&f, "small"), (Some(5), 2));
+        for bad in [r#"{"daily_quota":0}"#, r#"{"quota_window_secs":0}"#] {
+            let refused = serde_json::from_str::<FaultPlan>(bad)
+                .map_err(|e| e.to_string())
+                .and_then(|p| p.validate());
+            assert!(refused.is_err(), "{bad}");
         }
     }
 

@@ -99,7 +99,9 @@
 //!   "reuse_detection": true,
 //!   "no_cors_on_errors": false,
 //!   "malformed_json_on": "/v1/me",
-//!   "unregistered_users": ["bob"]
+//!   "unregistered_users": ["bob"],
+//!   "daily_quota": 1100,
+//!   "quota_window_secs": 86400
 //! }
 //! ```
 //!
@@ -113,6 +115,7 @@
 //! Lifetimes and rotation apply to what is issued from then on.
 //! `reuse_detection` (or `--reuse-detection`, both only with rotation `rotate`): a rotated-out
 //! refresh token presented again revokes its whole grant, as RFC 9700 §4.14.2 recommends.
+//! `daily_quota` and `quota_window_secs` replace the flags while the plan is in force.
 //! `no_cors_on_errors` strips CORS headers from every 4xx and 5xx answer. `latency_ms` delays
 //! every other request, CORS preflights included, as a network would. `/admin/*` itself is never
 //! delayed or failed.

@@ -64,6 +64,7 @@ fn help_lists_every_flag_and_the_fault_plan() {
         "--daily-quota",
         "--quota-window-secs",
         "daily_quota",
+        "quota_window_secs",
         "QUOTA_EXCEEDED",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");

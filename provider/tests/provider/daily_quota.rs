@@ -1,5 +1,6 @@
-//! The daily quota of a Development Mode app (`--daily-quota`, `--quota-window-secs`): Web API
-//! calls counted per client over a rolling window, and Spotify's 429 `QUOTA_EXCEEDED` past it.
+//! The daily quota of a Development Mode app (`--daily-quota`, `--quota-window-secs`, the fault
+//! plan's `daily_quota`): Web API calls counted per client over a rolling window, and Spotify's
+//! 429 `QUOTA_EXCEEDED` past it.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -179,6 +180,30 @@ async fn preflights_token_requests_images_and_admin_calls_are_not_counted() {
     // The token endpoint still answers a client whose Web API quota is spent.
     let (status, _) = h.refresh(&string_at(&tokens, "refresh_token")).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_fault_plan_sets_the_quota_and_its_window_while_it_is_in_force() {
+    // Guards against browser tests needing a restarted provider to spend the quota.
+    let h = start_with_quota(10, Duration::from_secs(3600), |_| {}).await;
+    let token = h.access_token("alice").await;
+    assert_eq!(h.api("/v1/me", &token).await.0, StatusCode::OK);
+    h.set_faults(json!({"daily_quota": 2, "quota_window_secs": 60}))
+        .await;
+    // The call made before the plan still counts.
+    assert_eq!(h.api("/v1/me", &token).await.0, StatusCode::OK);
+    let wait = assert_quota_exceeded(h.get_authorized("/v1/me", &token).await).await;
+    assert!((55..=60).contains(&wait), "{wait}");
+    let stats = status_and_json(h.get("/admin/stats").await).await.1;
+    assert_eq!(stats["daily_quota"][CLIENT_ID]["limit"], 2);
+    // Without the plan, the flag's quota is in force again.
+    h.reset().await;
+    assert_eq!(h.api("/v1/me", &token).await.0, StatusCode::OK);
+
+    for bad in [json!({"daily_quota": 0}), json!({"quota_window_secs": 0})] {
+        let r = h.post_json("/admin/faults", &bad).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
 }
 
 #[tokio::test]
