@@ -179,20 +179,25 @@ async fn apply_faults(State(state): State<Shared>, request: Request, next: Next)
             status,
             retry_after,
             no_cors,
-        }) => {
-            let mut response = fault_response(&path, status, retry_after);
-            if no_cors {
-                response.extensions_mut().insert(NoCors);
-            }
-            response
-        }
+        }) => hidden_if(no_cors, fault_response(&path, status, retry_after)),
+        Some(Fault::QuotaExceeded {
+            retry_after,
+            no_cors,
+        }) => hidden_if(
+            no_cors,
+            ApiError::quota_exceeded(retry_after).into_response(),
+        ),
         Some(Fault::MalformedJson) => truncate_body(next.run(request).await).await,
-        Some(Fault::Lost) => {
-            let mut response = next.run(request).await;
-            response.extensions_mut().insert(NoCors);
-            response
-        }
+        Some(Fault::Lost) => hidden_if(true, next.run(request).await),
     }
+}
+
+/// Marks the response [`NoCors`] when `hidden`.
+fn hidden_if(hidden: bool, mut response: Response) -> Response {
+    if hidden {
+        response.extensions_mut().insert(NoCors);
+    }
+    response
 }
 
 fn fault_response(path: &str, status: u16, retry_after: Option<u64>) -> Response {

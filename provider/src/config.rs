@@ -34,6 +34,8 @@ const AFTER_HELP: &str = r#"FAULT PLAN (POST /admin/faults, JSON; every field op
         "times": 1,                        how many fire (default 1; 0 = every one from nth on)
         "status": 429,                     the error status to answer with (400-599) ...
         "retry_after": 1,                  ... and its Retry-After seconds (429 only; default 1)
+        "quota_exceeded": false,           ... with 429 (or no status): a spent daily quota's body,
+                                           reason QUOTA_EXCEEDED; /v1 paths only
         "no_cors": false,                  ... and no CORS header at all (as some Spotify 429s arrive)
         "malformed_json": false,           or, instead of a status: truncate the real JSON body
         "lost": false                      or: serve it, then hide the answer from the page (no CORS)

@@ -79,6 +79,10 @@ pub struct FaultRule {
     /// Seconds, for the `Retry-After` header of a 429 (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// A 429 with the body of Spotify's spent daily quota (`"reason": "QUOTA_EXCEEDED"`); the
+    /// status may be left out. Web API paths only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quota_exceeded: bool,
     /// Serve the request but truncate its JSON body.
     #[serde(default)]
     pub malformed_json: bool,
@@ -96,12 +100,25 @@ fn one() -> u32 {
     1
 }
 
+impl FaultRule {
+    /// The status the rule answers with, if it answers with one.
+    fn status(&self) -> Option<u16> {
+        self.status.or(self.quota_exceeded.then_some(429))
+    }
+}
+
 /// What a rule does to a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     Status {
         status: u16,
         retry_after: Option<u64>,
+        /// Answer without CORS headers.
+        no_cors: bool,
+    },
+    /// A 429 as a spent daily quota answers it.
+    QuotaExceeded {
+        retry_after: u64,
         /// Answer without CORS headers.
         no_cors: bool,
     },
@@ -144,7 +161,17 @@ impl FaultPlan {
             if rule.nth == 0 {
                 return Err(format!("rules[{i}].nth is 1-based"));
             }
-            match (rule.status, rule.malformed_json, rule.lost) {
+            if rule.quota_exceeded {
+                if rule.status.is_some_and(|s| s != 429) {
+                    return Err(format!("rules[{i}].quota_exceeded answers 429"));
+                }
+                if !rule.path.starts_with("/v1") {
+                    return Err(format!(
+                        "rules[{i}].quota_exceeded is a Web API answer: its path starts with /v1"
+                    ));
+                }
+            }
+            match (rule.status(), rule.malformed_json, rule.lost) {
                 (Some(s), false, false) if (400..=599).contains(&s) => {}
                 (Some(_), false, false) => {
                     return Err(format!("rules[{i}].status must be 400 to 599"))
@@ -157,7 +184,7 @@ impl FaultPlan {
                     ))
                 }
             }
-            if rule.no_cors && rule.status.is_none() {
+            if rule.no_cors && rule.status().is_none() {
                 return Err(format!("rules[{i}].no_cors needs a \"status\""));
             }
             if let Some(m) = &rule.method {
@@ -280,7 +307,11 @@ impl Faults {
             let n = *seen;
             let in_window = n >= rule.nth && (rule.times == 0 || n - rule.nth < rule.times);
             if in_window && fired.is_none() {
-                fired = Some(match rule.status {
+                fired = Some(match rule.status() {
+                    Some(_) if rule.quota_exceeded => Fault::QuotaExceeded {
+                        retry_after: rule.retry_after.unwrap_or(1),
+                        no_cors: rule.no_cors,
+                    },
                     Some(status) => Fault::Status {
                         status,
                         retry_after: (status == 429).then(|| rule.retry_after.unwrap_or(1)),
@@ -377,6 +408,31 @@ mod tests {
                     no_cors: false,
                 })
             );
+        }
+    }
+
+    /// Guards against a quota_exceeded rule answering anything but Spotify's 429, or being taken
+    /// for a plain status rule.
+    #[test]
+    fn a_quota_exceeded_rule_answers_429_with_its_retry_after() {
+        let mut f = Faults::default();
+        f.set(plan(
+            r#"{"rules":[{"path":"/v1/*","quota_exceeded":true,"retry_after":48925,"no_cors":true}]}"#,
+        ));
+        assert_eq!(
+            f.on_request(&Method::GET, "/v1/me"),
+            Some(Fault::QuotaExceeded {
+                retry_after: 48925,
+                no_cors: true
+            })
+        );
+        for bad in [
+            r#"{"rules":[{"path":"/v1/me","quota_exceeded":true,"status":503}]}"#,
+            r#"{"rules":[{"path":"/v1/me","quota_exceeded":true,"lost":true}]}"#,
+            r#"{"rules":[{"path":"/images/*","quota_exceeded":true}]}"#,
+        ] {
+            let p: FaultPlan = serde_json::from_str(bad).expect("parses");
+            assert!(p.validate().is_err(), "{bad}");
         }
     }
 

@@ -110,8 +110,8 @@
 //! `nth` matching request (1-based, default 1) and the `times - 1` after it (default 1; 0 means
 //! all from then on) fail with `status` (429 adds `Retry-After: retry_after`, default 1), or,
 //! with `"malformed_json": true` instead of a status, are served with their JSON body cut in
-//! half; `"no_cors": true` beside a status answers without any CORS header, as some of
-//! Spotify's 429s reach browsers.
+//! half; `"quota_exceeded": true` (a 429) answers as a spent daily quota does; `"no_cors": true`
+//! beside a status answers without any CORS header, as some of Spotify's 429s reach browsers.
 //! Lifetimes and rotation apply to what is issued from then on.
 //! `reuse_detection` (or `--reuse-detection`, both only with rotation `rotate`): a rotated-out
 //! refresh token presented again revokes its whole grant, as RFC 9700 §4.14.2 recommends.

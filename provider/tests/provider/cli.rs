@@ -65,6 +65,7 @@ fn help_lists_every_flag_and_the_fault_plan() {
         "--quota-window-secs",
         "daily_quota",
         "quota_window_secs",
+        "quota_exceeded",
         "QUOTA_EXCEEDED",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");

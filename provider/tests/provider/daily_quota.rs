@@ -1,6 +1,6 @@
 //! The daily quota of a Development Mode app (`--daily-quota`, `--quota-window-secs`, the fault
-//! plan's `daily_quota`): Web API calls counted per client over a rolling window, and Spotify's
-//! 429 `QUOTA_EXCEEDED` past it.
+//! plan's `daily_quota` and `quota_exceeded` rules): Web API calls counted per client over a
+//! rolling window, and Spotify's 429 `QUOTA_EXCEEDED` past it.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -201,6 +201,30 @@ async fn the_fault_plan_sets_the_quota_and_its_window_while_it_is_in_force() {
     assert_eq!(h.api("/v1/me", &token).await.0, StatusCode::OK);
 
     for bad in [json!({"daily_quota": 0}), json!({"quota_window_secs": 0})] {
+        let r = h.post_json("/admin/faults", &bad).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_rule_answers_quota_exceeded_on_the_chosen_call() {
+    // Guards against app tests that cannot make one call fail as a spent quota does.
+    let h = start_default().await;
+    let token = h.access_token("alice").await;
+    h.set_faults(
+        json!({"rules": [{"path": "/v1/me/playlists", "nth": 2, "status": 429,
+        "quota_exceeded": true, "retry_after": 48925}]}),
+    )
+    .await;
+    assert_eq!(h.api("/v1/me/playlists", &token).await.0, StatusCode::OK);
+    let refused = h.get_authorized("/v1/me/playlists", &token).await;
+    assert_eq!(assert_quota_exceeded(refused).await, 48925);
+    assert_eq!(h.api("/v1/me/playlists", &token).await.0, StatusCode::OK);
+
+    for bad in [
+        json!({"rules": [{"path": "/v1/me", "status": 503, "quota_exceeded": true}]}),
+        json!({"rules": [{"path": "/api/token", "quota_exceeded": true}]}),
+    ] {
         let r = h.post_json("/admin/faults", &bad).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
     }
