@@ -322,8 +322,10 @@ async fn refresh_all_at_once(page: &Page, urls: &Urls, tabs: &[Tab]) {
     }
 }
 
-/// What the outsider page does: listens on the app's old channel and on the session's own (as if it
-/// had guessed its name), to every storage event, and sits on every lock it sees.
+/// What the outsider page does: listens on the app's old channel and on the session's own, and sits
+/// on the session's locks (as if it had guessed their names: a script finds lock names with
+/// `navigator.locks.query()` while a tab holds them), and hears every storage event. Returns the
+/// names of the locks it holds.
 const OUTSIDER_LISTENS: &str = r#"
     window.heard = [];
     window.channels = {};
@@ -333,17 +335,10 @@ const OUTSIDER_LISTENS: &str = r#"
         window.channels[name] = channel;
     }
     addEventListener('storage', (e) => window.heard.push({ key: e.key, value: e.newValue }));
-    window.locks = [];
-    setInterval(async () => {
-        const state = await navigator.locks.query();
-        for (const lock of [...state.held, ...state.pending]) {
-            if (!window.locks.includes(lock.name)) {
-                window.locks.push(lock.name);
-                navigator.locks.request(lock.name, () => new Promise(() => {}));
-            }
-        }
-    }, 5);
-    return null;
+    for (const name of arguments[1]) {
+        navigator.locks.request(name, () => new Promise(() => {}));
+    }
+    return navigator.locks.query().then((state) => state.held.map((lock) => lock.name));
 "#;
 
 /// What the outsider page does next: says again everything it heard, writes back every value it saw
@@ -389,11 +384,20 @@ async fn an_outsider_of_the_origin_learns_and_spoils_nothing(page: Page, urls: U
         stored_session(&page).await.is_none(),
         "the outsider holds no session"
     );
-    page.run(
-        OUTSIDER_LISTENS,
-        vec![json!(["pkce-playlists", names.channel])],
-    )
-    .await;
+    let held = page
+        .run(
+            OUTSIDER_LISTENS,
+            vec![
+                json!(["pkce-playlists", names.channel]),
+                json!([names.lock, names.flight]),
+            ],
+        )
+        .await;
+    assert!(
+        held.to_string().contains(&names.lock) && held.to_string().contains(&names.flight),
+        "{}: the outsider does not hold the session's locks, so the test shows nothing: {held}",
+        page.browser()
+    );
 
     let tabs = [first.clone(), second.clone()];
     refresh_all_at_once(&page, &urls, &tabs).await;
@@ -414,7 +418,6 @@ async fn an_outsider_of_the_origin_learns_and_spoils_nothing(page: Page, urls: U
         .run("return JSON.stringify(window.heard);", vec![])
         .await;
     let heard = heard.as_str().unwrap_or_default().to_owned();
-    let locks = page.run("return window.locks;", vec![]).await;
     assert!(
         heard.contains(&names.channel) && heard.contains(&names.record),
         "{}: the outsider heard nothing on the channel and in storage, so the test shows nothing: {heard}",
@@ -427,11 +430,6 @@ async fn an_outsider_of_the_origin_learns_and_spoils_nothing(page: Page, urls: U
             page.browser()
         );
     }
-    assert!(
-        locks.to_string().contains(&names.lock),
-        "{}: the outsider did not find the refresh lock, so the test shows nothing: {locks}",
-        page.browser()
-    );
 
     page.run(OUTSIDER_REPLAYS, vec![]).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -445,7 +443,7 @@ async fn an_outsider_of_the_origin_learns_and_spoils_nothing(page: Page, urls: U
         );
     }
 
-    // The outsider sits on every lock it saw: the tabs refresh all the same.
+    // The outsider still sits on the locks: the tabs refresh all the same.
     refresh_all_at_once(&page, &urls, &tabs).await;
     let mut newest = None::<e2e::flows::StoredSession>;
     for tab in &tabs {

@@ -26,7 +26,7 @@ use crate::oauth::TokenSet;
 use crate::session::key::{ENDED_PREFIX, RECORD_PREFIX};
 use crate::session::tabs::{
     envelope, expired, heard, may_take_lock, open_end, open_envelope, seal_end, Heard, Message,
-    LOCK_PATIENCE_MS, MESSAGE_AAD,
+    LOCK_PATIENCE_JITTER_MS, LOCK_PATIENCE_MS, MESSAGE_AAD,
 };
 use crate::session::{Clock, Record, SessionEnd, SessionKey, Tabs, TokenStore};
 
@@ -132,9 +132,11 @@ impl Default for BrowserTabs {
 }
 
 /// Holds the lock of a session; dropping it lets the next tab (or call) refresh.
-pub enum Guard {
-    Web(WebLock),
-    Alone(futures::lock::OwnedMutexGuard<()>),
+pub struct Guard {
+    /// One refresh at a time within the tab: its own calls never contend for (or take) the Web Lock together.
+    _here: futures::lock::OwnedMutexGuard<()>,
+    /// One refresh at a time across the session's tabs.
+    _everywhere: Option<WebLock>,
 }
 
 /// A Web Lock held until this is dropped.
@@ -213,6 +215,26 @@ async fn web_lock(name: &str, ask: Ask) -> Option<WebLock> {
     Some(WebLock { release })
 }
 
+/// The session's refresh lock, asked for with patience: when it is not granted in time and the record shows no
+/// refresh of the session on the wire, whoever holds it is no tab of the session with a purpose (a script of the
+/// origin that found its name, or a stuck tab), and the lock is taken from it. The patience varies by a random
+/// part, so that two tabs kept waiting by one holder do not both take the lock at the same moment.
+async fn web_lock_of(key: &SessionKey) -> Option<WebLock> {
+    let name = key.names().lock;
+    loop {
+        let jitter = random::bytes::<2>().map_or(0, |b| u16::from_le_bytes(b) as u64)
+            % LOCK_PATIENCE_JITTER_MS;
+        let patience = (LOCK_PATIENCE_MS + jitter) as u32;
+        if let Some(lock) = web_lock(&name, Ask::Within(patience)).await {
+            return Some(lock);
+        }
+        let record = super::browser_tabs().record(key);
+        if may_take_lock(record.as_ref(), now_ms()) {
+            return web_lock(&name, Ask::Steal).await;
+        }
+    }
+}
+
 /// Whether any tab holds the lock `name` right now (asked without waiting, and let go at once).
 async fn held(name: &str) -> bool {
     let options = Object::new();
@@ -233,22 +255,15 @@ impl Tabs for BrowserTabs {
     type Flight = Option<WebLock>;
 
     async fn lock(&self, key: &SessionKey) -> Guard {
-        if !has_web_locks() {
-            return Guard::Alone(self.alone.lock(key).await);
-        }
-        let name = key.names().lock;
-        loop {
-            if let Some(lock) = web_lock(&name, Ask::Within(LOCK_PATIENCE_MS as u32)).await {
-                return Guard::Web(lock);
-            }
-            // Whoever holds it is no tab of the session with a refresh on the wire: a script of the origin that
-            // found the name, or a stuck tab. The lock is taken from it.
-            if may_take_lock(self.record(key).as_ref(), now_ms()) {
-                if let Some(lock) = web_lock(&name, Ask::Steal).await {
-                    return Guard::Web(lock);
-                }
-                return Guard::Alone(self.alone.lock(key).await);
-            }
+        let here = self.alone.lock(key).await;
+        let everywhere = if has_web_locks() {
+            web_lock_of(key).await
+        } else {
+            None
+        };
+        Guard {
+            _here: here,
+            _everywhere: everywhere,
         }
     }
 

@@ -189,8 +189,10 @@ pub fn open_envelope(text: &str) -> Option<([u8; 12], Vec<u8>)> {
 /// ([`crate::http::REQUEST_LIMIT_MS`]), plus a margin for the answer to be published.
 pub const IN_FLIGHT_WAIT_MS: u64 = crate::http::REQUEST_LIMIT_MS + 5_000;
 
-/// How long a tab waits for the refresh lock before it asks whether whoever holds it is one of the session's tabs.
-pub const LOCK_PATIENCE_MS: u64 = 5_000;
+/// How long a tab waits for the refresh lock before it asks whether whoever holds it is one of the session's tabs:
+/// at least this, and up to [`LOCK_PATIENCE_JITTER_MS`] more.
+pub const LOCK_PATIENCE_MS: u64 = 4_000;
+pub const LOCK_PATIENCE_JITTER_MS: u64 = 4_000;
 
 /// Whether a tab that has waited [`LOCK_PATIENCE_MS`] for the refresh lock may take it from its holder: unless the
 /// session's record shows a refresh of its own on the wire (which holds the lock for as long as it takes), the

@@ -138,6 +138,12 @@ impl AppState {
     /// The session is over (`error` needs a new login): shows why on the log-in screen. Other tabs of the grant
     /// were told by the core when the provider refused it.
     pub fn session_ended(&self, error: &SessionError) {
+        // A call that finds the tokens already gone (another call of this tab ended the session a moment ago) does
+        // not replace the reason that call gave.
+        let already_said = self.notice.try_get_untracked().flatten().is_some();
+        if *error == SessionError::SignedOut && already_said {
+            return;
+        }
         let notice = match error.end() {
             Some(end) => Notice::of(&end),
             None => Notice {

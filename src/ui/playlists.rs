@@ -140,8 +140,13 @@ fn load(app: AppState, resume: bool) {
         if sink.is_current() {
             library.read.set_value(read);
         }
-        let me = me?;
-        result?;
+        let me = match (me, result) {
+            (Ok(me), Ok(())) => me,
+            // When both failed, the one that says why the session ended is the one to show: the other
+            // may only have found the tokens gone.
+            (Err(a), Err(b)) if a.end().is_none() && b.end().is_some() => return Err(b),
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
         if sink.is_current() {
             sink.flush();
             learn_access(&session, library, &me).await;
