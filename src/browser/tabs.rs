@@ -23,12 +23,14 @@ use web_sys::{BroadcastChannel, MessageEvent};
 
 use super::{crypto, random, sleep_ms, SessionTokens};
 use crate::oauth::TokenSet;
-use crate::session::key::{ENDED_PREFIX, RECORD_PREFIX};
+use crate::session::key::{ENDED_PREFIX, QUOTA_PREFIX, RECORD_PREFIX};
 use crate::session::tabs::{
-    envelope, expired, heard, may_take_lock, open_end, open_envelope, seal_end, Heard, Message,
-    LOCK_PATIENCE_JITTER_MS, LOCK_PATIENCE_MS, MESSAGE_AAD,
+    envelope, expired, heard, may_take_lock, open_end, open_envelope, open_quota, seal_end,
+    seal_quota, Heard, Message, LOCK_PATIENCE_JITTER_MS, LOCK_PATIENCE_MS, MESSAGE_AAD,
 };
-use crate::session::{Clock, Record, SessionEnd, SessionKey, Tabs, TokenStore};
+use crate::session::{
+    CallLog, Clock, QuotaPause, Record, SessionEnd, SessionKey, Tabs, TokenStore,
+};
 
 /// How long a tab with a stale copy waits for another tab to hand over the newest tokens.
 const NEWEST_WAIT_MS: u32 = 1_500;
@@ -336,6 +338,43 @@ impl Tabs for BrowserTabs {
     fn tab(&self) -> &str {
         &self.tab
     }
+
+    fn quota(&self, key: &SessionKey) -> Option<QuotaPause> {
+        let text = local_storage()?.get_item(&key.names().quota).ok()??;
+        open_quota(key, &text)
+    }
+
+    fn keep_quota(&self, key: &SessionKey, pause: &QuotaPause) {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(&key.names().quota, &seal_quota(key, pause));
+        }
+    }
+
+    fn spent_call(&self, now_ms: u64) {
+        let Some(storage) = local_storage() else {
+            return;
+        };
+        let mut log = CallLog::from_json(
+            &storage
+                .get_item(CALLS_KEY)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        );
+        log.record(now_ms);
+        let _ = storage.set_item(CALLS_KEY, &log.to_json());
+    }
+}
+
+/// Where the app's own Web API calls of the last 24 hours are counted, for every tab of the origin. Two tabs
+/// writing at the same moment may lose a count: it is what the app knows, not Spotify's figure.
+const CALLS_KEY: &str = "pkce-playlists:calls";
+
+/// The Web API calls this browser's tabs of the app made in the last 24 hours.
+pub fn calls_today() -> u32 {
+    local_storage()
+        .and_then(|s| s.get_item(CALLS_KEY).ok().flatten())
+        .map_or(0, |text| CallLog::from_json(&text).count(now_ms()))
 }
 
 /// Removes what no session can use any more: records and end markers whose time is up (or that are not ours),
@@ -352,7 +391,10 @@ pub fn purge() {
     for key in keys {
         let stale = if key.starts_with(LEGACY_RECORD_PREFIX) {
             true
-        } else if key.starts_with(RECORD_PREFIX) || key.starts_with(ENDED_PREFIX) {
+        } else if [RECORD_PREFIX, ENDED_PREFIX, QUOTA_PREFIX]
+            .iter()
+            .any(|prefix| key.starts_with(prefix))
+        {
             storage
                 .get_item(&key)
                 .ok()

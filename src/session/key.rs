@@ -43,12 +43,16 @@ pub struct Names {
     pub record: String,
     /// The localStorage key of the marker that says the session has ended.
     pub ended: String,
+    /// The localStorage key of the pause while the app's daily quota is spent.
+    pub quota: String,
 }
 
 /// The localStorage prefix of grant records.
 pub const RECORD_PREFIX: &str = "pkce-playlists:r:";
 /// The localStorage prefix of end markers.
 pub const ENDED_PREFIX: &str = "pkce-playlists:e:";
+/// The localStorage prefix of quota pauses.
+pub const QUOTA_PREFIX: &str = "pkce-playlists:q:";
 
 impl SessionKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
@@ -88,6 +92,7 @@ impl SessionKey {
             flight: format!("{PREFIX}:f:{}", self.name("flight")),
             record: format!("{RECORD_PREFIX}{}", self.name("record")),
             ended: format!("{ENDED_PREFIX}{}", self.name("ended")),
+            quota: format!("{QUOTA_PREFIX}{}", self.name("quota")),
         }
     }
 
@@ -110,6 +115,22 @@ impl SessionKey {
     /// nothing, not even whether two records name the same token.
     pub fn fingerprint(&self, refresh_token: &str) -> String {
         URL_SAFE_NO_PAD.encode(&self.hmac("refresh", refresh_token.as_bytes())[..16])
+    }
+
+    /// The AES-GCM key that seals the session's local copy of what it read (IndexedDB); not the messages' key.
+    pub fn copy_key(&self) -> [u8; 32] {
+        self.hmac("copy", b"")
+    }
+
+    /// What the local copy calls the entry `name` (say `playlist:{id}`): 128 bits of a digest that says nothing
+    /// of the name without the key.
+    pub fn copy_name(&self, name: &str) -> String {
+        URL_SAFE_NO_PAD.encode(&self.hmac("copy:", name.as_bytes())[..16])
+    }
+
+    /// The tag every entry of this session's local copy carries, so that its end can remove them all.
+    pub fn copy_session(&self) -> String {
+        self.name("copy-session")
     }
 }
 
@@ -143,8 +164,12 @@ mod tests {
         let a = key(1).names();
         let b = key(2).names();
         assert_eq!(a, key(1).names());
-        let all_a = [&a.channel, &a.lock, &a.flight, &a.record, &a.ended];
-        let all_b = [&b.channel, &b.lock, &b.flight, &b.record, &b.ended];
+        let all_a = [
+            &a.channel, &a.lock, &a.flight, &a.record, &a.ended, &a.quota,
+        ];
+        let all_b = [
+            &b.channel, &b.lock, &b.flight, &b.record, &b.ended, &b.quota,
+        ];
         for (x, y) in all_a.iter().zip(all_b.iter()) {
             assert_ne!(x, y);
             assert!(x.starts_with("pkce-playlists:"), "{x}");
@@ -153,7 +178,7 @@ mod tests {
             .iter()
             .map(|n| n.rsplit(':').next().unwrap())
             .collect();
-        assert_eq!(suffixes.len(), 5, "each use has its own digest");
+        assert_eq!(suffixes.len(), 6, "each use has its own digest");
         assert!(!all_a.iter().any(|n| n.contains(&key(1).to_storage())));
         assert!(a.record.starts_with(RECORD_PREFIX) && a.ended.starts_with(ENDED_PREFIX));
     }
@@ -189,5 +214,21 @@ mod tests {
         assert_eq!(key(1).fingerprint("r0"), key(1).fingerprint("r0"));
         assert_ne!(key(1).fingerprint("r0"), key(1).fingerprint("r1"));
         assert_ne!(key(1).fingerprint("r0"), key(2).fingerprint("r0"));
+    }
+
+    /// Guards against a local copy that names what it holds, that another session could open or find, or whose
+    /// key is also the messages' key.
+    #[test]
+    fn the_local_copy_is_keyed_and_named_per_session() {
+        assert_ne!(key(1).copy_key(), key(1).sealing_key());
+        assert_ne!(key(1).copy_key(), key(2).copy_key());
+        let name = key(1).copy_name("playlist:abc");
+        assert_eq!(name, key(1).copy_name("playlist:abc"));
+        assert_ne!(name, key(1).copy_name("playlist:abd"));
+        assert_ne!(name, key(2).copy_name("playlist:abc"));
+        assert!(!name.contains("abc"), "{name}");
+        assert_eq!(key(1).copy_session(), key(1).copy_session());
+        assert_ne!(key(1).copy_session(), key(2).copy_session());
+        assert_ne!(key(1).copy_session(), key(1).copy_name(""));
     }
 }

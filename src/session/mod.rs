@@ -7,6 +7,7 @@
 //! sessionStorage, timers, Web Locks and `BroadcastChannel`.
 
 pub mod key;
+pub mod quota;
 pub mod retry;
 pub mod tabs;
 
@@ -34,6 +35,7 @@ use crate::spotify::{
 };
 
 pub use key::SessionKey;
+pub use quota::{CallLog, QuotaPause};
 pub use retry::{Pacer, Pause, PauseReason};
 pub use tabs::{Alone, InFlight, Record, SessionEnd, Tabs};
 
@@ -134,6 +136,8 @@ pub enum SessionError {
     Storage(StoreError),
     /// The Web API call failed.
     Api(ApiError),
+    /// The app's daily quota of Web API calls is spent: no call is made until it frees up.
+    Quota(QuotaPause),
 }
 
 impl SessionError {
@@ -166,6 +170,7 @@ impl SessionError {
             SessionError::Refresh(_) => "refresh",
             SessionError::Storage(_) => "storage",
             SessionError::Api(e) => e.code(),
+            SessionError::Quota(_) => "quota-exceeded",
         }
     }
 }
@@ -179,6 +184,7 @@ impl fmt::Display for SessionError {
             SessionError::Refresh(e) => write!(f, "Could not renew your session. {e}"),
             SessionError::Storage(e) => e.fmt(f),
             SessionError::Api(e) => e.fmt(f),
+            SessionError::Quota(pause) => pause.fmt(f),
         }
     }
 }
@@ -555,8 +561,12 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
                     url: url.to_owned(),
                     token: token.clone(),
                 })
-                .await
-                .map_err(ApiError::Network)?;
+                .await;
+            // Sent, so spent, whatever came back (a request that never left does not count).
+            if !matches!(response, Err(TransportError::NotSent)) {
+                self.tabs.spent_call(self.clock.now_ms());
+            }
+            let response = response.map_err(ApiError::Network)?;
             self.pacer.succeeded(self.clock.now_ms());
             match parse_api_response(
                 response.status,
@@ -578,18 +588,42 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
     pub async fn get_json<R: DeserializeOwned>(&self, url: &str) -> Result<R, SessionError> {
         let mut retry = 0;
         loop {
+            self.quota_check()?;
             self.pacer.wait(self.clock).await;
+            self.quota_check()?;
             let error = match self.get_once(url).await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
             let now = self.clock.now_ms();
+            if let SessionError::Api(ApiError::QuotaExceeded { retry_after_secs }) = error {
+                let pause = QuotaPause::after(retry_after_secs, now);
+                if let Some(tokens) = self.store.load() {
+                    self.tabs.keep_quota(&tokens.key, &pause);
+                }
+                return Err(SessionError::Quota(pause));
+            }
             let recent = self.pacer.recently_succeeded(now);
             let Some(next) = retry::retry_after(&error, retry, self.clock.jitter(), recent) else {
                 return Err(error);
             };
             self.pacer.pause_until(now + next.after_ms, next.reason);
             retry += 1;
+        }
+    }
+
+    /// The quota pause that the session's tabs keep, when it still holds calls back.
+    pub fn quota_pause(&self) -> Option<QuotaPause> {
+        let tokens = self.store.load()?;
+        self.tabs
+            .quota(&tokens.key)
+            .filter(|p| p.holds(self.clock.now_ms()))
+    }
+
+    fn quota_check(&self) -> Result<(), SessionError> {
+        match self.quota_pause() {
+            Some(pause) => Err(SessionError::Quota(pause)),
+            None => Ok(()),
         }
     }
 

@@ -21,6 +21,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use super::key::SessionKey;
+use super::quota::QuotaPause;
 use crate::oauth::TokenSet;
 
 /// What a session's tabs keep about their grant, for every tab of the session (and only them) to read: the newest
@@ -338,6 +339,32 @@ pub trait Tabs {
 
     /// This page's name in [`InFlight::tab`].
     fn tab(&self) -> &str;
+
+    /// The quota pause the session's tabs keep, if any.
+    fn quota(&self, _key: &SessionKey) -> Option<QuotaPause> {
+        None
+    }
+
+    /// Keeps `pause` for every tab of the session.
+    fn keep_quota(&self, _key: &SessionKey, _pause: &QuotaPause) {}
+
+    /// Counts one Web API call made at `now_ms`, for every tab of the app.
+    fn spent_call(&self, _now_ms: u64) {}
+}
+
+/// The quota pause as kept in localStorage, tagged like a record and kept until it ends.
+pub fn seal_quota(key: &SessionKey, pause: &QuotaPause) -> String {
+    tagged(
+        key,
+        "quota",
+        pause.until_ms,
+        serde_json::to_string(pause).unwrap_or_default(),
+    )
+}
+
+/// The quota pause in `text`, when `key` wrote it.
+pub fn open_quota(key: &SessionKey, text: &str) -> Option<QuotaPause> {
+    serde_json::from_str(&untagged(key, "quota", text)?).ok()
 }
 
 /// A tab alone: one refresh at a time within the tab, nothing shared. For tests of the single-tab policy and for

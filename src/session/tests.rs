@@ -952,6 +952,8 @@ struct Hub {
     open: Cell<bool>,
     /// Whether a tab holds the lock of a refresh on the wire.
     flying: Cell<bool>,
+    quota: RefCell<HashMap<String, QuotaPause>>,
+    calls: RefCell<CallLog>,
 }
 
 impl Hub {
@@ -1027,6 +1029,15 @@ impl<'h> Tabs for Tab<'h> {
     }
     fn tab(&self) -> &str {
         self.1
+    }
+    fn quota(&self, key: &SessionKey) -> Option<QuotaPause> {
+        self.0.quota.borrow().get(&key.names().quota).copied()
+    }
+    fn keep_quota(&self, key: &SessionKey, pause: &QuotaPause) {
+        self.0.quota.borrow_mut().insert(key.names().quota, *pause);
+    }
+    fn spent_call(&self, now_ms: u64) {
+        self.0.calls.borrow_mut().record(now_ms);
     }
 }
 
@@ -1382,6 +1393,87 @@ fn an_end_replaces_the_record_with_a_marker_kept_as_long_as_a_refresh_token_live
     assert!(kept_until(&tokens.grant, NOW) >= NOW + REFRESH_TOKEN_LIFETIME_MS + day);
     tokens.grant.authorized_at_ms = 0;
     assert_eq!(kept_until(&tokens.grant, NOW), NOW + 7 * day);
+}
+
+const QUOTA_SPENT: &str =
+    r#"{"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}}"#;
+
+/// Guards against a spent daily quota being retried like a rate limit (every retry spends a call of a quota
+/// shared by all the app's users, and none can pass for hours), and against another tab of the session calling
+/// meanwhile: the first refusal pauses every tab, and no call leaves until the pause ends.
+#[test]
+fn a_spent_quota_pauses_every_tab_without_a_call_until_it_frees_up() {
+    let hub = Hub::default();
+    let (config, clock, pacer) = (config(), Fixed::new(), Pacer::default());
+    let transport = Scripted::default().answer(429, QUOTA_SPENT).answer(200, ME);
+    let (one, two) = (
+        tokens("a0", Some("r0"), NOW + 36_000_000),
+        tokens("a0", Some("r0"), NOW + 36_000_000),
+    );
+    let (tab_one, tab_two) = (Tab(&hub, "one"), Tab(&hub, "two"));
+    let session = |store, tab| Session {
+        config: &config,
+        transport: &transport,
+        store,
+        clock: &clock,
+        tabs: tab,
+        pacer: &pacer,
+    };
+    let first = session(&one, &tab_one);
+    let err = block_on(first.me()).unwrap_err();
+    let SessionError::Quota(pause) = err else {
+        panic!("not a quota pause: {err:?}");
+    };
+    assert_eq!(pause, QuotaPause::after(None, NOW));
+    assert!(!err.needs_login(), "a spent quota keeps the session");
+    assert_eq!(transport.sent().len(), 1, "the refusal was not retried");
+    // The other tab calls nothing while the pause holds.
+    let second = session(&two, &tab_two);
+    assert_eq!(
+        block_on(second.me()).unwrap_err(),
+        SessionError::Quota(pause)
+    );
+    assert_eq!(transport.sent().len(), 1);
+    // Once it has passed, the next read goes out.
+    CLOCK_NOW.set(pause.until_ms);
+    assert_eq!(block_on(second.me()).unwrap().id, "alice");
+    assert_eq!(transport.sent().len(), 2);
+    assert_eq!(
+        hub.calls.borrow().count(CLOCK_NOW.get()),
+        2,
+        "both calls sent are counted"
+    );
+}
+
+/// Guards against the reset time being dropped where the answer could say it (per-origin CORS exposes
+/// `Retry-After`), and against a long `Retry-After` without the reason being waited out as a rate limit.
+#[test]
+fn a_spent_quota_keeps_the_reset_time_it_was_told() {
+    let hub = Hub::default();
+    let (config, clock, pacer) = (config(), Fixed::new(), Pacer::default());
+    let transport = Scripted::default().answer_with(
+        429,
+        r#"{"error":{"status":429,"message":"Too many requests"}}"#,
+        Some("48925"),
+    );
+    let store = tokens("a0", Some("r0"), NOW + 3_600_000);
+    let tab = Tab(&hub, "one");
+    let session = Session {
+        config: &config,
+        transport: &transport,
+        store: &store,
+        clock: &clock,
+        tabs: &tab,
+        pacer: &pacer,
+    };
+    assert_eq!(
+        block_on(session.me()).unwrap_err(),
+        SessionError::Quota(QuotaPause {
+            until_ms: NOW + 48_925_000,
+            known: true
+        })
+    );
+    assert!(clock.slept.borrow().is_empty(), "nothing was waited out");
 }
 
 // --- Reading long lists -----------------------------------------------------------------------------------------

@@ -20,6 +20,10 @@ pub enum ApiError {
     NotFound,
     /// 429: too many requests; wait this many seconds (when the answer said).
     RateLimited { retry_after_secs: Option<u64> },
+    /// 429 with `"reason":"QUOTA_EXCEEDED"`, or a `Retry-After` longer than a minute: the app's daily quota of
+    /// calls (per client id, over a rolling 24 hours, shared by all its users) is spent. `retry_after_secs` is
+    /// when it frees up, when the answer could say (Spotify's CORS hides the header from pages).
+    QuotaExceeded { retry_after_secs: Option<u64> },
     /// 5xx.
     Server { status: u16 },
     /// Any other unexpected status.
@@ -52,6 +56,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not-found",
             ApiError::RateLimited { .. } => "rate-limited",
+            ApiError::QuotaExceeded { .. } => "quota-exceeded",
             ApiError::Server { .. } => "server",
             ApiError::Http { .. } => "http",
             ApiError::Malformed(_) => "malformed",
@@ -85,6 +90,11 @@ impl fmt::Display for ApiError {
                     "Spotify is rate limiting this app; try again in a moment."
                 )
             }
+            ApiError::QuotaExceeded { .. } => write!(
+                f,
+                "Spotify's daily limit of calls for this app is used up. The limit is shared by everyone who uses \
+                 this app's client id, and frees up over 24 hours."
+            ),
             ApiError::Server { status } => {
                 write!(
                     f,
@@ -118,7 +128,12 @@ struct ErrorBody {
 struct ErrorObject {
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    reason: Option<String>,
 }
+
+/// A `Retry-After` longer than this (seconds) is no rate limit but a spent quota.
+pub const QUOTA_RETRY_AFTER_SECS: u64 = 60;
 
 /// A short plain-text error body, as Spotify sends some (`User not registered in the Developer Dashboard`); not
 /// an HTML page, and never more than a line. Shown cleaned, as every text from the network is.
@@ -145,18 +160,25 @@ pub fn parse_api_response<T: DeserializeOwned>(
         });
     }
     // Spotify's message is shown to the user: cleaned and capped, or the status when nothing is left of it.
-    let message = match serde_json::from_str::<ErrorBody>(body) {
-        Ok(b) => shown(&b.error.message),
-        Err(_) => plain_text(body),
+    let parsed = serde_json::from_str::<ErrorBody>(body).ok();
+    let quota_reason = parsed
+        .as_ref()
+        .and_then(|b| b.error.reason.as_deref())
+        .is_some_and(|r| r.eq_ignore_ascii_case("QUOTA_EXCEEDED"));
+    let message = match parsed {
+        Some(b) => shown(&b.error.message),
+        None => plain_text(body),
     }
     .unwrap_or_else(|| format!("HTTP {status}"));
+    let retry_after_secs = retry_after.and_then(|v| v.trim().parse::<u64>().ok());
     Err(match status {
         401 => ApiError::Unauthorized(message),
         403 => ApiError::Forbidden(message),
         404 => ApiError::NotFound,
-        429 => ApiError::RateLimited {
-            retry_after_secs: retry_after.and_then(|v| v.trim().parse().ok()),
-        },
+        429 if quota_reason || retry_after_secs.is_some_and(|s| s > QUOTA_RETRY_AFTER_SECS) => {
+            ApiError::QuotaExceeded { retry_after_secs }
+        }
+        429 => ApiError::RateLimited { retry_after_secs },
         500..=599 => ApiError::Server { status },
         _ => ApiError::Http { status, message },
     })
@@ -169,6 +191,51 @@ mod tests {
 
     fn parse(status: u16, retry_after: Option<&str>, body: &str) -> Result<User, ApiError> {
         parse_api_response(status, retry_after, body)
+    }
+
+    /// Guards against a spent daily quota taken for a short rate limit (and retried, spending calls that cannot
+    /// pass for hours), or a short rate limit taken for a spent quota.
+    #[test]
+    fn a_spent_quota_is_told_from_a_rate_limit() {
+        let spent =
+            r#"{"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}}"#;
+        let limited = r#"{"error":{"status":429,"message":"API rate limit exceeded"}}"#;
+        assert_eq!(
+            parse(429, Some("48925"), spent).unwrap_err(),
+            ApiError::QuotaExceeded {
+                retry_after_secs: Some(48925)
+            }
+        );
+        // Spotify's CORS hides the header: the reason alone says it.
+        assert_eq!(
+            parse(429, None, spent).unwrap_err(),
+            ApiError::QuotaExceeded {
+                retry_after_secs: None
+            }
+        );
+        // A wait of more than a minute is a quota, whatever the body says.
+        assert_eq!(
+            parse(429, Some("3600"), limited).unwrap_err(),
+            ApiError::QuotaExceeded {
+                retry_after_secs: Some(3600)
+            }
+        );
+        assert_eq!(
+            parse(429, Some("60"), limited).unwrap_err(),
+            ApiError::RateLimited {
+                retry_after_secs: Some(60)
+            }
+        );
+        assert_eq!(
+            parse(429, None, "").unwrap_err(),
+            ApiError::RateLimited {
+                retry_after_secs: None
+            }
+        );
+        let error = parse(429, None, spent).unwrap_err();
+        assert_eq!(error.code(), "quota-exceeded");
+        assert!(error.to_string().contains("shared by everyone"), "{error}");
+        assert!(!error.is_transient());
     }
 
     #[test]

@@ -273,9 +273,20 @@ impl Explained {
             SessionError::Api(ApiError::RateLimited { retry_after_secs }) => *retry_after_secs,
             _ => None,
         };
+        let message = match error {
+            // The reset time in the user's own clock, when Spotify said it.
+            SessionError::Quota(pause) => {
+                let at = js_sys::Date::new(&(pause.until_ms as f64).into());
+                let time: String = at
+                    .to_locale_string("default", &js_sys::Object::new())
+                    .into();
+                pause.describe(pause.known.then_some(time.as_str()))
+            }
+            other => other.to_string(),
+        };
         Explained {
             code: error.code(),
-            message: error.to_string(),
+            message,
             retry_after,
             retry: true,
             link: None,

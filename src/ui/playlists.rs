@@ -324,7 +324,27 @@ pub fn PlaylistsPage() -> impl IntoView {
                         .and_then(|i| list.items.with_untracked(|all| all.get(i as usize).cloned()));
                     listed.map(|listed| view! { <PlaylistRow listed=listed pos=pos library=library/> })
                 }/>
+            <CallCount list=list/>
         </main>
+    }
+}
+
+/// How many Web API calls this browser's tabs of the app made in the last 24 hours (`#calls[data-count]`): a
+/// Development Mode app's quota is counted per client id over a rolling day, so every call counts. Read again
+/// whenever the load's state changes.
+#[component]
+fn CallCount<T: Send + Sync + 'static>(list: PagedList<T>) -> impl IntoView {
+    let calls = move || {
+        list.load.track();
+        crate::browser::tabs::calls_today()
+    };
+    view! {
+        <p id="calls" class="calls" data-count=calls>
+            {move || match calls() {
+                1 => "1 call to Spotify's Web API from this browser in the last 24 hours.".to_owned(),
+                n => format!("{} calls to Spotify's Web API from this browser in the last 24 hours.", text::number(n)),
+            }}
+        </p>
     }
 }
 
