@@ -6,6 +6,7 @@
 //! [`tabs`]), so this policy runs and is tested on the host with fakes; the browser supplies fetch,
 //! sessionStorage, timers, Web Locks and `BroadcastChannel`.
 
+pub mod copy;
 pub mod key;
 pub mod quota;
 pub mod retry;

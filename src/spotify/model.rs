@@ -6,7 +6,7 @@
 use std::fmt;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -41,6 +41,12 @@ impl fmt::Display for PlaylistId {
     }
 }
 
+impl Serialize for PlaylistId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
 impl<'de> Deserialize<'de> for PlaylistId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let id = String::deserialize(deserializer)?;
@@ -49,7 +55,7 @@ impl<'de> Deserialize<'de> for PlaylistId {
 }
 
 /// `GET /v1/me`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct User {
     pub id: String,
     #[serde(default)]
@@ -66,7 +72,7 @@ impl User {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Image {
     /// Old data holds images without one.
     #[serde(default)]
@@ -77,7 +83,7 @@ pub struct Image {
     pub width: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Owner {
     #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
@@ -86,14 +92,14 @@ pub struct Owner {
 }
 
 /// `{href, total}`: the reference to a playlist's entries.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct EntriesRef {
     #[serde(default)]
     pub total: Option<u32>,
 }
 
 /// `{"spotify": "https://open.spotify.com/..."}`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ExternalUrls {
     #[serde(default)]
     pub spotify: Option<String>,
@@ -101,7 +107,7 @@ pub struct ExternalUrls {
 
 /// A simplified playlist object, as listed by `GET /v1/me/playlists`. Only the id is required: old data holds
 /// playlists with a `null` name or owner.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Playlist {
     pub id: PlaylistId,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -124,6 +130,10 @@ pub struct Playlist {
     pub tracks: Option<EntriesRef>,
     #[serde(default)]
     pub external_urls: Option<ExternalUrls>,
+    /// The version of the playlist's entries: it changes whenever they do, so entries read at one snapshot can be
+    /// shown again for as long as the playlist's snapshot is the same.
+    #[serde(default)]
+    pub snapshot_id: Option<String>,
 }
 
 /// The id Spotify's own editorial and algorithmic playlists are owned by.
@@ -222,7 +232,7 @@ impl Access {
 }
 
 /// What the API has shown this app may read, learned from its answers: `None` until one answer told.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ItemsAccess {
     /// Whether the entries of a playlist the user only follows can be read (no in Development Mode).
     pub followed: Option<bool>,
@@ -252,7 +262,7 @@ impl ItemsAccess {
 
 /// One entry of `GET /v1/playlists/{id}/items`. Spotify sends the content as `item` and, deprecated, as `track`;
 /// either may be `null` (a track that is no longer available).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct PlaylistEntry {
     #[serde(default)]
     pub item: Option<Playable>,
@@ -269,7 +279,7 @@ impl PlaylistEntry {
 
 /// A track or an episode, as far as a track list shows it. Episodes come either as episode objects (with
 /// `additional_types=episode`) or shaped as tracks; local files have `is_local` and no ids or album images.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Playable {
     #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
@@ -295,7 +305,7 @@ pub struct Playable {
 }
 
 /// Anything with a name: an artist, an album, a show.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Named {
     #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,

@@ -271,6 +271,12 @@ impl Explained {
     pub fn of(error: &SessionError) -> Self {
         let retry_after = match error {
             SessionError::Api(ApiError::RateLimited { retry_after_secs }) => *retry_after_secs,
+            SessionError::Quota(pause) if pause.known => Some(
+                pause
+                    .until_ms
+                    .saturating_sub(js_sys::Date::now() as u64)
+                    .div_ceil(1000),
+            ),
             _ => None,
         };
         let message = match error {

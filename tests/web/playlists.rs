@@ -73,19 +73,40 @@ async fn malformed_json_is_reported() {
     assert!(SessionTokens.load().is_some(), "the session is kept");
 }
 
-/// Guards against dropping `Retry-After` (exposed through CORS here) when it is too long to wait out: the user
-/// is told how long.
+/// Guards against dropping `Retry-After` (exposed through CORS here) when it is too long to wait out: a wait of
+/// more than a minute is a spent daily quota, and the user is told when it frees up.
 #[wasm_bindgen_test]
 async fn a_long_rate_limit_says_how_long_to_wait() {
     let page = playlists_page_failing_with(
         r#"{"rules":[{"path":"/v1/me","status":429,"retry_after":120}]}"#,
     )
     .await;
-    assert_eq!(page.error_of("#load-error").await, "rate-limited");
-    assert_eq!(
-        page.attr("#load-error", "data-retry-after").as_deref(),
-        Some("120")
+    assert_eq!(page.error_of("#load-error").await, "quota-exceeded");
+    let secs: u64 = page
+        .attr("#load-error", "data-retry-after")
+        .and_then(|s| s.parse().ok())
+        .expect("how long to wait");
+    assert!((110..=120).contains(&secs), "{secs}");
+    assert!(page.text().contains("It frees up at"), "{}", page.text());
+    assert!(SessionTokens.load().is_some(), "the session is kept");
+}
+
+/// Guards against Spotify's spent-quota answer (`"reason":"QUOTA_EXCEEDED"`, hours of `Retry-After`) being shown
+/// as a passing rate limit, or retried: the user learns that the app's shared daily limit is used up and when it
+/// frees up, and keeps the session.
+#[wasm_bindgen_test]
+async fn a_spent_quota_says_it_is_shared_and_when_it_frees_up() {
+    let page = playlists_page_failing_with(
+        r#"{"rules":[{"path":"/v1/me","quota_exceeded":true,"status":429,"retry_after":48925}]}"#,
+    )
+    .await;
+    assert_eq!(page.error_of("#load-error").await, "quota-exceeded");
+    let text = page.text();
+    assert!(
+        text.contains("It frees up at") && text.contains("shared by everyone"),
+        "{text}"
     );
+    assert!(SessionTokens.load().is_some(), "the session is kept");
 }
 
 /// Guards against a failure without CORS headers (what a browser sees as "network down") crashing the page,
