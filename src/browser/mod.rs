@@ -1,6 +1,7 @@
 //! Thin adapters from the pure core to the browser: storage, fetch, randomness, the clock and the address bar.
 //! They translate and nothing more; every decision is made in the core.
 
+pub mod copy_store;
 pub mod crypto;
 pub mod discovery;
 pub mod http;

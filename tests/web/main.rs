@@ -7,6 +7,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod callback;
+mod copy_store;
 mod frame;
 mod hostile;
 mod login;
