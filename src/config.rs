@@ -38,6 +38,8 @@ pub struct AppConfig {
     /// Spotify, whose refreshes return none since July 2026). Until a refresh shows it, the app assumes it may,
     /// and never sends a refresh again whose answer was lost; what a refresh shows wins over this.
     pub rotates_refresh_tokens: Option<bool>,
+    /// How old the session's local copy of the library may grow before it is read again in full (hours).
+    pub library_max_age_hours: u32,
 }
 
 /// The block as written.
@@ -63,6 +65,8 @@ struct Block {
     paging: Paging,
     #[serde(default)]
     rotates_refresh_tokens: Option<bool>,
+    #[serde(default)]
+    library_max_age_hours: Option<u32>,
 }
 
 /// The scopes asked for when the block names none: what reading the library needs.
@@ -279,6 +283,9 @@ fn resolve(block: Block) -> Result<AppConfig, ConfigError> {
         redirect_uri: block.redirect_uri,
         paging: block.paging,
         rotates_refresh_tokens: block.rotates_refresh_tokens,
+        library_max_age_hours: block
+            .library_max_age_hours
+            .unwrap_or(crate::session::copy::DEFAULT_LIBRARY_MAX_AGE_HOURS),
     })
 }
 

@@ -251,6 +251,12 @@ impl Page {
         .await;
     }
 
+    /// Reloads the current tab and waits until the new document is there (not merely asked for).
+    pub async fn reload(&self) {
+        self.reload_at(0).await;
+        self.wait_for_reload().await;
+    }
+
     /// Waits until the current tab has reloaded since [`Self::reload_at`].
     pub async fn wait_for_reload(&self) {
         self.wait_until(

@@ -451,6 +451,21 @@ impl Admin {
 
     /// How many `route` requests of `kind` (`POST`, `GET`, `preflight`) the provider has answered
     /// (from `GET /admin/stats`).
+    /// The Web API calls (`GET /v1/*`, preflights apart) the provider has answered: what a quota counts.
+    pub async fn web_api_calls(&self) -> u64 {
+        let stats: Value =
+            send_json(self.http.get(format!("{}/admin/stats", self.direct_url))).await;
+        stats["routes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| {
+                r["kind"] == "GET" && r["route"].as_str().is_some_and(|p| p.starts_with("/v1/"))
+            })
+            .map(|r| r["count"].as_u64().unwrap_or(0))
+            .sum()
+    }
+
     pub async fn requests(&self, kind: &str, route: &str) -> u64 {
         let stats: Value =
             send_json(self.http.get(format!("{}/admin/stats", self.direct_url))).await;

@@ -513,7 +513,7 @@ async fn log_out_reaches_tabs_that_come_back(page: Page, urls: Urls) {
     page.switch_to(&gone[1]).await;
     page.open(&urls.app).await;
     page.wait_for(LOGGED_OUT).await;
-    page.run("location.reload(); return null;", vec![]).await;
+    page.reload().await;
     page.wait_for("button#login").await;
     for (n, tab) in gone.iter().enumerate() {
         page.switch_to(tab).await;
@@ -558,7 +558,7 @@ async fn a_lost_refresh_answer_is_never_replayed(page: Page, urls: Urls, admin: 
         session.expires_at_ms.saturating_sub(now) + 500,
     ))
     .await;
-    page.run("location.reload(); return null;", vec![]).await;
+    page.reload().await;
     page.wait_for(INTERRUPTED).await;
     assert!(stored_session(&page).await.is_none());
     assert_eq!(

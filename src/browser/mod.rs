@@ -5,6 +5,7 @@ pub mod copy_store;
 pub mod crypto;
 pub mod discovery;
 pub mod http;
+pub mod local_copy;
 pub mod location;
 pub mod login;
 pub mod random;

@@ -199,6 +199,7 @@ mod tests {
             issuer: None,
             iss_required: false,
             rotates_refresh_tokens: None,
+            library_max_age_hours: 24,
         }
     }
 

@@ -91,6 +91,15 @@ impl EntriesCopy {
 }
 
 impl LibraryRead {
+    /// A read that is over: the library of `total` playlists is shown from its copy.
+    pub fn finished(total: u32) -> LibraryRead {
+        let mut read = LibraryRead::default();
+        read.cursor.total = Some(total);
+        read.cursor.next_offset = total;
+        read.cursor.done = true;
+        read
+    }
+
     /// A read of the library that goes on after `first`, its first page, which was read already (to check a
     /// copy): nothing is asked for twice. Returns the read and the playlists of that page to show.
     pub fn after_first_page(first: Page<Playlist>, limit: u32) -> (LibraryRead, Vec<Playlist>) {

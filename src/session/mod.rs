@@ -758,6 +758,12 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         .await
     }
 
+    /// The first page of the library, alone: what a copy of the library is checked against.
+    pub async fn library_first_page(&self) -> Result<Page<Playlist>, SessionError> {
+        let url = my_playlists_url(&self.config.api_base_url, 0, PLAYLISTS_PAGE_LIMIT);
+        self.get_json(&url).await
+    }
+
     /// The playlist `id` (for its name and cover).
     pub async fn playlist(&self, id: &PlaylistId) -> Result<Playlist, SessionError> {
         self.get_json(&playlist_url(&self.config.api_base_url, id))

@@ -104,6 +104,7 @@ impl AppState {
             state.pause.try_set(pause);
         });
         tabs::listen(move |end| state.show_login(Notice::of(&end)));
+        browser::local_copy::purge();
     }
 
     /// Forgets what was read with the session, and shows the log-in screen with `notice`.
@@ -120,6 +121,8 @@ impl AppState {
     pub fn log_out(&self) {
         if let Some(tokens) = SessionTokens.load() {
             let config = self.config;
+            // What the session kept of the library goes with it.
+            browser::local_copy::forget(&tokens.key);
             // Every tab of the session, those that come back later included, ends with this one.
             browser::session(config, &browser::Fetch::default())
                 .end_everywhere(&tokens, SessionEnd::LoggedOut);

@@ -106,6 +106,16 @@ impl<T: Send + Sync + 'static> Sink<T> {
         ControlFlow::Continue(())
     }
 
+    /// Empties the list (what it showed is being read again), if this load is still current.
+    pub fn clear(&self) {
+        if self.is_current() {
+            self.list.pending.try_update_value(Vec::clear);
+            self.list.items.try_set(Vec::new());
+            self.list.total.try_set(None);
+            self.list.skipped.try_set(0);
+        }
+    }
+
     /// Shows now what is waiting for the next frame.
     pub fn flush(&self) {
         if self.is_current() {

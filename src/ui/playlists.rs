@@ -8,9 +8,11 @@ use leptos::prelude::*;
 use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
 use super::virtual_list::VirtualList;
 use super::{use_app, AppState};
-use crate::browser::{location, session, text, BrowserSession, Fetch};
-use crate::session::{LibraryRead, SessionError};
+use crate::browser::{local_copy, location, session, text, BrowserSession, Fetch, SessionTokens};
+use crate::session::copy::{Freshness, LibraryCopy};
+use crate::session::{LibraryRead, SessionError, TokenStore};
 use crate::spotify::arrange::{words, Arranger, SearchKey, Sort};
+use crate::spotify::paging::PLAYLISTS_PAGE_LIMIT;
 use crate::spotify::{Access, ItemsAccess, Playlist, PlaylistId, User};
 
 /// A playlist of the library, with what it is found and sorted by (made once, when it arrives).
@@ -38,6 +40,8 @@ pub struct Library {
     pub access: RwSignal<ItemsAccess>,
     /// Where the read of the library stands, so that "Try again" resumes it.
     read: StoredValue<LibraryRead>,
+    /// When what is shown was read, when it comes from the session's local copy.
+    pub read_at: RwSignal<Option<u64>>,
 }
 
 impl Library {
@@ -47,6 +51,7 @@ impl Library {
             list: PagedList::new(),
             access: RwSignal::new(ItemsAccess::default()),
             read: StoredValue::new(LibraryRead::default()),
+            read_at: RwSignal::new(None),
         }
     }
 
@@ -68,7 +73,40 @@ impl Library {
         self.user.set(None);
         self.access.set(ItemsAccess::default());
         self.read.set_value(LibraryRead::default());
+        self.read_at.set(None);
     }
+
+    /// What a copy of the library holds now, read at `now_ms`.
+    fn copy(&self, user: User, now_ms: u64) -> Option<LibraryCopy> {
+        let playlists = self
+            .list
+            .items
+            .try_with_untracked(|all| all.iter().map(|p| p.playlist.clone()).collect())?;
+        Some(LibraryCopy {
+            read_at_ms: now_ms,
+            user,
+            total: self.list.total.try_get_untracked().flatten()?,
+            playlists,
+            skipped: self.list.skipped.try_get_untracked()?,
+            access: self.access.try_get_untracked()?,
+        })
+    }
+}
+
+/// Shows the library from `copy`, as read at its time.
+fn show_copy(sink: &Sink<Arc<Listed>>, library: Library, copy: &LibraryCopy) {
+    sink.set(library.user, Some(copy.user.clone()));
+    sink.set(library.access, copy.access);
+    sink.set(library.read_at, Some(copy.read_at_ms));
+    let _ = sink.push(
+        copy.playlists
+            .iter()
+            .cloned()
+            .map(|p| Arc::new(Listed::new(p))),
+        copy.total,
+        copy.skipped,
+    );
+    sink.flush();
 }
 
 impl Default for Library {
@@ -103,19 +141,70 @@ async fn learn_access(session: &BrowserSession<'_>, library: Library, user: &Use
     }
 }
 
-/// Reads the user and the library into the app's state: from the start, or (`resume`) on from where the last
-/// read stopped, keeping what is shown.
-fn load(app: AppState, resume: bool) {
+/// How a load of the library starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// The session's local copy when there is a good one (checked with two calls), else Spotify.
+    Copy,
+    /// Spotify, in full (the user asked, with Refresh).
+    Spotify,
+    /// On from where the last read stopped, keeping what is shown ("Try again").
+    Resume,
+}
+
+/// Reads the user and the library into the app's state, as `from` says; a complete read is kept as the session's
+/// local copy.
+fn load(app: AppState, from: Start) {
     let library = app.library;
-    let resume = resume && library.read.with_value(|r| r.cursor.total.is_some());
+    let from = match from {
+        Start::Resume if library.read.with_value(|r| r.cursor.total.is_none()) => Start::Copy,
+        other => other,
+    };
+    let resume = from == Start::Resume;
     if !resume {
         library.read.set_value(LibraryRead::default());
+        library.read_at.set(None);
     }
     let task = move |sink: Sink<Arc<Listed>>, fetch: Fetch| async move {
         let session = session(app.config, &fetch);
         let Some(mut read) = library.read.try_get_value() else {
             return Ok(());
         };
+        let key = SessionTokens.load().map(|t| t.key);
+        let copy = match (&key, from) {
+            (Some(key), Start::Copy) => local_copy::library(key).await,
+            _ => None,
+        };
+        let now = js_sys::Date::now() as u64;
+        if let Some(copy) =
+            copy.filter(|c| c.freshness(now, app.config.library_max_age_hours) == Freshness::Check)
+        {
+            show_copy(&sink, library, &copy);
+            // Two calls say whether anything changed at the top of the library since the copy was read.
+            let (me, first) =
+                futures::future::join(session.me(), session.library_first_page()).await;
+            let (me, first) = (me?, first?);
+            if copy.unchanged(&me, &first) {
+                sink.set(library.user, Some(me));
+                if sink.is_current() {
+                    library.read.set_value(LibraryRead::finished(copy.total));
+                }
+                return Ok(());
+            }
+            // It changed: read it again, going on after the first page just read.
+            sink.clear();
+            sink.set(library.read_at, None);
+            sink.set(library.user, Some(me));
+            let total = first.total;
+            let skipped = first.skipped;
+            let (after_first, added) = LibraryRead::after_first_page(first, PLAYLISTS_PAGE_LIMIT);
+            read = after_first;
+            let _ = sink.push(
+                added.into_iter().map(|p| Arc::new(Listed::new(p))),
+                total,
+                skipped,
+            );
+        }
         // Who the user is and the first page of the library are asked for at once: the first playlist shows
         // after one round trip, not two.
         let known = library.user.try_get_untracked().flatten();
@@ -151,6 +240,13 @@ fn load(app: AppState, resume: bool) {
             sink.flush();
             learn_access(&session, library, &me).await;
         }
+        let complete = library.read.try_with_value(|r| r.cursor.done) == Some(true);
+        if let (true, true, Some(key)) = (sink.is_current(), complete, key) {
+            let now = js_sys::Date::now() as u64;
+            if let Some(copy) = library.copy(me, now) {
+                local_copy::keep_library(&key, copy, copy_until(app, now));
+            }
+        }
         Ok(())
     };
     if resume {
@@ -160,11 +256,16 @@ fn load(app: AppState, resume: bool) {
     }
 }
 
+/// Until when a copy made at `now_ms` is kept: as long as it may be shown.
+pub fn copy_until(app: AppState, now_ms: u64) -> u64 {
+    now_ms + u64::from(app.config.library_max_age_hours) * 60 * 60 * 1000
+}
+
 /// Starts reading the library unless a read is under way or done: called by the page, and by the callback
 /// before it shows the page, so that the first requests leave before the page is built.
 pub fn start_library(app: AppState) {
     if app.library.list.load.get_untracked() == Load::Idle {
-        load(app, false);
+        load(app, Start::Copy);
     }
 }
 
@@ -211,7 +312,8 @@ pub fn PlaylistsPage() -> impl IntoView {
     let list = library.list;
     start_library(app);
     let log_out = move |_| app.log_out();
-    let retry = move || load(app, true);
+    let retry = move || load(app, Start::Resume);
+    let refresh = move |_| load(app, Start::Spotify);
 
     let (initial_query, initial_sort) = query_from_address();
     let query = RwSignal::new(initial_query);
@@ -306,6 +408,7 @@ pub fn PlaylistsPage() -> impl IntoView {
                 </label>
             </div>
             <LoadStatus list=list singular="playlist" plural="playlists" retry=retry explain=Explained::of/>
+            <CopyStatus library=library refresh=refresh/>
             <Show when=move || list.load.get() == Load::Done && list.is_empty()>
                 <p id="empty-library" class="empty">
                     "You have no playlists yet. Playlists you create or follow on Spotify will appear here."
@@ -326,6 +429,48 @@ pub fn PlaylistsPage() -> impl IntoView {
                 }/>
             <CallCount list=list/>
         </main>
+    }
+}
+
+/// When what is shown was read, when it comes from the local copy (`#read-at[data-read-at]`), and Refresh
+/// (`button#refresh`), which reads the whole library again and says first what that costs in calls; or why there
+/// is no copy (`#copy-notice`).
+#[component]
+fn CopyStatus(
+    library: Library,
+    refresh: impl Fn(()) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let list = library.list;
+    let cost = move || {
+        let pages = list
+            .total
+            .get()
+            .unwrap_or(0)
+            .div_ceil(PLAYLISTS_PAGE_LIMIT)
+            .max(1);
+        match pages + 1 {
+            1 => "1 call".to_owned(),
+            n => format!("about {} calls", text::number(n)),
+        }
+    };
+    let idle = move || !matches!(list.load.get(), Load::Loading);
+    view! {
+        <p class="copy-status">
+            {move || library.read_at.get().map(|at| {
+                let time: String = js_sys::Date::new(&(at as f64).into())
+                    .to_locale_string("default", &js_sys::Object::new())
+                    .into();
+                view! { <span id="read-at" data-read-at=at>"Read from Spotify at " {time} ". "</span> }
+            })}
+            {move || idle().then(|| view! {
+                <button id="refresh" type="button" on:click=move |_| refresh(())>
+                    "Refresh from Spotify (" {cost} ")"
+                </button>
+            })}
+            {move || { list.load.track(); local_copy::degraded() }.map(|why| view! {
+                <span id="copy-notice" data-error="copy-unavailable">" " {why.to_string()}</span>
+            })}
+        </p>
     }
 }
 

@@ -6,11 +6,13 @@ use leptos::prelude::*;
 
 use super::login::SignedIn;
 use super::paged::{Explained, LoadStatus, PagedList, Sink};
+use super::playlists::copy_until;
 use super::playlists::Library;
 use super::virtual_list::VirtualList;
 use super::{use_app, AppState};
-use crate::browser::{session, Fetch};
-use crate::session::{Cursor, SessionError};
+use crate::browser::{local_copy, session, Fetch, SessionTokens};
+use crate::session::copy::EntriesCopy;
+use crate::session::{Cursor, SessionError, TokenStore};
 use crate::spotify::model::format_duration;
 use crate::spotify::{Access, ApiError, Playlist, PlaylistEntry, PlaylistId};
 
@@ -28,18 +30,48 @@ fn load(
     let resume = cursor.with_value(|c| c.total.is_some());
     let task = move |sink: Sink<PlaylistEntry>, fetch: Fetch| async move {
         let session = session(app.config, &fetch);
-        // The page may be gone after any await: every read of its state is a `try_`.
+        let key = SessionTokens.load().map(|t| t.key);
+        // The playlist as the library lists it (its snapshot says which entries are current), else the session's
+        // copy of the library, else Spotify. The page may be gone after any await: every read of its state is a
+        // `try_`.
+        let listed = match library.find(&id) {
+            Some(listed) => Some(listed),
+            None => match &key {
+                Some(key) => local_copy::library(key)
+                    .await
+                    .and_then(|copy| copy.playlists.into_iter().find(|p| p.id == id)),
+                None => None,
+            },
+        };
         let found = match playlist.try_get_untracked().flatten().filter(|_| resume) {
             Some(found) => found,
-            None => match session.playlist(&id).await {
-                Ok(found) => Arc::new(found),
-                Err(e) => {
-                    sink.set(playlist, library.find(&id).map(Arc::new));
-                    return Err(e);
-                }
+            None => match listed {
+                Some(listed) => Arc::new(listed),
+                None => match session.playlist(&id).await {
+                    Ok(found) => Arc::new(found),
+                    Err(e) => return Err(e),
+                },
             },
         };
         sink.set(playlist, Some(found.clone()));
+        // Entries read at the playlist's current snapshot are shown from the copy, with no call.
+        if let (false, Some(key)) = (resume, &key) {
+            if let Some(copy) = local_copy::entries(key, &id)
+                .await
+                .filter(|c| c.current_for(&found))
+            {
+                let _ = sink.push(copy.entries, copy.total, copy.skipped);
+                if sink.is_current() {
+                    cursor.set_value(Cursor {
+                        total: Some(copy.total),
+                        next_offset: copy.total,
+                        next_url: None,
+                        done: true,
+                    });
+                }
+                return Ok(());
+            }
+        }
         let Some(mut read_to) = cursor.try_get_value() else {
             return Ok(());
         };
@@ -49,7 +81,29 @@ fn load(
             })
             .await;
         if sink.is_current() {
-            cursor.set_value(read_to);
+            cursor.set_value(read_to.clone());
+        }
+        if let (Ok(()), true, Some(key), Some(snapshot_id)) = (
+            &read,
+            read_to.done && sink.is_current(),
+            &key,
+            found.snapshot_id.clone(),
+        ) {
+            sink.flush();
+            let now = js_sys::Date::now() as u64;
+            let entries = list.items.try_get_untracked().unwrap_or_default();
+            let copy = EntriesCopy {
+                snapshot_id,
+                read_at_ms: now,
+                total: list
+                    .total
+                    .try_get_untracked()
+                    .flatten()
+                    .unwrap_or(entries.len() as u32),
+                skipped: list.skipped.try_get_untracked().unwrap_or(0),
+                entries,
+            };
+            local_copy::keep_entries(key, &id, copy, copy_until(app, now));
         }
         if let Err(SessionError::Api(ApiError::Forbidden(_) | ApiError::NotFound)) = &read {
             if library.user.try_with_untracked(Option::is_none) == Some(true) {
