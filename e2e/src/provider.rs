@@ -49,6 +49,9 @@ pub struct Setup {
     /// The app is configured with only its client id and the provider's issuer, and reads the
     /// endpoints from the provider's metadata (RFC 8414). Implies [`Setup::standards`].
     pub discovery: Discovery,
+    /// The Web API answers CORS for the app's origin and exposes `Retry-After` (a page can read
+    /// when a spent quota frees up), instead of as Spotify does.
+    pub exposed_retry_after: bool,
 }
 
 /// Whether the app discovers its endpoints, and from which issuer.
@@ -229,7 +232,11 @@ async fn serve(dist: &Path, usual_client: &str, setup: Setup) -> RunningServer {
             allowed_origins: vec![app_origin.clone()],
             // The Web API answers CORS as Spotify's does (`*`, `Retry-After` not exposed), so the
             // whole flow runs under the rules the app meets in production.
-            cors: CorsMode::Spotify,
+            cors: if setup.exposed_retry_after {
+                CorsMode::PerOrigin
+            } else {
+                CorsMode::Spotify
+            },
             mode: if setup.standards || setup.discovery != Discovery::No {
                 Mode::Standards
             } else {
