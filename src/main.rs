@@ -6,6 +6,10 @@ fn main() {
     // Release builds leave it out: it costs a kilobyte of wasm for a message no user reads.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
+    // For `cargo xtask bench`: when the app starts, against when its library is on screen ("first-playlist").
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("app-start");
+    }
     leptos::mount::mount_to_body(pkce_playlists::ui::App);
 }
 

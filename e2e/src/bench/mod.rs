@@ -190,6 +190,7 @@ pub async fn run(options: Options) {
     let start = machine::sample();
     first_playlist(&chromium, &dist, &options, &mut results).await;
     libraries(&chromium, &dist, &options, &mut results, true).await;
+    calls(&chromium, &dist, &options).await;
     let chromium_load = start
         .zip(machine::sample())
         .and_then(|(a, b)| machine::others(&a, &b));
@@ -289,6 +290,55 @@ async fn first_playlist(driver: &Driver, dist: &Path, options: &Options, results
                 driver.browser
             ),
         }
+    }
+}
+
+/// What reading costs in calls, with the local copy, in one run over the largest library.
+async fn calls(driver: &Driver, dist: &Path, options: &Options) {
+    let library = options.libraries().last().copied().unwrap_or(LIBRARIES[2]);
+    let setup = Setup {
+        user: library.user,
+        paging: Paging::Concurrent,
+        latency_ms: options.latency_ms,
+        observe: false,
+        scroll: false,
+        keystrokes: Vec::new(),
+    };
+    println!(
+        "\ncalls ({}, {} playlists, {} at {} ms; Web API calls by the provider's count)",
+        library.user,
+        grouped(u64::from(library.playlists)),
+        driver.browser,
+        options.latency_ms
+    );
+    match driver.calls(dist, &setup).await {
+        Ok(c) => {
+            let verdict = |met: bool| if met { "met" } else { "MISSED" };
+            println!(
+                "  sign-in and library              {:>6} calls  {}",
+                c.sign_in,
+                ms(Some(c.sign_in_ms))
+            );
+            println!(
+                "  reopening a playlist             {:>6} calls  target 0  {}",
+                c.reopen,
+                verdict(c.reopen == 0)
+            );
+            println!(
+                "  reload                           {:>6} calls  target <= 2  {}; library on screen {} after the \
+                 app starts, target <= 150 ms  {}",
+                c.reload,
+                verdict(c.reload <= 2),
+                ms(c.on_screen_ms),
+                verdict(c.on_screen_ms.is_some_and(|t| t <= 150.0))
+            );
+            println!(
+                "  a playlist reopened after reload {:>6} calls  target 0  {}",
+                c.reopen_after_reload,
+                verdict(c.reopen_after_reload == 0)
+            );
+        }
+        Err(e) => println!("  FAILED: {e}"),
     }
 }
 

@@ -191,6 +191,94 @@ impl Driver {
         Run::read(&timings, &stats, round_trips, scrolled_rows, keystrokes)
     }
 
+    /// What reading costs in Web API calls, by the provider's count, with the session's local copy:
+    /// signing in and reading the library, reopening a playlist, reloading, and reopening it after
+    /// the reload.
+    pub async fn calls(&self, dist: &Path, setup: &Setup) -> Result<Calls, String> {
+        let served = Served::start(dist, setup).await?;
+        let result = self.count_calls(&served).await;
+        let _ = self.client.goto("about:blank").await;
+        served.stop().await;
+        result
+    }
+
+    async fn count_calls(&self, served: &Served) -> Result<Calls, String> {
+        let started = Instant::now();
+        self.client
+            .goto(&served.app_url)
+            .await
+            .map_err(|e| format!("cannot open {}: {e}", served.app_url))?;
+        self.wait_for_element("button#login")
+            .await?
+            .click()
+            .await
+            .map_err(|e| format!("cannot click button#login: {e}"))?;
+        self.wait_until_loaded().await?;
+        let sign_in_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let sign_in = web_api_calls(&served.stats().await?);
+
+        // An own playlist near the top, opened, left, and opened again.
+        let own = r#"ul#playlists > li.playlist[data-access="own"] a.playlist-name"#;
+        let open_own = || async {
+            self.wait_for_element(own)
+                .await?
+                .click()
+                .await
+                .map_err(|e| format!("cannot open a playlist: {e}"))?;
+            self.wait_for_element(r#"#playlist-title ~ #load-status[data-state="done"]"#)
+                .await?;
+            self.wait_for_element(r#"a.brand[href="/"]"#)
+                .await?
+                .click()
+                .await
+                .map_err(|e| format!("cannot go back to the library: {e}"))?;
+            self.wait_until_loaded().await
+        };
+        open_own().await?;
+        let before = web_api_calls(&served.stats().await?);
+        open_own().await?;
+        let reopen = web_api_calls(&served.stats().await?) - before;
+
+        // The copy is written in the background: wait until it holds the library and the playlist.
+        let deadline = Instant::now() + LOAD_LIMIT;
+        while self
+            .run_async("counting the copy", scripts::COPY_RECORDS, vec![])
+            .await?
+            .as_i64()
+            .unwrap_or(-1)
+            < 2
+        {
+            if Instant::now() > deadline {
+                return Err("the local copy was not written".to_owned());
+            }
+            tokio::time::sleep(POLL).await;
+        }
+
+        let before = web_api_calls(&served.stats().await?);
+        self.client
+            .refresh()
+            .await
+            .map_err(|e| format!("cannot reload: {e}"))?;
+        self.wait_until_loaded().await?;
+        let reload = web_api_calls(&served.stats().await?) - before;
+        let on_screen_ms = number(
+            &self
+                .run_script(scripts::APP_START_TO_LIBRARY, vec![])
+                .await?,
+        );
+        let before = web_api_calls(&served.stats().await?);
+        open_own().await?;
+        let reopen_after_reload = web_api_calls(&served.stats().await?) - before;
+        Ok(Calls {
+            sign_in,
+            sign_in_ms,
+            reopen,
+            reload,
+            on_screen_ms,
+            reopen_after_reload,
+        })
+    }
+
     async fn wait_for_element(&self, css: &str) -> Result<fantoccini::elements::Element, String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -404,6 +492,32 @@ pub struct Run {
     /// The round trips measured after the load.
     pub round_trips_ms: Vec<f64>,
     pub keystrokes: Vec<Keystroke>,
+}
+
+/// What reading costs, in Web API calls (`GET /v1/*`, preflights apart), with the local copy.
+#[derive(Debug, Clone)]
+pub struct Calls {
+    pub sign_in: u64,
+    /// From opening the app to the whole library shown, the consent's redirects included.
+    pub sign_in_ms: f64,
+    pub reopen: u64,
+    pub reload: u64,
+    /// After the reload, from the app's start to its library on screen.
+    pub on_screen_ms: Option<f64>,
+    pub reopen_after_reload: u64,
+}
+
+/// The Web API calls in a `/admin/stats` answer.
+fn web_api_calls(stats: &Value) -> u64 {
+    stats["routes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| {
+            r["kind"] == "GET" && r["route"].as_str().is_some_and(|p| p.starts_with("/v1/"))
+        })
+        .map(|r| r["count"].as_u64().unwrap_or(0))
+        .sum()
 }
 
 fn number(v: &Value) -> Option<f64> {

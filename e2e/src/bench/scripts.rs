@@ -158,3 +158,25 @@ pub const KEYSTROKES: &str = r#"
     }
     done(results);
   })();"#;
+
+/// How long after the app started (its `app-start` mark) the first playlist was on screen (the app's
+/// `first-playlist` mark), in ms; `null` when either is missing.
+pub const APP_START_TO_LIBRARY: &str = r#"
+    const start = performance.getEntriesByName('app-start')[0];
+    const shown = performance.getEntriesByName('first-playlist')[0];
+    return start && shown ? shown.startTime - start.startTime : null;
+"#;
+
+/// How many records the app's local copy holds in IndexedDB (after the app opened it).
+pub const COPY_RECORDS: &str = r#"
+    const done = arguments[arguments.length - 1];
+    const open = indexedDB.open('pkce-playlists-copy');
+    open.onerror = () => done(-1);
+    open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('copy')) { db.close(); done(0); return; }
+        const count = db.transaction('copy').objectStore('copy').count();
+        count.onsuccess = () => { db.close(); done(count.result); };
+        count.onerror = () => { db.close(); done(-1); };
+    };
+"#;
