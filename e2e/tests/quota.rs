@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use e2e::flows::{sign_in_as_alice, wait_for_library};
+use e2e::flows::{sign_in_as_alice, wait_for_library, PLAYLIST};
 use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls};
 use serde_json::json;
 
@@ -30,6 +30,12 @@ async fn a_spent_quota_is_explained_and_waited_out_in_every_tab(
     let before = admin.web_api_calls().await;
     page.click("button#refresh").await;
     page.wait_for(SPENT).await;
+    assert_eq!(
+        page.all(PLAYLIST).await.len().min(1),
+        1,
+        "{}: what was shown went when the quota was found spent",
+        page.browser()
+    );
     let text = page.text(SPENT).await;
     assert!(
         text.contains("daily limit")
@@ -68,6 +74,17 @@ async fn a_spent_quota_is_explained_and_waited_out_in_every_tab(
         "{}: a tab called the Web API while the quota was spent",
         page.browser()
     );
+
+    // A reload while it is spent shows the copy read earlier, and calls nothing.
+    page.reload().await;
+    page.wait_for(SPENT).await;
+    page.wait_for("#read-at").await;
+    assert!(
+        !page.all(PLAYLIST).await.is_empty(),
+        "{}: a reload while the quota is spent shows no library",
+        page.browser()
+    );
+    assert_eq!(admin.web_api_calls().await - before, 1);
 
     // Once it has freed up, Try again reads the library.
     tokio::time::sleep(Duration::from_secs(wait_s + 1)).await;

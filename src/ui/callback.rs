@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::error::AuthError;
-use super::playlists::start_library;
+use super::playlists::start_new_library;
 use super::router::use_router;
 use super::use_app;
 use crate::browser::login::{complete_login, LoginError};
@@ -37,7 +37,7 @@ pub fn CallbackView(query: String) -> impl IntoView {
             // Landing on the library: its first requests leave now, and the page is built while they are on
             // the wire (the load's task sends them before the timer lets this one resume).
             if Route::of_address(&signed_in.return_to) == Route::Home {
-                start_library(app);
+                start_new_library(app);
                 sleep_ms(0).await;
             }
             app.notice.set(None);

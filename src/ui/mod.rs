@@ -23,6 +23,9 @@ use crate::session::{Pause, SessionEnd, SessionError, TokenStore};
 
 pub use app::App;
 
+/// How long after start the local copy's expired entries are deleted.
+const PURGE_AFTER_S: u64 = 5;
+
 /// Why the log-in screen is shown, when it is not the first visit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -104,7 +107,11 @@ impl AppState {
             state.pause.try_set(pause);
         });
         tabs::listen(move |end| state.show_login(Notice::of(&end)));
-        browser::local_copy::purge();
+        // Later, so that it never holds up the page's first requests.
+        leptos::prelude::set_timeout(
+            browser::local_copy::purge,
+            std::time::Duration::from_secs(PURGE_AFTER_S),
+        );
     }
 
     /// Forgets what was read with the session, and shows the log-in screen with `notice`.

@@ -157,12 +157,31 @@ enum Start {
 fn load(app: AppState, from: Start) {
     let library = app.library;
     let from = match from {
-        Start::Resume if library.read.with_value(|r| r.cursor.total.is_none()) => Start::Copy,
+        // Nothing to resume (nothing read yet, or the copy shown unchecked): start again from the copy.
+        Start::Resume
+            if library
+                .read
+                .with_value(|r| r.cursor.total.is_none() || r.cursor.done) =>
+        {
+            Start::Copy
+        }
         other => other,
     };
     let resume = from == Start::Resume;
+    // While the daily quota is spent, Refresh keeps what is shown and says why it does not read.
+    if from == Start::Spotify {
+        if let Some(pause) = session(app.config, &Fetch::default()).quota_pause() {
+            library
+                .list
+                .load
+                .set(Load::Failed(SessionError::Quota(pause)));
+            return;
+        }
+    }
     if !resume {
         library.read.set_value(LibraryRead::default());
+    }
+    if from == Start::Copy {
         library.read_at.set(None);
     }
     let task = move |sink: Sink<Arc<Listed>>, fetch: Fetch| async move {
@@ -176,10 +195,20 @@ fn load(app: AppState, from: Start) {
             _ => None,
         };
         let now = js_sys::Date::now() as u64;
-        if let Some(copy) =
-            copy.filter(|c| c.freshness(now, app.config.library_max_age_hours) == Freshness::Check)
-        {
+        // While the daily quota is spent, the copy is shown as it is, however old, and not checked.
+        let paused = session.quota_pause();
+        let usable = |c: &LibraryCopy| {
+            paused.is_some()
+                || c.freshness(now, app.config.library_max_age_hours) == Freshness::Check
+        };
+        if let Some(copy) = copy.filter(usable) {
             show_copy(&sink, library, &copy);
+            if let Some(pause) = paused {
+                if sink.is_current() {
+                    library.read.set_value(LibraryRead::finished(copy.total));
+                }
+                return Err(SessionError::Quota(pause));
+            }
             // Two calls say whether anything changed at the top of the library since the copy was read.
             let (me, first) =
                 futures::future::join(session.me(), session.library_first_page()).await;
@@ -218,7 +247,13 @@ fn load(app: AppState, from: Start) {
                 }
             }
         };
+        // A Refresh keeps what is shown until the first page of the new read is in.
+        let mut replace = from == Start::Spotify;
         let pages = session.library(&mut read, |added, total, skipped| {
+            if std::mem::take(&mut replace) {
+                sink.clear();
+                sink.set(library.read_at, None);
+            }
             sink.push(
                 added.into_iter().map(|p| Arc::new(Listed::new(p))),
                 total,
@@ -249,10 +284,9 @@ fn load(app: AppState, from: Start) {
         }
         Ok(())
     };
-    if resume {
-        library.list.resume(app, task);
-    } else {
-        library.list.start(app, task);
+    match from {
+        Start::Resume | Start::Spotify => library.list.resume(app, task),
+        Start::Copy => library.list.start(app, task),
     }
 }
 
@@ -261,11 +295,19 @@ pub fn copy_until(app: AppState, now_ms: u64) -> u64 {
     now_ms + u64::from(app.config.library_max_age_hours) * 60 * 60 * 1000
 }
 
-/// Starts reading the library unless a read is under way or done: called by the page, and by the callback
-/// before it shows the page, so that the first requests leave before the page is built.
+/// Starts reading the library unless a read is under way or done: called by the page.
 pub fn start_library(app: AppState) {
     if app.library.list.load.get_untracked() == Load::Idle {
         load(app, Start::Copy);
+    }
+}
+
+/// Starts reading the library of a session that has just signed in, from Spotify: its key is new, so it has no
+/// copy to look for (opening IndexedDB would only delay the first requests). Called by the callback before it
+/// shows the page, so that the first requests leave before the page is built.
+pub fn start_new_library(app: AppState) {
+    if app.library.list.load.get_untracked() == Load::Idle {
+        load(app, Start::Spotify);
     }
 }
 
