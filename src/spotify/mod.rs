@@ -2,6 +2,7 @@
 
 pub mod arrange;
 pub mod error;
+pub mod export;
 pub mod model;
 pub mod paging;
 

@@ -268,6 +268,9 @@ pub struct PlaylistEntry {
     pub item: Option<Playable>,
     #[serde(default)]
     pub track: Option<Playable>,
+    /// When the entry was added (ISO 8601, as Spotify sends it); `null` on some old entries.
+    #[serde(default)]
+    pub added_at: Option<String>,
 }
 
 impl PlaylistEntry {
@@ -302,6 +305,17 @@ pub struct Playable {
     /// Set on some track-shaped episodes.
     #[serde(default, deserialize_with = "null_as_default")]
     pub episode: bool,
+    /// `null` on local files.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `spotify:track:…`, `spotify:episode:…` or, for a local file, `spotify:local:…`.
+    #[serde(default)]
+    pub uri: Option<String>,
+    #[serde(default)]
+    pub explicit: Option<bool>,
+    /// Empty (`{}`) on local files.
+    #[serde(default)]
+    pub external_urls: Option<ExternalUrls>,
 }
 
 /// Anything with a name: an artist, an album, a show.
@@ -309,6 +323,9 @@ pub struct Playable {
 pub struct Named {
     #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
+    /// `null` on the artists and albums of local files.
+    #[serde(default)]
+    pub uri: Option<String>,
 }
 
 impl Playable {
