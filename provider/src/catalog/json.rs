@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::liked::LikedSongs;
 use super::{ids, words, Entry, Images, Person, Playlist, PlaylistKey};
 
 /// Which field names a response carries (Spotify renamed `tracks` to `items` and `track` to
@@ -166,8 +167,10 @@ fn artist(base: &Base, h: u64) -> Value {
     })
 }
 
-fn track(base: &Base, key: PlaylistKey, position: u32, entry: Entry) -> Value {
-    let h = ids::hash64(&[b"track", key.id().as_bytes(), &position.to_le_bytes()]);
+/// A catalogue track, a function of `seed` (a playlist's id, or Liked Songs' seed) and its
+/// position there.
+fn track(base: &Base, seed: &str, position: u32, entry: Entry) -> Value {
+    let h = ids::hash64(&[b"track", seed.as_bytes(), &position.to_le_bytes()]);
     let id = ids::derived(&[b"track", &h.to_le_bytes()]);
     let album_h = h.rotate_left(17);
     let album_id = ids::derived(&[b"album", &album_h.to_le_bytes()]);
@@ -189,7 +192,7 @@ fn track(base: &Base, key: PlaylistKey, position: u32, entry: Entry) -> Value {
         ]),
     };
     let year = 1965 + (h % 60);
-    json!({
+    let mut v = json!({
         "album": {
             "album_type": if h.is_multiple_of(4) { "single" } else { "album" },
             "artists": artists,
@@ -223,13 +226,28 @@ fn track(base: &Base, key: PlaylistKey, position: u32, entry: Entry) -> Value {
         "track_number": 1 + (h >> 23) % 12,
         "type": "track",
         "uri": format!("spotify:track:{id}"),
-    })
+    });
+    match entry {
+        Entry::NullName => {
+            v["name"] = Value::Null;
+            v["album"]["name"] = Value::Null;
+        }
+        Entry::OddName(which) => {
+            let (name, artist, album) = words::odd_names(which);
+            v["name"] = json!(name);
+            v["album"]["name"] = json!(album);
+            v["artists"][0]["name"] = json!(artist);
+            v["album"]["artists"][0]["name"] = json!(artist);
+        }
+        _ => {}
+    }
+    v
 }
 
 /// A local file as Spotify lists it: what the client read from the file's tags, null ids, hrefs
 /// and URIs except its own `spotify:local:` URI, empty objects and lists elsewhere.
-fn local_track(key: PlaylistKey, position: u32) -> Value {
-    let h = ids::hash64(&[b"local", key.id().as_bytes(), &position.to_le_bytes()]);
+fn local_track(seed: &str, position: u32) -> Value {
+    let h = ids::hash64(&[b"local", seed.as_bytes(), &position.to_le_bytes()]);
     let (name, artist, album) = words::local_file(h);
     let seconds = 60 + h % 240;
     let part = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
@@ -403,6 +421,16 @@ fn episode(base: &Base, key: PlaylistKey, position: u32) -> Value {
     })
 }
 
+/// What a playlist or Liked Songs lists for an entry other than an episode: a track, a local
+/// file, or `null` for a track no longer available.
+fn track_or_gap(base: &Base, seed: &str, position: u32, entry: Entry) -> Value {
+    match entry {
+        Entry::Removed => Value::Null,
+        Entry::LocalFile => local_track(seed, position),
+        _ => track(base, seed, position, entry),
+    }
+}
+
 /// A playlist track object: `item` and its deprecated twin `track` (null with
 /// [`Fields::Current`]), both null for a gap. `episodes`: the request's `additional_types` names
 /// `episode`, so episodes come as episode objects rather than track-shaped.
@@ -415,13 +443,9 @@ pub fn playlist_entry(
 ) -> Value {
     let entry = p.entry(position);
     let item = match entry {
-        Entry::Removed => Value::Null,
-        Entry::LocalFile => local_track(p.key, position),
         Entry::Episode if episodes => episode(base, p.key, position),
         Entry::Episode => episode_as_track(base, p.key, position),
-        Entry::Track | Entry::NullArtist | Entry::AlbumWithoutImages | Entry::NullImage => {
-            track(base, p.key, position, entry)
-        }
+        _ => track_or_gap(base, &p.key.id(), position, entry),
     };
     let added_by = if p.collaborative && position % 2 == 1 {
         p.collaborators.first().copied().unwrap_or(p.key.owner)
@@ -438,5 +462,22 @@ pub fn playlist_entry(
         "video_thumbnail": {"url": null},
         "track": if fields == Fields::WithDeprecated { item.clone() } else { Value::Null },
         "item": item,
+    })
+}
+
+/// A saved track object, as `/v1/me/tracks` lists it: `added_at` and `track` (still `track`, in
+/// every app mode: the 2026 rename to `item` was for playlists), `null` for a track no longer
+/// available. The track is the one a playlist would list, less the playlist-only flags
+/// `episode` and `track`.
+pub fn saved_track(base: &Base, liked: LikedSongs, position: u32) -> Value {
+    let entry = liked.entry(position).unwrap_or(Entry::Removed);
+    let mut track = track_or_gap(base, &liked.seed(), position, entry);
+    if let Some(fields) = track.as_object_mut() {
+        fields.remove("episode");
+        fields.remove("track");
+    }
+    json!({
+        "added_at": liked.added_at(position),
+        "track": track,
     })
 }

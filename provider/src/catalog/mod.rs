@@ -3,10 +3,12 @@
 //! Nothing here is stored: a playlist is a function of its [`PlaylistKey`] (owner and index), a
 //! library is a function of its user, and a page of carol's 10,000 playlists generates only that
 //! page. grace (50 playlists) and heidi (1,000) are generated the same way, so that libraries of
-//! one page, of twenty and of two hundred can be compared (`cargo xtask bench`).
+//! one page, of twenty and of two hundred can be compared (`cargo xtask bench`). Each user's Liked
+//! Songs are generated the same way too ([`liked`]).
 
 pub mod ids;
 pub mod json;
+pub mod liked;
 mod words;
 
 /// A Spotify user known to the catalog: the seven sample users who can sign in, Spotify (owner
@@ -167,7 +169,7 @@ pub enum Images {
     WithNull,
 }
 
-/// What one entry of a playlist holds. Spotify's are untidy.
+/// What one entry of a playlist or of Liked Songs holds. Spotify's are untidy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
     /// An ordinary catalogue track.
@@ -186,6 +188,11 @@ pub enum Entry {
     AlbumWithoutImages,
     /// A track whose album's `images` has a `null` entry.
     NullImage,
+    /// A track whose `name` and album `name` are `null`.
+    NullName,
+    /// A track whose names are hard to export: quotes, commas, newlines, tabs, non-ASCII, a
+    /// leading `=`; the number picks one of the set.
+    OddName(u8),
 }
 
 /// Old data that leaves fields of the playlist object `null`.

@@ -115,3 +115,35 @@ pub fn local_file(h: u64) -> (&'static str, &'static str, &'static str) {
 pub fn show(h: u64) -> (&'static str, &'static str) {
     SHOWS[((h >> 3) % SHOWS.len() as u64) as usize]
 }
+
+/// Names that are hard to export (a CSV cell needs quoting, a spreadsheet reads a formula): a
+/// track's, its artist's and its album's.
+const ODD_NAMES: [(&str, &str, &str); 6] = [
+    (
+        "Say \"Hello\", Goodbye",
+        "Crosby, Stills & \"Friends\"",
+        "Quotes, Commas & Other Things",
+    ),
+    ("Line one\nLine two", "Kōji Mori", "Carriage\r\nReturn"),
+    (
+        "Ça va, ça vient — 夜のうた",
+        "Sofía Reyes Trio",
+        "Déjà Vu (Édition Spéciale)",
+    ),
+    (
+        "=HYPERLINK(\"https://example.com\",\"click\")",
+        "+Plus Sign",
+        "@At, -Minus",
+    ),
+    ("  Padded\twith tabs  ", "Zhenya; Ёлка", "Semi;colon"),
+    ("أغنية \"حب\", 🔥", "Mira Okafor", "Emoji 🎧 Edition"),
+];
+
+/// A track name, artist name and album name that are hard to export.
+pub fn odd_names(which: u8) -> (&'static str, &'static str, &'static str) {
+    ODD_NAMES[usize::from(which) % ODD_NAMES.len()]
+}
+
+/// How many different [`odd_names`] there are.
+#[cfg(test)]
+pub const ODD_NAME_COUNT: u8 = ODD_NAMES.len() as u8;
