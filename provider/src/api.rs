@@ -1,4 +1,5 @@
-//! The Web API: `/v1/me`, `/v1/me/playlists`, `/v1/playlists/{id}` and its items.
+//! The Web API: `/v1/me`, `/v1/me/playlists`, `/v1/me/tracks` (Liked Songs), `/v1/playlists/{id}`
+//! and its items.
 
 use std::time::Instant;
 
@@ -9,6 +10,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::catalog::json::{self as shapes, Base, Fields, ProfileScopes};
+use crate::catalog::liked::LikedSongs;
 use crate::catalog::{
     is_spotify_owned, may_read, owns_or_collaborates, playlist as find_playlist, Library, Playlist,
     PlaylistKey,
@@ -221,6 +223,29 @@ pub async fn my_playlists(
         "/v1/me/playlists",
         items,
         library.len(),
+    )))
+}
+
+/// `GET /v1/me/tracks`: the user's Liked Songs, newest first, as saved track objects; needs
+/// `user-library-read`. Served in both app modes (Spotify kept it for Development Mode apps).
+pub async fn my_tracks(
+    State(state): State<Shared>,
+    caller: Caller,
+    paging: Paging,
+) -> Result<Json<Value>, ApiError> {
+    if !caller.has_scope("user-library-read") {
+        return Err(insufficient_scope());
+    }
+    let liked = LikedSongs::of(caller.session.user);
+    let items = paging
+        .positions(liked.len())
+        .map(|i| shapes::saved_track(&state.base, liked, i))
+        .collect();
+    Ok(Json(paging.page(
+        &state.base,
+        "/v1/me/tracks",
+        items,
+        liked.len(),
     )))
 }
 

@@ -82,6 +82,7 @@ pub fn router(state: Shared) -> Result<Router, ConfigError> {
     let web_api_routes = Router::new()
         .route("/v1/me", get(api::me))
         .route("/v1/me/playlists", get(api::my_playlists))
+        .route("/v1/me/tracks", get(api::my_tracks))
         .route("/v1/playlists/{id}", get(api::playlist))
         .route("/v1/playlists/{id}/items", get(api::playlist_items))
         .route("/v1/playlists/{id}/tracks", get(api::playlist_tracks))

@@ -113,7 +113,10 @@ CORS (--cors): the Web API answers Access-Control-Allow-Origin: * with nothing e
 SAMPLE USERS: alice (13 varied playlists, one of erin's she only follows, Spotify's Fresh Finds),
   bob (none), carol (10,000), dave (one with 1,500 tracks), erin (untidy data: local files,
   episodes, null names, owners, totals, artists and images), grace (50: one page) and heidi
-  (1,000: twenty pages), generated like carol's, for comparing library sizes."#;
+  (1,000: twenty pages), generated like carol's, for comparing library sizes.
+  Liked Songs (GET /v1/me/tracks, scope user-library-read, {added_at, track} items, newest first):
+  alice 25, bob none, carol 5,000, dave 150, erin 17 untidy (local files, "track": null, null
+  names and artists, quotes, commas, newlines), grace 100, heidi 1,000."#;
 
 /// Spotify's two app modes, which decide what the Web API lets an app read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]

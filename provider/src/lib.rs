@@ -7,8 +7,8 @@
 //!   choice of sample user), `POST /authorize/decision` (the consent form; the pending request is
 //!   kept server-side under a random id), `POST /api/token` (`authorization_code` and
 //!   `refresh_token` grants, Spotify's error bodies);
-//! - the Web API: `GET /v1/me`, `GET /v1/me/playlists`, `GET /v1/playlists/{id}`,
-//!   `GET /v1/playlists/{id}/items` (and its deprecated twin `/tracks`);
+//! - the Web API: `GET /v1/me`, `GET /v1/me/playlists`, `GET /v1/me/tracks` (Liked Songs),
+//!   `GET /v1/playlists/{id}`, `GET /v1/playlists/{id}/items` (and its deprecated twin `/tracks`);
 //! - generated cover images (JPEG, as Spotify's): `GET /images/{seed}.jpg`;
 //! - admin endpoints for tests: `POST /admin/faults`, `GET /admin/faults`, `POST /admin/reset`,
 //!   `POST /admin/codes`, and for benchmarks `GET /admin/stats` (every request but `/admin/*`,
@@ -22,6 +22,9 @@
 //! episodes, `null` artists and images and a removed track; her library lists playlists with a
 //! `null` name, a `null` owner, a `null` entry in `images`, `images: null` and `[]`, and
 //! `items.total: null`), `grace` (50) and `heidi` (1,000), generated like carol's. Episodes come track-shaped unless `additional_types` names `episode`.
+//! Liked Songs, newest first: alice 25, bob none, carol 5,000, dave 150, erin 17 untidy ones
+//! (local files, `"track": null`, null names and artists, albums without images, names with
+//! quotes, commas, newlines and a leading `=`), grace 100, heidi 1,000 ([`catalog::liked`]).
 //!
 //! CORS (preflight included, error answers too) covers `/api/*`, `/v1/*` and `/admin/*`, and
 //! nothing else. `/api/*` and `/admin/*` answer the allowed origins only. The Web API answers
@@ -62,8 +65,10 @@
 //! - Access tokens: missing → 401 `No token provided`, unknown or revoked →
 //!   `Invalid access token`, expired → `The access token expired`. `/v1/me/playlists` and the
 //!   items of a non-public playlist need `playlist-read-private` (or, for a collaborative one,
-//!   `playlist-read-collaborative`): 403 `Insufficient client scope`. `/v1/me` shows `email` only
-//!   with `user-read-email` and `country`/`product` only with `user-read-private`, like Spotify.
+//!   `playlist-read-collaborative`), and `/v1/me/tracks` needs `user-library-read`: 403
+//!   `Insufficient client scope`. `/v1/me` shows `email` only with `user-read-email` and
+//!   `country`/`product` only with `user-read-private`, like Spotify. `/v1/me/tracks` lists
+//!   `{added_at, track}` in both quota modes (the 2026 rename to `item` was for playlists).
 //! - A playlist id that is not 22 base62 characters → 400 `Invalid base62 id`; a well-formed
 //!   unknown one → 404 `Resource not found`. In Development Mode a user missing from the client's
 //!   `allowed_users` (config file), or named in the fault plan's `unregistered_users`, gets 403
