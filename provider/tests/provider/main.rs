@@ -10,6 +10,7 @@ mod cors;
 mod daily_quota;
 mod dist;
 mod faults;
+mod liked;
 mod quota;
 mod robustness;
 mod standards;
