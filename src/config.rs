@@ -70,7 +70,11 @@ struct Block {
 }
 
 /// The scopes asked for when the block names none: what reading the library needs.
-pub const DEFAULT_SCOPES: [&str; 2] = ["playlist-read-private", "playlist-read-collaborative"];
+pub const DEFAULT_SCOPES: [&str; 3] = [
+    "playlist-read-private",
+    "playlist-read-collaborative",
+    "user-library-read",
+];
 
 /// How the pages of a long list are read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -397,10 +401,14 @@ mod tests {
             spotify.token_endpoint,
             "https://accounts.spotify.com/api/token"
         );
-        assert_eq!(
-            spotify.scopes,
-            ["playlist-read-private", "playlist-read-collaborative"]
-        );
+        // Liked Songs need `user-library-read`, in both presets.
+        let scopes = [
+            "playlist-read-private",
+            "playlist-read-collaborative",
+            "user-library-read",
+        ];
+        assert_eq!(spotify.scopes, scopes);
+        assert_eq!(local.scopes, scopes);
     }
 
     #[test]

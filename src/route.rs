@@ -14,6 +14,8 @@ pub enum Route {
     Playlist(PlaylistId),
     /// `/playlist/…` with something that is not a playlist id.
     NoSuchPlaylist,
+    /// `/liked`: the user's Liked Songs.
+    Liked,
     NotFound,
 }
 
@@ -32,6 +34,7 @@ impl Route {
         match path {
             "" | "/" => Route::Home,
             "/callback" => Route::Callback,
+            "/liked" => Route::Liked,
             _ => match path.strip_prefix("/playlist/") {
                 Some(id) => PlaylistId::parse(id).map_or(Route::NoSuchPlaylist, Route::Playlist),
                 None => Route::NotFound,

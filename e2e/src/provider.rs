@@ -326,7 +326,7 @@ impl Admin {
                     "redirect_uri": self.redirect_uri,
                     "code_challenge": challenge,
                     "user": user,
-                    "scope": "playlist-read-private playlist-read-collaborative",
+                    "scope": "playlist-read-private playlist-read-collaborative user-library-read",
                 })),
         )
         .await;

@@ -92,6 +92,15 @@ pub fn keep_entries(key: &SessionKey, id: &PlaylistId, copy: EntriesCopy, until_
     write(key, entries_name(id), copy, until_ms);
 }
 
+/// Entries kept under a name of the app's own (Liked Songs).
+pub async fn entries_named(key: &SessionKey, name: &str) -> Option<EntriesCopy> {
+    read(key, &format!("entries-of:{name}")).await
+}
+
+pub fn keep_entries_named(key: &SessionKey, name: &str, copy: EntriesCopy, until_ms: u64) {
+    write(key, format!("entries-of:{name}"), copy, until_ms);
+}
+
 /// Deletes everything of the session of `key` (log out).
 pub fn forget(key: &SessionKey) {
     let key = key.clone();

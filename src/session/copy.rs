@@ -33,6 +33,9 @@ pub struct LibraryCopy {
     /// What the API showed this app may read.
     #[serde(default)]
     pub access: ItemsAccess,
+    /// How many Liked Songs the user had, when the app may read them.
+    #[serde(default)]
+    pub liked_total: Option<u32>,
 }
 
 /// A playlist's entries as they were read, at one snapshot of the playlist.
@@ -146,6 +149,7 @@ mod tests {
             playlists: vec![playlist("a", "1"), playlist("b", "1"), playlist("c", "1")],
             skipped: 0,
             access: ItemsAccess::default(),
+            liked_total: Some(3),
         }
     }
 

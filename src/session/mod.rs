@@ -28,8 +28,8 @@ use crate::oauth::{
     RefreshToken, Rotation, TokenError, TokenRequest, TokenSet,
 };
 use crate::spotify::paging::{
-    me_url, my_playlists_url, playlist_items_url, playlist_url, ITEMS_PAGE_LIMIT, MAX_LIBRARY_SIZE,
-    PLAYLISTS_PAGE_LIMIT,
+    liked_songs_url, me_url, my_playlists_url, playlist_items_url, playlist_url, ITEMS_PAGE_LIMIT,
+    MAX_LIBRARY_SIZE, PLAYLISTS_PAGE_LIMIT,
 };
 use crate::spotify::{
     parse_api_response, ApiError, Page, Playlist, PlaylistEntry, PlaylistId, User,
@@ -45,6 +45,9 @@ pub use tabs::{Alone, InFlight, Record, SessionEnd, Tabs};
 pub const REFRESH_TOKEN_LIFETIME_MS: u64 = (183 - 1) * 24 * 60 * 60 * 1000;
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// The scope that lets the app read the user's Liked Songs (`GET /me/tracks`).
+pub const LIKED_SONGS_SCOPE: &str = "user-library-read";
 
 /// Until when what a session leaves in localStorage (its record, the marker of its end) is kept: as long as a tab
 /// could come back holding a refresh token of it (a day past Spotify's six months), and at least a week.
@@ -787,6 +790,37 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
             |page: Page<PlaylistEntry>| on_page(page.items, page.total, page.skipped),
         )
         .await
+    }
+
+    /// Reads the user's Liked Songs on from where `cursor` stands, as [`Self::playlist_items`] reads a playlist.
+    pub async fn liked_songs(
+        &self,
+        cursor: &mut Cursor,
+        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
+    ) -> Result<(), SessionError> {
+        let base = &self.config.api_base_url;
+        let page_url = |offset| liked_songs_url(base, offset, ITEMS_PAGE_LIMIT);
+        self.read_pages(
+            cursor,
+            page_url,
+            ITEMS_PAGE_LIMIT,
+            |page: Page<PlaylistEntry>| on_page(page.items, page.total, page.skipped),
+        )
+        .await
+    }
+
+    /// How many Liked Songs the user has: one entry is asked for, for the total.
+    pub async fn liked_total(&self) -> Result<u32, SessionError> {
+        let url = liked_songs_url(&self.config.api_base_url, 0, 1);
+        Ok(self.get_json::<Page<PlaylistEntry>>(&url).await?.total)
+    }
+
+    /// Whether the user's grant lets the app read Liked Songs: the scope was granted, or the provider did not
+    /// say which scopes it granted. A session from before the app asked for it has not.
+    pub fn may_read_liked(&self) -> bool {
+        self.store
+            .load()
+            .is_some_and(|t| t.scopes.is_empty() || t.scopes.iter().any(|s| s == LIKED_SONGS_SCOPE))
     }
 
     /// Whether the API lets this app read the entries of playlist `id`: one entry is asked for, and a 403 or a

@@ -27,6 +27,11 @@ pub fn playlist_items_url(api_base: &str, id: &PlaylistId, offset: u32, limit: u
     format!("{api_base}/playlists/{id}/items?limit={limit}&offset={offset}&additional_types=track,episode")
 }
 
+/// The user's Liked Songs (saved tracks; scope `user-library-read`).
+pub fn liked_songs_url(api_base: &str, offset: u32, limit: u32) -> String {
+    format!("{api_base}/me/tracks?limit={limit}&offset={offset}")
+}
+
 /// A playlist, by id.
 pub fn playlist_url(api_base: &str, id: &PlaylistId) -> String {
     format!("{api_base}/playlists/{id}")

@@ -4,7 +4,7 @@ use super::callback::CallbackPage;
 use super::login::SignedIn;
 use super::playlists::PlaylistsPage;
 use super::router::{Route, Router};
-use super::tracks::{NoSuchPlaylist, PlaylistPage};
+use super::tracks::{LikedPage, NoSuchPlaylist, PlaylistPage};
 use super::AppState;
 use crate::browser::discovery::discover;
 use crate::browser::{load_config, location};
@@ -62,6 +62,7 @@ pub fn AppRoutes() -> impl IntoView {
         Route::Callback => view! { <CallbackPage/> }.into_any(),
         Route::Playlist(id) => view! { <PlaylistPage id=id/> }.into_any(),
         Route::NoSuchPlaylist => view! { <SignedIn><NoSuchPlaylist/></SignedIn> }.into_any(),
+        Route::Liked => view! { <LikedPage/> }.into_any(),
         Route::NotFound => view! { <NotFound/> }.into_any(),
     }
 }

@@ -42,6 +42,8 @@ pub struct Library {
     read: StoredValue<LibraryRead>,
     /// When what is shown was read, when it comes from the session's local copy.
     pub read_at: RwSignal<Option<u64>>,
+    /// How many Liked Songs the user has, once read.
+    pub liked_total: RwSignal<Option<u32>>,
 }
 
 impl Library {
@@ -52,6 +54,7 @@ impl Library {
             access: RwSignal::new(ItemsAccess::default()),
             read: StoredValue::new(LibraryRead::default()),
             read_at: RwSignal::new(None),
+            liked_total: RwSignal::new(None),
         }
     }
 
@@ -74,6 +77,7 @@ impl Library {
         self.access.set(ItemsAccess::default());
         self.read.set_value(LibraryRead::default());
         self.read_at.set(None);
+        self.liked_total.set(None);
     }
 
     /// What a copy of the library holds now, read at `now_ms`.
@@ -89,6 +93,7 @@ impl Library {
             playlists,
             skipped: self.list.skipped.try_get_untracked()?,
             access: self.access.try_get_untracked()?,
+            liked_total: self.liked_total.try_get_untracked()?,
         })
     }
 }
@@ -98,6 +103,7 @@ fn show_copy(sink: &Sink<Arc<Listed>>, library: Library, copy: &LibraryCopy) {
     sink.set(library.user, Some(copy.user.clone()));
     sink.set(library.access, copy.access);
     sink.set(library.read_at, Some(copy.read_at_ms));
+    sink.set(library.liked_total, copy.liked_total);
     let _ = sink.push(
         copy.playlists
             .iter()
@@ -212,7 +218,11 @@ fn load(app: AppState, from: Start) {
             // Two calls say whether anything changed at the top of the library since the copy was read.
             let (me, first) =
                 futures::future::join(session.me(), session.library_first_page()).await;
-            let (me, first) = (me?, first?);
+            let (me, first) = match (me, first) {
+                (Ok(me), Ok(first)) => (me, first),
+                (Err(a), Err(b)) => return Err(telling(a, b)),
+                (Err(e), _) | (_, Err(e)) => return Err(e),
+            };
             if copy.unchanged(&me, &first) {
                 sink.set(library.user, Some(me));
                 if sink.is_current() {
@@ -260,15 +270,22 @@ fn load(app: AppState, from: Start) {
                 skipped,
             )
         });
-        let (me, result) = futures::future::join(me, pages).await;
+        // How many Liked Songs, for their row: one entry asked for, beside the library's pages.
+        let liked = async {
+            if session.may_read_liked() {
+                if let Ok(total) = session.liked_total().await {
+                    sink.set(library.liked_total, Some(total));
+                }
+            }
+        };
+        let ((me, result), ()) =
+            futures::future::join(futures::future::join(me, pages), liked).await;
         if sink.is_current() {
             library.read.set_value(read);
         }
         let me = match (me, result) {
             (Ok(me), Ok(())) => me,
-            // When both failed, the one that says why the session ended is the one to show: the other
-            // may only have found the tokens gone.
-            (Err(a), Err(b)) if a.end().is_none() && b.end().is_some() => return Err(b),
+            (Err(a), Err(b)) => return Err(telling(a, b)),
             (Err(e), _) | (_, Err(e)) => return Err(e),
         };
         if sink.is_current() {
@@ -287,6 +304,16 @@ fn load(app: AppState, from: Start) {
     match from {
         Start::Resume | Start::Spotify => library.list.resume(app, task),
         Start::Copy => library.list.start(app, task),
+    }
+}
+
+/// Of two reads that failed together, the failure to show: the one that says why the session ended, when one
+/// does (the other may only have found the tokens gone).
+fn telling(a: SessionError, b: SessionError) -> SessionError {
+    if a.end().is_none() && b.end().is_some() {
+        b
+    } else {
+        a
     }
 }
 
@@ -451,6 +478,7 @@ pub fn PlaylistsPage() -> impl IntoView {
             </div>
             <LoadStatus list=list singular="playlist" plural="playlists" retry=retry explain=Explained::of/>
             <CopyStatus library=library refresh=refresh/>
+            <LikedRow library=library/>
             <Show when=move || list.load.get() == Load::Done && list.is_empty()>
                 <p id="empty-library" class="empty">
                     "You have no playlists yet. Playlists you create or follow on Spotify will appear here."
@@ -471,6 +499,26 @@ pub fn PlaylistsPage() -> impl IntoView {
                 }/>
             <CallCount list=list/>
         </main>
+    }
+}
+
+/// Liked Songs, the library's first row (`a#liked-songs[data-count]`), with their count once read.
+#[component]
+fn LikedRow(library: Library) -> impl IntoView {
+    let count = move || {
+        library.liked_total.get().map(|n| match n {
+            1 => "1 track".to_owned(),
+            n => format!("{} tracks", text::number(n)),
+        })
+    };
+    view! {
+        <a id="liked-songs" class="liked" href="/liked" data-count=move || library.liked_total.get()>
+            <span class="cover liked-cover" aria-hidden="true">"♥"</span>
+            <span class="meta">
+                <span class="playlist-name">"Liked Songs"</span>
+                <span class="details">{count}</span>
+            </span>
+        </a>
     }
 }
 

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use super::login::SignedIn;
-use super::paged::{Explained, LoadStatus, PagedList, Sink};
+use super::login::{LoginButton, SignedIn};
+use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
 use super::playlists::copy_until;
 use super::playlists::Library;
 use super::virtual_list::VirtualList;
@@ -160,6 +160,144 @@ fn explain(library: Library, playlist: Option<Arc<Playlist>>, error: &SessionErr
         retry_after: None,
         retry: false,
         link,
+    }
+}
+
+/// The name the copy of Liked Songs is kept under, with its "snapshot": Liked Songs have none, so the count the
+/// library last read stands in for it (a Refresh of the library reads it again).
+const LIKED: &str = "liked";
+
+fn liked_snapshot(total: u32) -> String {
+    format!("liked:{total}")
+}
+
+/// Reads the user's Liked Songs into the page's list: from the session's copy when the library's count of them
+/// is the one the copy was read at, otherwise from Spotify (then kept).
+fn load_liked(app: AppState, list: PagedList<PlaylistEntry>, cursor: StoredValue<Cursor>) {
+    let library = app.library;
+    let resume = cursor.with_value(|c| c.total.is_some());
+    let task = move |sink: Sink<PlaylistEntry>, fetch: Fetch| async move {
+        let session = session(app.config, &fetch);
+        let key = SessionTokens.load().map(|t| t.key);
+        let known = library.liked_total.try_get_untracked().flatten();
+        if let (false, Some(key), Some(total)) = (resume, &key, known) {
+            let copy = local_copy::entries_named(key, LIKED).await;
+            if let Some(copy) = copy.filter(|c| c.snapshot_id == liked_snapshot(total)) {
+                let _ = sink.push(copy.entries, copy.total, copy.skipped);
+                if sink.is_current() {
+                    cursor.set_value(Cursor {
+                        total: Some(copy.total),
+                        next_offset: copy.total,
+                        next_url: None,
+                        done: true,
+                    });
+                }
+                return Ok(());
+            }
+        }
+        let Some(mut read_to) = cursor.try_get_value() else {
+            return Ok(());
+        };
+        let read = session
+            .liked_songs(&mut read_to, |page, total, skipped| {
+                sink.push(page, total, skipped)
+            })
+            .await;
+        if sink.is_current() {
+            cursor.set_value(read_to.clone());
+        }
+        if let (Ok(()), true, Some(key)) = (&read, read_to.done && sink.is_current(), &key) {
+            sink.flush();
+            let now = js_sys::Date::now() as u64;
+            let entries = list.items.try_get_untracked().unwrap_or_default();
+            let total = list
+                .total
+                .try_get_untracked()
+                .flatten()
+                .unwrap_or(entries.len() as u32);
+            sink.set(library.liked_total, Some(total));
+            let copy = EntriesCopy {
+                snapshot_id: liked_snapshot(total),
+                read_at_ms: now,
+                total,
+                skipped: list.skipped.try_get_untracked().unwrap_or(0),
+                entries,
+            };
+            local_copy::keep_entries_named(key, LIKED, copy, copy_until(app, now));
+        }
+        read
+    };
+    if resume {
+        list.resume(app, task);
+    } else {
+        list.start(app, task);
+    }
+}
+
+/// A refusal of Liked Songs: a session from before the app asked for `user-library-read` lacks it.
+fn explain_liked(error: &SessionError) -> Explained {
+    match error {
+        SessionError::Api(ApiError::Forbidden(_)) => Explained {
+            code: "missing-scope",
+            message: "Your sign-in does not let this app read your Liked Songs (it was made before the app asked \
+                      for that). Sign in again to allow it; your playlists stay as they are."
+                .to_owned(),
+            retry_after: None,
+            retry: false,
+            link: None,
+        },
+        other => Explained::of(other),
+    }
+}
+
+/// `/liked`: the user's Liked Songs, like a playlist's page. A session whose sign-in did not grant
+/// `user-library-read` is offered to sign in again instead.
+#[component]
+pub fn LikedPage() -> impl IntoView {
+    view! { <SignedIn><LikedList/></SignedIn> }
+}
+
+#[component]
+fn LikedList() -> impl IntoView {
+    let app = use_app();
+    let list = PagedList::new();
+    let cursor = StoredValue::new(Cursor::default());
+    let may_read = session(app.config, &Fetch::default()).may_read_liked();
+    let retry = move || load_liked(app, list, cursor);
+    if may_read {
+        retry();
+    }
+    let count = Signal::derive(move || list.len());
+    let refused = move || {
+        !may_read
+            || list
+                .load
+                .with(|l| matches!(l, Load::Failed(SessionError::Api(ApiError::Forbidden(_)))))
+    };
+    view! {
+        <header class="top">
+            <a class="brand" href="/">"← Your playlists"</a>
+        </header>
+        <main class="page">
+            <h1 id="playlist-title" tabindex="-1">"Liked Songs"</h1>
+            {(!may_read).then(|| view! {
+                <p id="load-error" class="error" role="alert" data-error="missing-scope">
+                    {explain_liked(&SessionError::Api(ApiError::Forbidden(String::new()))).message}
+                </p>
+            })}
+            {may_read.then(|| view! {
+                <LoadStatus list=list singular="track" plural="tracks" retry=retry explain=explain_liked/>
+            })}
+            <Show when=refused>
+                <LoginButton id="grant-liked" label="Sign in again to show Liked Songs"/>
+            </Show>
+            <VirtualList id="tracks" class="tracks" label="Liked Songs" count=count row_px=TRACK_ROW_PX
+                key=|pos| pos
+                row=move |pos| {
+                    let entry = list.items.with_untracked(|all| all.get(pos).cloned());
+                    view! { <TrackRow entry=entry pos=pos/> }
+                }/>
+        </main>
     }
 }
 
