@@ -210,14 +210,17 @@ pub fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> bool {
         Err(e) => could_not_run(DIST_CHECKS, format!("dist/ did not build: {e}")),
         Ok(()) => check_dist(&tools.root),
     });
-    outcomes.push(match built {
-        Err(e) => could_not_run(e2e, format!("dist/ did not build: {e}")),
-        Ok(()) => run_suite(
+    outcomes.push(match (built, tools.ensure_axe_core()) {
+        (Err(e), _) => could_not_run(e2e, format!("dist/ did not build: {e}")),
+        (_, Err(e)) => could_not_run(e2e, format!("axe-core did not install: {e}")),
+        (Ok(()), Ok(axe)) => run_suite(
             e2e,
             tools
                 .cargo()
                 .args(["test", "-p", "e2e"])
                 .env("E2E_DIST", tools.root.join("dist"))
+                // The accessibility tests' axe-core (`e2e/src/axe.rs`).
+                .env("AXE_CORE_JS", axe)
                 .envs(browsers.env()),
         ),
     });

@@ -4,7 +4,8 @@
 //!
 //! See `docs/TOOLCHAIN.md` for why these versions and sources: Trunk 0.21 (0.22 needs a newer
 //! rustc), wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen, wasm-opt from npm's binaryen
-//! (Debian's binaryen 108 silently produces a wasm that breaks at load).
+//! (Debian's binaryen 108 silently produces a wasm that breaks at load). axe-core, which the
+//! end-to-end accessibility tests inject into each page, comes from npm the same way.
 
 use std::env;
 use std::ffi::OsString;
@@ -15,6 +16,7 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_REQUIREMENT: &str = "~0.21";
 const TRUNK_VERSION_PREFIX: &str = "trunk 0.21.";
 const BINARYEN_VERSION: &str = "132";
+const AXE_CORE_VERSION: &str = "4.14.1";
 const GECKODRIVER_VERSION: &str = "0.37.1";
 const BROWSER_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "firefox-esr"];
 
@@ -27,6 +29,8 @@ pub struct Tools {
     pub cargo_bin: PathBuf,
     /// `~/.cache/pkce-playlists/binaryen`: the npm prefix of binaryen.
     pub binaryen: PathBuf,
+    /// `~/.cache/pkce-playlists/axe-core`: the npm prefix of axe-core.
+    pub axe_core: PathBuf,
     /// PATH for children: the tool dirs first, then the inherited PATH.
     pub path: OsString,
 }
@@ -61,7 +65,9 @@ impl Tools {
             .map(PathBuf::from)
             .unwrap_or_else(|| home.join(".cargo"));
         let cargo_bin = cargo_home.join("bin");
-        let binaryen = home.join(".cache").join("pkce-playlists").join("binaryen");
+        let cache = home.join(".cache").join("pkce-playlists");
+        let binaryen = cache.join("binaryen");
+        let axe_core = cache.join("axe-core");
         let mut dirs = vec![
             binaryen.join("node_modules").join(".bin"),
             cargo_bin.clone(),
@@ -76,6 +82,7 @@ impl Tools {
             cargo,
             cargo_bin,
             binaryen,
+            axe_core,
             path,
         })
     }
@@ -195,23 +202,7 @@ impl Tools {
                 wasm_opt.display()
             );
         }
-        if self.which("npm").is_none() {
-            println!("xtask: npm is missing; installing it from Debian");
-            apt_install(&["npm"])?;
-        }
-        println!(
-            "xtask: installing binaryen@{BINARYEN_VERSION} from npm into {}",
-            self.binaryen.display()
-        );
-        std::fs::create_dir_all(&self.binaryen)
-            .map_err(|e| format!("cannot create {}: {e}", self.binaryen.display()))?;
-        let prefix = self.binaryen.to_string_lossy().into_owned();
-        run(self.command("npm").args([
-            "install",
-            "--prefix",
-            &prefix,
-            &format!("binaryen@{BINARYEN_VERSION}"),
-        ]))?;
+        self.npm_install(&self.binaryen, "binaryen", BINARYEN_VERSION)?;
         match self.version_of(&wasm_opt, &["--version"]) {
             Some(v) if v.contains(&wanted) => Ok(()),
             other => Err(format!(
@@ -220,6 +211,58 @@ impl Tools {
                 other.as_deref().unwrap_or("nothing")
             )),
         }
+    }
+
+    /// axe-core from npm, in `~/.cache/pkce-playlists/axe-core`: the path of its `axe.min.js`,
+    /// which the end-to-end accessibility tests inject into each page.
+    pub fn ensure_axe_core(&self) -> Result<PathBuf, String> {
+        let package = self.axe_core.join("node_modules").join("axe-core");
+        let script = package.join("axe.min.js");
+        let manifest = package.join("package.json");
+        let version = || {
+            let text = std::fs::read_to_string(&manifest).ok()?;
+            let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+            Some(value["version"].as_str()?.to_owned())
+        };
+        match version() {
+            Some(v) if v == AXE_CORE_VERSION && script.is_file() => return Ok(script),
+            Some(v) => println!(
+                "xtask: {} is axe-core {v}; {AXE_CORE_VERSION} is needed",
+                package.display()
+            ),
+            None => {}
+        }
+        self.npm_install(&self.axe_core, "axe-core", AXE_CORE_VERSION)?;
+        match version() {
+            Some(v) if v == AXE_CORE_VERSION && script.is_file() => Ok(script),
+            other => Err(format!(
+                "{} is axe-core {} after npm install, without {}",
+                package.display(),
+                other.as_deref().unwrap_or("nothing"),
+                script.display()
+            )),
+        }
+    }
+
+    /// `npm install --prefix <prefix> <package>@<version>`, with npm from Debian if it is missing.
+    fn npm_install(&self, prefix: &Path, package: &str, version: &str) -> Result<(), String> {
+        if self.which("npm").is_none() {
+            println!("xtask: npm is missing; installing it from Debian");
+            apt_install(&["npm"])?;
+        }
+        println!(
+            "xtask: installing {package}@{version} from npm into {}",
+            prefix.display()
+        );
+        std::fs::create_dir_all(prefix)
+            .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+        let prefix = prefix.to_string_lossy().into_owned();
+        run(self.command("npm").args([
+            "install",
+            "--prefix",
+            &prefix,
+            &format!("{package}@{version}"),
+        ]))
     }
 
     /// Everything `trunk build --release --offline` needs.
