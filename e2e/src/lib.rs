@@ -4,18 +4,20 @@
 //! ([`page`]). This file only runs scenarios: every process is killed when its guard drops, and
 //! the browser session is closed even when a scenario fails.
 //!
-//! Environment (set by `cargo xtask test`; each has a fallback for a plain `cargo test -p e2e`):
+//! Environment (set by `cargo xtask test`; a plain `cargo test -p e2e` falls back as shown):
 //!
 //! | variable | meaning | fallback |
 //! |---|---|---|
 //! | `E2E_DIST` | the built app | `<workspace>/dist` (`cargo xtask build`) |
 //! | `CHROMEDRIVER`, `CHROMIUM_BIN` | Chrome's driver and browser | `chromedriver`, `chromium` on PATH |
 //! | `GECKODRIVER`, `FIREFOX_BIN` | Firefox's driver and browser | `~/.cargo/bin/geckodriver`, `firefox-esr` on PATH |
+//! | `AXE_CORE_JS` | axe-core's `axe.min.js`, for the accessibility tests ([`axe`]) | none: those tests fail and say to run `cargo xtask test` |
 //!
 //! The provider serves requests on the test's tokio runtime: run scenarios on a multi-threaded
 //! one (`#[tokio::test(flavor = "multi_thread")]`), so that nothing a scenario blocks on can
 //! stall it.
 
+pub mod axe;
 pub mod bench;
 pub mod browser;
 pub mod csp;
