@@ -180,6 +180,19 @@ impl Page {
         tab
     }
 
+    /// Makes the window `width` CSS pixels wide (a phone's screen, say), keeping its height.
+    pub async fn set_window_width(&self, width: u32) {
+        let (_, _, _, height) = self
+            .client
+            .get_window_rect()
+            .await
+            .unwrap_or_else(|e| panic!("{}: no window size: {e}", self.browser));
+        self.client
+            .set_window_size(width, height as u32)
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot resize the window: {e}", self.browser));
+    }
+
     /// The browser's Back button.
     pub async fn back(&self) {
         self.client
@@ -193,6 +206,14 @@ impl Page {
     pub async fn run(&self, script: &str, args: Vec<Value>) -> Value {
         self.client
             .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("{}: the script failed: {e}\n{script}", self.browser))
+    }
+
+    /// Runs `script` asynchronously: it calls its last argument with its result.
+    pub async fn run_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
             .await
             .unwrap_or_else(|e| panic!("{}: the script failed: {e}\n{script}", self.browser))
     }

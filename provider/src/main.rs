@@ -33,6 +33,10 @@ async fn main() -> ExitCode {
     if let Some(app) = server.app_url() {
         let _ = writeln!(out, "local-spotify: app on {app}");
     }
+    let _ = writeln!(out, "local-spotify: sample users to sign in as:");
+    for person in local_spotify::catalog::SAMPLE_USERS {
+        let _ = writeln!(out, "  {:<6} {}", person.id(), person.blurb());
+    }
     let _ = out.flush();
     drop(out);
 

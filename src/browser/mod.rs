@@ -4,6 +4,7 @@
 pub mod copy_store;
 pub mod crypto;
 pub mod discovery;
+pub mod download;
 pub mod http;
 pub mod local_copy;
 pub mod location;

@@ -7,6 +7,7 @@
 //! sessionStorage, timers, Web Locks and `BroadcastChannel`.
 
 pub mod copy;
+pub mod everything;
 pub mod key;
 pub mod quota;
 pub mod retry;
@@ -45,6 +46,20 @@ pub use tabs::{Alone, InFlight, Record, SessionEnd, Tabs};
 pub const REFRESH_TOKEN_LIFETIME_MS: u64 = (183 - 1) * 24 * 60 * 60 * 1000;
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// How long before the end of a sign-in the user is warned, and offered to sign in again.
+pub const SIGN_IN_WARNING_MS: u64 = 7 * DAY_MS;
+
+/// When the sign-in of `grant` ends: Spotify refuses a refresh token six months after the authorization (a day
+/// early here, for clocks). `None` when the authorization time is unknown.
+pub fn sign_in_ends_at(grant: &Grant) -> Option<u64> {
+    (grant.authorized_at_ms > 0).then(|| grant.authorized_at_ms + REFRESH_TOKEN_LIFETIME_MS)
+}
+
+/// Whether a sign-in that ends at `ends_at_ms` is in its last week at `now_ms`.
+pub fn sign_in_ends_soon(ends_at_ms: u64, now_ms: u64) -> bool {
+    now_ms.saturating_add(SIGN_IN_WARNING_MS) >= ends_at_ms
+}
 
 /// The scope that lets the app read the user's Liked Songs (`GET /me/tracks`).
 pub const LIKED_SONGS_SCOPE: &str = "user-library-read";

@@ -1743,3 +1743,18 @@ fn log_out_revokes_the_refresh_token_where_the_provider_can() {
     run(&nowhere, &store, async |s| s.revoke(&tokens).await);
     assert!(nowhere.sent().is_empty());
 }
+
+/// Guards against a sign-in whose end comes as a surprise: it is known from the authorization, and its last
+/// week is told apart.
+#[test]
+fn the_end_of_a_sign_in_is_known_and_its_last_week_told() {
+    let mut grant = token_set("a", Some("r"), NOW).grant;
+    grant.authorized_at_ms = NOW;
+    let ends = sign_in_ends_at(&grant).unwrap();
+    assert_eq!(ends, NOW + REFRESH_TOKEN_LIFETIME_MS);
+    assert!(!sign_in_ends_soon(ends, ends - SIGN_IN_WARNING_MS - 1));
+    assert!(sign_in_ends_soon(ends, ends - SIGN_IN_WARNING_MS));
+    assert!(sign_in_ends_soon(ends, ends + 1));
+    grant.authorized_at_ms = 0;
+    assert_eq!(sign_in_ends_at(&grant), None);
+}

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod callback;
 pub mod error;
+pub mod export;
 pub mod login;
 pub mod paged;
 pub mod playlists;

@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::export::ExportEverything;
+use super::login::LoginButton;
 use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
 use super::virtual_list::VirtualList;
 use super::{use_app, AppState};
 use crate::browser::{local_copy, location, session, text, BrowserSession, Fetch, SessionTokens};
 use crate::session::copy::{Freshness, LibraryCopy};
-use crate::session::{LibraryRead, SessionError, TokenStore};
+use crate::session::{sign_in_ends_at, sign_in_ends_soon, LibraryRead, SessionError, TokenStore};
 use crate::spotify::arrange::{words, Arranger, SearchKey, Sort};
 use crate::spotify::paging::PLAYLISTS_PAGE_LIMIT;
 use crate::spotify::{Access, ItemsAccess, Playlist, PlaylistId, User};
@@ -78,6 +80,14 @@ impl Library {
         self.read.set_value(LibraryRead::default());
         self.read_at.set(None);
         self.liked_total.set(None);
+    }
+
+    /// The playlists read so far, in the library's order.
+    pub fn playlists(&self) -> Vec<Playlist> {
+        self.list
+            .items
+            .try_with_untracked(|all| all.iter().map(|p| p.playlist.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// What a copy of the library holds now, read at `now_ms`.
@@ -270,16 +280,7 @@ fn load(app: AppState, from: Start) {
                 skipped,
             )
         });
-        // How many Liked Songs, for their row: one entry asked for, beside the library's pages.
-        let liked = async {
-            if session.may_read_liked() {
-                if let Ok(total) = session.liked_total().await {
-                    sink.set(library.liked_total, Some(total));
-                }
-            }
-        };
-        let ((me, result), ()) =
-            futures::future::join(futures::future::join(me, pages), liked).await;
+        let (me, result) = futures::future::join(me, pages).await;
         if sink.is_current() {
             library.read.set_value(read);
         }
@@ -291,6 +292,12 @@ fn load(app: AppState, from: Start) {
         if sink.is_current() {
             sink.flush();
             learn_access(&session, library, &me).await;
+            // How many Liked Songs, for their row: one entry asked for, once the library is in.
+            if session.may_read_liked() {
+                if let Ok(total) = session.liked_total().await {
+                    sink.set(library.liked_total, Some(total));
+                }
+            }
         }
         let complete = library.read.try_with_value(|r| r.cursor.done) == Some(true);
         if let (true, true, Some(key)) = (sink.is_current(), complete, key) {
@@ -478,10 +485,21 @@ pub fn PlaylistsPage() -> impl IntoView {
             </div>
             <LoadStatus list=list singular="playlist" plural="playlists" retry=retry explain=Explained::of/>
             <CopyStatus library=library refresh=refresh/>
+            <SignInEnds/>
             <LikedRow library=library/>
+            <Show when=move || list.load.get() == Load::Done>
+                <ExportEverything app=app/>
+            </Show>
             <Show when=move || list.load.get() == Load::Done && list.is_empty()>
                 <p id="empty-library" class="empty">
                     "You have no playlists yet. Playlists you create or follow on Spotify will appear here."
+                </p>
+            </Show>
+            <Show when=move || !query.with(String::is_empty) && !list.is_empty()>
+                <p id="match-count" class="summary" role="status" data-count=move || count.get()
+                    data-total=move || list.len()>
+                    {move || format!("{} of {} playlists match", text::number(count.get() as u32),
+                        text::number(list.len() as u32))}
                 </p>
             </Show>
             <Show when=move || !list.is_empty() && count.get() == 0>
@@ -500,6 +518,33 @@ pub fn PlaylistsPage() -> impl IntoView {
             <CallCount list=list/>
         </main>
     }
+}
+
+/// When the sign-in ends (`#sign-in-ends[data-ends-at]`), and in its last week a warning with a way to sign in
+/// again (`button#renew-sign-in`): Spotify refuses a refresh token six months after the authorization.
+#[component]
+fn SignInEnds() -> impl IntoView {
+    let ends_at = SessionTokens
+        .load()
+        .and_then(|t| sign_in_ends_at(&t.grant))?;
+    let soon = sign_in_ends_soon(ends_at, js_sys::Date::now() as u64);
+    let date: String = js_sys::Date::new(&(ends_at as f64).into())
+        .to_locale_date_string("default", &js_sys::Object::new())
+        .into();
+    Some(view! {
+        <div id="sign-in-ends" class=if soon { "sign-in-ends warning" } else { "sign-in-ends" } data-ends-at=ends_at
+            data-soon=soon.then_some("yes")>
+            {if soon {
+                format!(
+                    "Your sign-in ends on {date}: Spotify ends an app's access six months after you sign in. Sign \
+                     in again now to carry on without a break."
+                )
+            } else {
+                format!("Signed in until {date}.")
+            }}
+            {soon.then(|| view! { " " <LoginButton id="renew-sign-in" label="Sign in again"/> })}
+        </div>
+    })
 }
 
 /// Liked Songs, the library's first row (`a#liked-songs[data-count]`), with their count once read.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::export::ExportEntries;
 use super::login::{LoginButton, SignedIn};
 use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
 use super::playlists::copy_until;
@@ -13,8 +14,9 @@ use super::{use_app, AppState};
 use crate::browser::{local_copy, session, Fetch, SessionTokens};
 use crate::session::copy::EntriesCopy;
 use crate::session::{Cursor, SessionError, TokenStore};
+use crate::spotify::export::PlaylistRow;
 use crate::spotify::model::format_duration;
-use crate::spotify::{Access, ApiError, Playlist, PlaylistEntry, PlaylistId};
+use crate::spotify::{Access, ApiError, Playlist, PlaylistEntry, PlaylistId, User};
 
 /// Reads the playlist `id` and all its entries into the page's signals. When the entries are refused, the
 /// user is looked up (if the library has not already) so that the refusal can be explained, and what the API
@@ -288,6 +290,16 @@ fn LikedList() -> impl IntoView {
             {may_read.then(|| view! {
                 <LoadStatus list=list singular="track" plural="tracks" retry=retry explain=explain_liked/>
             })}
+            <ExportEntries load=list.load title=Signal::derive(|| "Liked Songs".to_owned())
+                row=move || {
+                    let user = app.library.user.get_untracked().unwrap_or(User {
+                        id: String::new(),
+                        display_name: None,
+                    });
+                    let entries = list.items.get_untracked();
+                    let total = list.total.get_untracked();
+                    Some(PlaylistRow::liked_songs(&user, total, Some(&entries)))
+                }/>
             <Show when=refused>
                 <LoginButton id="grant-liked" label="Sign in again to show Liked Songs"/>
             </Show>
@@ -316,6 +328,7 @@ pub fn NoSuchPlaylist() -> impl IntoView {
             <a class="brand" href="/">"← Your playlists"</a>
         </header>
         <main class="page">
+            <h1 id="page-title" tabindex="-1">"Playlist not found"</h1>
             <div id="load-error" class="error" role="alert" data-error="not-found">
                 <p>"This address does not name a Spotify playlist."</p>
             </div>
@@ -351,7 +364,23 @@ pub fn TrackList(id: PlaylistId) -> impl IntoView {
             <h1 id="playlist-title" tabindex="-1" node_ref=title>
                 {move || playlist.get().map(|p| p.display_name().to_owned())}
             </h1>
+            // The playlist's own count, as Spotify gives it: the entries read may be fewer (or none, when Spotify
+            // refuses them to this app).
+            {move || playlist.get().and_then(|p| p.track_count()).map(|n| view! {
+                <p id="playlist-count" class="summary" data-count=n>
+                    {if n == 1 { "1 track".to_owned() } else { format!("{} tracks", crate::browser::text::number(n)) }}
+                </p>
+            })}
             <LoadStatus list=list singular="track" plural="tracks" retry=retry explain=explain/>
+            <ExportEntries load=list.load title=Signal::derive(move || {
+                    playlist.get().map(|p| p.display_name().to_owned()).unwrap_or_default()
+                })
+                row=move || {
+                    let found = playlist.get_untracked()?;
+                    let user_id = library.user.get_untracked().map(|u| u.id).unwrap_or_default();
+                    let entries = list.items.get_untracked();
+                    Some(PlaylistRow::playlist(&found, &user_id, &library.access.get_untracked(), Some(&entries)))
+                }/>
             <VirtualList id="tracks" class="tracks" label="Tracks" count=count row_px=TRACK_ROW_PX
                 key=|pos| pos
                 row=move |pos| {
@@ -380,7 +409,7 @@ fn TrackRow(entry: Option<PlaylistEntry>, pos: usize) -> impl IntoView {
             view! {
                 <li class="track" data-kind=kind.map(|(code, _)| code) data-pos=pos tabindex="-1">
                     <span class="track-name">
-                        {content.display_name().to_owned()}
+                        <span class="title">{content.display_name().to_owned()}</span>
                         {kind.map(|(_, label)| view! { <span class="badge">{label}</span> })}
                     </span>
                     <span class="details">

@@ -173,7 +173,7 @@ fn demo(root: &Path, args: &[String]) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| format!("http://127.0.0.1:{app_port}/"));
     println!(
-        "\nOpen {app_url} (sample users: alice, bob, carol, dave). Ctrl-C stops everything.\n"
+        "\nOpen {app_url} and sign in as one of the sample users listed above. Ctrl-C stops everything.\n"
     );
     let status = provider.wait()?;
     Err(format!("the provider stopped ({status})"))

@@ -1,0 +1,442 @@
+//! Exports, made in the page and downloaded (nothing is uploaded): one playlist or Liked Songs, the library's
+//! list of playlists, and everything (every playlist the app may read, and Liked Songs), which says first what it
+//! costs in calls, shows its progress, can be cancelled, stops cleanly on a spent quota and resumes where it
+//! stopped without reading a page twice.
+
+use std::collections::{HashMap, HashSet};
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::paged::{Explained, Load};
+use super::playlists::{copy_until, Library};
+use super::AppState;
+use crate::browser::{download, local_copy, session, Cancel, SessionTokens};
+use crate::session::copy::EntriesCopy;
+use crate::session::everything::Plan;
+use crate::session::{Cursor, SessionError, TokenStore};
+use crate::spotify::export::{CsvFlavor, Export, PlaylistRow};
+use crate::spotify::{ApiError, Playlist, PlaylistEntry, PlaylistId};
+
+/// A file format the user picks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
+
+    fn mime(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv;charset=utf-8",
+            Format::Json => "application/json",
+        }
+    }
+}
+
+/// Writes `export` in `format` (`entries`: one row per entry; otherwise one per playlist) and offers it as a
+/// download named after `title`.
+fn offer(export: &Export, format: Format, entries: bool, title: &str) {
+    let contents = match (format, entries) {
+        (Format::Json, _) => export.to_json(),
+        (Format::Csv, true) => export.entries_csv(CsvFlavor::Spreadsheet),
+        (Format::Csv, false) => export.playlists_csv(CsvFlavor::Spreadsheet),
+    };
+    let date = export.exported_at.get(..10).unwrap_or("export");
+    let name = download::file_name(&format!("{title} {date}"), "export", format.extension());
+    download::offer(&name, format.mime(), &contents);
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// "Export CSV" and "Export JSON" for a list of entries that has been read whole (`#export-csv`, `#export-json`).
+#[component]
+pub fn ExportEntries(
+    load: RwSignal<Load>,
+    title: Signal<String>,
+    row: impl Fn() -> Option<PlaylistRow> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let export = move |format: Format| {
+        if let Some(row) = row() {
+            offer(
+                &Export::new(now_ms(), vec![row]),
+                format,
+                true,
+                &title.get_untracked(),
+            );
+        }
+    };
+    view! {
+        <Show when=move || load.get() == Load::Done>
+            <p class="exports">
+                <button id="export-csv" type="button" on:click=move |_| export(Format::Csv)>"Export CSV"</button>
+                <button id="export-json" type="button" on:click=move |_| export(Format::Json)>"Export JSON"</button>
+            </p>
+        </Show>
+    }
+}
+
+/// Where an export of everything stands. Kept while the page is, so that it resumes where it stopped.
+#[derive(Default)]
+struct Progress {
+    /// Entries read in this run, by playlist.
+    read: HashMap<PlaylistId, Vec<PlaylistEntry>>,
+    /// Playlists Spotify refused to this app.
+    refused: HashSet<PlaylistId>,
+    /// The playlist being read, where its read stands and what it has read.
+    current: Option<(PlaylistId, Cursor, Vec<PlaylistEntry>)>,
+    liked: Option<Vec<PlaylistEntry>>,
+    liked_read: (Cursor, Vec<PlaylistEntry>),
+    /// Entries the copy holds at the playlists' current snapshots.
+    copied: HashMap<PlaylistId, Vec<PlaylistEntry>>,
+    liked_copied: Option<Vec<PlaylistEntry>>,
+}
+
+/// What the panel shows.
+#[derive(Clone, PartialEq)]
+enum Stage {
+    Closed,
+    Looking,
+    Planned {
+        calls: u32,
+        from_copy: usize,
+        to_read: usize,
+        not_readable: usize,
+    },
+    Running {
+        done: usize,
+        total: usize,
+    },
+    Stopped {
+        code: &'static str,
+        message: String,
+        done: usize,
+        total: usize,
+    },
+    Cancelled {
+        done: usize,
+        total: usize,
+    },
+    Finished,
+}
+
+/// "Export everything" (`button#export-everything`) and its panel (`#everything[data-stage]`).
+#[component]
+pub fn ExportEverything(app: AppState) -> impl IntoView {
+    let library = app.library;
+    let stage = RwSignal::new(Stage::Closed);
+    let progress = StoredValue::new_local(Progress::default());
+    let cancel = StoredValue::new_local(None::<Cancel>);
+    let cancelled = StoredValue::new(false);
+    let format = StoredValue::new(Format::Csv);
+
+    let look = move |_| {
+        stage.set(Stage::Looking);
+        spawn_local(async move {
+            let Some(key) = SessionTokens.load().map(|t| t.key) else {
+                return;
+            };
+            let playlists = library.playlists();
+            let mut copied = HashMap::new();
+            for playlist in &playlists {
+                if let Some(copy) = local_copy::entries(&key, &playlist.id).await {
+                    if copy.current_for(playlist) {
+                        copied.insert(playlist.id.clone(), copy.entries);
+                    }
+                }
+            }
+            let liked_total = library.liked_total.get_untracked();
+            let liked_copied = match liked_total {
+                Some(total) => local_copy::entries_named(&key, "liked")
+                    .await
+                    .filter(|c| c.snapshot_id == format!("liked:{total}"))
+                    .map(|c| c.entries),
+                None => None,
+            };
+            let user_id = library
+                .user
+                .get_untracked()
+                .map(|u| u.id)
+                .unwrap_or_default();
+            let plan = Plan::new(
+                &playlists,
+                &user_id,
+                &library.access.get_untracked(),
+                |p| copied.contains_key(&p.id),
+                liked_total.map(|t| (t, liked_copied.is_some())),
+            );
+            progress.update_value(|p| {
+                p.copied = copied;
+                p.liked_copied = liked_copied;
+            });
+            stage.try_set(Stage::Planned {
+                calls: plan.calls(),
+                from_copy: plan.from_copy,
+                to_read: plan.to_read.len(),
+                not_readable: plan.not_readable,
+            });
+        });
+    };
+
+    let run = move |chosen: Option<Format>| {
+        if let Some(chosen) = chosen {
+            format.set_value(chosen);
+        }
+        let load = Cancel::new();
+        let fetch = load.fetch();
+        cancel.set_value(Some(load));
+        cancelled.set_value(false);
+        spawn_local(async move {
+            let session = session(app.config, &fetch);
+            let key = SessionTokens.load().map(|t| t.key);
+            let playlists = library.playlists();
+            let user_id = library
+                .user
+                .get_untracked()
+                .map(|u| u.id)
+                .unwrap_or_default();
+            let access = library.access.get_untracked();
+            let plan = progress.with_value(|p| {
+                Plan::new(
+                    &playlists,
+                    &user_id,
+                    &access,
+                    |pl| p.copied.contains_key(&pl.id),
+                    None,
+                )
+            });
+            let total = plan.to_read.len();
+            let mut stopped = None;
+            for (n, (id, _)) in plan.to_read.iter().enumerate() {
+                let done_before =
+                    progress.with_value(|p| p.read.contains_key(id) || p.refused.contains(id));
+                if done_before {
+                    continue;
+                }
+                stage.try_set(Stage::Running { done: n, total });
+                let (mut cursor, mut entries) = progress
+                    .try_update_value(|p| match p.current.take() {
+                        Some((current, cursor, entries)) if &current == id => (cursor, entries),
+                        _ => (Cursor::default(), Vec::new()),
+                    })
+                    .unwrap_or_default();
+                let result = session
+                    .playlist_items(id, &mut cursor, |page, _, _| {
+                        entries.extend(page);
+                        std::ops::ControlFlow::Continue(())
+                    })
+                    .await;
+                match result {
+                    Ok(()) if cursor.done => {
+                        if let (Some(key), Some(playlist)) =
+                            (&key, playlists.iter().find(|p| &p.id == id))
+                        {
+                            if let Some(snapshot_id) = playlist.snapshot_id.clone() {
+                                let copy = EntriesCopy {
+                                    snapshot_id,
+                                    read_at_ms: now_ms(),
+                                    total: cursor.total.unwrap_or(entries.len() as u32),
+                                    entries: entries.clone(),
+                                    skipped: 0,
+                                };
+                                local_copy::keep_entries(key, id, copy, copy_until(app, now_ms()));
+                            }
+                        }
+                        progress.update_value(|p| {
+                            p.read.insert(id.clone(), entries);
+                        });
+                    }
+                    Ok(()) => {
+                        progress.update_value(|p| p.current = Some((id.clone(), cursor, entries)));
+                        stopped = Some(None);
+                        break;
+                    }
+                    Err(SessionError::Api(ApiError::Forbidden(_) | ApiError::NotFound)) => {
+                        progress.update_value(|p| {
+                            p.refused.insert(id.clone());
+                        });
+                    }
+                    Err(error) => {
+                        progress.update_value(|p| p.current = Some((id.clone(), cursor, entries)));
+                        stopped = Some((!cancelled.get_value()).then_some(error));
+                        break;
+                    }
+                }
+            }
+            // Liked Songs, unless the copy holds them.
+            let liked_needed = stopped.is_none()
+                && library.liked_total.get_untracked().is_some()
+                && progress.with_value(|p| p.liked.is_none() && p.liked_copied.is_none());
+            if liked_needed {
+                let (mut cursor, mut entries) = progress
+                    .try_update_value(|p| std::mem::take(&mut p.liked_read))
+                    .unwrap_or_default();
+                let result = session
+                    .liked_songs(&mut cursor, |page, _, _| {
+                        entries.extend(page);
+                        std::ops::ControlFlow::Continue(())
+                    })
+                    .await;
+                match result {
+                    Ok(()) if cursor.done => progress.update_value(|p| p.liked = Some(entries)),
+                    Ok(()) => {
+                        progress.update_value(|p| p.liked_read = (cursor, entries));
+                        stopped = Some(None);
+                    }
+                    Err(error) => {
+                        progress.update_value(|p| p.liked_read = (cursor, entries));
+                        stopped = Some((!cancelled.get_value()).then_some(error));
+                    }
+                }
+            }
+            let done = progress.with_value(|p| p.read.len() + p.refused.len());
+            match stopped {
+                Some(None) => {
+                    stage.try_set(Stage::Cancelled { done, total });
+                }
+                Some(Some(error)) => {
+                    let explained = Explained::of(&error);
+                    stage.try_set(Stage::Stopped {
+                        code: explained.code,
+                        message: explained.message,
+                        done,
+                        total,
+                    });
+                }
+                None => {
+                    let export = progress.with_value(|p| everything(library, &playlists, p));
+                    offer(&export, format.get_value(), true, "Spotify library");
+                    stage.try_set(Stage::Finished);
+                }
+            }
+        });
+    };
+    let stop = move |_| {
+        cancelled.set_value(true);
+        cancel.with_value(|c| {
+            if let Some(c) = c {
+                c.cancel();
+            }
+        });
+    };
+
+    let code = move || match stage.get() {
+        Stage::Closed => "closed",
+        Stage::Looking => "looking",
+        Stage::Planned { .. } => "planned",
+        Stage::Running { .. } => "running",
+        Stage::Stopped { .. } => "stopped",
+        Stage::Cancelled { .. } => "cancelled",
+        Stage::Finished => "finished",
+    };
+    view! {
+        <p class="exports">
+            "Export the list of playlists: "
+            <button id="export-list-csv" type="button" on:click=move |_| export_list(library, Format::Csv)>"CSV"</button>
+            <button id="export-list-json" type="button" on:click=move |_| export_list(library, Format::Json)>"JSON"</button>
+            " "
+            <button id="export-everything" type="button" on:click=look
+                disabled=move || !matches!(stage.get(), Stage::Closed | Stage::Finished)>
+                "Export everything…"
+            </button>
+        </p>
+        <div id="everything" class="everything" data-stage=code role="status" aria-live="polite">
+            {move || match stage.get() {
+                Stage::Closed => None,
+                Stage::Looking => Some(view! { <p>"Looking at what this browser already holds…"</p> }.into_any()),
+                Stage::Planned { calls, from_copy, to_read, not_readable } => Some(view! {
+                    <p id="everything-plan" data-calls=calls>
+                        {format!(
+                            "Every playlist this app may read, and Liked Songs: {to_read} to read from Spotify, about \
+                             {calls} calls; {from_copy} from this browser's copy; {not_readable} that Spotify does not \
+                             let this app read, listed with their link."
+                        )}
+                    </p>
+                    <button id="everything-csv" type="button" on:click=move |_| run(Some(Format::Csv))>"Export CSV"</button>
+                    <button id="everything-json" type="button" on:click=move |_| run(Some(Format::Json))>"Export JSON"</button>
+                }.into_any()),
+                Stage::Running { done, total } => Some(view! {
+                    <p id="everything-progress" data-done=done data-total=total>
+                        {format!("Reading playlist {} of {total}…", done + 1)}
+                    </p>
+                    <button id="everything-cancel" type="button" on:click=stop>"Cancel"</button>
+                }.into_any()),
+                Stage::Stopped { code, message, done, total } => Some(view! {
+                    <p id="everything-stopped" class="error" data-error=code data-done=done data-total=total>
+                        {message} {format!(" {done} of {total} playlists read; the export goes on from there.")}
+                    </p>
+                    <button id="everything-resume" type="button" on:click=move |_| run(None)>"Go on"</button>
+                }.into_any()),
+                Stage::Cancelled { done, total } => Some(view! {
+                    <p id="everything-cancelled" data-done=done data-total=total>
+                        {format!("Cancelled after {done} of {total} playlists; what was read is kept.")}
+                    </p>
+                    <button id="everything-resume" type="button" on:click=move |_| run(None)>"Go on"</button>
+                }.into_any()),
+                Stage::Finished => Some(view! { <p id="everything-done">"Exported."</p> }.into_any()),
+            }}
+        </div>
+    }
+}
+
+/// Everything the export holds, as a file: Liked Songs first, then every playlist in the library's order, with
+/// its entries when they were read (or the copy holds them) and without when Spotify refused them.
+fn everything(library: Library, playlists: &[Playlist], progress: &Progress) -> Export {
+    let user = library.user.get_untracked();
+    let user_id = user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+    let access = library.access.get_untracked();
+    let mut rows = Vec::new();
+    if let Some(user) = &user {
+        let liked = progress.liked.as_ref().or(progress.liked_copied.as_ref());
+        if library.liked_total.get_untracked().is_some() {
+            rows.push(PlaylistRow::liked_songs(
+                user,
+                library.liked_total.get_untracked(),
+                liked.map(Vec::as_slice),
+            ));
+        }
+    }
+    for playlist in playlists {
+        let entries = progress
+            .read
+            .get(&playlist.id)
+            .or_else(|| progress.copied.get(&playlist.id));
+        rows.push(PlaylistRow::playlist(
+            playlist,
+            &user_id,
+            &access,
+            entries.map(Vec::as_slice),
+        ));
+    }
+    Export::new(now_ms(), rows)
+}
+
+/// The library's list of playlists, one row each.
+fn export_list(library: Library, format: Format) {
+    let user_id = library
+        .user
+        .get_untracked()
+        .map(|u| u.id)
+        .unwrap_or_default();
+    let access = library.access.get_untracked();
+    let rows = library
+        .playlists()
+        .iter()
+        .map(|p| PlaylistRow::playlist(p, &user_id, &access, None))
+        .collect();
+    offer(
+        &Export::new(now_ms(), rows),
+        format,
+        false,
+        "Spotify playlists",
+    );
+}
