@@ -111,6 +111,9 @@ pub struct CspWatch {
     reader: JoinHandle<()>,
 }
 
+/// How many times the BiDi connection is tried.
+const BIDI_ATTEMPTS: u32 = 4;
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -118,9 +121,21 @@ impl CspWatch {
     /// Connects to the session's BiDi address (its `webSocketUrl` capability), subscribes to the
     /// channel and installs the listener for every document opened from now on.
     pub async fn start(web_socket_url: &str) -> Result<CspWatch, String> {
-        let (mut socket, _) = tokio_tungstenite::connect_async(web_socket_url)
-            .await
-            .map_err(|e| format!("cannot open WebDriver BiDi at {web_socket_url}: {e}"))?;
+        // geckodriver sometimes drops the first handshake while the browser is still starting (seen on a
+        // loaded machine): the connection is tried a few times before giving up.
+        let mut attempt = 0;
+        let mut socket = loop {
+            attempt += 1;
+            match tokio_tungstenite::connect_async(web_socket_url).await {
+                Ok((socket, _)) => break socket,
+                Err(e) if attempt >= BIDI_ATTEMPTS => {
+                    return Err(format!(
+                        "cannot open WebDriver BiDi at {web_socket_url}: {e}"
+                    ))
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+            }
+        };
         let seen = Arc::new(Mutex::new(Vec::new()));
         command(
             &mut socket,

@@ -458,6 +458,15 @@ impl Admin {
 
     /// How many `route` requests of `kind` (`POST`, `GET`, `preflight`) the provider has answered
     /// (from `GET /admin/stats`).
+    /// How many of the app's calls the daily quota refused in its current window.
+    pub async fn quota_refused(&self) -> u64 {
+        let stats: Value =
+            send_json(self.http.get(format!("{}/admin/stats", self.direct_url))).await;
+        stats["daily_quota"][&self.client_id]["refused"]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
     /// The Web API calls (`GET /v1/*`, preflights apart) the provider has answered: what a quota counts.
     pub async fn web_api_calls(&self) -> u64 {
         let stats: Value =

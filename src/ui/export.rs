@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use futures::StreamExt as _;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -17,6 +18,9 @@ use crate::session::everything::Plan;
 use crate::session::{Cursor, SessionError, TokenStore};
 use crate::spotify::export::{CsvFlavor, Export, PlaylistRow};
 use crate::spotify::{ApiError, Playlist, PlaylistEntry, PlaylistId};
+
+/// How many playlists "export everything" reads at once (each reads its own pages as a library's are read).
+const PLAYLISTS_IN_FLIGHT: usize = 8;
 
 /// A file format the user picks.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -92,8 +96,8 @@ struct Progress {
     read: HashMap<PlaylistId, Vec<PlaylistEntry>>,
     /// Playlists Spotify refused to this app.
     refused: HashSet<PlaylistId>,
-    /// The playlist being read, where its read stands and what it has read.
-    current: Option<(PlaylistId, Cursor, Vec<PlaylistEntry>)>,
+    /// Playlists whose read stopped part of the way: where it stands and what it has read.
+    partial: HashMap<PlaylistId, (Cursor, Vec<PlaylistEntry>)>,
     liked: Option<Vec<PlaylistEntry>>,
     liked_read: (Cursor, Vec<PlaylistEntry>),
     /// Entries the copy holds at the playlists' current snapshots.
@@ -215,30 +219,42 @@ pub fn ExportEverything(app: AppState) -> impl IntoView {
                 )
             });
             let total = plan.to_read.len();
-            let mut stopped = None;
-            for (n, (id, _)) in plan.to_read.iter().enumerate() {
-                let done_before =
-                    progress.with_value(|p| p.read.contains_key(id) || p.refused.contains(id));
-                if done_before {
-                    continue;
+            let left: Vec<PlaylistId> = progress.with_value(|p| {
+                plan.to_read
+                    .iter()
+                    .map(|(id, _)| id.clone())
+                    .filter(|id| !p.read.contains_key(id) && !p.refused.contains(id))
+                    .collect()
+            });
+            stage.try_set(Stage::Running {
+                done: total - left.len(),
+                total,
+            });
+            // Several playlists at a time, as a library's pages are read; each keeps where its read stands, so
+            // that one stopped by a spent quota or a cancel goes on from there.
+            let reads = futures::stream::iter(left).map(|id| {
+                let session = &session;
+                async move {
+                    let (mut cursor, mut entries) = progress
+                        .try_update_value(|p| p.partial.remove(&id))
+                        .flatten()
+                        .unwrap_or_default();
+                    let result = session
+                        .playlist_items(&id, &mut cursor, |page, _, _| {
+                            entries.extend(page);
+                            std::ops::ControlFlow::Continue(())
+                        })
+                        .await;
+                    (id, cursor, entries, result)
                 }
-                stage.try_set(Stage::Running { done: n, total });
-                let (mut cursor, mut entries) = progress
-                    .try_update_value(|p| match p.current.take() {
-                        Some((current, cursor, entries)) if &current == id => (cursor, entries),
-                        _ => (Cursor::default(), Vec::new()),
-                    })
-                    .unwrap_or_default();
-                let result = session
-                    .playlist_items(id, &mut cursor, |page, _, _| {
-                        entries.extend(page);
-                        std::ops::ControlFlow::Continue(())
-                    })
-                    .await;
+            });
+            let mut reads = std::pin::pin!(reads.buffer_unordered(PLAYLISTS_IN_FLIGHT));
+            let mut stopped = None;
+            while let Some((id, cursor, entries, result)) = reads.next().await {
                 match result {
                     Ok(()) if cursor.done => {
                         if let (Some(key), Some(playlist)) =
-                            (&key, playlists.iter().find(|p| &p.id == id))
+                            (&key, playlists.iter().find(|p| p.id == id))
                         {
                             if let Some(snapshot_id) = playlist.snapshot_id.clone() {
                                 let copy = EntriesCopy {
@@ -248,28 +264,38 @@ pub fn ExportEverything(app: AppState) -> impl IntoView {
                                     entries: entries.clone(),
                                     skipped: 0,
                                 };
-                                local_copy::keep_entries(key, id, copy, copy_until(app, now_ms()));
+                                local_copy::keep_entries(key, &id, copy, copy_until(app, now_ms()));
                             }
                         }
                         progress.update_value(|p| {
-                            p.read.insert(id.clone(), entries);
+                            p.read.insert(id, entries);
                         });
-                    }
-                    Ok(()) => {
-                        progress.update_value(|p| p.current = Some((id.clone(), cursor, entries)));
-                        stopped = Some(None);
-                        break;
                     }
                     Err(SessionError::Api(ApiError::Forbidden(_) | ApiError::NotFound)) => {
                         progress.update_value(|p| {
-                            p.refused.insert(id.clone());
+                            p.refused.insert(id);
                         });
                     }
-                    Err(error) => {
-                        progress.update_value(|p| p.current = Some((id.clone(), cursor, entries)));
-                        stopped = Some((!cancelled.get_value()).then_some(error));
-                        break;
+                    Ok(()) => {
+                        progress.update_value(|p| {
+                            p.partial.insert(id, (cursor, entries));
+                        });
+                        stopped.get_or_insert(None);
                     }
+                    Err(error) => {
+                        progress.update_value(|p| {
+                            p.partial.insert(id, (cursor, entries));
+                        });
+                        let error = (!cancelled.get_value()).then_some(error);
+                        // The most telling failure wins: a spent quota over a cancelled request.
+                        if !matches!(stopped, Some(Some(_))) {
+                            stopped = Some(error);
+                        }
+                    }
+                }
+                let done = progress.with_value(|p| p.read.len() + p.refused.len());
+                if stopped.is_none() {
+                    stage.try_set(Stage::Running { done, total });
                 }
             }
             // Liked Songs, unless the copy holds them.
@@ -366,7 +392,7 @@ pub fn ExportEverything(app: AppState) -> impl IntoView {
                 }.into_any()),
                 Stage::Running { done, total } => Some(view! {
                     <p id="everything-progress" data-done=done data-total=total>
-                        {format!("Reading playlist {} of {total}…", done + 1)}
+                        {format!("{done} of {total} playlists read…")}
                     </p>
                     <button id="everything-cancel" type="button" on:click=stop>"Cancel"</button>
                 }.into_any()),

@@ -191,6 +191,7 @@ pub async fn run(options: Options) {
     first_playlist(&chromium, &dist, &options, &mut results).await;
     libraries(&chromium, &dist, &options, &mut results, true).await;
     calls(&chromium, &dist, &options).await;
+    export_everything(&chromium, &dist, &options).await;
     let chromium_load = start
         .zip(machine::sample())
         .and_then(|(a, b)| machine::others(&a, &b));
@@ -338,6 +339,31 @@ async fn calls(driver: &Driver, dist: &Path, options: &Options) {
                 verdict(c.reopen_after_reload == 0)
             );
         }
+        Err(e) => println!("  FAILED: {e}"),
+    }
+}
+
+/// "Export everything" over heidi's 1,000 playlists: the calls planned and made, and the time it took.
+async fn export_everything(driver: &Driver, dist: &Path, options: &Options) {
+    let setup = Setup {
+        user: "heidi",
+        paging: Paging::Concurrent,
+        latency_ms: options.latency_ms,
+        observe: false,
+        scroll: false,
+        keystrokes: Vec::new(),
+    };
+    println!(
+        "\nexport everything (heidi, 1,000 playlists and her Liked Songs, {} at {} ms)",
+        driver.browser, options.latency_ms
+    );
+    match driver.export_everything(dist, &setup).await {
+        Ok(e) => println!(
+            "  {} calls made of {} planned, {} from the click to the file",
+            grouped(e.made),
+            grouped(e.planned),
+            ms(Some(e.ms))
+        ),
         Err(e) => println!("  FAILED: {e}"),
     }
 }

@@ -279,6 +279,77 @@ impl Driver {
         })
     }
 
+    /// "Export everything" over the run's user: the calls it planned and made (by the provider's count of
+    /// playlist and Liked Songs pages), and how long it took from the click to the file.
+    pub async fn export_everything(&self, dist: &Path, setup: &Setup) -> Result<Exported, String> {
+        let served = Served::start(dist, setup).await?;
+        let result = self.export(&served).await;
+        let _ = self.client.goto("about:blank").await;
+        served.stop().await;
+        result
+    }
+
+    async fn export(&self, served: &Served) -> Result<Exported, String> {
+        self.client
+            .goto(&served.app_url)
+            .await
+            .map_err(|e| format!("cannot open {}: {e}", served.app_url))?;
+        self.wait_for_element("button#login")
+            .await?
+            .click()
+            .await
+            .map_err(|e| format!("cannot click button#login: {e}"))?;
+        self.wait_until_loaded().await?;
+        let click = |css: &'static str| async move {
+            self.wait_for_element(css)
+                .await?
+                .click()
+                .await
+                .map_err(|e| format!("cannot click {css}: {e}"))
+        };
+        click("button#export-everything").await?;
+        let plan = self.wait_for_element("#everything-plan").await?;
+        let planned = plan
+            .attr("data-calls")
+            .await
+            .ok()
+            .flatten()
+            .and_then(|c| c.parse().ok())
+            .ok_or("the plan says no calls")?;
+        let pages = |stats: &Value| {
+            route_count(stats, "/v1/playlists/{id}/items") + route_count(stats, "/v1/me/tracks")
+        };
+        let before = pages(&served.stats().await?);
+        let started = Instant::now();
+        click("button#everything-json").await?;
+        let deadline = Instant::now() + LOAD_LIMIT;
+        loop {
+            if self
+                .client
+                .find(Locator::Css("#everything-done"))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            if self
+                .client
+                .find(Locator::Css("#everything-stopped"))
+                .await
+                .is_ok()
+            {
+                return Err("the export stopped".to_owned());
+            }
+            if Instant::now() > deadline {
+                return Err("the export did not finish".to_owned());
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let made = pages(&served.stats().await?) - before;
+        Ok(Exported { planned, made, ms })
+    }
+
     async fn wait_for_element(&self, css: &str) -> Result<fantoccini::elements::Element, String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -505,6 +576,26 @@ pub struct Calls {
     /// After the reload, from the app's start to its library on screen.
     pub on_screen_ms: Option<f64>,
     pub reopen_after_reload: u64,
+}
+
+/// What "Export everything" cost.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub planned: u64,
+    pub made: u64,
+    /// From the click to the file offered.
+    pub ms: f64,
+}
+
+/// The `GET`s of `route` in a `/admin/stats` answer.
+fn route_count(stats: &Value, route: &str) -> u64 {
+    stats["routes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["kind"] == "GET" && r["route"] == route)
+        .map(|r| r["count"].as_u64().unwrap_or(0))
+        .sum()
 }
 
 /// The Web API calls in a `/admin/stats` answer.
