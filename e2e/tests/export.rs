@@ -76,6 +76,10 @@ async fn a_playlist_exports_as_csv_that_reads_back(page: Page, urls: Urls, admin
     page.click("button#export-csv").await;
     let text = download(&page, 0).await;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // The file's first lines, for whoever reads the test's output.
+    for line in text.lines().take(4) {
+        eprintln!("{}: exported: {line}", page.browser());
+    }
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::export::ExportEverything;
 use super::login::LoginButton;
@@ -292,19 +293,31 @@ fn load(app: AppState, from: Start) {
         if sink.is_current() {
             sink.flush();
             learn_access(&session, library, &me).await;
-            // How many Liked Songs, for their row: one entry asked for, once the library is in.
-            if session.may_read_liked() {
-                if let Ok(total) = session.liked_total().await {
-                    sink.set(library.liked_total, Some(total));
-                }
-            }
         }
+        // Then, without holding up the load's end: how many Liked Songs, for their row (one entry asked for),
+        // and the copy of what was read, with that count.
         let complete = library.read.try_with_value(|r| r.cursor.done) == Some(true);
-        if let (true, true, Some(key)) = (sink.is_current(), complete, key) {
-            let now = js_sys::Date::now() as u64;
-            if let Some(copy) = library.copy(me, now) {
-                local_copy::keep_library(&key, copy, copy_until(app, now));
-            }
+        if sink.is_current() && complete {
+            let fetch = fetch.clone();
+            let config = app.config;
+            spawn_local(async move {
+                let session = crate::browser::session(config, &fetch);
+                if session.may_read_liked() {
+                    if let Ok(total) = session.liked_total().await {
+                        library.liked_total.try_set(Some(total));
+                    }
+                }
+                // Only while the session that read it is still this tab's.
+                let still = key.filter(|key| {
+                    SessionTokens
+                        .load()
+                        .is_some_and(|t| t.key.names() == key.names())
+                });
+                let now = js_sys::Date::now() as u64;
+                if let (Some(key), Some(copy)) = (still, library.copy(me, now)) {
+                    local_copy::keep_library(&key, copy, copy_until(app, now));
+                }
+            });
         }
         Ok(())
     };
