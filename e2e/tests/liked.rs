@@ -56,6 +56,27 @@ async fn liked_songs_have_a_row_and_a_page(page: Page, urls: Urls, admin: Admin)
         "{}: a Liked Song that is gone is not shown as unavailable",
         page.browser()
     );
+    // Find, as on the library: the first entry's title finds it, and says how many of all match.
+    let title = page.text("#tracks > li.track .title").await;
+    let word = title
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let find = page.wait_for("input#find").await;
+    find.send_keys(&word).await.expect("typing in the find box");
+    page.wait_for(&format!(r#"#match-count[data-total="{shown}"]"#))
+        .await;
+    let matched: u64 = page
+        .attribute("#match-count", "data-count")
+        .await
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        (1..=shown).contains(&matched),
+        "{}: finding {word:?} matched {matched} of {shown}",
+        page.browser()
+    );
 }
 
 // Guards against Liked Songs missing from the library, counted wrong, or failing on local files

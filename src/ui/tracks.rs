@@ -11,9 +11,11 @@ use super::playlists::copy_until;
 use super::playlists::Library;
 use super::virtual_list::VirtualList;
 use super::{use_app, AppState};
+use crate::browser::text;
 use crate::browser::{local_copy, session, Fetch, SessionTokens};
 use crate::session::copy::EntriesCopy;
 use crate::session::{Cursor, SessionError, TokenStore};
+use crate::spotify::arrange::{fold, words};
 use crate::spotify::export::PlaylistRow;
 use crate::spotify::model::format_duration;
 use crate::spotify::{Access, ApiError, Playlist, PlaylistEntry, PlaylistId, User};
@@ -252,6 +254,21 @@ fn explain_liked(error: &SessionError) -> Explained {
     }
 }
 
+/// Whether `entry` holds every one of `words` (folded) in its name, artists, or album or show.
+fn entry_matches(entry: &PlaylistEntry, words: &[String]) -> bool {
+    let Some(content) = entry.content() else {
+        return false;
+    };
+    let haystack = [
+        content.name.as_str(),
+        &content.byline(),
+        content.album.as_ref().map_or("", |a| a.name.as_str()),
+    ]
+    .map(|text| fold(text, &text::decompose))
+    .join(" ");
+    words.iter().all(|word| haystack.contains(word.as_str()))
+}
+
 /// `/liked`: the user's Liked Songs, like a playlist's page. A session whose sign-in did not grant
 /// `user-library-read` is offered to sign in again instead.
 #[component]
@@ -269,7 +286,20 @@ fn LikedList() -> impl IntoView {
     if may_read {
         retry();
     }
-    let count = Signal::derive(move || list.len());
+    // Find: the entries whose name, artists or album (or show) hold every word typed, ignoring case and accents.
+    let query = RwSignal::new(String::new());
+    let order = Memo::new(move |_| {
+        let words = words(&query.get(), &text::decompose);
+        list.items.with(|items| {
+            items
+                .iter()
+                .enumerate()
+                .filter(|(_, entry)| words.is_empty() || entry_matches(entry, &words))
+                .map(|(pos, _)| pos)
+                .collect::<Vec<_>>()
+        })
+    });
+    let count = Signal::derive(move || order.with(Vec::len));
     let refused = move || {
         !may_read
             || list
@@ -303,10 +333,26 @@ fn LikedList() -> impl IntoView {
             <Show when=refused>
                 <LoginButton id="grant-liked" label="Sign in again to show Liked Songs"/>
             </Show>
+            <div class="tools" role="search">
+                <label class="find">
+                    <span class="visually-hidden">"Find in Liked Songs by name, artist or album"</span>
+                    <input id="find" type="search" placeholder="Find by name, artist or album" autocomplete="off"
+                        prop:value=move || query.get()
+                        on:input=move |ev| query.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            <Show when=move || !query.with(String::is_empty) && !list.is_empty()>
+                <p id="match-count" class="summary" role="status" data-count=move || count.get()
+                    data-total=move || list.len()>
+                    {move || format!("{} of {} tracks match", crate::browser::text::number(count.get() as u32),
+                        crate::browser::text::number(list.len() as u32))}
+                </p>
+            </Show>
             <VirtualList id="tracks" class="tracks" label="Liked Songs" count=count row_px=TRACK_ROW_PX
-                key=|pos| pos
+                key=move |pos| order.with_untracked(|o| o.get(pos).copied())
                 row=move |pos| {
-                    let entry = list.items.with_untracked(|all| all.get(pos).cloned());
+                    let at = order.with_untracked(|o| o.get(pos).copied());
+                    let entry = at.and_then(|at| list.items.with_untracked(|all| all.get(at).cloned()));
                     view! { <TrackRow entry=entry pos=pos/> }
                 }/>
         </main>
