@@ -255,6 +255,35 @@ async fn serve(dist: &Path, usual_client: &str, setup: Setup) -> RunningServer {
     }
 }
 
+/// The Web API calls (`GET /v1/*`, preflights apart) in an `/admin/stats` answer: what a quota
+/// counts.
+pub fn web_api_calls(stats: &Value) -> u64 {
+    stats["routes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| {
+            r["kind"] == "GET" && r["route"].as_str().is_some_and(|p| p.starts_with("/v1/"))
+        })
+        .map(|r| r["count"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+/// How many records the app's sealed local copy holds in IndexedDB (once the page has opened it),
+/// `-1` when it cannot be read: a script for WebDriver's Execute Async Script.
+pub const COPY_RECORDS: &str = r#"
+    const done = arguments[arguments.length - 1];
+    const open = indexedDB.open('pkce-playlists-copy');
+    open.onerror = () => done(-1);
+    open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('copy')) { db.close(); done(0); return; }
+        const count = db.transaction('copy').objectStore('copy').count();
+        count.onsuccess = () => { db.close(); done(count.result); };
+        count.onerror = () => { db.close(); done(-1); };
+    };
+"#;
+
 /// The local preset pointed at the provider at `api_origin`, for the client `client_id`.
 fn app_config(api_origin: &str, client_id: &str) -> Value {
     let root = xtask::workspace_root();
@@ -471,15 +500,7 @@ impl Admin {
     pub async fn web_api_calls(&self) -> u64 {
         let stats: Value =
             send_json(self.http.get(format!("{}/admin/stats", self.direct_url))).await;
-        stats["routes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|r| {
-                r["kind"] == "GET" && r["route"].as_str().is_some_and(|p| p.starts_with("/v1/"))
-            })
-            .map(|r| r["count"].as_u64().unwrap_or(0))
-            .sum()
+        web_api_calls(&stats)
     }
 
     pub async fn requests(&self, kind: &str, route: &str) -> u64 {

@@ -8,28 +8,17 @@ use e2e::flows::{
     back_to_library, open_playlist, playlist_id, sign_in, sign_in_as_alice, wait_for_library,
     wait_for_tracks, LOGGED_OUT, PLAYLIST,
 };
+use e2e::provider::COPY_RECORDS;
 use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls, WAIT};
 
 /// Alice's own playlist, whose entries the app may read.
 const OWN: &str = "Morning Coffee";
 
-/// How many records the app's encrypted local copy holds (the page must have opened it first).
-const COPY_RECORDS: &str = r#"
-    return new Promise((resolve) => {
-        const open = indexedDB.open('pkce-playlists-copy');
-        open.onerror = () => resolve(-1);
-        open.onsuccess = () => {
-            const db = open.result;
-            if (!db.objectStoreNames.contains('copy')) { db.close(); resolve(0); return; }
-            const count = db.transaction('copy').objectStore('copy').count();
-            count.onsuccess = () => { db.close(); resolve(count.result); };
-            count.onerror = () => { db.close(); resolve(-1); };
-        };
-    });
-"#;
-
 async fn copy_records(page: &Page) -> i64 {
-    page.run(COPY_RECORDS, vec![]).await.as_i64().unwrap_or(-1)
+    page.run_async(COPY_RECORDS, vec![])
+        .await
+        .as_i64()
+        .unwrap_or(-1)
 }
 
 /// Alice's own playlist: its id and how many entries it has (asked of the provider before any

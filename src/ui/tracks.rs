@@ -20,6 +20,35 @@ use crate::spotify::export::PlaylistRow;
 use crate::spotify::model::format_duration;
 use crate::spotify::{Access, ApiError, Playlist, PlaylistEntry, PlaylistId, User};
 
+/// Shows entries from the session's copy, as a read that is over.
+fn show_copy(sink: &Sink<PlaylistEntry>, cursor: StoredValue<Cursor>, copy: EntriesCopy) {
+    let _ = sink.push(copy.entries, copy.total, copy.skipped);
+    if sink.is_current() {
+        cursor.set_value(Cursor {
+            total: Some(copy.total),
+            next_offset: copy.total,
+            next_url: None,
+            done: true,
+        });
+    }
+}
+
+/// The entries a list has read whole, as a copy at `snapshot_id`.
+fn copy_of(list: PagedList<PlaylistEntry>, snapshot_id: String, now_ms: u64) -> EntriesCopy {
+    let entries = list.items.try_get_untracked().unwrap_or_default();
+    EntriesCopy {
+        snapshot_id,
+        read_at_ms: now_ms,
+        total: list
+            .total
+            .try_get_untracked()
+            .flatten()
+            .unwrap_or(entries.len() as u32),
+        skipped: list.skipped.try_get_untracked().unwrap_or(0),
+        entries,
+    }
+}
+
 /// Reads the playlist `id` and all its entries into the page's signals. When the entries are refused, the
 /// user is looked up (if the library has not already) so that the refusal can be explained, and what the API
 /// answered is remembered for the library's list.
@@ -64,15 +93,7 @@ fn load(
                 .await
                 .filter(|c| c.current_for(&found))
             {
-                let _ = sink.push(copy.entries, copy.total, copy.skipped);
-                if sink.is_current() {
-                    cursor.set_value(Cursor {
-                        total: Some(copy.total),
-                        next_offset: copy.total,
-                        next_url: None,
-                        done: true,
-                    });
-                }
+                show_copy(&sink, cursor, copy);
                 return Ok(());
             }
         }
@@ -95,18 +116,7 @@ fn load(
         ) {
             sink.flush();
             let now = js_sys::Date::now() as u64;
-            let entries = list.items.try_get_untracked().unwrap_or_default();
-            let copy = EntriesCopy {
-                snapshot_id,
-                read_at_ms: now,
-                total: list
-                    .total
-                    .try_get_untracked()
-                    .flatten()
-                    .unwrap_or(entries.len() as u32),
-                skipped: list.skipped.try_get_untracked().unwrap_or(0),
-                entries,
-            };
+            let copy = copy_of(list, snapshot_id, now);
             local_copy::keep_entries(key, &id, copy, copy_until(app, now));
         }
         if let Err(SessionError::Api(ApiError::Forbidden(_) | ApiError::NotFound)) = &read {
@@ -187,15 +197,7 @@ fn load_liked(app: AppState, list: PagedList<PlaylistEntry>, cursor: StoredValue
         if let (false, Some(key), Some(total)) = (resume, &key, known) {
             let copy = local_copy::entries_named(key, LIKED).await;
             if let Some(copy) = copy.filter(|c| c.snapshot_id == liked_snapshot(total)) {
-                let _ = sink.push(copy.entries, copy.total, copy.skipped);
-                if sink.is_current() {
-                    cursor.set_value(Cursor {
-                        total: Some(copy.total),
-                        next_offset: copy.total,
-                        next_url: None,
-                        done: true,
-                    });
-                }
+                show_copy(&sink, cursor, copy);
                 return Ok(());
             }
         }
@@ -213,20 +215,13 @@ fn load_liked(app: AppState, list: PagedList<PlaylistEntry>, cursor: StoredValue
         if let (Ok(()), true, Some(key)) = (&read, read_to.done && sink.is_current(), &key) {
             sink.flush();
             let now = js_sys::Date::now() as u64;
-            let entries = list.items.try_get_untracked().unwrap_or_default();
             let total = list
                 .total
                 .try_get_untracked()
                 .flatten()
-                .unwrap_or(entries.len() as u32);
+                .unwrap_or_else(|| list.len_untracked() as u32);
             sink.set(library.liked_total, Some(total));
-            let copy = EntriesCopy {
-                snapshot_id: liked_snapshot(total),
-                read_at_ms: now,
-                total,
-                skipped: list.skipped.try_get_untracked().unwrap_or(0),
-                entries,
-            };
+            let copy = copy_of(list, liked_snapshot(total), now);
             local_copy::keep_entries_named(key, LIKED, copy, copy_until(app, now));
         }
         read

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use super::report::median;
 use super::scripts;
 use crate::browser::{Browser, Session};
+use crate::provider::{web_api_calls, COPY_RECORDS};
 use crate::support::{copy_dir, free_port, TempDir};
 
 /// How long a whole library may take to load (sequential paging of 200 pages at 50 ms is about
@@ -242,7 +243,7 @@ impl Driver {
         // The copy is written in the background: wait until it holds the library and the playlist.
         let deadline = Instant::now() + LOAD_LIMIT;
         while self
-            .run_async("counting the copy", scripts::COPY_RECORDS, vec![])
+            .run_async("counting the copy", COPY_RECORDS, vec![])
             .await?
             .as_i64()
             .unwrap_or(-1)
@@ -594,19 +595,6 @@ fn route_count(stats: &Value, route: &str) -> u64 {
         .into_iter()
         .flatten()
         .filter(|r| r["kind"] == "GET" && r["route"] == route)
-        .map(|r| r["count"].as_u64().unwrap_or(0))
-        .sum()
-}
-
-/// The Web API calls in a `/admin/stats` answer.
-fn web_api_calls(stats: &Value) -> u64 {
-    stats["routes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| {
-            r["kind"] == "GET" && r["route"].as_str().is_some_and(|p| p.starts_with("/v1/"))
-        })
         .map(|r| r["count"].as_u64().unwrap_or(0))
         .sum()
 }

@@ -166,17 +166,3 @@ pub const APP_START_TO_LIBRARY: &str = r#"
     const shown = performance.getEntriesByName('first-playlist')[0];
     return start && shown ? shown.startTime - start.startTime : null;
 "#;
-
-/// How many records the app's local copy holds in IndexedDB (after the app opened it).
-pub const COPY_RECORDS: &str = r#"
-    const done = arguments[arguments.length - 1];
-    const open = indexedDB.open('pkce-playlists-copy');
-    open.onerror = () => done(-1);
-    open.onsuccess = () => {
-        const db = open.result;
-        if (!db.objectStoreNames.contains('copy')) { db.close(); done(0); return; }
-        const count = db.transaction('copy').objectStore('copy').count();
-        count.onsuccess = () => { db.close(); done(count.result); };
-        count.onerror = () => { db.close(); done(-1); };
-    };
-"#;
