@@ -264,14 +264,7 @@ fn med(runs: &[Run], f: impl Fn(&Run) -> Option<f64>) -> Option<f64> {
 
 async fn first_playlist(driver: &Driver, dist: &Path, options: &Options, results: &mut Results) {
     let library = options.libraries().last().copied().unwrap_or(LIBRARIES[2]);
-    let setup = Setup {
-        user: library.user,
-        paging: Paging::Concurrent,
-        latency_ms: options.latency_ms,
-        observe: false,
-        scroll: false,
-        keystrokes: Vec::new(),
-    };
+    let setup = Setup::plain(library.user, options.latency_ms);
     let n = options.first_runs();
     for i in 1..=n {
         match driver.run(dist, &setup).await {
@@ -297,14 +290,7 @@ async fn first_playlist(driver: &Driver, dist: &Path, options: &Options, results
 /// What reading costs in calls, with the local copy, in one run over the largest library.
 async fn calls(driver: &Driver, dist: &Path, options: &Options) {
     let library = options.libraries().last().copied().unwrap_or(LIBRARIES[2]);
-    let setup = Setup {
-        user: library.user,
-        paging: Paging::Concurrent,
-        latency_ms: options.latency_ms,
-        observe: false,
-        scroll: false,
-        keystrokes: Vec::new(),
-    };
+    let setup = Setup::plain(library.user, options.latency_ms);
     println!(
         "\ncalls ({}, {} playlists, {} at {} ms; Web API calls by the provider's count)",
         library.user,
@@ -345,14 +331,7 @@ async fn calls(driver: &Driver, dist: &Path, options: &Options) {
 
 /// "Export everything" over heidi's 1,000 playlists: the calls planned and made, and the time it took.
 async fn export_everything(driver: &Driver, dist: &Path, options: &Options) {
-    let setup = Setup {
-        user: "heidi",
-        paging: Paging::Concurrent,
-        latency_ms: options.latency_ms,
-        observe: false,
-        scroll: false,
-        keystrokes: Vec::new(),
-    };
+    let setup = Setup::plain("heidi", options.latency_ms);
     println!(
         "\nexport everything (heidi, 1,000 playlists and her Liked Songs, {} at {} ms)",
         driver.browser, options.latency_ms

@@ -63,6 +63,20 @@ pub struct Setup {
     pub keystrokes: Vec<String>,
 }
 
+impl Setup {
+    /// A run that signs `user` in and reads the library concurrently, observing nothing more.
+    pub fn plain(user: &'static str, latency_ms: u64) -> Setup {
+        Setup {
+            user,
+            paging: Paging::Concurrent,
+            latency_ms,
+            observe: false,
+            scroll: false,
+            keystrokes: Vec::new(),
+        }
+    }
+}
+
 /// A browser for a series of runs: its WebDriver session, and the WebDriver client to drive it.
 pub struct Driver {
     pub browser: Browser,
@@ -146,16 +160,7 @@ impl Driver {
     }
 
     async fn drive(&self, served: &Served, setup: &Setup) -> Result<Run, String> {
-        self.client
-            .goto(&served.app_url)
-            .await
-            .map_err(|e| format!("cannot open {}: {e}", served.app_url))?;
-        let login = self.wait_for_element("button#login").await?;
-        login
-            .click()
-            .await
-            .map_err(|e| format!("cannot click button#login: {e}"))?;
-        self.wait_until_loaded().await?;
+        self.sign_in(served).await?;
 
         let timings = self
             .run_script(scripts::TIMINGS, vec![json!(served.api_url)])
@@ -205,16 +210,7 @@ impl Driver {
 
     async fn count_calls(&self, served: &Served) -> Result<Calls, String> {
         let started = Instant::now();
-        self.client
-            .goto(&served.app_url)
-            .await
-            .map_err(|e| format!("cannot open {}: {e}", served.app_url))?;
-        self.wait_for_element("button#login")
-            .await?
-            .click()
-            .await
-            .map_err(|e| format!("cannot click button#login: {e}"))?;
-        self.wait_until_loaded().await?;
+        self.sign_in(served).await?;
         let sign_in_ms = started.elapsed().as_secs_f64() * 1000.0;
         let sign_in = web_api_calls(&served.stats().await?);
 
@@ -291,16 +287,7 @@ impl Driver {
     }
 
     async fn export(&self, served: &Served) -> Result<Exported, String> {
-        self.client
-            .goto(&served.app_url)
-            .await
-            .map_err(|e| format!("cannot open {}: {e}", served.app_url))?;
-        self.wait_for_element("button#login")
-            .await?
-            .click()
-            .await
-            .map_err(|e| format!("cannot click button#login: {e}"))?;
-        self.wait_until_loaded().await?;
+        self.sign_in(served).await?;
         let click = |css: &'static str| async move {
             self.wait_for_element(css)
                 .await?
@@ -349,6 +336,20 @@ impl Driver {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let made = pages(&served.stats().await?) - before;
         Ok(Exported { planned, made, ms })
+    }
+
+    /// Opens the app, logs in (the provider approves the run's user at once) and waits for the library.
+    async fn sign_in(&self, served: &Served) -> Result<(), String> {
+        self.client
+            .goto(&served.app_url)
+            .await
+            .map_err(|e| format!("cannot open {}: {e}", served.app_url))?;
+        self.wait_for_element("button#login")
+            .await?
+            .click()
+            .await
+            .map_err(|e| format!("cannot click button#login: {e}"))?;
+        self.wait_until_loaded().await
     }
 
     async fn wait_for_element(&self, css: &str) -> Result<fantoccini::elements::Element, String> {
