@@ -467,16 +467,7 @@ fn heal_record(written: Option<String>) {
     if tabs.end_of(&mine.key).is_some() {
         return;
     }
-    let opened = written
-        .as_deref()
-        .and_then(|text| Record::open(&mine.key, text));
-    let behind = opened.is_none_or(|r| r.version < mine.grant.version);
-    if let (true, Some(refresh)) = (behind, &mine.refresh_token) {
-        let record = Record {
-            version: mine.grant.version,
-            refresh_fingerprint: mine.key.fingerprint(refresh.secret()),
-            in_flight: None,
-        };
+    if let Some(record) = Record::to_heal(&mine, written.as_deref()) {
         let until = crate::session::kept_until(&mine.grant, super::BrowserClock.now_ms());
         tabs.keep_record(&mine.key, &record, until);
     }

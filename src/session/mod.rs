@@ -528,12 +528,7 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
                     },
                     ..tokens.grant
                 };
-                if let Some(refresh) = &fresh.refresh_token {
-                    let published = Record {
-                        version: fresh.grant.version,
-                        refresh_fingerprint: fresh.key.fingerprint(refresh.secret()),
-                        in_flight: None,
-                    };
+                if let Some(published) = Record::settled(&fresh) {
                     self.tabs.keep_record(&fresh.key, &published, until);
                 }
                 // The other tabs learn of the new tokens even if this tab cannot keep them.
@@ -794,10 +789,24 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         &self,
         id: &PlaylistId,
         cursor: &mut Cursor,
-        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
+        on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
-        let page_url = |offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT);
+        self.read_entries(
+            cursor,
+            |offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT),
+            on_page,
+        )
+        .await
+    }
+
+    /// Reads a list of entries (a playlist's, or Liked Songs) page by page from `page_url`.
+    async fn read_entries(
+        &self,
+        cursor: &mut Cursor,
+        page_url: impl Fn(u32) -> String,
+        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
+    ) -> Result<(), SessionError> {
         self.read_pages(
             cursor,
             page_url,
@@ -811,15 +820,13 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
     pub async fn liked_songs(
         &self,
         cursor: &mut Cursor,
-        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
+        on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
-        let page_url = |offset| liked_songs_url(base, offset, ITEMS_PAGE_LIMIT);
-        self.read_pages(
+        self.read_entries(
             cursor,
-            page_url,
-            ITEMS_PAGE_LIMIT,
-            |page: Page<PlaylistEntry>| on_page(page.items, page.total, page.skipped),
+            |offset| liked_songs_url(base, offset, ITEMS_PAGE_LIMIT),
+            on_page,
         )
         .await
     }

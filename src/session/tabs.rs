@@ -85,6 +85,27 @@ impl Record {
         )
     }
 
+    /// The record of `tokens` with nothing on the wire: what a tab holding them publishes. `None` without a
+    /// refresh token.
+    pub fn settled(tokens: &TokenSet) -> Option<Record> {
+        let refresh = tokens.refresh_token.as_ref()?;
+        Some(Record {
+            version: tokens.grant.version,
+            refresh_fingerprint: tokens.key.fingerprint(refresh.secret()),
+            in_flight: None,
+        })
+    }
+
+    /// What a tab holding `mine` writes back when the record was replaced by `written` (replayed, altered or
+    /// removed by something other than the session's tabs): its own, when `written` is behind it or not one of
+    /// the session's.
+    pub fn to_heal(mine: &TokenSet, written: Option<&str>) -> Option<Record> {
+        let behind = written
+            .and_then(|text| Record::open(&mine.key, text))
+            .is_none_or(|r| r.version < mine.grant.version);
+        behind.then(|| Record::settled(mine)).flatten()
+    }
+
     /// The record in `text`, when `key` wrote it; a forged or altered one is `None`, as if there were none.
     pub fn open(key: &SessionKey, text: &str) -> Option<Record> {
         serde_json::from_str(&untagged(key, "record", text)?).ok()
@@ -583,6 +604,38 @@ mod tests {
             1_000 + IN_FLIGHT_WAIT_MS - 1
         ));
         assert!(may_take_lock(Some(&record()), 1_000 + IN_FLIGHT_WAIT_MS));
+    }
+
+    /// Guards against a replayed (older), forged or removed record being left for a stale tab to trust, and
+    /// against a tab overwriting a newer record with its older one.
+    #[test]
+    fn a_record_behind_the_tab_is_healed_and_a_newer_one_kept() {
+        let mine = tokens(3, key(1));
+        let settled = Record::settled(&mine).unwrap();
+        assert_eq!(settled.version, 3);
+        assert_eq!(settled.refresh_fingerprint, key(1).fingerprint("r3"));
+        let older = Record {
+            version: 2,
+            ..settled.clone()
+        }
+        .seal(&key(1), 99);
+        let newer = Record {
+            version: 4,
+            ..settled.clone()
+        }
+        .seal(&key(1), 99);
+        let forged = Record {
+            version: 9,
+            ..settled.clone()
+        }
+        .seal(&key(2), 99);
+        assert_eq!(Record::to_heal(&mine, Some(&older)), Some(settled.clone()));
+        assert_eq!(Record::to_heal(&mine, Some(&forged)), Some(settled.clone()));
+        assert_eq!(Record::to_heal(&mine, None), Some(settled));
+        assert_eq!(Record::to_heal(&mine, Some(&newer)), None);
+        let mut no_refresh = tokens(3, key(1));
+        no_refresh.refresh_token = None;
+        assert_eq!(Record::to_heal(&no_refresh, None), None);
     }
 
     /// Guards against an end read back as another, which would tell the user the wrong reason.

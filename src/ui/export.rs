@@ -166,11 +166,7 @@ pub fn ExportEverything(app: AppState) -> impl IntoView {
                     .map(|c| c.entries),
                 None => None,
             };
-            let user_id = library
-                .user
-                .get_untracked()
-                .map(|u| u.id)
-                .unwrap_or_default();
+            let user_id = library.user_id();
             let plan = Plan::new(
                 &playlists,
                 &user_id,
@@ -203,11 +199,7 @@ pub fn ExportEverything(app: AppState) -> impl IntoView {
             let session = session(app.config, &fetch);
             let key = SessionTokens.load().map(|t| t.key);
             let playlists = library.playlists();
-            let user_id = library
-                .user
-                .get_untracked()
-                .map(|u| u.id)
-                .unwrap_or_default();
+            let user_id = library.user_id();
             let access = library.access.get_untracked();
             let plan = progress.with_value(|p| {
                 Plan::new(
@@ -448,11 +440,7 @@ fn everything(library: Library, playlists: &[Playlist], progress: &Progress) -> 
 
 /// The library's list of playlists, one row each.
 fn export_list(library: Library, format: Format) {
-    let user_id = library
-        .user
-        .get_untracked()
-        .map(|u| u.id)
-        .unwrap_or_default();
+    let user_id = library.user_id();
     let access = library.access.get_untracked();
     let rows = library
         .playlists()

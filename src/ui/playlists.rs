@@ -83,6 +83,11 @@ impl Library {
         self.liked_total.set(None);
     }
 
+    /// The signed-in user's id, once known (empty before).
+    pub fn user_id(&self) -> String {
+        self.user.get_untracked().map(|u| u.id).unwrap_or_default()
+    }
+
     /// The playlists read so far, in the library's order.
     pub fn playlists(&self) -> Vec<Playlist> {
         self.list

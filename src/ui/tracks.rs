@@ -418,7 +418,7 @@ pub fn TrackList(id: PlaylistId) -> impl IntoView {
                 })
                 row=move || {
                     let found = playlist.get_untracked()?;
-                    let user_id = library.user.get_untracked().map(|u| u.id).unwrap_or_default();
+                    let user_id = library.user_id();
                     let entries = list.items.get_untracked();
                     Some(PlaylistRow::playlist(&found, &user_id, &library.access.get_untracked(), Some(&entries)))
                 }/>
