@@ -10,6 +10,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::page::Page;
@@ -46,7 +47,8 @@ return null;
 "#;
 
 /// One rule the page breaks, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct AxeViolation {
     /// The rule, e.g. `color-contrast`.
     pub id: String,
@@ -59,27 +61,6 @@ pub struct AxeViolation {
     pub nodes: u64,
     /// The CSS selectors of the first of them.
     pub targets: Vec<String>,
-}
-
-impl AxeViolation {
-    fn from_json(value: &Value) -> AxeViolation {
-        let text = |name: &str| value[name].as_str().unwrap_or("").to_owned();
-        AxeViolation {
-            id: text("id"),
-            impact: text("impact"),
-            help: text("help"),
-            help_url: text("helpUrl"),
-            nodes: value["nodes"].as_u64().unwrap_or(0),
-            targets: value["targets"]
-                .as_array()
-                .map(|all| {
-                    all.iter()
-                        .filter_map(|t| t.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        }
-    }
 }
 
 impl fmt::Display for AxeViolation {
@@ -153,10 +134,9 @@ impl Page {
         if let Some(error) = outcome["error"].as_str() {
             panic!("{}: axe-core failed: {error}", self.browser());
         }
-        outcome["violations"]
-            .as_array()
-            .map(|all| all.iter().map(AxeViolation::from_json).collect())
-            .unwrap_or_default()
+        serde_json::from_value(outcome["violations"].clone()).unwrap_or_else(|e| {
+            panic!("{}: axe-core's violations do not read: {e}", self.browser())
+        })
     }
 }
 

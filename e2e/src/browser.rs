@@ -15,7 +15,7 @@ use xtask::{wait_until, ProcessGroup};
 
 use crate::csp::{CspWatch, Violation};
 use crate::page::{Page, WAIT};
-use crate::support::{env_path, free_port, on_path, TempDir};
+use crate::support::{env_path, free_port, temp_dir};
 
 /// How long a browser may take to start once its WebDriver is up.
 const BROWSER_START: Duration = Duration::from_secs(60);
@@ -36,48 +36,44 @@ impl fmt::Display for Browser {
     }
 }
 
-fn require(what: &str, found: Option<PathBuf>, hint: &str) -> PathBuf {
-    match found {
-        Some(path) if path.is_file() => path,
-        Some(path) => panic!("{what} not found at {} ({hint})", path.display()),
-        None => panic!("{what} not found ({hint})"),
-    }
+/// The file named in the environment variable `var`, or else the first of `names` found (on
+/// `PATH`, or a path); panics saying how to get it.
+fn locate(var: &str, names: &[&str], hint: &str) -> PathBuf {
+    let named = env_path(var);
+    let found = match &named {
+        Some(path) => path.is_file().then(|| path.clone()),
+        None => names.iter().find_map(|name| which::which(name).ok()),
+    };
+    found.unwrap_or_else(|| panic!("{} not found ({var} or {hint})", names[0]))
 }
 
 impl Browser {
     fn driver(self) -> PathBuf {
         match self {
-            Browser::Chromium => require(
-                "chromedriver",
-                env_path("CHROMEDRIVER").or_else(|| on_path("chromedriver")),
-                "set CHROMEDRIVER or apt-get install chromium-driver",
+            Browser::Chromium => locate(
+                "CHROMEDRIVER",
+                &["chromedriver"],
+                "apt-get install chromium-driver",
             ),
-            Browser::Firefox => require(
-                "geckodriver",
-                env_path("GECKODRIVER").or_else(|| {
-                    env_path("HOME")
-                        .map(|h| h.join(".cargo/bin/geckodriver"))
-                        .filter(|p| p.is_file())
-                        .or_else(|| on_path("geckodriver"))
-                }),
-                "set GECKODRIVER or cargo install geckodriver --version 0.37.1",
-            ),
+            Browser::Firefox => {
+                let cargo_bin = env_path("HOME").map(|h| h.join(".cargo/bin/geckodriver"));
+                let cargo_bin = cargo_bin.as_deref().and_then(Path::to_str).unwrap_or("");
+                locate(
+                    "GECKODRIVER",
+                    &["geckodriver", cargo_bin],
+                    "cargo install geckodriver --version 0.37.1",
+                )
+            }
         }
     }
 
     fn binary(self) -> PathBuf {
         match self {
-            Browser::Chromium => require(
-                "chromium",
-                env_path("CHROMIUM_BIN").or_else(|| on_path("chromium")),
-                "set CHROMIUM_BIN or apt-get install chromium",
-            ),
-            Browser::Firefox => require(
-                "firefox-esr",
-                env_path("FIREFOX_BIN")
-                    .or_else(|| on_path("firefox-esr"))
-                    .or_else(|| on_path("firefox")),
-                "set FIREFOX_BIN or apt-get install firefox-esr",
+            Browser::Chromium => locate("CHROMIUM_BIN", &["chromium"], "apt-get install chromium"),
+            Browser::Firefox => locate(
+                "FIREFOX_BIN",
+                &["firefox-esr", "firefox"],
+                "apt-get install firefox-esr",
             ),
         }
     }
@@ -152,7 +148,7 @@ pub struct Session {
     log: PathBuf,
     /// `None` for an unwatched session.
     csp: Option<CspWatch>,
-    _profile: TempDir,
+    _profile: tempfile::TempDir,
 }
 
 impl Session {
@@ -171,11 +167,10 @@ impl Session {
     }
 
     async fn start_with(browser: Browser, watched: bool) -> Session {
-        let profile = TempDir::new("profile");
+        let profile = temp_dir("profile");
         let port = free_port();
         let log = profile.path().join("driver.log");
-        let out =
-            File::create(&log).unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
+        let out = File::create(&log).expect("a log file in the profile's directory");
         let err = out.try_clone().expect("a log file can be shared");
         let mut command = browser.driver_command(port);
         command.stdin(Stdio::null()).stdout(out).stderr(err);

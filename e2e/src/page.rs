@@ -5,6 +5,7 @@
 //! Scenarios find the app's states by the stable hooks in docs/ARCHITECTURE.md ("DOM hooks"),
 //! never by the wording shown to users, so that rewording a message breaks no test.
 
+use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -41,11 +42,16 @@ impl Page {
         self.browser
     }
 
+    /// What a WebDriver command gave, or a panic saying what failed and in which browser.
+    fn ok<T, E: fmt::Display>(&self, result: Result<T, E>, what: impl fmt::Display) -> T {
+        result.unwrap_or_else(|e| panic!("{}: {what}: {e}", self.browser))
+    }
+
     pub async fn open(&self, url: &str) {
-        self.client
-            .goto(url)
-            .await
-            .unwrap_or_else(|e| panic!("{}: cannot open {url}: {e}", self.browser));
+        self.ok(
+            self.client.goto(url).await,
+            format_args!("cannot open {url}"),
+        );
     }
 
     /// The address bar.
@@ -64,10 +70,8 @@ impl Page {
 
     /// The names of the address bar's query parameters.
     pub async fn query_keys(&self) -> Vec<String> {
-        match self.client.current_url().await {
-            Ok(url) => url.query_pairs().map(|(k, _)| k.into_owned()).collect(),
-            Err(e) => panic!("{}: cannot read the address bar: {e}", self.browser),
-        }
+        let url = self.ok(self.client.current_url().await, "the address bar");
+        url.query_pairs().map(|(k, _)| k.into_owned()).collect()
     }
 
     /// Waits until `condition` returns `Some`, polling every [`xtask::process::POLL`]; panics
@@ -112,11 +116,7 @@ impl Page {
 
     /// The current tab.
     pub async fn tab(&self) -> Tab {
-        self.client
-            .window()
-            .await
-            .map(Tab)
-            .unwrap_or_else(|e| panic!("{}: cannot name the current tab: {e}", self.browser))
+        Tab(self.ok(self.client.window().await, "the current tab"))
     }
 
     /// Every tab of the session (none when they cannot be listed).
@@ -130,10 +130,8 @@ impl Page {
 
     /// Makes `tab` the current one.
     pub async fn switch_to(&self, tab: &Tab) {
-        self.client
-            .switch_to_window(tab.0.clone())
-            .await
-            .unwrap_or_else(|e| panic!("{}: cannot switch to {tab:?}: {e}", self.browser));
+        let switched = self.client.switch_to_window(tab.0.clone()).await;
+        self.ok(switched, format_args!("cannot switch to {tab:?}"));
     }
 
     /// Like [`Self::switch_to`], for cleanup paths that must not panic: whether it worked.
@@ -169,11 +167,7 @@ impl Page {
     /// Opens `url` in a new tab that no tab of the app opened (WebDriver's New Window): it starts
     /// with sessionStorage of its own, as a page a user opens by hand. Switches to it.
     pub async fn open_unrelated_tab(&self, url: &str) -> Tab {
-        let opened = self
-            .client
-            .new_window(true)
-            .await
-            .unwrap_or_else(|e| panic!("{}: no new tab: {e}", self.browser));
+        let opened = self.ok(self.client.new_window(true).await, "no new tab");
         let tab = Tab(opened.handle);
         self.switch_to(&tab).await;
         self.open(url).await;
@@ -182,40 +176,27 @@ impl Page {
 
     /// Makes the window `width` CSS pixels wide (a phone's screen, say), keeping its height.
     pub async fn set_window_width(&self, width: u32) {
-        let (_, _, _, height) = self
-            .client
-            .get_window_rect()
-            .await
-            .unwrap_or_else(|e| panic!("{}: no window size: {e}", self.browser));
-        self.client
-            .set_window_size(width, height as u32)
-            .await
-            .unwrap_or_else(|e| panic!("{}: cannot resize the window: {e}", self.browser));
+        let (_, _, _, height) = self.ok(self.client.get_window_rect().await, "no window size");
+        let resized = self.client.set_window_size(width, height as u32).await;
+        self.ok(resized, "cannot resize the window");
     }
 
     /// The browser's Back button.
     pub async fn back(&self) {
-        self.client
-            .back()
-            .await
-            .unwrap_or_else(|e| panic!("{}: Back failed: {e}", self.browser));
+        self.ok(self.client.back().await, "Back failed");
     }
 
     /// Runs `script` (a function body: `arguments` holds `args`) in the current tab and returns
     /// what it returns.
     pub async fn run(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client
-            .execute(script, args)
-            .await
-            .unwrap_or_else(|e| panic!("{}: the script failed: {e}\n{script}", self.browser))
+        let result = self.client.execute(script, args).await;
+        self.ok(result, format_args!("the script failed\n{script}\n"))
     }
 
     /// Runs `script` asynchronously: it calls its last argument with its result.
     pub async fn run_async(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client
-            .execute_async(script, args)
-            .await
-            .unwrap_or_else(|e| panic!("{}: the script failed: {e}\n{script}", self.browser))
+        let result = self.client.execute_async(script, args).await;
+        self.ok(result, format_args!("the script failed\n{script}\n"))
     }
 
     /// The sessionStorage entry `key` of the current tab.
@@ -334,20 +315,14 @@ impl Page {
 
     /// Waits for `css`, then clicks it.
     pub async fn click(&self, css: &str) {
-        let element = self.wait_for(css).await;
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("{}: cannot click `{css}`: {e}", self.browser));
+        let clicked = self.wait_for(css).await.click().await;
+        self.ok(clicked, format_args!("cannot click `{css}`"));
     }
 
     /// The rendered text of the first element matching `css` (waiting for it).
     pub async fn text(&self, css: &str) -> String {
-        let element = self.wait_for(css).await;
-        element
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("{}: cannot read `{css}`: {e}", self.browser))
+        let text = self.wait_for(css).await.text().await;
+        self.ok(text, format_args!("cannot read `{css}`"))
     }
 
     /// The rendered texts of every element matching `css`, whitespace-normalized.
@@ -362,11 +337,8 @@ impl Page {
     /// The attribute `name` of the first element matching `css` (waiting for it to be in the
     /// page); `None` when the element does not carry it.
     pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
-        let element = self.wait_for_present(css).await;
-        element
-            .attr(name)
-            .await
-            .unwrap_or_else(|e| panic!("{}: cannot read `{css}`'s {name}: {e}", self.browser))
+        let value = self.wait_for_present(css).await.attr(name).await;
+        self.ok(value, format_args!("cannot read `{css}`'s {name}"))
     }
 
     /// Waits until exactly `n` elements match `css`.
@@ -405,10 +377,7 @@ impl Page {
         for option in self.all("select[name=user] option").await {
             let label = option.text().await.unwrap_or_default();
             if label.to_lowercase().contains(&user.to_lowercase()) {
-                option
-                    .click()
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: cannot choose {user}: {e}", self.browser));
+                self.ok(option.click().await, format_args!("cannot choose {user}"));
                 return;
             }
         }

@@ -61,11 +61,12 @@ pub fn env_path(name: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// The first file called `name` in a directory on `PATH`.
-pub fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
+/// A directory under the system's temporary one, removed when dropped.
+pub fn temp_dir(label: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("pkce-playlists-e2e-{label}-"))
+        .tempdir()
+        .expect("a temporary directory")
 }
 
 /// Copies the directory tree `from` to `to`.
