@@ -141,6 +141,7 @@ pub mod errors;
 pub mod faults;
 pub mod form;
 pub mod images;
+pub mod listeners;
 pub mod scopes;
 pub mod secrets;
 pub mod state;
