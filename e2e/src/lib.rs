@@ -33,6 +33,31 @@ pub use browser::{Browser, Session};
 pub use page::{normalize_space, Page, Tab, WAIT};
 pub use provider::{Admin, Discovery, Provider, Setup};
 
+/// One scenario as two tests, `<name>::chromium` and `<name>::firefox`: the body runs with
+/// `browser` bound to each in turn, on a multi-threaded runtime (see the module's notes).
+#[macro_export]
+macro_rules! in_both_browsers {
+    ($(#[$doc:meta])* fn $name:ident($browser:ident) $body:block) => {
+        $(#[$doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($browser: $crate::Browser) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn chromium() {
+                run($crate::Browser::Chromium).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn firefox() {
+                run($crate::Browser::Firefox).await
+            }
+        }
+    };
+}
+
 /// Where things are for one scenario, and what the provider says alice owns.
 #[derive(Debug, Clone)]
 pub struct Urls {

@@ -6,7 +6,8 @@ use e2e::axe::Audit;
 use e2e::flows::{
     open_playlist, playlist_id, sign_in_as_alice, wait_for_tracks, LOGGED_OUT, TRACKS_LOADED,
 };
-use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls, WAIT};
+use e2e::in_both_browsers;
+use e2e::{scenario_with, Admin, Page, Setup, Urls, WAIT};
 
 const OWN: &str = "Morning Coffee";
 const FOLLOWED: &str = "Erin's road songs";
@@ -138,148 +139,88 @@ async fn the_audit_sees_faint_text(page: Page, urls: Urls, _admin: Admin) {
     );
 }
 
-// Guards against a log-in screen, first or after log out with its notice, that a screen reader or
-// a keyboard cannot use, or whose text is too faint to read, in Chromium.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_the_log_in_screen_is_accessible() {
-    scenario_with(Browser::Chromium, Setup::default(), the_log_in_screen).await;
+in_both_browsers! {
+    /// Guards against a log-in screen, first or after log out with its notice, that a screen reader or
+    /// a keyboard cannot use, or whose text is too faint to read, in Chromium.
+    fn the_log_in_screen_is_accessible(browser) {
+        scenario_with(browser, Setup::default(), the_log_in_screen).await;
+    }
 }
 
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_the_log_in_screen_is_accessible() {
-    scenario_with(Browser::Firefox, Setup::default(), the_log_in_screen).await;
+in_both_browsers! {
+    /// Guards against a library, loaded or found empty by a search, with controls, rows or text that
+    /// assistive technology cannot use, in Chromium.
+    fn the_library_is_accessible(browser) {
+        scenario_with(browser, Setup::default(), the_library).await;
+    }
 }
 
-// Guards against a library, loaded or found empty by a search, with controls, rows or text that
-// assistive technology cannot use, in Chromium.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_the_library_is_accessible() {
-    scenario_with(Browser::Chromium, Setup::default(), the_library).await;
+in_both_browsers! {
+    /// Guards against an export panel whose plan and buttons assistive technology cannot use, in
+    /// Chromium.
+    fn the_export_panel_is_accessible(browser) {
+        scenario_with(browser, Setup::default(), the_export_panel).await;
+    }
 }
 
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_the_library_is_accessible() {
-    scenario_with(Browser::Firefox, Setup::default(), the_library).await;
+in_both_browsers! {
+    /// Guards against a playlist's page, its heading and entries, that assistive technology cannot
+    /// use, in Chromium.
+    fn a_playlist_is_accessible(browser) {
+        scenario_with(browser, Setup::default(), a_playlist).await;
+    }
 }
 
-// Guards against an export panel whose plan and buttons assistive technology cannot use, in
-// Chromium.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_the_export_panel_is_accessible() {
-    scenario_with(Browser::Chromium, Setup::default(), the_export_panel).await;
+in_both_browsers! {
+    /// Guards against Development Mode's explanation of a refused playlist that assistive technology
+    /// cannot read or follow, in Chromium.
+    fn a_refused_playlist_is_accessible(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            a_followed_playlist_refused,
+        )
+        .await;
+    }
 }
 
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_the_export_panel_is_accessible() {
-    scenario_with(Browser::Firefox, Setup::default(), the_export_panel).await;
+in_both_browsers! {
+    /// Guards against a Liked Songs page that assistive technology cannot use, in Chromium.
+    fn liked_songs_are_accessible(browser) {
+        scenario_with(browser, Setup::default(), liked_songs).await;
+    }
 }
 
-// Guards against a playlist's page, its heading and entries, that assistive technology cannot
-// use, in Chromium.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_a_playlist_is_accessible() {
-    scenario_with(Browser::Chromium, Setup::default(), a_playlist).await;
+in_both_browsers! {
+    /// Guards against a not-found page without a heading or a way back that assistive technology can
+    /// find, in Chromium.
+    fn the_not_found_page_is_accessible(browser) {
+        scenario_with(browser, Setup::default(), the_not_found_page).await;
+    }
 }
 
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_a_playlist_is_accessible() {
-    scenario_with(Browser::Firefox, Setup::default(), a_playlist).await;
+in_both_browsers! {
+    /// Guards against the page for an address that names no playlist having no heading to say where
+    /// the user is, in Chromium.
+    fn an_address_that_names_no_playlist_is_accessible(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            an_address_that_names_no_playlist,
+        )
+        .await;
+    }
 }
 
-// Guards against Development Mode's explanation of a refused playlist that assistive technology
-// cannot read or follow, in Chromium.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_a_refused_playlist_is_accessible() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        a_followed_playlist_refused,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_a_refused_playlist_is_accessible() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        a_followed_playlist_refused,
-    )
-    .await;
-}
-
-// Guards against a Liked Songs page that assistive technology cannot use, in Chromium.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_liked_songs_are_accessible() {
-    scenario_with(Browser::Chromium, Setup::default(), liked_songs).await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_liked_songs_are_accessible() {
-    scenario_with(Browser::Firefox, Setup::default(), liked_songs).await;
-}
-
-// Guards against a not-found page without a heading or a way back that assistive technology can
-// find, in Chromium.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_the_not_found_page_is_accessible() {
-    scenario_with(Browser::Chromium, Setup::default(), the_not_found_page).await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_the_not_found_page_is_accessible() {
-    scenario_with(Browser::Firefox, Setup::default(), the_not_found_page).await;
-}
-
-// Guards against the page for an address that names no playlist having no heading to say where
-// the user is, in Chromium.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_an_address_that_names_no_playlist_is_accessible() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        an_address_that_names_no_playlist,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_an_address_that_names_no_playlist_is_accessible() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        an_address_that_names_no_playlist,
-    )
-    .await;
-}
-
-// Guards against an audit that passes every page because axe-core ran no rules or saw nothing, in
-// Chromium.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_the_audit_sees_faint_text() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        the_audit_sees_faint_text,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_the_audit_sees_faint_text() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        the_audit_sees_faint_text,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against an audit that passes every page because axe-core ran no rules or saw nothing, in
+    /// Chromium.
+    fn the_audit_sees_faint_text(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            the_audit_sees_faint_text,
+        )
+        .await;
+    }
 }

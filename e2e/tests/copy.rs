@@ -8,8 +8,9 @@ use e2e::flows::{
     back_to_library, open_playlist, playlist_id, sign_in, sign_in_as_alice, wait_for_library,
     wait_for_tracks, LOGGED_OUT, PLAYLIST,
 };
+use e2e::in_both_browsers;
 use e2e::provider::COPY_RECORDS;
-use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls, WAIT};
+use e2e::{scenario_with, Admin, Page, Setup, Urls, WAIT};
 
 /// Alice's own playlist, whose entries the app may read.
 const OWN: &str = "Morning Coffee";
@@ -101,27 +102,19 @@ async fn what_was_read_is_not_read_again(page: Page, urls: Urls, admin: Admin) {
     );
 }
 
-// Guards against the app spending the quota shared by all its users on what it has read already:
-// a reopened playlist, a reload with nothing changed, a playlist reopened after a reload.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_what_was_read_is_not_read_again() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        what_was_read_is_not_read_again,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox (its own IndexedDB and WebCrypto).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_what_was_read_is_not_read_again() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        what_was_read_is_not_read_again,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against the app spending the quota shared by all its users on what it has read already:
+    /// a reopened playlist, a reload with nothing changed, a playlist reopened after a reload.
+    ///
+    /// In Firefox too: its own IndexedDB and WebCrypto.
+    fn what_was_read_is_not_read_again(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            what_was_read_is_not_read_again,
+        )
+        .await;
+    }
 }
 
 async fn the_copy_goes_with_the_session(page: Page, urls: Urls, _admin: Admin) {
@@ -155,25 +148,15 @@ async fn the_copy_goes_with_the_session(page: Page, urls: Urls, _admin: Admin) {
     );
 }
 
-// Guards against a copy that outlives its session on disk, or that another user signing in on
-// the same browser is shown.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_the_copy_goes_with_the_session() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        the_copy_goes_with_the_session,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_the_copy_goes_with_the_session() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        the_copy_goes_with_the_session,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against a copy that outlives its session on disk, or that another user signing in on
+    /// the same browser is shown.
+    fn the_copy_goes_with_the_session(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            the_copy_goes_with_the_session,
+        )
+        .await;
+    }
 }

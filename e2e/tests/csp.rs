@@ -7,6 +7,7 @@
 //! ([`e2e::scenario_with`]).
 
 use e2e::csp::{probe, Violation};
+use e2e::in_both_browsers;
 use e2e::{Browser, Page, Provider, Setup, Urls};
 use serde_json::Value;
 
@@ -80,19 +81,13 @@ async fn the_served_page_carries_the_policy_and_the_headers() {
     }
 }
 
-// Guards against a policy that the browser does not enforce, or a watch that misses what it
-// blocks (every other scenario would then pass whatever the page does).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_enforces_the_policy_and_reports_each_violation() {
-    let violations = probe(Browser::Chromium, forbidden_things).await;
-    expect_each_forbidden_thing(Browser::Chromium, &violations);
-}
-
-// Guards against the same failures in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_enforces_the_policy_and_reports_each_violation() {
-    let violations = probe(Browser::Firefox, forbidden_things).await;
-    expect_each_forbidden_thing(Browser::Firefox, &violations);
+in_both_browsers! {
+    /// Guards against a policy that the browser does not enforce, or a watch that misses what it
+    /// blocks (every other scenario would then pass whatever the page does).
+    fn enforces_the_policy_and_reports_each_violation(browser) {
+        let violations = probe(browser, forbidden_things).await;
+        expect_each_forbidden_thing(browser, &violations);
+    }
 }
 
 /// Loads the app (which must run: the loader's hash, the module, the wasm and the style sheet are

@@ -6,7 +6,8 @@ use e2e::flows::{
     open_playlist, playlist_id, sign_in, sign_in_as_alice, wait_for_library, TOKENS_KEY,
     TRACKS_LOADED,
 };
-use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls};
+use e2e::in_both_browsers;
+use e2e::{scenario_with, Admin, Page, Setup, Urls};
 use serde_json::Value;
 
 /// A playlist alice only follows: Development Mode refuses its entries, but it has a count.
@@ -73,18 +74,13 @@ async fn the_details_are_right(page: Page, urls: Urls, admin: Admin) {
     page.wait_for("button#renew-sign-in").await;
 }
 
-// Guards against the details a daily user notices: a followed playlist's page saying "0 tracks"
-// while the library says 10, a search that does not say how many it found, and a sign-in that ends
-// by surprise after six months.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_the_details_are_right() {
-    scenario_with(Browser::Chromium, Setup::default(), the_details_are_right).await;
-}
-
-// Guards against the same failures in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_the_details_are_right() {
-    scenario_with(Browser::Firefox, Setup::default(), the_details_are_right).await;
+in_both_browsers! {
+    /// Guards against the details a daily user notices: a followed playlist's page saying "0 tracks"
+    /// while the library says 10, a search that does not say how many it found, and a sign-in that ends
+    /// by surprise after six months.
+    fn the_details_are_right(browser) {
+        scenario_with(browser, Setup::default(), the_details_are_right).await;
+    }
 }
 
 /// Badges of the rows in the DOM whose text does not fit their box.
@@ -115,25 +111,15 @@ async fn badges_are_never_cut_on_a_phone(page: Page, urls: Urls, admin: Admin) {
     }
 }
 
-// Guards against "Local fi…" and "E…": on a phone-width screen a track's title may be shortened,
-// a badge never is.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_badges_are_never_cut_on_a_phone() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        badges_are_never_cut_on_a_phone,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_badges_are_never_cut_on_a_phone() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        badges_are_never_cut_on_a_phone,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against "Local fi…" and "E…": on a phone-width screen a track's title may be shortened,
+    /// a badge never is.
+    fn badges_are_never_cut_on_a_phone(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            badges_are_never_cut_on_a_phone,
+        )
+        .await;
+    }
 }

@@ -5,32 +5,23 @@
 use std::time::Duration;
 
 use e2e::flows::{sign_in_as_alice, stored_session, LOGGED_OUT};
-use e2e::{scenario_with, Admin, Browser, Discovery, Page, Setup, Urls};
+use e2e::in_both_browsers;
+use e2e::{scenario_with, Admin, Discovery, Page, Setup, Urls};
 
-// Guards against a standards provider configured by its issuer alone not being usable: discovery,
-// the `iss` of every authorization response, and revocation at log out must all work.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_signs_in_through_discovery_and_revokes_at_log_out() {
-    scenario_with(Browser::Chromium, discovered(), discovery_round_trip).await;
+in_both_browsers! {
+    /// Guards against a standards provider configured by its issuer alone not being usable: discovery,
+    /// the `iss` of every authorization response, and revocation at log out must all work.
+    fn signs_in_through_discovery_and_revokes_at_log_out(browser) {
+        scenario_with(browser, discovered(), discovery_round_trip).await;
+    }
 }
 
-// Guards against the same failures in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_signs_in_through_discovery_and_revokes_at_log_out() {
-    scenario_with(Browser::Firefox, discovered(), discovery_round_trip).await;
-}
-
-// Guards against using metadata that names another issuer than the configured one (RFC 8414
-// §3.3): it may be an impostor's, so the app says so and offers no sign-in.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_refuses_metadata_of_another_issuer() {
-    scenario_with(Browser::Chromium, foreign(), refuses_another_issuer).await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_refuses_metadata_of_another_issuer() {
-    scenario_with(Browser::Firefox, foreign(), refuses_another_issuer).await;
+in_both_browsers! {
+    /// Guards against using metadata that names another issuer than the configured one (RFC 8414
+    /// §3.3): it may be an impostor's, so the app says so and offers no sign-in.
+    fn refuses_metadata_of_another_issuer(browser) {
+        scenario_with(browser, foreign(), refuses_another_issuer).await;
+    }
 }
 
 fn discovered() -> Setup {

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use e2e::flows::{open_playlist, sign_in, wait_for_library, TRACKS_LOADED};
-use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls};
+use e2e::in_both_browsers;
+use e2e::{scenario_with, Admin, Page, Setup, Urls};
 use serde_json::json;
 
 /// Makes the page keep every Blob it turns into a download, so the test can read the file.
@@ -118,27 +119,17 @@ async fn a_playlist_exports_as_csv_that_reads_back(page: Page, urls: Urls, admin
     );
 }
 
-// Guards against an export that loses entries, crashes on local files, episodes and removed
-// tracks, or writes CSV that a CSV reader cannot read back (unquoted commas, quotes, newlines).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_a_playlist_exports_as_csv_that_reads_back() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        a_playlist_exports_as_csv_that_reads_back,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_a_playlist_exports_as_csv_that_reads_back() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        a_playlist_exports_as_csv_that_reads_back,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against an export that loses entries, crashes on local files, episodes and removed
+    /// tracks, or writes CSV that a CSV reader cannot read back (unquoted commas, quotes, newlines).
+    fn a_playlist_exports_as_csv_that_reads_back(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            a_playlist_exports_as_csv_that_reads_back,
+        )
+        .await;
+    }
 }
 
 async fn everything_survives_a_spent_quota(page: Page, urls: Urls, admin: Admin) {
@@ -239,25 +230,15 @@ fn exposed() -> Setup {
     }
 }
 
-// Guards against the most reported failure of export tools: a large export that a spent quota
-// breaks for good, or that starts over and reads again what it had read.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_everything_survives_a_spent_quota() {
-    scenario_with(
-        Browser::Chromium,
-        exposed(),
-        everything_survives_a_spent_quota,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_everything_survives_a_spent_quota() {
-    scenario_with(
-        Browser::Firefox,
-        exposed(),
-        everything_survives_a_spent_quota,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against the most reported failure of export tools: a large export that a spent quota
+    /// breaks for good, or that starts over and reads again what it had read.
+    fn everything_survives_a_spent_quota(browser) {
+        scenario_with(
+            browser,
+            exposed(),
+            everything_survives_a_spent_quota,
+        )
+        .await;
+    }
 }

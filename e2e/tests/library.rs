@@ -6,80 +6,51 @@ use e2e::flows::{
     back_to_library, open_playlist, playlist_id, sign_in, sign_in_as_alice, wait_for_library,
     wait_for_tracks, PLAYLIST, TRACKS_LOADED,
 };
-use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls, WAIT};
+use e2e::in_both_browsers;
+use e2e::{scenario_with, Admin, Page, Setup, Urls, WAIT};
 use reqwest::StatusCode;
 
 const FOLLOWED: &str = "Erin's road songs";
 const SPOTIFY_OWNED: &str = "Fresh Finds";
 const UNREADABLE: &str = r#"ul#playlists > li.playlist[data-readable="no"]"#;
 
-// Guards against Development Mode's refusals shown as a broken app (a generic error, a Try again
-// that cannot help) instead of marked in the list and explained with a way to Spotify.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_development_mode_marks_and_explains_what_cannot_open() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        development_mode_marks_and_explains_what_cannot_open,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against Development Mode's refusals shown as a broken app (a generic error, a Try again
+    /// that cannot help) instead of marked in the list and explained with a way to Spotify.
+    fn development_mode_marks_and_explains_what_cannot_open(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            development_mode_marks_and_explains_what_cannot_open,
+        )
+        .await;
+    }
 }
 
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_development_mode_marks_and_explains_what_cannot_open() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        development_mode_marks_and_explains_what_cannot_open,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against an app that assumes Development Mode's limits instead of learning them from the
+    /// API, and so refuses playlists an extended-quota client may read.
+    fn extended_quota_opens_followed_and_spotify_playlists(browser) {
+        scenario_with(
+            browser,
+            extended(),
+            extended_quota_opens_followed_and_spotify_playlists,
+        )
+        .await;
+    }
 }
 
-// Guards against an app that assumes Development Mode's limits instead of learning them from the
-// API, and so refuses playlists an extended-quota client may read.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_extended_quota_opens_followed_and_spotify_playlists() {
-    scenario_with(
-        Browser::Chromium,
-        extended(),
-        extended_quota_opens_followed_and_spotify_playlists,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_extended_quota_opens_followed_and_spotify_playlists() {
-    scenario_with(
-        Browser::Firefox,
-        extended(),
-        extended_quota_opens_followed_and_spotify_playlists,
-    )
-    .await;
-}
-
-// Guards against Spotify's untidy data (null names, owners, images and totals, local files,
-// episodes, removed tracks) failing a load or hiding entries.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_reads_every_playlist_of_an_untidy_library() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        reads_every_playlist_of_an_untidy_library,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_reads_every_playlist_of_an_untidy_library() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        reads_every_playlist_of_an_untidy_library,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against Spotify's untidy data (null names, owners, images and totals, local files,
+    /// episodes, removed tracks) failing a load or hiding entries.
+    fn reads_every_playlist_of_an_untidy_library(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            reads_every_playlist_of_an_untidy_library,
+        )
+        .await;
+    }
 }
 
 fn extended() -> Setup {

@@ -2,7 +2,8 @@
 //! `GET /v1/me/tracks` with the scope `user-library-read`.
 
 use e2e::flows::{sign_in, stored_session, TOKENS_KEY, TRACK};
-use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls};
+use e2e::in_both_browsers;
+use e2e::{scenario_with, Admin, Page, Setup, Urls};
 use serde_json::Value;
 
 const LIKED_ROW: &str = "a#liked-songs";
@@ -79,27 +80,17 @@ async fn liked_songs_have_a_row_and_a_page(page: Page, urls: Urls, admin: Admin)
     );
 }
 
-// Guards against Liked Songs missing from the library, counted wrong, or failing on local files
-// and tracks that are gone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_liked_songs_have_a_row_and_a_page() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        liked_songs_have_a_row_and_a_page,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_liked_songs_have_a_row_and_a_page() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        liked_songs_have_a_row_and_a_page,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against Liked Songs missing from the library, counted wrong, or failing on local files
+    /// and tracks that are gone.
+    fn liked_songs_have_a_row_and_a_page(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            liked_songs_have_a_row_and_a_page,
+        )
+        .await;
+    }
 }
 
 async fn a_session_without_the_scope_is_offered_to_sign_in_again(
@@ -130,25 +121,15 @@ async fn a_session_without_the_scope_is_offered_to_sign_in_again(
     assert!(!page.has(TRACK).await);
 }
 
-// Guards against a session from before the scope was asked for failing, or ending, on Liked
-// Songs instead of saying what is missing and offering to sign in again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_a_session_without_the_scope_is_offered_to_sign_in_again() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        a_session_without_the_scope_is_offered_to_sign_in_again,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_a_session_without_the_scope_is_offered_to_sign_in_again() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        a_session_without_the_scope_is_offered_to_sign_in_again,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against a session from before the scope was asked for failing, or ending, on Liked
+    /// Songs instead of saying what is missing and offering to sign in again.
+    fn a_session_without_the_scope_is_offered_to_sign_in_again(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            a_session_without_the_scope_is_offered_to_sign_in_again,
+        )
+        .await;
+    }
 }

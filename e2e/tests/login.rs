@@ -5,53 +5,37 @@
 //! shown to users: a reworded message breaks no test here.
 
 use e2e::flows::{sign_in_as_alice, wait_for_library, LOGGED_OUT, PLAYLIST};
-use e2e::{scenario, Browser, Page, Urls};
+use e2e::in_both_browsers;
+use e2e::{scenario, Page, Urls};
 
-// Guards against a sign-in that never reaches the playlists page, shows a library other than
-// the signed-in user's, or leaves the one-time `code` and `state` in the address bar.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_signs_in_and_lists_the_users_playlists() {
-    scenario(Browser::Chromium, signs_in_and_lists_the_users_playlists).await;
+in_both_browsers! {
+    /// Guards against a sign-in that never reaches the playlists page, shows a library other than
+    /// the signed-in user's, or leaves the one-time `code` and `state` in the address bar.
+    ///
+    /// In Firefox too: another storage, fetch and history engine.
+    fn signs_in_and_lists_the_users_playlists(browser) {
+        scenario(browser, signs_in_and_lists_the_users_playlists).await;
+    }
 }
 
-// Guards against the same failures in Firefox (another storage, fetch and history engine).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_signs_in_and_lists_the_users_playlists() {
-    scenario(Browser::Firefox, signs_in_and_lists_the_users_playlists).await;
+in_both_browsers! {
+    /// Guards against a declined consent that is shown as a blank page or a generic error, or that
+    /// leaves the user stuck without a way to try again.
+    fn explains_a_declined_consent_and_offers_to_retry(browser) {
+        scenario(
+            browser,
+            explains_a_declined_consent_and_offers_to_retry,
+        )
+        .await;
+    }
 }
 
-// Guards against a declined consent that is shown as a blank page or a generic error, or that
-// leaves the user stuck without a way to try again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_explains_a_declined_consent_and_offers_to_retry() {
-    scenario(
-        Browser::Chromium,
-        explains_a_declined_consent_and_offers_to_retry,
-    )
-    .await;
-}
-
-// Guards against the same failures in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_explains_a_declined_consent_and_offers_to_retry() {
-    scenario(
-        Browser::Firefox,
-        explains_a_declined_consent_and_offers_to_retry,
-    )
-    .await;
-}
-
-// Guards against a session lost on reload, a replayed or forged callback that costs the user
-// their session, and a log-out that does not stick.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_keeps_the_session_until_log_out() {
-    scenario(Browser::Chromium, keeps_the_session_until_log_out).await;
-}
-
-// Guards against the same failures in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_keeps_the_session_until_log_out() {
-    scenario(Browser::Firefox, keeps_the_session_until_log_out).await;
+in_both_browsers! {
+    /// Guards against a session lost on reload, a replayed or forged callback that costs the user
+    /// their session, and a log-out that does not stick.
+    fn keeps_the_session_until_log_out(browser) {
+        scenario(browser, keeps_the_session_until_log_out).await;
+    }
 }
 
 /// Waits for alice's whole library.

@@ -10,7 +10,8 @@
 use std::time::Duration;
 
 use e2e::flows::{back_to_library, open_playlist, playlist_id, sign_in_as_alice, wait_for_tracks};
-use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls};
+use e2e::in_both_browsers;
+use e2e::{scenario_with, Admin, Page, Setup, Urls};
 
 /// The app retries a read four times, waiting about 0.5–1, 1–2, 2–4 and 4–8 s, before it shows the
 /// failure; then a failure for want of an answer resumes by itself after 15 s. With room for a
@@ -18,27 +19,19 @@ use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls};
 const GIVES_UP_WITHIN: Duration = Duration::from_secs(40);
 const RESUMES_WITHIN: Duration = Duration::from_secs(40);
 
-// Guards against a page that cannot tell that the provider is unreachable, loses the session
-// over it, or stays stuck (or needs a reload) once the provider is back.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_carries_on_when_the_provider_comes_back() {
-    scenario_with(
-        Browser::Chromium,
-        gated(),
-        carries_on_when_the_provider_comes_back,
-    )
-    .await;
-}
-
-// Guards against the same failures in Firefox (its own fetch errors and timers).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_carries_on_when_the_provider_comes_back() {
-    scenario_with(
-        Browser::Firefox,
-        gated(),
-        carries_on_when_the_provider_comes_back,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against a page that cannot tell that the provider is unreachable, loses the session
+    /// over it, or stays stuck (or needs a reload) once the provider is back.
+    ///
+    /// In Firefox too: its own fetch errors and timers.
+    fn carries_on_when_the_provider_comes_back(browser) {
+        scenario_with(
+            browser,
+            gated(),
+            carries_on_when_the_provider_comes_back,
+        )
+        .await;
+    }
 }
 
 fn gated() -> Setup {

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use e2e::flows::{sign_in_as_alice, wait_for_library, PLAYLIST};
-use e2e::{scenario_with, Admin, Browser, Page, Setup, Urls};
+use e2e::in_both_browsers;
+use e2e::{scenario_with, Admin, Page, Setup, Urls};
 use serde_json::json;
 
 /// The library's status line while the quota is spent.
@@ -100,26 +101,16 @@ fn exposed() -> Setup {
     }
 }
 
-// Guards against a spent quota shown as a passing rate limit and retried (each retry spends a
-// call of a quota shared by every user of the app), against another tab calling meanwhile, and
-// against a session that cannot carry on once the quota frees up.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_a_spent_quota_is_explained_and_waited_out_in_every_tab() {
-    scenario_with(
-        Browser::Chromium,
-        exposed(),
-        a_spent_quota_is_explained_and_waited_out_in_every_tab,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_a_spent_quota_is_explained_and_waited_out_in_every_tab() {
-    scenario_with(
-        Browser::Firefox,
-        exposed(),
-        a_spent_quota_is_explained_and_waited_out_in_every_tab,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against a spent quota shown as a passing rate limit and retried (each retry spends a
+    /// call of a quota shared by every user of the app), against another tab calling meanwhile, and
+    /// against a session that cannot carry on once the quota frees up.
+    fn a_spent_quota_is_explained_and_waited_out_in_every_tab(browser) {
+        scenario_with(
+            browser,
+            exposed(),
+            a_spent_quota_is_explained_and_waited_out_in_every_tab,
+        )
+        .await;
+    }
 }

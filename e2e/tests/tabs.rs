@@ -8,89 +8,59 @@ use std::time::Duration;
 use e2e::flows::{
     playlist_id, sign_in_as_alice, stored_session, wait_for_library, LOGGED_OUT, PLAYLIST, REVOKED,
 };
-use e2e::{scenario, scenario_with, Admin, Browser, Page, Setup, Tab, Urls};
+use e2e::in_both_browsers;
+use e2e::{scenario, scenario_with, Admin, Page, Setup, Tab, Urls};
 use serde_json::json;
 
 /// The access-token lifetime in these scenarios: short enough to run out while the test waits,
 /// so that the app refreshes at three quarters of it (it is under 240 s).
 const ACCESS_TOKEN_LIFETIME_S: u64 = 8;
 
-// Guards against tabs that share a rotating refresh token spending it more than once when they
-// refresh at the same moment (the later ones present a rotated-out token and end the session).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_three_tabs_refresh_one_rotating_token_at_once() {
-    scenario_with(Browser::Chromium, Setup::default(), |page, urls, admin| {
-        three_tabs_refresh_at_once(page, urls, admin, false)
-    })
-    .await;
+in_both_browsers! {
+    /// Guards against tabs that share a rotating refresh token spending it more than once when they
+    /// refresh at the same moment (the later ones present a rotated-out token and end the session).
+    ///
+    /// In Firefox too: its own Web Locks, BroadcastChannel and storage.
+    fn three_tabs_refresh_one_rotating_token_at_once(browser) {
+        scenario_with(browser, Setup::default(), |page, urls, admin| {
+            three_tabs_refresh_at_once(page, urls, admin, false)
+        })
+        .await;
+    }
 }
 
-// Guards against the same failure in Firefox (its own Web Locks, BroadcastChannel and storage).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_three_tabs_refresh_one_rotating_token_at_once() {
-    scenario_with(Browser::Firefox, Setup::default(), |page, urls, admin| {
-        three_tabs_refresh_at_once(page, urls, admin, false)
-    })
-    .await;
+in_both_browsers! {
+    /// Guards against a refresh race that a provider with reuse detection answers by revoking the
+    /// whole grant, logging every tab out (RFC 9700 §4.14.2).
+    fn three_tabs_refresh_at_once_under_reuse_detection(browser) {
+        scenario_with(browser, Setup::default(), |page, urls, admin| {
+            three_tabs_refresh_at_once(page, urls, admin, true)
+        })
+        .await;
+    }
 }
 
-// Guards against a refresh race that a provider with reuse detection answers by revoking the
-// whole grant, logging every tab out (RFC 9700 §4.14.2).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_three_tabs_refresh_at_once_under_reuse_detection() {
-    scenario_with(Browser::Chromium, Setup::default(), |page, urls, admin| {
-        three_tabs_refresh_at_once(page, urls, admin, true)
-    })
-    .await;
+in_both_browsers! {
+    /// Guards against a log out that leaves the user signed in (and their library shown) in the
+    /// other tabs until they reload.
+    fn log_out_in_one_tab_logs_out_every_tab(browser) {
+        scenario_with(browser, Setup::default(), |page, urls, _| {
+            log_out_in_one_tab_logs_out_every_tab(page, urls)
+        })
+        .await;
+    }
 }
 
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_three_tabs_refresh_at_once_under_reuse_detection() {
-    scenario_with(Browser::Firefox, Setup::default(), |page, urls, admin| {
-        three_tabs_refresh_at_once(page, urls, admin, true)
-    })
-    .await;
-}
-
-// Guards against a log out that leaves the user signed in (and their library shown) in the
-// other tabs until they reload.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_log_out_in_one_tab_logs_out_every_tab() {
-    scenario_with(Browser::Chromium, Setup::default(), |page, urls, _| {
-        log_out_in_one_tab_logs_out_every_tab(page, urls)
-    })
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_log_out_in_one_tab_logs_out_every_tab() {
-    scenario_with(Browser::Firefox, Setup::default(), |page, urls, _| {
-        log_out_in_one_tab_logs_out_every_tab(page, urls)
-    })
-    .await;
-}
-
-// Guards against a revoked grant that ends the session only in the tab that met the refusal,
-// leaving the others showing data and holding dead tokens.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_a_revoked_grant_ends_the_session_in_every_tab() {
-    let setup = Setup {
-        standards: true,
-        ..Setup::default()
-    };
-    scenario_with(Browser::Chromium, setup, a_revoked_grant_ends_every_tab).await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_a_revoked_grant_ends_the_session_in_every_tab() {
-    let setup = Setup {
-        standards: true,
-        ..Setup::default()
-    };
-    scenario_with(Browser::Firefox, setup, a_revoked_grant_ends_every_tab).await;
+in_both_browsers! {
+    /// Guards against a revoked grant that ends the session only in the tab that met the refusal,
+    /// leaving the others showing data and holding dead tokens.
+    fn a_revoked_grant_ends_the_session_in_every_tab(browser) {
+        let setup = Setup {
+            standards: true,
+            ..Setup::default()
+        };
+        scenario_with(browser, setup, a_revoked_grant_ends_every_tab).await;
+    }
 }
 
 /// Signs in as alice in the first tab, then opens two more from it with `window.open` (each
@@ -467,28 +437,18 @@ async fn an_outsider_of_the_origin_learns_and_spoils_nothing(page: Page, urls: U
     );
 }
 
-// Guards against any script of the origin hearing the tokens the tabs hand each other, or ending,
-// hijacking or stalling their session by replaying what it heard, forging messages and sitting on
-// the locks it can see.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_an_outsider_of_the_origin_learns_and_spoils_nothing() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        an_outsider_of_the_origin_learns_and_spoils_nothing,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_an_outsider_of_the_origin_learns_and_spoils_nothing() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        an_outsider_of_the_origin_learns_and_spoils_nothing,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against any script of the origin hearing the tokens the tabs hand each other, or ending,
+    /// hijacking or stalling their session by replaying what it heard, forging messages and sitting on
+    /// the locks it can see.
+    fn an_outsider_of_the_origin_learns_and_spoils_nothing(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            an_outsider_of_the_origin_learns_and_spoils_nothing,
+        )
+        .await;
+    }
 }
 
 async fn log_out_reaches_tabs_that_come_back(page: Page, urls: Urls) {
@@ -526,17 +486,14 @@ async fn log_out_reaches_tabs_that_come_back(page: Page, urls: Urls) {
     }
 }
 
-// Guards against a log out that misses a duplicated tab that was on another site at the time: it
-// keeps its sessionStorage, and Back or a reload would bring the session back.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_log_out_reaches_tabs_that_come_back() {
-    scenario(Browser::Chromium, log_out_reaches_tabs_that_come_back).await;
-}
-
-// Guards against the same failure in Firefox (its own back/forward cache).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_log_out_reaches_tabs_that_come_back() {
-    scenario(Browser::Firefox, log_out_reaches_tabs_that_come_back).await;
+in_both_browsers! {
+    /// Guards against a log out that misses a duplicated tab that was on another site at the time: it
+    /// keeps its sessionStorage, and Back or a reload would bring the session back.
+    ///
+    /// In Firefox too: its own back/forward cache.
+    fn log_out_reaches_tabs_that_come_back(browser) {
+        scenario(browser, log_out_reaches_tabs_that_come_back).await;
+    }
 }
 
 async fn a_lost_refresh_answer_is_never_replayed(page: Page, urls: Urls, admin: Admin) {
@@ -569,26 +526,16 @@ async fn a_lost_refresh_answer_is_never_replayed(page: Page, urls: Urls, admin: 
     );
 }
 
-// Guards against a rotated refresh token spent twice: the provider carried out the refresh but the
-// answer never reached the page, and sending the old token again would be a reuse that revokes
-// the grant (RFC 9700 §4.14.2). The session ends with its reason instead.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_a_lost_refresh_answer_is_never_replayed() {
-    scenario_with(
-        Browser::Chromium,
-        Setup::default(),
-        a_lost_refresh_answer_is_never_replayed,
-    )
-    .await;
-}
-
-// Guards against the same failure in Firefox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn firefox_a_lost_refresh_answer_is_never_replayed() {
-    scenario_with(
-        Browser::Firefox,
-        Setup::default(),
-        a_lost_refresh_answer_is_never_replayed,
-    )
-    .await;
+in_both_browsers! {
+    /// Guards against a rotated refresh token spent twice: the provider carried out the refresh but the
+    /// answer never reached the page, and sending the old token again would be a reuse that revokes
+    /// the grant (RFC 9700 §4.14.2). The session ends with its reason instead.
+    fn a_lost_refresh_answer_is_never_replayed(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            a_lost_refresh_answer_is_never_replayed,
+        )
+        .await;
+    }
 }

@@ -217,7 +217,7 @@ pub fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> bool {
             e2e,
             tools
                 .cargo()
-                .args(["test", "-p", "e2e"])
+                .args(["test", "-p", "e2e", "--features", "browsers"])
                 .env("E2E_DIST", tools.root.join("dist"))
                 // The accessibility tests' axe-core (`e2e/src/axe.rs`).
                 .env("AXE_CORE_JS", axe)
