@@ -22,7 +22,52 @@ pub const DEFAULT_ORIGIN: &str = "http://127.0.0.1:8080";
 /// Spotify's refresh-token lifetime: about six months.
 pub const SIX_MONTHS_SECS: u64 = 183 * 24 * 60 * 60;
 
-const AFTER_HELP: &str = r#"FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are refused):
+/// What `--help` says before the flags: what the provider serves and the rules it holds to.
+const LONG_ABOUT: &str = "\
+An offline stand-in for Spotify's accounts service and Web API, for the app's demo and tests. By
+default it answers as Spotify does today; every difference is a flag, the config file or the fault
+plan (POST /admin/faults).
+
+One listener on 127.0.0.1 (--port) serves:
+  accounts  GET /authorize (a consent page: choose a sample user, Approve or Deny),
+            POST /authorize/decision, POST /api/token (authorization_code with PKCE S256,
+            refresh_token), and with --mode standards the metadata and POST /api/revoke
+  Web API   GET /v1/me, /v1/me/playlists, /v1/me/tracks (Liked Songs), /v1/playlists/{id},
+            /v1/playlists/{id}/items (and the deprecated /tracks)
+  covers    GET /images/{seed}.jpg (JPEG, as Spotify's)
+  admin     /admin/* for tests and benchmarks (below); never delayed or failed
+With --serve-dist DIR a second listener (--dist-port) serves the app: DIR's files, index.html for
+app routes, a missing asset 404, and the headers DIR/_headers lists, as a static host would.
+On start it prints one line per listener and the sample users; then one line per request on
+stderr (never a query, at most a short prefix of a secret).
+
+Rules it holds to:
+  /authorize: an unknown client_id or redirect_uri (compared as exact strings) gets the
+    provider's own error page, never a redirect; an unknown scope gets Spotify's bare 400
+    \"Illegal scope\" page. Every other problem is redirected back as error=...&state=...:
+    unsupported_response_type, or invalid_request (a repeated parameter, no code_challenge, a
+    method other than S256, a challenge that is not 43 base64url characters).
+  /api/token: an unknown client_id is invalid_client, a missing parameter invalid_request; a code
+    that is unknown, expired, another client's or already used is invalid_grant (a used one also
+    revokes the tokens issued from it); a failed exchange does not use the code up.
+  Access tokens: none gives 401 \"No token provided\", an unknown or revoked one \"Invalid access
+    token\", an expired one \"The access token expired\". Playlists need playlist-read-private
+    (or playlist-read-collaborative for a collaborative one), /v1/me/tracks user-library-read;
+    otherwise 403 \"Insufficient client scope\". /v1/me shows email only with user-read-email,
+    country and product only with user-read-private.
+  Playlist ids: not 22 base62 characters, 400 \"Invalid base62 id\"; unknown, 404. Episodes come
+    track-shaped unless the request's additional_types names episode.";
+
+/// What `--help` says after the flags: the switches' details, the fault plan, the admin
+/// endpoints, the config file and the sample users.
+const AFTER_LONG_HELP: &str = r#"DAILY QUOTA (--daily-quota, --quota-window-secs, or "daily_quota" per client), as Development
+  Mode's: Web API calls (/v1/*; not CORS preflights, /api/*, /admin/* or /images/*) are counted per
+  client id, whichever user's token makes them, over a rolling window. Past the limit every call of
+  the client answers 429 {"error":{"status":429,"message":"Too many requests",
+  "reason":"QUOTA_EXCEEDED"}} with Retry-After: the seconds until the window would hold one call
+  fewer. Refused calls are not counted. A page reads Retry-After only with --cors per-origin.
+
+FAULT PLAN (POST /admin/faults, JSON; every field optional; unknown fields are refused):
   {
     "latency_ms": 0,                       delay before every request but /admin/*, CORS
                                            preflights included
@@ -43,22 +88,20 @@ const AFTER_HELP: &str = r#"FAULT PLAN (POST /admin/faults, JSON; every field op
     "access_token_lifetime": 60,           seconds, for tokens issued from now on
     "refresh_token_lifetime": 3600,        seconds, for grants started from now on
     "code_lifetime": 600,                  seconds, for codes issued from now on
-    "rotation": "rotate",                  omit (the default, as Spotify) | rotate | keep
-    "reuse_detection": true,               with rotate: a rotated-out refresh token presented again
-                                           revokes its whole grant (RFC 9700 4.14.2)
+    "rotation": "rotate",                  omit | rotate | keep, for refreshes from now on
+    "reuse_detection": true,               as --reuse-detection
     "no_cors_on_errors": false,            strip CORS headers from every 4xx/5xx answer
     "malformed_json_on": "/v1/me",         truncate every JSON body served on this path
     "unregistered_users": ["bob"],         their Web API calls answer 403 "User not registered in
-                                           the Developer Dashboard" (a Development Mode app's user
-                                           who is not allow-listed)
-    "daily_quota": 1100,                   replaces --daily-quota (and the config file's) for
+                                           the Developer Dashboard"
+    "daily_quota": 1000,                   replaces --daily-quota (and the config file's) for
                                            every client
     "quota_window_secs": 86400             replaces --quota-window-secs
   }
-  Each POST replaces the whole plan and restarts the rule counters. POST /admin/reset clears it.
-  GET /admin/faults shows the plan in force.
+  Each POST replaces the whole plan and restarts the rule counters; calls already counted against
+  the daily quota stay counted. POST /admin/reset clears it. GET /admin/faults shows it.
 
-OTHER ADMIN ENDPOINTS:
+OTHER ADMIN ENDPOINTS (CORS for the allowed origins):
   POST /admin/codes {"client_id","redirect_uri","code_challenge","user","scope"} -> {"code":"..."}
   (a code issued exactly as if the user had approved; validated like /authorize)
   GET /admin/stats -> {"requests","preflights","get","post","other","busy_ms",
@@ -76,47 +119,22 @@ CONFIG FILE (--config, JSON):
                 "redirect_uris": ["http://..."],     compared as exact strings
                 "quota": "development",              development | extended; default: --quota
                 "allowed_users": ["alice"],          optional Developer Dashboard allow-list
-                                                     (Development Mode): anyone else's Web API
-                                                     calls answer 403 "User not registered in
-                                                     the Developer Dashboard"
-                "daily_quota": 1100}],               optional; default: --daily-quota
+                                                     (Development Mode)
+                "daily_quota": 1000}],               optional; default: --daily-quota
    "allowed_origins": ["http://127.0.0.1:8080"],   implies --cors per-origin unless --cors
                                                      says otherwise
    "mode": "spotify"}                                spotify | standards; --mode wins
 
-MODES (--mode):
-  spotify (default)      Spotify's accounts service: no metadata, no revocation endpoint, no iss,
-                         the bare "Illegal scope" page for an unknown scope
-  standards              RFC 8414 metadata at /.well-known/oauth-authorization-server, iss on every
-                         authorization response (RFC 9207), RFC 7009 revocation at POST /api/revoke,
-                         invalid_scope redirected back for an unknown scope
-
-QUOTA MODES (--quota, or per client in the config file), as Spotify's Web API answers since 2026:
-  development (default)  the items only of playlists the user owns or collaborates on (a followed
-                         playlist's items: 403); Spotify-owned playlists: 404; /playlists/{id}/tracks:
-                         403; playlists carry items (no tracks), entries item (track: null)
-  extended               followed and Spotify-owned playlists readable; tracks/track beside items/item
-
-DAILY QUOTA (--daily-quota, --quota-window-secs), as Spotify's Development Mode: Web API calls
-  (/v1/*; not CORS preflights, /api/*, /admin/* or /images/*) are counted per client id, whichever
-  user's token makes them, over a rolling window. Past the limit every call of the client answers
-  429 {"error":{"status":429,"message":"Too many requests","reason":"QUOTA_EXCEEDED"}} with
-  Retry-After: the seconds until the window would hold one call fewer (rounded up, at least 1).
-  Refused calls are not counted. Spotify publishes no number (reports: refused after ~1,100) and
-  answers Retry-After: 48925 or so, which a page reads only with --cors per-origin. The fault
-  plan's daily_quota and quota_window_secs replace the flags; calls already counted stay counted.
-
-CORS (--cors): the Web API answers Access-Control-Allow-Origin: * with nothing exposed, as Spotify
-  (spotify), or only the allowed origins with Retry-After and WWW-Authenticate exposed (per-origin,
-  implied by naming an origin). /api/* and /admin/* answer the allowed origins only, in both modes.
-
-SAMPLE USERS: alice (13 varied playlists, one of erin's she only follows, Spotify's Fresh Finds),
-  bob (none), carol (10,000), dave (one with 1,500 tracks), erin (untidy data: local files,
-  episodes, null names, owners, totals, artists and images), grace (50: one page) and heidi
-  (1,000: twenty pages), generated like carol's, for comparing library sizes.
-  Liked Songs (GET /v1/me/tracks, scope user-library-read, {added_at, track} items, newest first):
-  alice 25, bob none, carol 5,000, dave 150, erin 17 untidy (local files, "track": null, null
-  names and artists, quotes, commas, newlines), grace 100, heidi 1,000."#;
+SAMPLE USERS (the consent page's choice, or --auto-approve USER):
+  alice  13 varied playlists: null and uploaded covers, non-Latin and very long names, removed
+         tracks; a collaborative one of erin's (readable in Development Mode), one of erin's she
+         only follows (403 there) and Spotify's Fresh Finds (404 there)
+  bob    none          carol  10,000          dave  one with 1,500 tracks
+  erin   untidy data: local files, episodes, null names, owners, totals, artists and images
+  grace  50 (one page)       heidi  1,000 (twenty pages), generated like carol's
+  Liked Songs (GET /v1/me/tracks, newest first): alice 25, bob none, carol 5,000, dave 150, erin 17
+  untidy (local files, "track": null, null names and artists, quotes, commas, newlines, a leading
+  =), grace 100, heidi 1,000."#;
 
 /// Spotify's two app modes, which decide what the Web API lets an app read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
@@ -124,7 +142,9 @@ SAMPLE USERS: alice (13 varied playlists, one of erin's she only follows, Spotif
 pub enum Quota {
     /// What every new Spotify app is in: the items only of playlists the user owns or
     /// collaborates on (a followed playlist's items answer 403), Spotify-owned playlists 404,
-    /// `/playlists/{id}/tracks` 403, and `items`/`item` without the deprecated `tracks`/`track`.
+    /// `/playlists/{id}/tracks` 403, and `items`/`item` without the deprecated `tracks`/`track`;
+    /// a user missing from the client's `allowed_users` gets 403 "User not registered in the
+    /// Developer Dashboard". `/v1/me/tracks` lists `{added_at, track}` in both modes.
     Development,
     /// An app granted extended quota before 27 November 2024: followed and Spotify-owned
     /// playlists are readable, and the deprecated fields and endpoint still answer.
@@ -148,9 +168,11 @@ pub enum Mode {
     /// redirects, an "Illegal scope" page for an unknown scope. The default.
     Spotify,
     /// A standards-following OAuth server: RFC 8414 metadata at
-    /// `/.well-known/oauth-authorization-server`, `iss` on every authorization response
-    /// (RFC 9207), RFC 7009 revocation at `/api/revoke`, and `invalid_scope` redirected back
-    /// for an unknown scope (RFC 6749 §4.1.2.1).
+    /// `/.well-known/oauth-authorization-server` (the issuer is the provider's base URL), `iss`
+    /// on every authorization response (RFC 9207), RFC 7009 revocation at `POST /api/revoke`
+    /// (`token`, `client_id`, optional `token_type_hint`; 200 for an unknown token; a refresh
+    /// token takes its grant with it), and `invalid_scope` redirected back for an unknown scope
+    /// (RFC 6749 §4.1.2.1). Both documents answer CORS for the allowed origins.
     Standards,
 }
 
@@ -209,9 +231,17 @@ impl fmt::Display for Rotation {
     }
 }
 
-/// An offline stand-in for Spotify's accounts service and Web API.
+/// An offline stand-in for Spotify's accounts service and Web API (--help for its manual).
 #[derive(Debug, Clone, Parser)]
-#[command(name = "local-spotify", version, about, after_help = AFTER_HELP)]
+#[command(
+    name = "local-spotify",
+    version,
+    about,
+    long_about = LONG_ABOUT,
+    after_help = "--help tells the endpoints, the rules, the sample users, the fault plan and \
+                  the admin endpoints.",
+    after_long_help = AFTER_LONG_HELP
+)]
 pub struct Cli {
     /// Port of the accounts service and Web API on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8081)]
@@ -223,11 +253,9 @@ pub struct Cli {
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
 
-    /// CORS on the Web API (/v1/*): spotify (Access-Control-Allow-Origin: *, Retry-After not
-    /// exposed, as Spotify answers) or per-origin (the allowed origins only, Retry-After and
-    /// WWW-Authenticate exposed). Default: per-origin when an origin is named (--allow-origin or
-    /// the config file), spotify otherwise. /api/token and /admin/* always answer the allowed
-    /// origins only.
+    /// CORS on the Web API (/v1/*), preflights and error answers included. Default: per-origin
+    /// when an origin is named (--allow-origin or the config file), spotify otherwise. /api/* and
+    /// /admin/* answer the allowed origins only, in both modes; nothing else answers CORS.
     #[arg(long, value_enum)]
     pub cors: Option<CorsMode>,
 
@@ -240,10 +268,8 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Serve this folder (the app's dist/) on a second port, with index.html for app routes, and
-    /// on every answer: Content-Security-Policy: frame-ancestors 'none',
-    /// Cross-Origin-Opener-Policy: same-origin, X-Content-Type-Options: nosniff,
-    /// Referrer-Policy: no-referrer.
+    /// Serve this folder (the app's dist/) on a second port, with index.html for app routes and
+    /// the headers its _headers file lists.
     #[arg(long = "serve-dist", value_name = "DIR")]
     pub serve_dist: Option<PathBuf>,
 
@@ -267,8 +293,7 @@ pub struct Cli {
     #[arg(long = "refresh-token-lifetime", value_name = "SECS", default_value_t = SIX_MONTHS_SECS)]
     pub refresh_token_lifetime: u64,
 
-    /// What a refresh_token grant answers: omit the refresh token (Spotify since July 2026),
-    /// rotate it (standards providers), or keep it.
+    /// What a refresh_token grant answers.
     #[arg(long, value_enum, default_value_t = Rotation::Omit)]
     pub rotation: Rotation,
 
@@ -281,10 +306,10 @@ pub struct Cli {
     #[arg(long = "latency-ms", value_name = "MS", default_value_t = 0)]
     pub latency_ms: u64,
 
-    /// Serve the accounts service and the Web API over HTTPS, with HTTP/2 as Spotify's servers
-    /// speak it (a browser sends many requests at once only over HTTP/2, and only over TLS). The
-    /// certificate is made at start for 127.0.0.1 and no browser trusts it: for benchmarks and
-    /// tests whose browser is told to accept it. The app (--serve-dist) stays on plain HTTP.
+    /// Serve the accounts service and the Web API over HTTPS, HTTP/2 or HTTP/1.1 by ALPN, as
+    /// Spotify's (browsers multiplex requests only over HTTP/2, and speak it only over TLS). The
+    /// certificate is made at start for 127.0.0.1 and no browser trusts it: for a browser told to
+    /// accept it (the benchmark). The app (--serve-dist) stays on plain HTTP.
     #[arg(long)]
     pub tls: bool,
 
@@ -292,14 +317,12 @@ pub struct Cli {
     #[arg(long = "auto-approve", value_name = "USER")]
     pub auto_approve: Option<String>,
 
-    /// The authorization server to play: spotify (the default), or standards (RFC 8414
-    /// metadata, RFC 9207 iss on redirects, RFC 7009 revocation at /api/revoke). The config file
-    /// can set it too ("mode"); this flag wins.
+    /// The authorization server to play. The config file can set it too ("mode"); this flag
+    /// wins.
     #[arg(long, value_enum)]
     pub mode: Option<Mode>,
 
-    /// The app mode of every client (the config file can set one per client): development, as
-    /// every new Spotify app is, or extended.
+    /// The app mode of every client (the config file can set one per client).
     #[arg(long, value_enum, default_value_t = Quota::Development)]
     pub quota: Quota,
 

@@ -1,4 +1,4 @@
-//! `local-spotify`: see the library's documentation, or `local-spotify --help`.
+//! `local-spotify`: the command line. Its manual is `local-spotify --help` (see `config.rs`).
 
 use std::io::Write;
 use std::process::ExitCode;
