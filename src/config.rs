@@ -89,12 +89,10 @@ pub enum Paging {
 
 /// How many pages of a list are read at once. Spotify's Web API speaks HTTP/2, so they share one connection and
 /// each costs two round trips (a preflight, cached per URL, then the GET). Ten hide those round trips about as
-/// well as the page's one thread allows: at a 110 ms page they bring one page every 11 ms, and each takes the page
-/// a few milliseconds to read and show. Measured at 50 ms a request, eight left a 10,000-playlist library a
-/// quarter slower than ten. More would only make a burst larger, while Spotify's
-/// rate limit counts calls over a rolling 30-second window, in which such a library's 200 calls land at any
-/// concurrency. A 429 pauses all of them (see `session::retry`). Over HTTP/1.1 a browser opens at most six
-/// connections to a host and queues the rest, which costs nothing.
+/// well as the page's one thread allows, which `cargo xtask bench` shows against fewer. More would only make a
+/// burst larger, while Spotify's rate limit counts calls over a rolling 30-second window, in which a long
+/// library's calls land at any concurrency. A 429 pauses all of them (see `session::retry`). Over HTTP/1.1 a
+/// browser opens at most six connections to a host and queues the rest, which costs nothing.
 pub const PAGES_IN_FLIGHT: usize = 10;
 
 /// What is wrong with the configuration block. Shown to whoever deployed the app.

@@ -1,6 +1,6 @@
 //! Spotify's Development Mode daily quota: a number of Web API calls per client id over a rolling
 //! window (24 hours at Spotify), shared by all the app's users. Spotify does not publish the
-//! number; its users report refusals after about 1,100 calls. A spent quota answers every call of
+//! number. A spent quota answers every call of
 //! the client with 429 `QUOTA_EXCEEDED` and a `Retry-After` of many hours.
 //!
 //! The [`Ledger`] holds, per client, when its calls were served and refused within the window;

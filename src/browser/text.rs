@@ -13,7 +13,7 @@ pub fn decompose(text: &str) -> String {
 
 thread_local! {
     /// The bound `format` of one `Intl.NumberFormat` for the browser's language. Making a formatter loads the
-    /// locale's data (tens of milliseconds the first time in Chromium), and `Number.toLocaleString(language)`
+    /// locale's data (slow the first time in Chromium), and `Number.toLocaleString(language)`
     /// makes one on every call, so the app makes one, once.
     static FORMAT: OnceCell<Function> = const { OnceCell::new() };
 }
