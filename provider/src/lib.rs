@@ -46,6 +46,8 @@ pub enum StartError {
     },
     /// `--tls`, and no certificate could be made.
     Tls(String),
+    /// `--serve-dist`, and its folder cannot be served as the build wrote it.
+    Dist(dist::DistError),
 }
 
 impl std::fmt::Display for StartError {
@@ -56,6 +58,7 @@ impl std::fmt::Display for StartError {
                 write!(f, "cannot listen on 127.0.0.1:{port}: {source}")
             }
             StartError::Tls(why) => write!(f, "cannot serve HTTPS: {why}"),
+            StartError::Dist(e) => write!(f, "cannot serve the app: {e}"),
         }
     }
 }
@@ -132,12 +135,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })?;
     let dist = match &config.serve_dist {
         Some(dir) => {
+            let router = dist::router(dir).map_err(StartError::Dist)?;
             let l = bind(config.dist_port).await?;
             let a = l.local_addr().map_err(|source| StartError::Bind {
                 port: config.dist_port,
                 source,
             })?;
-            Some((l, a, dir.clone()))
+            Some((l, a, router))
         }
         None => None,
     };
@@ -155,8 +159,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         Some(tls) => tokio::spawn(tls::serve(listener, router, tls.clone(), watcher.clone())),
         None => tokio::spawn(serve(listener, router, watcher.clone())),
     });
-    let app_addr = dist.map(|(l, a, dir)| {
-        tasks.push(tokio::spawn(serve(l, dist::router(&dir), watcher.clone())));
+    let app_addr = dist.map(|(l, a, router)| {
+        tasks.push(tokio::spawn(serve(l, router, watcher.clone())));
         a
     });
 

@@ -50,7 +50,8 @@ pub async fn start_on(config: Config, listeners: Listeners) -> Result<RunningSer
         true => Some(tls::Tls::generate().map_err(StartError::Tls)?),
         false => None,
     };
-    let app_dir = config.serve_dist.clone();
+    let app_router = config.serve_dist.as_deref().map(dist::router);
+    let app_router = app_router.transpose().map_err(StartError::Dist)?;
     let state = Arc::new(state::AppState::new(config, base_url(addr, tls.is_some())));
     let router = app::router(state)?;
     let (shutdown, watcher) = watch::channel(false);
@@ -59,9 +60,9 @@ pub async fn start_on(config: Config, listeners: Listeners) -> Result<RunningSer
         None => tokio::spawn(serve(api, router, watcher.clone())),
     }];
     let mut app_addr = None;
-    if let (Some(dir), Some(listener)) = (app_dir, listeners.app) {
+    if let (Some(app_router), Some(listener)) = (app_router, listeners.app) {
         let (listener, addr) = tokio_listener(listener)?;
-        tasks.push(tokio::spawn(serve(listener, dist::router(&dir), watcher)));
+        tasks.push(tokio::spawn(serve(listener, app_router, watcher)));
         app_addr = Some(addr);
     }
     Ok(RunningServer {
@@ -85,6 +86,11 @@ mod tests {
             std::env::temp_dir().join(format!("local-spotify-listeners-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a temp dir");
         std::fs::write(dir.join("index.html"), "<p>app</p>").expect("an index");
+        std::fs::write(
+            dir.join("_headers"),
+            "/*\n  X-Content-Type-Options: nosniff\n",
+        )
+        .expect("a headers file");
         let listeners = Listeners::local().expect("two local ports");
         let origin = listeners.app_origin().expect("an app listener");
         let api = listeners.api.local_addr().expect("an address");

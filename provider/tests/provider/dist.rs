@@ -15,16 +15,27 @@ fn temp_dist() -> PathBuf {
     std::fs::write(dir.join("index.html"), "<!doctype html><title>app</title>").expect("write");
     std::fs::write(dir.join("app_bg.wasm"), b"\0asm\x01\0\0\0").expect("write");
     std::fs::write(dir.join("app.js"), "export {}").expect("write");
+    std::fs::write(dir.join("_headers"), HEADERS_FILE).expect("write");
     dir
 }
 
-/// The headers every answer of the app listener must carry.
-const SECURITY_HEADERS: [(&str, &str); 4] = [
-    ("content-security-policy", "frame-ancestors 'none'"),
-    ("cross-origin-opener-policy", "same-origin"),
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
-];
+/// A `_headers` file of the shape `cargo xtask build` writes (xtask's tests check that the
+/// provider reads the one it writes as meant).
+const HEADERS_FILE: &str =
+    "# the build's\n/*\n  Content-Security-Policy: frame-ancestors 'none'\n  \
+    Cross-Origin-Opener-Policy: same-origin\n  X-Content-Type-Options: nosniff\n  \
+    Referrer-Policy: no-referrer\n/\n  Cache-Control: no-cache\n/index.html\n  \
+    Cache-Control: no-cache\n/app.js\n  Cache-Control: public, max-age=31536000, immutable\n\
+    /app_bg.wasm\n  Cache-Control: public, max-age=31536000, immutable\n";
+
+/// The headers every answer of the app listener must carry: those of `/*` in [`HEADERS_FILE`].
+fn security_headers() -> Vec<(String, String)> {
+    let rule = HEADERS_FILE.split("\n/").nth(1).expect("a /* rule");
+    (rule.lines().skip(1))
+        .filter_map(|line| line.trim().split_once(": "))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+        .collect()
+}
 
 #[tokio::test]
 async fn every_answer_of_the_app_listener_carries_the_security_headers() {
@@ -43,13 +54,43 @@ async fn every_answer_of_the_app_listener_carries_the_security_headers() {
         "missing.js",
     ] {
         let r = h.get_absolute(&format!("{app}{path}")).await;
-        for (name, value) in SECURITY_HEADERS {
+        let headers = security_headers();
+        assert_eq!(headers.len(), 4);
+        for (name, value) in headers {
             assert_eq!(
-                r.headers().get(name).and_then(|v| v.to_str().ok()),
-                Some(value),
+                r.headers().get(&name).and_then(|v| v.to_str().ok()),
+                Some(value.as_str()),
                 "/{path}: {name}"
             );
         }
+    }
+    h.server.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn the_page_is_revalidated_and_hashed_files_are_kept() {
+    // Guards against a stale page that names last build's files (index.html, or an app route
+    // reloaded, cached), and against hashed files fetched again on every load.
+    let dir = temp_dist();
+    let d = dir.clone();
+    let h = start_with(move |c| c.serve_dist = Some(d)).await;
+    let app = h.server.app_url().expect("an app listener");
+    for (path, wanted) in [
+        ("", Some("no-cache")),
+        ("index.html", Some("no-cache")),
+        ("callback?code=abc&state=x", Some("no-cache")),
+        ("playlist/37i9dQZF1DXcBWIGoYBM5M", Some("no-cache")),
+        ("app.js", Some("public, max-age=31536000, immutable")),
+        ("app_bg.wasm", Some("public, max-age=31536000, immutable")),
+        ("missing.js", None),
+    ] {
+        let r = h.get_absolute(&format!("{app}{path}")).await;
+        let cache = r
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(cache, wanted, "/{path}");
     }
     h.server.shutdown().await;
     let _ = std::fs::remove_dir_all(dir);
