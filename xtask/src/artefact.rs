@@ -8,6 +8,9 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::bytes::Regex;
 
 /// What a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,14 +60,11 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} at byte {}: {}",
+        let (file, what) = (
             self.file.display(),
             self.rule.check_name().trim_start_matches("no "),
-            self.offset,
-            self.shown
-        )
+        );
+        write!(f, "{file}: {what} at byte {}: {}", self.offset, self.shown)
     }
 }
 
@@ -80,9 +80,8 @@ impl Context {
     pub fn of_this_machine(root: &Path) -> Context {
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let from_env = |name: &str, default: &str| {
-            std::env::var_os(name)
-                .map(PathBuf::from)
-                .or_else(|| home.as_ref().map(|h| h.join(default)))
+            let default = home.as_ref().map(|h| h.join(default));
+            std::env::var_os(name).map(PathBuf::from).or(default)
         };
         let paths = [
             Some(root.to_path_buf()),
@@ -90,14 +89,13 @@ impl Context {
             from_env("RUSTUP_HOME", ".rustup"),
             home.clone(),
         ];
+        let paths = paths
+            .into_iter()
+            .flatten()
+            .map(|p| p.to_string_lossy().trim_end_matches('/').to_owned());
+        // `/` or `/x` would match everything.
         Context {
-            local_paths: paths
-                .into_iter()
-                .flatten()
-                .map(|p| p.to_string_lossy().trim_end_matches('/').to_owned())
-                // `/` or `/x` would match everything.
-                .filter(|p| p.len() > 2)
-                .collect(),
+            local_paths: paths.filter(|p| p.len() > 2).collect(),
         }
     }
 }
@@ -115,103 +113,127 @@ pub struct Check {
 /// Integrity, and that the headers file is there.
 pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
     use crate::csp;
-    let mut checks = Vec::new();
-    match scan_dir(dist, context) {
-        Ok(findings) => {
-            for rule in Rule::ALL {
-                checks.push(Check {
-                    name: rule.check_name(),
-                    problems: findings
-                        .iter()
-                        .filter(|f| f.rule == rule)
-                        .map(Finding::to_string)
-                        .collect(),
-                });
-            }
-        }
-        Err(e) => checks.push(Check {
-            name: "dist/ can be read",
-            problems: vec![e],
+    let check = |name, problems| Check { name, problems };
+    let mut checks = match scan_dir(dist, context) {
+        Ok(findings) => Rule::ALL.map(|rule| {
+            let found = findings.iter().filter(|f| f.rule == rule);
+            check(rule.check_name(), found.map(Finding::to_string).collect())
         }),
+        Err(e) => return vec![check("dist/ can be read", vec![e])],
     }
+    .to_vec();
     let index = dist.join("index.html");
     let html = match std::fs::read_to_string(&index) {
         Ok(html) => html,
         Err(e) => {
-            checks.push(Check {
-                name: "index.html can be read",
-                problems: vec![format!("cannot read {}: {e}", index.display())],
-            });
+            checks.push(check(
+                "index.html can be read",
+                vec![format!("cannot read {}: {e}", index.display())],
+            ));
             return checks;
         }
     };
     let policy = match (csp::written_policy(&html), csp::Policy::for_page(&html)) {
         (Ok(Some(written)), Ok(wanted)) if written == wanted.to_string() => Vec::new(),
-        (Ok(Some(written)), Ok(wanted)) => vec![format!(
-            "index.html carries `{written}` but its configuration and loader call for `{wanted}`"
-        )],
+        (Ok(Some(written)), Ok(wanted)) => {
+            vec![format!("index.html carries `{written}` but its configuration and loader call for `{wanted}`")]
+        }
         (Ok(None), _) => vec![
-            "index.html has no <meta http-equiv=\"Content-Security-Policy\"> (build with \
-             `cargo xtask build`)"
-                .to_owned(),
+            "index.html has no <meta http-equiv=\"Content-Security-Policy\"> (build with `cargo xtask build`)".into(),
         ],
-        (Err(e), _) | (_, Err(e)) => vec![format!("index.html: {e}")],
+        (Err(e), _) | (_, Err(e)) => vec![format!("index.html: {e:#}")],
     };
-    checks.push(Check {
-        name: "the page's policy is the one its configuration and loader call for",
-        problems: policy,
-    });
-    checks.push(Check {
-        name: "no inline style or event handler (the policy has no 'unsafe-inline')",
-        problems: csp::inline_attributes(&html),
-    });
-    checks.push(Check {
-        name: "Subresource Integrity on the script, the wasm and the style sheet",
-        problems: csp::missing_integrity(&html),
-    });
     let headers = dist.join(csp::HEADERS_FILE);
-    checks.push(Check {
-        name: "the headers file for static hosts",
-        problems: match std::fs::read_to_string(&headers) {
-            Ok(text) if text == csp::headers_file() => Vec::new(),
-            Ok(_) => vec![format!(
-                "{} is not what the build writes",
-                headers.display()
-            )],
-            Err(e) => vec![format!("cannot read {}: {e}", headers.display())],
-        },
-    });
+    let headers_problems = match (
+        std::fs::read_to_string(&headers),
+        crate::html::headers_of(dist),
+    ) {
+        (Ok(text), Ok(wanted)) if text == wanted => Vec::new(),
+        (Ok(_), Ok(_)) => vec![format!(
+            "{} is not what the build writes",
+            headers.display()
+        )],
+        (Err(e), _) => vec![format!("cannot read {}: {e}", headers.display())],
+        (_, Err(e)) => vec![format!("{e:#}")],
+    };
+    checks.extend([
+        check(
+            "the page's policy is the one its configuration and loader call for",
+            policy,
+        ),
+        check(
+            "no inline style or event handler (the policy has no 'unsafe-inline')",
+            csp::inline_attributes(&html),
+        ),
+        check(
+            "Subresource Integrity on the script, the wasm and the style sheet",
+            csp::missing_integrity(&html),
+        ),
+        check("the headers file for static hosts", headers_problems),
+    ]);
     checks
 }
 
 /// Scans every file under `dir` (recursively; hidden ones too).
 pub fn scan_dir(dir: &Path, context: &Context) -> Result<Vec<Finding>, String> {
     let mut findings = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        let entries = std::fs::read_dir(&current)
-            .map_err(|e| format!("cannot read {}: {e}", current.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot read {}: {e}", current.display()))?;
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        if entry.file_type().is_file() {
             let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
             let bytes =
-                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let relative = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-            findings.extend(scan_file(&relative, &bytes, context));
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            findings.extend(scan_file(
+                path.strip_prefix(dir).unwrap_or(path),
+                &bytes,
+                context,
+            ));
         }
     }
     findings.sort_by(|a, b| (a.rule, &a.file, a.offset).cmp(&(b.rule, &b.file, b.offset)));
     Ok(findings)
 }
 
+/// The bytes a path is made of: printable ASCII but quotes and angle brackets.
+const PATH: &str = r#"[!#-&(-;=?-_a-~]"#;
+/// The bytes of a token: base64url and `.~+/=`.
+const TOKEN: &str = "[A-Za-z0-9_.~+/=-]";
+
+/// Credentials: keys whose value is one when it is written out (`key=v`, `"key": "v"`), and the
+/// token shapes that are one on their own. In each, the finding starts where the first group does.
+static SECRETS: LazyLock<Vec<(Rule, Regex)>> = LazyLock::new(|| {
+    let assigned = format!(r#"["' ]*[=:]["' ]*{TOKEN}{{8}}"#);
+    let patterns = [
+        (
+            Rule::ClientSecret,
+            format!("(?i)(client[_-]?secret){assigned}"),
+        ),
+        (
+            Rule::Token,
+            format!("(?i)(access_?token|refresh_?token|id_token|code_verifier){assigned}"),
+        ),
+        (Rule::Token, format!("(?i)(bearer ){TOKEN}{{20}}")),
+        // A JWT: header.payload.signature, the header and payload base64url JSON objects.
+        (
+            Rule::Token,
+            r"(eyJ)[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{10,}\.".to_owned(),
+        ),
+        // Spotify's access tokens start with `BQ`, its refresh tokens with `AQ`: over a hundred
+        // base64url characters.
+        (
+            Rule::Token,
+            r"(?:^|(?-u:[^A-Za-z0-9_-]))((?:BQ|AQ)[A-Za-z0-9_-]{98})".to_owned(),
+        ),
+    ];
+    patterns
+        .map(|(rule, pattern)| (rule, Regex::new(&pattern).expect("a valid pattern")))
+        .to_vec()
+});
+
 /// Scans one file's name and bytes.
 pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut found = |rule: Rule, offset: usize, shown: String| {
+    let mut found = |rule, offset, shown| {
         findings.push(Finding {
             rule,
             file: name.to_path_buf(),
@@ -225,14 +247,38 @@ pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
     {
         found(Rule::SourceMap, 0, "a source map file".to_owned());
     }
-    for at in find_all(bytes, b"sourceMappingURL") {
-        found(Rule::SourceMap, at, excerpt(bytes, at, 60));
+    static SOURCE_MAP: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(&format!("sourceMappingURL{PATH}*")).unwrap());
+    for m in SOURCE_MAP.find_iter(bytes) {
+        found(Rule::SourceMap, m.start(), excerpt(&bytes[m.range()], 60));
     }
-    for at in local_paths(bytes, context) {
-        found(Rule::LocalPath, at, excerpt(bytes, at, 80));
+    // Binary files pack strings without separators, so no word boundary is asked for; a match
+    // runs to the end of the path, so one path is one finding.
+    let prefixes = ["/home/", "/root/", "/Users/", "/work/", r"C:\", r"c:\"].map(str::to_owned);
+    let prefixes = prefixes
+        .iter()
+        .chain(&context.local_paths)
+        .map(|p| regex::escape(p));
+    let local_paths = Regex::new(&format!(
+        "(?:{}){PATH}*",
+        prefixes.collect::<Vec<_>>().join("|")
+    ));
+    for m in local_paths.expect("escaped paths").find_iter(bytes) {
+        found(Rule::LocalPath, m.start(), excerpt(&bytes[m.range()], 80));
     }
-    for (rule, at) in secrets(bytes) {
-        found(rule, at, redacted(bytes, at));
+    for (rule, regex) in SECRETS.iter() {
+        for at in regex
+            .captures_iter(bytes)
+            .filter_map(|c| c.get(1))
+            .map(|m| m.start())
+        {
+            // The key or prefix and a few characters, never the whole secret.
+            found(
+                *rule,
+                at,
+                format!("{}… (redacted)", excerpt(&bytes[at..], 16)),
+            );
+        }
     }
     if name.file_name().is_some_and(|n| n == "index.html") {
         for key in secret_config_keys(bytes) {
@@ -246,193 +292,39 @@ pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
     findings
 }
 
-/// Offsets of absolute local paths: the usual prefixes, then this machine's own paths. Binary
-/// files pack strings without separators, so no word boundary is asked for.
-fn local_paths(bytes: &[u8], context: &Context) -> Vec<usize> {
-    const PREFIXES: [&[u8]; 6] = [
-        b"/home/", b"/root/", b"/Users/", b"/work/", b"C:\\", b"c:\\",
-    ];
-    let mut offsets: Vec<usize> = PREFIXES
-        .iter()
-        .flat_map(|prefix| find_all(bytes, prefix))
-        .chain(
-            context
-                .local_paths
-                .iter()
-                .flat_map(|path| find_all(bytes, path.as_bytes())),
-        )
-        .collect();
-    offsets.sort_unstable();
-    offsets.dedup();
-    // One finding per path: drop offsets inside the previous path's text.
-    let mut kept: Vec<usize> = Vec::new();
-    for at in offsets {
-        if kept.last().is_some_and(|&last| at < path_end(bytes, last)) {
-            continue;
-        }
-        kept.push(at);
-    }
-    kept
-}
-
-/// Where the path starting at `start` ends: at a space, a control or non-ASCII byte, or a quote.
-fn path_end(bytes: &[u8], start: usize) -> usize {
-    let ends_path = |b: u8| !(0x21..0x7f).contains(&b) || b"\"'`<>".contains(&b);
-    bytes[start..]
-        .iter()
-        .position(|&b| ends_path(b))
-        .map_or(bytes.len(), |n| start + n)
-}
-
-/// Keys whose value is a credential when it is written out, and the token shapes that are one on
-/// their own.
-fn secrets(bytes: &[u8]) -> Vec<(Rule, usize)> {
-    const SECRET_KEYS: [&[u8]; 3] = [b"client_secret", b"client-secret", b"clientsecret"];
-    const TOKEN_KEYS: [&[u8]; 6] = [
-        b"access_token",
-        b"refresh_token",
-        b"id_token",
-        b"code_verifier",
-        b"accesstoken",
-        b"refreshtoken",
-    ];
-    let lower = bytes.to_ascii_lowercase();
-    let mut out = Vec::new();
-    for (rule, keys) in [
-        (Rule::ClientSecret, &SECRET_KEYS[..]),
-        (Rule::Token, &TOKEN_KEYS[..]),
-    ] {
-        for key in keys {
-            for at in find_all(&lower, key) {
-                if assigned_value_len(bytes, at + key.len()) >= 8 {
-                    out.push((rule, at));
-                }
-            }
-        }
-    }
-    for at in find_all(&lower, b"bearer ") {
-        if run_len(bytes, at + 7, is_token_byte) >= 20 {
-            out.push((Rule::Token, at));
-        }
-    }
-    for at in find_all(bytes, b"eyJ") {
-        // header.payload.signature, the header and payload base64url JSON objects.
-        let header = run_len(bytes, at, is_base64url);
-        if header >= 10 && bytes.get(at + header) == Some(&b'.') {
-            let payload = run_len(bytes, at + header + 1, is_base64url);
-            if payload >= 10 && bytes.get(at + header + 1 + payload) == Some(&b'.') {
-                out.push((Rule::Token, at));
-            }
-        }
-    }
-    // Spotify's access tokens start with `BQ`, its refresh tokens with `AQ`: over a hundred
-    // base64url characters.
-    for prefix in [b"BQ", b"AQ"] {
-        for at in find_all(bytes, prefix) {
-            let starts_run = at == 0 || !is_base64url(bytes[at - 1]);
-            if starts_run && run_len(bytes, at, is_base64url) >= 100 {
-                out.push((Rule::Token, at));
-            }
-        }
-    }
-    out
-}
-
-/// The length of the value written after a key (`=v`, `": "v"`, `: 'v'`), 0 when there is none.
-fn assigned_value_len(bytes: &[u8], mut at: usize) -> usize {
-    // The key's closing quote, then `=` or `:`, with spaces around.
-    while bytes
-        .get(at)
-        .is_some_and(|&b| b == b'"' || b == b'\'' || b == b' ')
-    {
-        at += 1;
-    }
-    if !matches!(bytes.get(at), Some(b'=' | b':')) {
-        return 0;
-    }
-    at += 1;
-    while bytes
-        .get(at)
-        .is_some_and(|&b| b == b'"' || b == b'\'' || b == b' ')
-    {
-        at += 1;
-    }
-    run_len(bytes, at, is_token_byte)
+/// At most `max` bytes as text, control characters as spaces.
+fn excerpt(bytes: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(&bytes[..max.min(bytes.len())]);
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Keys of the configuration block (in `index.html`) that would put a credential in the page.
 fn secret_config_keys(bytes: &[u8]) -> Vec<String> {
-    let Ok(html) = std::str::from_utf8(bytes) else {
-        return Vec::new();
-    };
-    let Ok(config) = crate::config_block::read_config(html) else {
-        return Vec::new();
-    };
+    let config = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|html| crate::config_block::read_config(html).ok());
     let mut keys = Vec::new();
-    collect_keys(&config, &mut keys);
+    let mut values: Vec<&serde_json::Value> = config.iter().collect();
+    while let Some(value) = values.pop() {
+        match value {
+            serde_json::Value::Object(map) => {
+                keys.extend(map.keys().cloned());
+                values.extend(map.values());
+            }
+            serde_json::Value::Array(items) => values.extend(items),
+            _ => {}
+        }
+    }
     keys.retain(|key| {
         let key = key.to_ascii_lowercase();
-        ["secret", "password", "token"]
+        let secret = ["secret", "password", "token"]
             .iter()
-            .any(|word| key.contains(word))
-            && !key.ends_with("_endpoint")
+            .any(|word| key.contains(word));
+        secret && !key.ends_with("_endpoint")
     });
     keys
-}
-
-fn collect_keys(value: &serde_json::Value, keys: &mut Vec<String>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, inner) in map {
-                keys.push(key.clone());
-                collect_keys(inner, keys);
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_keys(v, keys)),
-        _ => {}
-    }
-}
-
-fn is_base64url(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
-}
-
-fn is_token_byte(b: u8) -> bool {
-    is_base64url(b) || matches!(b, b'.' | b'~' | b'+' | b'/' | b'=')
-}
-
-fn run_len(bytes: &[u8], at: usize, class: fn(u8) -> bool) -> usize {
-    bytes
-        .get(at..)
-        .map_or(0, |rest| rest.iter().take_while(|&&b| class(b)).count())
-}
-
-fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
-    if needle.is_empty() || haystack.len() < needle.len() {
-        return Vec::new();
-    }
-    haystack
-        .windows(needle.len())
-        .enumerate()
-        .filter(|(_, w)| *w == needle)
-        .map(|(i, _)| i)
-        .collect()
-}
-
-/// Printable text from `at`, at most `max` bytes, up to the end of the path or line.
-fn excerpt(bytes: &[u8], at: usize, max: usize) -> String {
-    let end = path_end(bytes, at).min(at + max).max(at);
-    String::from_utf8_lossy(&bytes[at..end]).into_owned()
-}
-
-/// The key or prefix and a few characters, never the whole secret.
-fn redacted(bytes: &[u8], at: usize) -> String {
-    let end = (at + 16).min(bytes.len());
-    let shown: String = String::from_utf8_lossy(&bytes[at..end])
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    format!("{shown}… (redacted)")
 }
 
 #[cfg(test)]

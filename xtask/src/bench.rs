@@ -10,99 +10,125 @@ use std::fs::File;
 use std::path::Path;
 use std::process::Stdio;
 
+use anyhow::{bail, Context, Result};
+
 use crate::tools::{self, Tools};
 
-/// The benchmark's options: flags, and options that take a value.
-const FLAGS: [&str; 2] = ["--firefox", "--quick"];
-const VALUED: [&str; 2] = ["--latency-ms", "--runs"];
-
-/// Checks the option names (the benchmark checks their values) so that a typo fails before the
-/// builds, not after.
-fn check_args(args: &[String]) -> Result<(), String> {
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
-        if FLAGS.contains(&arg.as_str()) {
-            continue;
-        }
-        if !VALUED.contains(&name) {
-            return Err(format!(
-                "`bench` does not take `{arg}` (options: --latency-ms N, --runs N, --firefox, \
-                 --quick)"
-            ));
-        }
-        if name == arg && args.next().is_none() {
-            return Err(format!("`{arg}` needs a value"));
-        }
-    }
-    Ok(())
+/// The benchmark's options, checked here so that a typo fails before the builds, and passed on
+/// as they were given (the benchmark has their defaults).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Latency added to every request, in ms (default 50).
+    #[arg(long, value_name = "N")]
+    latency_ms: Option<u64>,
+    /// Runs of each measurement (default 5, and 3 for the largest libraries).
+    #[arg(long, value_name = "N")]
+    runs: Option<u32>,
+    /// Also read the libraries in Firefox.
+    #[arg(long)]
+    firefox: bool,
+    /// Only the two smaller libraries.
+    #[arg(long)]
+    quick: bool,
 }
 
-pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    check_args(args)?;
+impl Args {
+    fn to_args(&self) -> Vec<String> {
+        let valued = [
+            ("--latency-ms", self.latency_ms),
+            ("--runs", self.runs.map(u64::from)),
+        ];
+        let flags = [("--firefox", self.firefox), ("--quick", self.quick)];
+        let mut args = Vec::new();
+        for (name, value) in valued {
+            args.extend(
+                value
+                    .map(|v| [name.to_owned(), v.to_string()])
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        args.extend(
+            flags
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(name, _)| name.to_string()),
+        );
+        args
+    }
+}
+
+pub fn run(root: &Path, args: &Args) -> Result<()> {
     let tools = Tools::new(root)?;
     let trunk = tools.ensure_build_tools()?;
     let browsers = tools.ensure_browsers()?;
     tools.trunk_build(&trunk)?;
-    tools::run(
-        tools
-            .cargo()
-            .args(["build", "--release", "-p", "e2e", "--bin", "bench"]),
-    )?;
-    let binary = tools.target_dir().join("release").join("bench");
+    let mut build = tools.cargo();
+    tools::run(build.args(["build", "--release", "-p", "e2e", "--bin", "bench"]))?;
     let log_dir = tools.target_dir().join("xtask");
-    std::fs::create_dir_all(&log_dir)
-        .map_err(|e| format!("cannot create {}: {e}", log_dir.display()))?;
+    std::fs::create_dir_all(&log_dir).with_context(|| log_dir.display().to_string())?;
     let log_path = log_dir.join("bench.log");
-    let log = File::create(&log_path)
-        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let mut bench = tools.command(tools.target_dir().join("release/bench"));
+    bench
+        .args(args.to_args())
+        .env("E2E_DIST", root.join("dist"));
+    let shown = tools::show(&bench);
     println!(
-        "\n$ {} {} (the provider's request log: {})\n",
-        binary.display(),
-        args.join(" "),
+        "\n$ {shown} (the provider's request log: {})\n",
         log_path.display()
     );
-    let status = tools
-        .command(&binary)
-        .args(args)
-        .env("E2E_DIST", root.join("dist"))
+    let log = File::create(&log_path).with_context(|| log_path.display().to_string())?;
+    let status = bench
         .envs(browsers.env())
         .stdin(Stdio::null())
-        .stdout(Stdio::inherit())
         .stderr(log)
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-    if status.success() {
-        return Ok(());
+        .status()?;
+    if !status.success() {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        eprintln!("--- the end of {}:", log_path.display());
+        eprintln!("{}", lines[lines.len().saturating_sub(40)..].join("\n"));
+        bail!("the benchmark failed ({status})");
     }
-    let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    eprintln!("--- the end of {}:", log_path.display());
-    for line in &lines[lines.len().saturating_sub(40)..] {
-        eprintln!("{line}");
-    }
-    Err(format!("the benchmark failed ({status})"))
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
     }
 
+    fn parse(list: &[&str]) -> Result<Vec<String>, clap::Error> {
+        let argv = std::iter::once("bench").chain(list.iter().copied());
+        Cli::try_parse_from(argv).map(|cli| cli.args.to_args())
+    }
+
+    // Guards against a typo found only after minutes of builds, or an option lost on the way.
     #[test]
-    fn takes_the_benchmarks_options_only() {
-        for good in [
-            &[][..],
-            &["--firefox", "--quick"],
-            &["--latency-ms", "20", "--runs=2"],
+    fn takes_the_benchmarks_options_only_and_passes_them_on() {
+        assert_eq!(parse(&[]).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            parse(&["--quick", "--firefox"]).unwrap(),
+            ["--firefox", "--quick"]
+        );
+        assert_eq!(
+            parse(&["--latency-ms", "20", "--runs=2"]).unwrap(),
+            ["--latency-ms", "20", "--runs", "2"]
+        );
+        for bad in [
+            &["--fast"][..],
+            &["--runs"],
+            &["--quick=yes"],
+            &["50"],
+            &["--runs", "x"],
         ] {
-            assert_eq!(check_args(&args(good)), Ok(()), "{good:?}");
-        }
-        for bad in [&["--fast"][..], &["--runs"], &["--quick=yes"], &["50"]] {
-            assert!(check_args(&args(bad)).is_err(), "{bad:?}");
+            assert!(parse(bad).is_err(), "{bad:?}");
         }
     }
 }

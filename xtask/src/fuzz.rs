@@ -11,63 +11,87 @@ use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use anyhow::{bail, Context, Result};
+
 use crate::tools::{self, Tools};
 
 /// The targets (`fuzz/fuzz_targets/<name>.rs`), in the order they run.
 pub const TARGETS: [&str; 4] = ["callback", "token_response", "api_response", "config"];
-const DEFAULT_SECONDS: u64 = 60;
 
 /// The nightly the targets are built with (cargo-fuzz needs one), by the date of its channel.
 pub const NIGHTLY: &str = "nightly-2026-05-20";
 /// That nightly's rustc commit (`rustc -vV`), to recognise it when it is installed as plain `nightly`.
 const NIGHTLY_COMMIT: &str = "e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a";
 
-const CARGO_FUZZ_REQUIREMENT: &str = "~0.13";
-const CARGO_FUZZ_VERSION_PREFIX: &str = "cargo-fuzz 0.13.";
-
 /// libFuzzer's flags for every run, after `-max_total_time`. The build has no sanitizer (`--sanitizer none`): the
 /// core has no `unsafe`, and AddressSanitizer would slow every execution; overflow checks and debug assertions
 /// stay on (cargo-fuzz's default build). An input that runs for 10 s is reported as a hang.
 const LIBFUZZER_FLAGS: [&str; 2] = ["-print_final_stats=1", "-timeout=10"];
 
-pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let (seconds, targets) = parse_args(args)?;
+#[derive(clap::Parser)]
+pub struct Args {
+    /// How long each target runs, in seconds.
+    #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    seconds: u64,
+    /// The targets to run (default: all).
+    #[arg(value_parser = TARGETS)]
+    targets: Vec<String>,
+}
+
+impl Args {
+    /// The targets to run: those named, or all.
+    fn targets(&self) -> Vec<String> {
+        match self.targets.is_empty() {
+            true => TARGETS.map(str::to_owned).to_vec(),
+            false => self.targets.clone(),
+        }
+    }
+}
+
+pub fn run(root: &Path, args: &Args) -> Result<()> {
+    let seconds = args.seconds;
     let tools = Tools::new(root)?;
-    ensure_cargo_fuzz(&tools)?;
+    tools.ensure_cargo_tool("cargo-fuzz", "~0.13", &["cargo-fuzz"], true)?;
     let toolchain = pinned_toolchain(&tools)?;
     println!("xtask: fuzzing with {toolchain} ({NIGHTLY}), {seconds} s per target");
-
     let fuzz_dir = root.join("fuzz");
-    for dir in ["logs", "corpus"] {
-        std::fs::create_dir_all(fuzz_dir.join(dir))
-            .map_err(|e| format!("cannot create fuzz/{dir}: {e}"))?;
-    }
     // Once for every target, so that the timed runs do not include the build.
-    let mut build = cargo_fuzz(&tools, &toolchain);
-    build.args(["build", "--sanitizer", "none"]);
-    tools::run(&mut build)?;
+    tools::run(cargo_fuzz(&tools, &toolchain).args(["build", "--sanitizer", "none"]))?;
 
     let mut reports = Vec::new();
-    for target in &targets {
+    for target in &args.targets() {
         let corpus = fuzz_dir.join("corpus").join(target);
-        std::fs::create_dir_all(&corpus)
-            .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
         let log_path = fuzz_dir.join("logs").join(format!("{target}.log"));
+        for dir in [&corpus, &fuzz_dir.join("logs")] {
+            std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+        }
         println!("xtask: fuzzing {target} for {seconds} s (output in fuzz/logs/{target}.log)");
         let mut command = cargo_fuzz(&tools, &toolchain);
         command
             .args(["run", "--sanitizer", "none", target])
-            .arg(&corpus)
-            .arg(fuzz_dir.join("seeds").join(target))
-            .arg("--")
+            .arg(&corpus);
+        command.arg(fuzz_dir.join("seeds").join(target)).arg("--");
+        command
             .arg(format!("-max_total_time={seconds}"))
             .args(LIBFUZZER_FLAGS);
-        let status = run_logged(&mut command, &log_path)?;
-        let log = std::fs::read_to_string(&log_path)
-            .map_err(|e| format!("cannot read {}: {e}", log_path.display()))?;
+        let log = File::create(&log_path).with_context(|| log_path.display().to_string())?;
+        println!("$ {}", tools::show(&command));
+        let status = command
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .status()?;
+        let log = std::fs::read_to_string(&log_path)?;
         let report = Report::read(target, status.success(), &log);
         if !report.passed {
-            println!("{}", report.details(&log_path));
+            println!(
+                "xtask: {target} failed; the whole output is in {}",
+                log_path.display()
+            );
+            report
+                .findings
+                .iter()
+                .for_each(|finding| println!("    {finding}"));
         }
         reports.push(report);
     }
@@ -76,130 +100,60 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         "\n{:<16} {:>12} {:>10}  result",
         "target", "executions", "exec/s"
     );
-    for report in &reports {
-        println!("{}", report.line());
-    }
+    reports
+        .iter()
+        .for_each(|report| println!("{}", report.line()));
     let failed = reports.iter().filter(|r| !r.passed).count();
-    if failed == 0 {
-        println!("{} targets, {seconds} s each: no crash", reports.len());
-        Ok(())
-    } else {
-        Err(format!(
-            "{failed} of {} fuzz targets failed; the inputs are in fuzz/artifacts/",
-            reports.len()
-        ))
+    if failed > 0 {
+        let all = reports.len();
+        bail!("{failed} of {all} fuzz targets failed; the inputs are in fuzz/artifacts/");
     }
-}
-
-/// `--seconds N` (default 60) and the targets to run (default all).
-fn parse_args(args: &[String]) -> Result<(u64, Vec<String>), String> {
-    let mut seconds = DEFAULT_SECONDS;
-    let mut targets = Vec::new();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        if let Some(value) = arg.strip_prefix("--seconds") {
-            let value = match value.strip_prefix('=') {
-                Some(v) => v.to_owned(),
-                None if value.is_empty() => {
-                    args.next().cloned().ok_or("`--seconds` needs a value")?
-                }
-                None => return Err(format!("`fuzz` does not take `{arg}`")),
-            };
-            seconds = value.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
-                format!("`--seconds` must be a whole number above 0, not `{value}`")
-            })?;
-        } else if TARGETS.contains(&arg.as_str()) {
-            targets.push(arg.clone());
-        } else {
-            return Err(format!(
-                "`fuzz` does not take `{arg}`: use --seconds N and target names ({})",
-                TARGETS.join(", ")
-            ));
-        }
-    }
-    if targets.is_empty() {
-        targets = TARGETS.map(str::to_owned).to_vec();
-    }
-    Ok((seconds, targets))
+    println!("{} targets, {seconds} s each: no crash", reports.len());
+    Ok(())
 }
 
 /// `rustup run TOOLCHAIN cargo fuzz`, from the workspace root, with nothing of this (stable) cargo's environment.
 fn cargo_fuzz(tools: &Tools, toolchain: &str) -> Command {
+    let mut command = rustup(tools, &["run", toolchain, "cargo", "fuzz"]);
+    // cargo-fuzz builds into fuzz/target; the stable builds' target directory is not for nightly artifacts.
+    for name in ["CARGO_TARGET_DIR", "CARGO", "RUSTC", "RUSTDOC"] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// `rustup ARGS`, which never downloads a toolchain behind our back nor takes this one's.
+fn rustup(tools: &Tools, args: &[&str]) -> Command {
     let mut command = tools.command("rustup");
     command
-        .args(["run", toolchain, "cargo", "fuzz"])
-        // Never download a toolchain behind our back.
+        .args(args)
         .env("RUSTUP_AUTO_INSTALL", "0")
-        // cargo-fuzz builds into fuzz/target; the stable builds' target directory is not for nightly artifacts.
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO")
-        .env_remove("RUSTC")
-        .env_remove("RUSTDOC")
         .env_remove("RUSTUP_TOOLCHAIN");
     command
 }
 
-fn ensure_cargo_fuzz(tools: &Tools) -> Result<(), String> {
-    let installed = tools.cargo_bin.join("cargo-fuzz");
-    match first_line(tools.command(&installed).arg("--version")) {
-        Some(v) if v.starts_with(CARGO_FUZZ_VERSION_PREFIX) => return Ok(()),
-        Some(v) => println!(
-            "xtask: {} is {v}; cargo-fuzz 0.13 is needed",
-            installed.display()
-        ),
-        None => {}
-    }
-    println!(
-        "xtask: installing cargo-fuzz {CARGO_FUZZ_REQUIREMENT} (cargo install, a few minutes)"
-    );
-    tools::run(tools.cargo().args([
-        "install",
-        "--locked",
-        "--force",
-        "cargo-fuzz",
-        "--version",
-        CARGO_FUZZ_REQUIREMENT,
-    ]))?;
-    match first_line(tools.command(&installed).arg("--version")) {
-        Some(v) if v.starts_with(CARGO_FUZZ_VERSION_PREFIX) => Ok(()),
-        other => Err(format!(
-            "{} reports {} after cargo install",
-            installed.display(),
-            other.as_deref().unwrap_or("nothing")
-        )),
-    }
-}
-
 /// The installed toolchain that is [`NIGHTLY`]: by that name, or a `nightly*` toolchain whose rustc is its commit.
-fn pinned_toolchain(tools: &Tools) -> Result<String, String> {
-    let list = tools
-        .command("rustup")
-        .args(["toolchain", "list"])
+fn pinned_toolchain(tools: &Tools) -> Result<String> {
+    let list = rustup(tools, &["toolchain", "list"])
         .output()
-        .map_err(|e| format!("cannot run rustup: {e}"))?;
+        .context("cannot run rustup")?;
     let names = toolchain_names(&String::from_utf8_lossy(&list.stdout));
     if names.iter().any(|n| is_pinned_name(n)) {
         return Ok(NIGHTLY.to_owned());
     }
     for name in names.iter().filter(|n| n.starts_with("nightly")) {
-        let verbose = first_lines(
-            tools
-                .command("rustup")
-                .args(["run", name, "rustc", "-vV"])
-                .env("RUSTUP_AUTO_INSTALL", "0")
-                .env_remove("RUSTUP_TOOLCHAIN"),
-        );
-        if verbose.is_some_and(|v| rustc_commit(&v) == Some(NIGHTLY_COMMIT)) {
+        let verbose = rustup(tools, &["run", name, "rustc", "-vV"]).output()?;
+        if rustc_commit(&String::from_utf8_lossy(&verbose.stdout)) == Some(NIGHTLY_COMMIT) {
             return Ok(name.clone());
         }
     }
-    Err(format!(
+    bail!(
         "the fuzz targets are built with {NIGHTLY} (rustc commit {}), and no installed toolchain is it \
          (installed: {}). Install it with `rustup toolchain install {NIGHTLY} --profile minimal`, or move \
          NIGHTLY in xtask/src/fuzz.rs to a nightly you have, after checking that the targets build with it",
         &NIGHTLY_COMMIT[..9],
         names.join(", ")
-    ))
+    )
 }
 
 /// The toolchains `rustup toolchain list` names (`nightly-x86_64-unknown-linux-gnu (default)` → the first word).
@@ -221,34 +175,6 @@ fn rustc_commit(verbose: &str) -> Option<&str> {
         .lines()
         .find_map(|line| line.strip_prefix("commit-hash: "))
         .map(str::trim)
-}
-
-fn first_lines(command: &mut Command) -> Option<String> {
-    let output = command.stdin(Stdio::null()).output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-fn first_line(command: &mut Command) -> Option<String> {
-    first_lines(command).map(|text| text.lines().next().unwrap_or("").trim().to_owned())
-}
-
-/// Runs `command` with its stdout and stderr in `log`, after echoing it.
-fn run_logged(command: &mut Command, log: &Path) -> Result<std::process::ExitStatus, String> {
-    let file = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-    let err = file
-        .try_clone()
-        .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
-    let shown = tools::show(command);
-    println!("$ {shown}");
-    command
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err)
-        .status()
-        .map_err(|e| format!("cannot run {shown}: {e}"))
 }
 
 /// What one target's run came to, read from libFuzzer's output.
@@ -315,40 +241,30 @@ impl Report {
             number(self.per_second)
         )
     }
-
-    fn details(&self, log: &Path) -> String {
-        let mut text = format!(
-            "xtask: {} failed; the whole output is in {}",
-            self.target,
-            log.display()
-        );
-        for finding in &self.findings {
-            text.push_str("\n    ");
-            text.push_str(finding);
-        }
-        text
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|a| a.to_string()).collect()
+    use clap::Parser;
+
+    fn parse_args(args: &[&str]) -> Result<(u64, Vec<String>), clap::Error> {
+        let args = Args::try_parse_from(std::iter::once("fuzz").chain(args.iter().copied()))?;
+        Ok((args.seconds, args.targets()))
     }
 
     #[test]
     fn arguments() {
         let (seconds, targets) = parse_args(&[]).unwrap();
         assert_eq!((seconds, targets.len()), (60, 4));
-        let (seconds, targets) = parse_args(&strings(&["--seconds", "10", "config"])).unwrap();
-        assert_eq!((seconds, targets), (10, strings(&["config"])));
-        assert_eq!(parse_args(&strings(&["--seconds=5"])).unwrap().0, 5);
-        assert!(parse_args(&strings(&["--seconds", "0"])).is_err());
-        assert!(parse_args(&strings(&["--seconds"])).is_err());
-        assert!(parse_args(&strings(&["--secondsx"])).is_err());
-        assert!(parse_args(&strings(&["nope"])).is_err());
+        let (seconds, targets) = parse_args(&["--seconds", "10", "config"]).unwrap();
+        assert_eq!((seconds, targets), (10, vec!["config".to_owned()]));
+        assert_eq!(parse_args(&["--seconds=5"]).unwrap().0, 5);
+        assert!(parse_args(&["--seconds", "0"]).is_err());
+        assert!(parse_args(&["--seconds"]).is_err());
+        assert!(parse_args(&["--secondsx"]).is_err());
+        assert!(parse_args(&["nope"]).is_err());
     }
 
     /// Guards against taking the wrong toolchain for the pinned one, or missing it under its full name.

@@ -1,4 +1,4 @@
-//! `cargo xtask <command>`: see `cargo xtask help`.
+//! `cargo xtask <command>`: the developer tasks; `cargo xtask help` lists them.
 
 mod bench;
 mod fuzz;
@@ -11,285 +11,180 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
 use xtask::{config_block, discover, ProviderCommand};
 
-use crate::provider::{Output, Provider};
+use crate::provider::Provider;
 use crate::tools::Tools;
 
-const USAGE: &str = "\
-usage: cargo xtask <command> [options]
+/// Developer tasks of pkce-playlists. Each installs what it needs that is missing.
+#[derive(Parser)]
+#[command(bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
 
-commands:
-  demo [--port PORT] [--app-port PORT]
-      Install what is missing, build the app (trunk build --release --offline), start the local
-      provider serving dist/ (API on --port, default 8081; app on --app-port, default 8080) and
-      print the URL to open. Ctrl-C stops everything.
-  build
-      Install what is missing and build the app into dist/ (trunk build --release --offline),
-      then write its Content Security Policy into dist/index.html and dist/_headers.
-  test
-      Install what is missing, then run every suite: host tests, the wasm tests in headless
-      Chrome and Firefox, the checks of the built dist/ (no secret, token, local path or source
-      map; its policy) and the end-to-end tests. Ends with one line `N passed, N failed`.
-  sizes [--dist DIR] [--check]
-      Print the size of each file in dist/, raw and brotli-compressed, and the first load's
-      total (the files the page loads) against its brotli budget; then the wasm's bytes by
-      crate (by module for the app) and its largest functions, from a build of it that keeps
-      its function names. --check fails when the first load is over the budget.
-  configure (--preset local|spotify | --config FILE) [--client-id ID] [--redirect-uri URI]
-            [--dist DIR]
-      Rewrite the configuration block in dist/index.html from config/<preset>.json or your own
-      configuration file, with the given overrides, and the page's Content Security Policy with
-      it, without rebuilding. The block is checked as the app checks it. When it names only an
-      issuer, its metadata is read (RFC 8414, then OpenID) and the policy also lets the page
-      reach the token and revocation endpoints it names.
-  bench [--latency-ms N] [--runs N] [--firefox] [--quick]
-      Install what is missing, build the app and the benchmark (release), then measure in headless
-      Chromium against the local provider with N ms of latency on every request (default 50):
-      the first playlist after the callback, whole libraries of 50, 1,000 and 10,000 playlists
-      read concurrently and sequentially, the rows in the DOM, find-as-you-type. Prints medians
-      of several runs (--runs; default 5 and 3), which targets are met, and one `bench:` line.
-      --firefox also reads the libraries in Firefox; --quick only the two smaller ones.
-  fuzz [--seconds N] [TARGET...]
-      Install cargo-fuzz if missing, then run each fuzz target of fuzz/ (callback, token_response,
-      api_response, config; default all) for N seconds (default 60) with the pinned nightly; print
-      each target's executions and whether it crashed. Fails on a crash.
-";
+#[derive(Subcommand)]
+enum Task {
+    /// Build the app (trunk build --release --offline), start the local provider serving dist/
+    /// and print the URL to open. Ctrl-C stops everything.
+    Demo {
+        /// The port of the provider's accounts service and Web API.
+        #[arg(long, default_value_t = 8081)]
+        port: u16,
+        /// The port the app is served on.
+        #[arg(long, default_value_t = 8080)]
+        app_port: u16,
+    },
+    /// Build the app into dist/ (trunk build --release --offline), then write its Content
+    /// Security Policy into dist/index.html and dist/_headers.
+    Build,
+    /// Run every suite: host tests, the wasm tests in headless Chrome and Firefox, the checks of
+    /// the built dist/ (no secret, token, local path or source map; its policy), its first-load
+    /// budget and the end-to-end tests. Ends with one line `N passed, N failed`.
+    Test,
+    /// Print the size of each file in dist/, raw and brotli-compressed, and the first load's
+    /// total (the files the page loads) against its brotli budget; then the wasm's bytes by crate
+    /// (by module for the app) and its largest functions, from a build of it that keeps its
+    /// function names.
+    Sizes {
+        /// The built app to measure (default: dist/).
+        #[arg(long, value_name = "DIR")]
+        dist: Option<PathBuf>,
+        /// Fail when the first load is over the budget.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Rewrite the configuration block in dist/index.html from a preset or your own
+    /// configuration file, with the given overrides, and the page's Content Security Policy with
+    /// it, without rebuilding. The block is checked as the app checks it. When it names only an
+    /// issuer, its metadata is read (RFC 8414, then OpenID) and the policy also lets the page
+    /// reach the token and revocation endpoints it names.
+    Configure(Configure),
+    /// Build the app and the benchmark (release), then measure in headless Chromium against the
+    /// local provider: the first playlist after the callback, whole libraries of 50, 1,000 and
+    /// 10,000 playlists read concurrently and sequentially, the rows in the DOM, find-as-you-type.
+    /// Prints medians of several runs, which targets are met, and one `bench:` line.
+    Bench(bench::Args),
+    /// Run each fuzz target of fuzz/ for a while with the pinned nightly (installing cargo-fuzz
+    /// if missing); print each target's executions and whether it crashed. Fails on a crash.
+    Fuzz(fuzz::Args),
+}
+
+#[derive(clap::Args)]
+struct Configure {
+    /// config/<PRESET>.json.
+    #[arg(long, value_parser = ["local", "spotify"], required_unless_present = "config")]
+    preset: Option<String>,
+    /// Your own configuration file.
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    config: Option<PathBuf>,
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    #[arg(long, value_name = "URI")]
+    redirect_uri: Option<String>,
+    /// The built app to configure (default: dist/).
+    #[arg(long, value_name = "DIR")]
+    dist: Option<PathBuf>,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let root = xtask::workspace_root();
-    let Some((command, rest)) = args.split_first() else {
-        eprint!("{USAGE}");
-        return ExitCode::FAILURE;
-    };
-    let result = match command.as_str() {
-        "demo" => demo(&root, rest),
-        "build" => build(&root, rest),
-        "test" => return test(&root, rest),
-        "sizes" => sizes(&root, rest),
-        "configure" => configure(&root, rest),
-        "bench" => bench::run(&root, rest),
-        "fuzz" => fuzz::run(&root, rest),
-        "help" | "--help" | "-h" => {
-            print!("{USAGE}");
-            Ok(())
+    let result = match Cli::parse().command {
+        Task::Demo { port, app_port } => demo(&root, port, app_port),
+        Task::Build => build(&root).map(drop),
+        Task::Test => return suites::test(&root),
+        Task::Sizes { dist, check } => {
+            let dist = dist.unwrap_or_else(|| root.join("dist"));
+            Tools::new(&root).and_then(|tools| sizes::run(&tools, &dist, check))
         }
-        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+        Task::Configure(args) => configure(&root, args),
+        Task::Bench(args) => bench::run(&root, &args),
+        Task::Fuzz(args) => fuzz::run(&root, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("xtask: {e}");
+            eprintln!("xtask: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// `--name value` options; anything else is an error that names the command.
-struct Options {
-    pairs: Vec<(String, String)>,
-}
-
-impl Options {
-    fn parse(command: &str, args: &[String], known: &[&str]) -> Result<Options, String> {
-        let mut pairs = Vec::new();
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let (name, inline) = match arg.split_once('=') {
-                Some((name, value)) => (name, Some(value.to_owned())),
-                None => (arg.as_str(), None),
-            };
-            if !known.contains(&name) {
-                return Err(format!("`{command}` does not take `{arg}`\n\n{USAGE}"));
-            }
-            let value = match inline {
-                Some(value) => value,
-                None => args
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("`{name}` needs a value"))?,
-            };
-            pairs.push((name.to_owned(), value));
-        }
-        Ok(Options { pairs })
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn port(&self, name: &str, default: u16) -> Result<u16, String> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => v
-                .parse()
-                .map_err(|_| format!("`{name}` must be a port number, not `{v}`")),
-        }
-    }
-
-    fn dist(&self, root: &Path) -> PathBuf {
-        self.get("--dist")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("dist"))
-    }
-}
-
-fn build(root: &Path, args: &[String]) -> Result<(), String> {
-    Options::parse("build", args, &[])?;
+/// Installs what is missing and builds dist/.
+fn build(root: &Path) -> Result<Tools> {
     let tools = Tools::new(root)?;
-    let trunk = tools.ensure_build_tools()?;
-    tools.trunk_build(&trunk)?;
+    tools.trunk_build(&tools.ensure_build_tools()?)?;
     println!("built {}", root.join("dist").display());
-    Ok(())
+    Ok(tools)
 }
 
-fn demo(root: &Path, args: &[String]) -> Result<(), String> {
-    let options = Options::parse("demo", args, &["--port", "--app-port"])?;
-    let api_port = options.port("--port", 8081)?;
-    let app_port = options.port("--app-port", 8080)?;
-    let tools = Tools::new(root)?;
-    let trunk = tools.ensure_build_tools()?;
-    tools.trunk_build(&trunk)?;
+fn demo(root: &Path, api_port: u16, app_port: u16) -> Result<()> {
+    let tools = build(root)?;
     let dist = root.join("dist");
-
     // index.html carries the local preset (API on 8081); point it at the chosen port.
-    let mut config = xtask::load_preset(root, "local")?;
+    let mut config = xtask::load_preset(root, "local").map_err(anyhow::Error::msg)?;
     config_block::point_at_provider(&mut config, &format!("http://127.0.0.1:{api_port}"));
     rewrite_index(&dist.join("index.html"), &config)?;
 
-    let client_id = xtask::local_client_id(root)?;
+    let client_id = xtask::local_client_id(root).map_err(anyhow::Error::msg)?;
+    let app = format!("http://127.0.0.1:{app_port}");
+    // The Web API answers CORS as Spotify's does, so the demo shows what a deployment will do.
     let command = ProviderCommand::new(tools.build_provider()?, api_port)
         .serve_dist(&dist, app_port)
-        .app_at(&client_id, &format!("http://127.0.0.1:{app_port}"));
-    // In its own process group, killed with xtask (Ctrl-C included).
-    let provider = Provider::start(&command, Output::Terminal, Duration::from_secs(30))?;
-    let app_url = provider
-        .app_url
-        .clone()
-        .unwrap_or_else(|| format!("http://127.0.0.1:{app_port}/"));
-    println!(
-        "\nOpen {app_url} and sign in as one of the sample users listed above. Ctrl-C stops everything.\n"
-    );
-    let status = provider.wait()?;
-    Err(format!("the provider stopped ({status})"))
+        .app_at(&client_id, &app)
+        .spotify_cors();
+    // In its own process group, killed with xtask, Ctrl-C included (see `xtask::process`).
+    let provider = Provider::start(&command, None, Duration::from_secs(30))?;
+    let url = provider.app_url.clone().unwrap_or(app);
+    println!("\nOpen {url} and sign in as one of the sample users listed above. Ctrl-C stops everything.\n");
+    bail!("the provider stopped ({})", provider.wait()?)
 }
 
-/// Always ends with the `N passed, N failed` line, even when setting up fails.
-fn test(root: &Path, args: &[String]) -> ExitCode {
-    if let Some(arg) = args.first() {
-        eprintln!("xtask: `test` takes no options (got `{arg}`)");
-        println!("0 passed, 0 failed");
-        return ExitCode::FAILURE;
-    }
-    let setup = Tools::new(root).and_then(|tools| {
-        let trunk = tools.ensure_build_tools()?;
-        let browsers = tools.ensure_browsers()?;
-        Ok((tools, trunk, browsers))
-    });
-    match setup {
-        Ok((tools, trunk, browsers)) => {
-            if suites::run_all(&tools, &trunk, &browsers) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Err(e) => {
-            eprintln!("xtask: setting up the tools failed: {e}");
-            println!("0 passed, 0 failed");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn sizes(root: &Path, args: &[String]) -> Result<(), String> {
-    let check = args.iter().any(|a| a == "--check");
-    let args: Vec<String> = args.iter().filter(|a| *a != "--check").cloned().collect();
-    let options = Options::parse("sizes", &args, &["--dist"])?;
-    sizes::run(&Tools::new(root)?, &options.dist(root), check)
-}
-
-fn configure(root: &Path, args: &[String]) -> Result<(), String> {
-    let options = Options::parse(
-        "configure",
-        args,
-        &[
-            "--preset",
-            "--config",
-            "--client-id",
-            "--redirect-uri",
-            "--dist",
-        ],
-    )?;
-    let (mut config, source) = match (options.get("--preset"), options.get("--config")) {
-        (Some(_), Some(_)) => {
-            return Err("`configure` takes `--preset` or `--config`, not both".to_owned())
-        }
-        (Some(preset), None) => {
-            if !matches!(preset, "local" | "spotify") {
-                return Err(format!("unknown preset `{preset}`: use local or spotify"));
-            }
-            (
-                xtask::load_preset(root, preset)?,
-                format!("config/{preset}.json"),
-            )
-        }
-        (None, Some(file)) => (xtask::load_config_file(Path::new(file))?, file.to_owned()),
-        (None, None) => {
-            return Err(
-                "`configure` needs `--preset local`, `--preset spotify` or `--config FILE`"
-                    .to_owned(),
-            )
-        }
+fn configure(root: &Path, args: Configure) -> Result<()> {
+    let (config, source) = match (&args.preset, &args.config) {
+        (Some(name), _) => (
+            xtask::load_preset(root, name),
+            format!("config/{name}.json"),
+        ),
+        (None, Some(file)) => (xtask::load_config_file(file), file.display().to_string()),
+        (None, None) => unreachable!("clap asks for --preset or --config"),
     };
-    if let Some(id) = options.get("--client-id") {
+    let mut config = config.map_err(anyhow::Error::msg)?;
+    if let Some(id) = args.client_id {
         config["client_id"] = id.into();
     }
-    if let Some(uri) = options.get("--redirect-uri") {
+    if let Some(uri) = args.redirect_uri {
         config["redirect_uri"] = uri.into();
     }
     if config["client_id"] == "YOUR_SPOTIFY_CLIENT_ID" {
         eprintln!("xtask: warning: client_id is still the placeholder; pass --client-id");
     }
     // A block that names only an issuer: its metadata names endpoints the policy must let the app reach.
-    let discovered = discover::discover(&config, discover::http_get)?;
-    let index = options.dist(root).join("index.html");
+    let discovered = discover::discover(&config, discover::http_get).map_err(anyhow::Error::msg)?;
+    let index = args
+        .dist
+        .unwrap_or_else(|| root.join("dist"))
+        .join("index.html");
     rewrite_index(&index, &config)?;
     if let Some(found) = &discovered {
-        let html = std::fs::read_to_string(&index)
-            .map_err(|e| format!("cannot read {}: {e}", index.display()))?;
-        let html = discover::write_discovered(&html, found)
-            .map_err(|e| format!("{}: {e}", index.display()))?;
-        std::fs::write(&index, html)
-            .map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+        let html = discover::write_discovered(&read(&index)?, found).map_err(anyhow::Error::msg)?;
+        write(&index, html)?;
     }
     println!("{}: configured from {source}", index.display());
     println!("{}", config_block::script_json(&config));
     if let Some(found) = &discovered {
+        let revocation = found.revocation.as_ref();
+        let revocation = revocation.map(|r| format!(", revocation endpoint on {r}"));
+        let (metadata, token) = (&found.metadata_url, &found.token);
         println!(
-            "{}: token endpoint on {}{}",
-            found.metadata_url,
-            found.token,
-            found
-                .revocation
-                .as_ref()
-                .map(|r| format!(", revocation endpoint on {r}"))
-                .unwrap_or_default()
+            "{metadata}: token endpoint on {token}{}",
+            revocation.unwrap_or_default()
         );
     }
-    print_policy(&index);
-    Ok(())
-}
-
-/// The page's Content Security Policy as `configure` left it.
-fn print_policy(index: &Path) {
-    let html = std::fs::read_to_string(index).unwrap_or_default();
-    match xtask::csp::written_policy(&html) {
+    match xtask::csp::written_policy(&read(&index)?) {
         Ok(Some(policy)) => println!("Content-Security-Policy: {policy}"),
         Ok(None) => eprintln!(
             "xtask: warning: {} has no Content Security Policy; `cargo xtask build` writes it",
@@ -297,12 +192,21 @@ fn print_policy(index: &Path) {
         ),
         Err(e) => eprintln!("xtask: warning: {}: {e}", index.display()),
     }
+    Ok(())
 }
 
-fn rewrite_index(index: &Path, config: &serde_json::Value) -> Result<(), String> {
-    let html = std::fs::read_to_string(index)
-        .map_err(|e| format!("cannot read {}: {e}", index.display()))?;
-    let html = config_block::replace_config_block(&html, config)
-        .map_err(|e| format!("{}: {e}", index.display()))?;
-    std::fs::write(index, html).map_err(|e| format!("cannot write {}: {e}", index.display()))
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn write(path: &Path, text: String) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn rewrite_index(index: &Path, config: &serde_json::Value) -> Result<()> {
+    let html = config_block::replace_config_block(&read(index)?, config);
+    write(
+        index,
+        html.map_err(|e| anyhow::anyhow!("{}: {e}", index.display()))?,
+    )
 }

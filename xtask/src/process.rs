@@ -2,120 +2,88 @@
 //! something to become true. `cargo xtask` (the local provider) and the end-to-end tests (the
 //! WebDrivers and the browsers they start) share this code.
 //!
-//! Three layers make sure a child does not outlive its parent:
-//!
-//! - [`ProcessGroup`] starts the child as the leader of a new process group and kills the whole
-//!   group when dropped (normal exit, error, panic), so whatever the child started (a browser
-//!   under its WebDriver) goes too;
-//! - a SIGINT/SIGTERM/SIGHUP handler, installed with the first group, kills every live group and
-//!   then lets the signal end the process as it would have (Ctrl-C reaches only the foreground
-//!   process group, which the children are not in);
-//! - on Linux, a parent-death signal, so the kernel kills the child if its parent dies without
-//!   running either (SIGKILL).
+//! A [`ProcessGroup`] is a child that process-wrap starts as the leader of a new process group,
+//! and the whole group is killed when the guard drops (normal exit, error, panic), so whatever the
+//! child started (a browser under its WebDriver) goes too. In a group of their own, the children
+//! do not get the terminal's Ctrl-C: so the first group also sets up signal-hook's thread, which on
+//! SIGINT, SIGTERM or SIGHUP kills every live group and then ends this process as the signal would
+//! have (a shell reports 128 + the signal number).
 
-use std::io;
-use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus};
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::OnceLock;
+use std::fmt::Display;
+use std::process::{ChildStderr, ChildStdout, Command, ExitStatus};
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Result};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use process_wrap::std::{ProcessGroup as NewGroup, StdChildWrapper, StdCommandWrap};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 /// How often [`wait_until`] looks again.
 pub const POLL: Duration = Duration::from_millis(100);
 
-/// Process groups the signal handler kills; 0 marks a free slot.
-static GROUPS: [AtomicI32; 64] = [const { AtomicI32::new(0) }; 64];
+/// The process groups alive now: what a signal kills.
+static LIVE: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
-/// Installs, once, the handler for SIGINT, SIGTERM and SIGHUP: kill every registered group, then
-/// restore the default action and raise the signal again, so the process ends the way the
-/// signal would have ended it (a shell reports 128 + the signal number).
+fn live() -> MutexGuard<'static, Vec<i32>> {
+    LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn kill_groups_on_signals() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        extern "C" fn on_signal(signal: libc::c_int) {
-            // Only async-signal-safe calls here: atomics, kill(2), signal(2), raise(3).
-            for slot in &GROUPS {
-                let pgid = slot.load(Ordering::SeqCst);
-                if pgid > 0 {
-                    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(
+        || match signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+            Ok(mut signals) => drop(std::thread::spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    for &pgid in live().iter() {
+                        let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+                    }
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
                 }
-            }
-            unsafe {
-                libc::signal(signal, libc::SIG_DFL);
-                libc::raise(signal);
-            }
-        }
-        let handler: extern "C" fn(libc::c_int) = on_signal;
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            unsafe { libc::signal(signal, handler as libc::sighandler_t) };
-        }
-    });
-}
-
-fn register(pgid: i32) {
-    for slot in &GROUPS {
-        if slot
-            .compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-        {
-            return;
-        }
-    }
-    eprintln!("too many child processes to track; process group {pgid} may outlive an interrupt");
-}
-
-fn unregister(pgid: i32) {
-    for slot in &GROUPS {
-        let _ = slot.compare_exchange(pgid, 0, Ordering::SeqCst, Ordering::SeqCst);
-    }
+            })),
+            Err(e) => eprintln!("cannot watch for Ctrl-C ({e}): an interrupt may leave children"),
+        },
+    );
 }
 
 /// A child process leading its own process group. Dropping the guard kills the whole group with
 /// SIGKILL and reaps the child.
 pub struct ProcessGroup {
-    child: Child,
+    child: Box<dyn StdChildWrapper>,
     name: String,
-    /// The group has been killed (or found gone); killing it again could hit a reused id.
+    pgid: i32,
+    /// The group has been killed; killing it again could hit a reused id.
     killed: bool,
 }
 
 impl ProcessGroup {
-    /// Starts `command` (its stdio as the caller set it up) as the leader of a new process group.
-    /// `name` is what errors call it.
-    ///
-    /// The kernel's parent-death signal follows the *thread* that spawns the child, not the
-    /// process: call this from a thread that lives as long as the guard (the main thread, a test's
-    /// thread, a runtime's worker), never from a short-lived one such as a blocking-pool thread,
-    /// or the child is killed when that thread ends.
-    pub fn spawn(name: &str, command: &mut Command) -> Result<ProcessGroup, String> {
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-        #[cfg(target_os = "linux")]
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+    /// Starts `command` (its stdio as the caller set it up; the command itself is taken, leaving
+    /// `command` empty) as the leader of a new process group. `name` is what errors call it.
+    pub fn spawn(name: &str, command: &mut Command) -> Result<ProcessGroup> {
         kill_groups_on_signals();
-        let child = command.spawn().map_err(|e| {
-            format!(
-                "cannot start {name} ({}): {e}",
-                command.get_program().to_string_lossy()
-            )
-        })?;
-        register(child.id() as i32);
+        let program = command.get_program().to_owned();
+        let mut wrap = StdCommandWrap::from(std::mem::replace(command, Command::new(&program)));
+        // Registered before a signal can be handled, so the handler never misses it.
+        let mut live = live();
+        let child = wrap
+            .wrap(NewGroup::leader())
+            .spawn()
+            .map_err(|e| anyhow!("cannot start {name} ({}): {e}", program.to_string_lossy()))?;
+        let pgid = child.id() as i32;
+        live.push(pgid);
+        let name = name.to_owned();
         Ok(ProcessGroup {
             child,
-            name: name.to_owned(),
+            name,
+            pgid,
             killed: false,
         })
     }
 
     /// The leader's process id, which is also the group's id.
     pub fn id(&self) -> u32 {
-        self.child.id()
+        self.pgid as u32
     }
 
     /// What errors call this process.
@@ -125,12 +93,12 @@ impl ProcessGroup {
 
     /// The leader's stdout, when it was piped (once).
     pub fn take_stdout(&mut self) -> Option<ChildStdout> {
-        self.child.stdout.take()
+        self.child.stdout().take()
     }
 
     /// The leader's stderr, when it was piped (once).
     pub fn take_stderr(&mut self) -> Option<ChildStderr> {
-        self.child.stderr.take()
+        self.child.stderr().take()
     }
 
     /// How the leader ended, if it has.
@@ -139,7 +107,7 @@ impl ProcessGroup {
     }
 
     /// Waits until the leader exits by itself, then kills what it left behind in its group.
-    pub fn wait(&mut self) -> io::Result<ExitStatus> {
+    pub fn wait(&mut self) -> std::io::Result<ExitStatus> {
         let status = self.child.wait();
         self.kill();
         status
@@ -147,15 +115,11 @@ impl ProcessGroup {
 
     /// Kills the whole group and reaps the leader; later calls do nothing.
     pub fn kill(&mut self) {
-        if self.killed {
-            return;
+        if !std::mem::replace(&mut self.killed, true) {
+            let _ = self.child.start_kill();
+            let _ = self.child.wait();
+            live().retain(|&pgid| pgid != self.pgid);
         }
-        self.killed = true;
-        let pgid = self.child.id() as libc::pid_t;
-        unsafe { libc::kill(-pgid, libc::SIGKILL) };
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        unregister(pgid);
     }
 }
 
@@ -167,35 +131,24 @@ impl Drop for ProcessGroup {
 
 /// Polls `check` every [`POLL`] until it returns `Ok(Some(value))` and returns that value.
 /// `Ok(None)` means "not yet"; `Err` gives up at once with that error. After `timeout` the error
-/// is `timed out after … waiting for <what>`. `check` runs at least once, even with a zero
-/// timeout.
-pub fn wait_until<T>(
+/// is `timed out after … waiting for <what>`. `check` runs at least once, even with no time.
+pub fn wait_until<T, E: Display>(
     what: &str,
     timeout: Duration,
-    mut check: impl FnMut() -> Result<Option<T>, String>,
-) -> Result<T, String> {
+    mut check: impl FnMut() -> Result<Option<T>, E>,
+) -> Result<T> {
     let deadline = Instant::now() + timeout;
     loop {
-        if let Some(value) = check()? {
-            return Ok(value);
+        match check() {
+            Ok(Some(value)) => return Ok(value),
+            Err(e) => bail!("{e:#}"),
+            Ok(None) => {}
         }
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(format!(
-                "timed out after {} waiting for {what}",
-                show_duration(timeout)
-            ));
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            bail!("timed out after {timeout:?} waiting for {what}");
         }
-        std::thread::sleep(POLL.min(deadline - now));
-    }
-}
-
-/// `20 s`, or `250 ms` below a second or when not whole seconds.
-pub fn show_duration(duration: Duration) -> String {
-    if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
-        format!("{} s", duration.as_secs())
-    } else {
-        format!("{} ms", duration.as_millis())
+        std::thread::sleep(POLL.min(left));
     }
 }
 
@@ -223,9 +176,7 @@ mod tests {
     }
 
     fn registered(pgid: u32) -> bool {
-        GROUPS
-            .iter()
-            .any(|slot| slot.load(Ordering::SeqCst) == pgid as i32)
+        live().contains(&(pgid as i32))
     }
 
     // Guards against a WebDriver's browser (or any grandchild) surviving its guard.
@@ -271,6 +222,7 @@ mod tests {
         let error = ProcessGroup::spawn("the tool", &mut Command::new("/nonexistent/tool"))
             .err()
             .expect("spawning must fail");
+        let error = error.to_string();
         assert!(
             error.contains("the tool") && error.contains("/nonexistent/tool"),
             "{error}"
@@ -288,8 +240,7 @@ mod tests {
         let Some(pid_file) = std::env::var_os(HELPER_PID_FILE) else {
             return;
         };
-        // The sleeper is a grandchild: the parent-death signal is not inherited across fork, so
-        // only the handler's group kill can end it.
+        // The sleeper is a grandchild, which only the handler's group kill can end.
         let mut command = Command::new("sh");
         command
             .args(["-c", "sleep 30 & echo $!; wait"])
@@ -326,19 +277,21 @@ mod tests {
             .stderr(Stdio::null());
         let mut helper = ProcessGroup::spawn("the helper", &mut command).unwrap();
         let sleeper: u32 = wait_until("the helper's pid file", Duration::from_secs(20), || {
-            Ok(std::fs::read_to_string(&pid_file)
-                .ok()
-                .and_then(|text| text.parse().ok()))
+            Ok::<_, String>(
+                std::fs::read_to_string(&pid_file)
+                    .ok()
+                    .and_then(|text| text.parse().ok()),
+            )
         })
         .unwrap();
         let _ = std::fs::remove_file(&pid_file);
         assert!(is_running(sleeper));
 
-        unsafe { libc::kill(helper.id() as libc::pid_t, libc::SIGTERM) };
+        nix::sys::signal::kill(Pid::from_raw(helper.id() as i32), Signal::SIGTERM).unwrap();
         let status = helper.wait().unwrap();
         assert_eq!(
             status.signal(),
-            Some(libc::SIGTERM),
+            Some(SIGTERM),
             "the helper should end by the signal, not {status}"
         );
         wait_until("the sleeper to die", Duration::from_secs(5), || {
@@ -352,9 +305,9 @@ mod tests {
         let mut calls = 0;
         let value = wait_until("the third call", Duration::from_secs(5), || {
             calls += 1;
-            Ok((calls == 3).then_some(calls * 10))
+            Ok::<_, String>((calls == 3).then_some(calls * 10))
         });
-        assert_eq!(value, Ok(30));
+        assert_eq!(value.unwrap(), 30);
     }
 
     // Guards against a wait that hangs, or whose timeout does not say what it waited for.
@@ -364,10 +317,13 @@ mod tests {
         let mut calls = 0;
         let error = wait_until("the moon", Duration::from_millis(250), || {
             calls += 1;
-            Ok(None::<()>)
+            Ok::<_, String>(None::<()>)
         })
         .unwrap_err();
-        assert_eq!(error, "timed out after 250 ms waiting for the moon");
+        assert_eq!(
+            error.to_string(),
+            "timed out after 250ms waiting for the moon"
+        );
         assert!(started.elapsed() >= Duration::from_millis(250));
         assert!(started.elapsed() < Duration::from_secs(5));
         assert!(calls >= 2, "it should have looked again ({calls} calls)");
@@ -380,22 +336,13 @@ mod tests {
         let error = wait_until("anything", Duration::from_secs(30), || {
             Err::<Option<()>, _>("it exited".to_owned())
         });
-        assert_eq!(error, Err("it exited".to_owned()));
+        assert_eq!(error.unwrap_err().to_string(), "it exited");
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
     fn wait_until_looks_once_even_without_time() {
-        assert_eq!(
-            wait_until("now", Duration::ZERO, || Ok(Some("here"))),
-            Ok("here")
-        );
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(show_duration(Duration::from_secs(20)), "20 s");
-        assert_eq!(show_duration(Duration::from_millis(250)), "250 ms");
-        assert_eq!(show_duration(Duration::from_millis(1500)), "1500 ms");
+        let found = wait_until("now", Duration::ZERO, || Ok::<_, String>(Some("here")));
+        assert_eq!(found.unwrap(), "here");
     }
 }

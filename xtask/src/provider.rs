@@ -1,29 +1,22 @@
 //! The local provider as a child of xtask: started from a [`ProviderCommand`] in its own process
-//! group (so it cannot outlive xtask, see [`xtask::process`]), its output forwarded, its start
-//! lines read.
+//! group (so it cannot outlive xtask, see [`xtask::process`]), its output forwarded to the terminal
+//! or a log, its start lines read.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, TryRecvError};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, bail, Context, Result};
 use xtask::{wait_until, ProcessGroup, ProviderCommand};
-
-/// Where a provider's output goes.
-pub enum Output<'a> {
-    /// To xtask's own stdout/stderr (the demo: the user watches the requests).
-    Terminal,
-    /// To a log file (the test suites: keeps test output readable).
-    LogFile(&'a Path),
-}
 
 /// A running local provider; killed when dropped.
 pub struct Provider {
     group: ProcessGroup,
-    forwarders: Vec<JoinHandle<()>>,
+    forwarder: Option<JoinHandle<()>>,
     /// `http://127.0.0.1:PORT`, from its start line.
     pub api_url: String,
     /// `http://127.0.0.1:PORT/`, when it serves `dist/`.
@@ -34,147 +27,111 @@ const API_LINE: &str = "local-spotify: accounts and Web API on ";
 const APP_LINE: &str = "local-spotify: app on ";
 
 impl Provider {
-    /// Starts the provider and waits (up to `timeout`) for its start lines: the API line, and the
-    /// app line too when it serves `dist/`.
+    /// Starts the provider, its output in `log` (or on the terminal, for the demo), and waits (up
+    /// to `timeout`) for its start lines: the API line, and the app line when it serves `dist/`.
     pub fn start(
         provider: &ProviderCommand,
-        output: Output<'_>,
+        log: Option<&Path>,
         timeout: Duration,
-    ) -> Result<Provider, String> {
+    ) -> Result<Provider> {
         println!("$ {provider}");
+        let name = provider.binary().display().to_string();
         start_command(
-            &provider.binary().display().to_string(),
+            &name,
             provider.command(),
             provider.serves_app(),
-            output,
+            log,
             timeout,
         )
     }
 
-    fn read_start_line(&mut self, line: &str) {
-        if let Some(url) = line.strip_prefix(API_LINE) {
-            self.api_url = url.trim().trim_end_matches('/').to_owned();
-        } else if let Some(url) = line.strip_prefix(APP_LINE) {
-            self.app_url = Some(url.trim().to_owned());
-        }
-    }
-
-    fn started(&self, serves_app: bool) -> bool {
-        !self.api_url.is_empty() && (!serves_app || self.app_url.is_some())
-    }
-
     /// Waits until the provider exits by itself (the demo runs until Ctrl-C).
-    pub fn wait(mut self) -> Result<ExitStatus, String> {
-        self.group.wait().map_err(|e| e.to_string())
+    pub fn wait(mut self) -> Result<ExitStatus> {
+        Ok(self.group.wait()?)
     }
 }
 
-/// Starts `command` (named `name` in errors) in its own process group, its stdout forwarded to
-/// `output` and read for the start lines.
+/// Starts `command` (named `name` in errors) in its own process group, its stdout copied to `log`
+/// (or ours) and read for the start lines.
 fn start_command(
     name: &str,
     mut command: Command,
     serves_app: bool,
-    output: Output<'_>,
+    log: Option<&Path>,
     timeout: Duration,
-) -> Result<Provider, String> {
+) -> Result<Provider> {
     command.stdin(Stdio::null()).stdout(Stdio::piped());
-    let log = match output {
-        Output::LogFile(path) => Some(path.to_path_buf()),
-        Output::Terminal => None,
-    };
-    let out_sink: Box<dyn Write + Send> = match &log {
-        // The provider is not in the terminal's foreground group: xtask relays what it says.
-        None => {
-            command.stderr(Stdio::piped());
-            Box::new(std::io::stdout())
-        }
+    let mut sink: Box<dyn Write + Send> = Box::new(std::io::stdout());
+    if let Some(path) = log {
         // stderr straight into the file, so that an early failure is there to quote at once.
-        Some(path) => {
-            let file =
-                File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-            let err = file
-                .try_clone()
-                .map_err(|e| format!("cannot reuse {}: {e}", path.display()))?;
-            command.stderr(err);
-            Box::new(file)
-        }
-    };
-    let mut group = ProcessGroup::spawn(name, &mut command)?;
-
-    let (lines_tx, lines_rx) = mpsc::channel::<String>();
-    let mut forwarders = vec![forward(
-        group.take_stdout().expect("stdout is piped"),
-        out_sink,
-        Some(lines_tx),
-    )];
-    if let Some(stderr) = group.take_stderr() {
-        forwarders.push(forward(stderr, Box::new(std::io::stderr()), None));
+        let file =
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        command.stderr(file.try_clone()?);
+        sink = Box::new(file);
     }
+    let mut group = ProcessGroup::spawn(name, &mut command)?;
+    let stdout = group.take_stdout().expect("stdout is piped");
+    let (lines_tx, lines) = mpsc::channel();
+    let forwarder = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = writeln!(sink, "{line}").and_then(|()| sink.flush());
+            let _ = lines_tx.send(line);
+        }
+    });
     let mut provider = Provider {
         group,
-        forwarders,
+        forwarder: Some(forwarder),
         api_url: String::new(),
         app_url: None,
     };
-
-    wait_until("its start line", timeout, || loop {
-        match lines_rx.try_recv() {
-            Ok(line) => provider.read_start_line(&line),
-            Err(TryRecvError::Empty) => return Ok(provider.started(serves_app).then_some(())),
+    let deadline = Instant::now() + timeout;
+    while provider.api_url.is_empty() || (serves_app && provider.app_url.is_none()) {
+        let why = match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => {
+                if let Some(url) = line.strip_prefix(API_LINE) {
+                    provider.api_url = url.trim().trim_end_matches('/').to_owned();
+                } else if let Some(url) = line.strip_prefix(APP_LINE) {
+                    provider.app_url = Some(url.trim().to_owned());
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                anyhow!("timed out after {timeout:?} waiting for its start line")
+            }
             // Its stdout is closed: it has exited, or is about to.
-            Err(TryRecvError::Disconnected) => {
-                return match provider.group.exited() {
-                    Some(status) => {
-                        Err(format!("exited ({status}) before printing its start line"))
-                    }
-                    None => Ok(None),
-                };
+            Err(RecvTimeoutError::Disconnected) => {
+                match wait_until("its exit", timeout, || {
+                    Ok::<_, String>(provider.group.exited())
+                }) {
+                    Ok(status) => anyhow!("exited ({status}) before printing its start line"),
+                    Err(e) => e,
+                }
             }
-        }
-    })
-    .map_err(|e| format!("{name}: {e}{}", log_excerpt(log.as_deref())))?;
+        };
+        bail!("{name}: {why}{}", log_excerpt(log));
+    }
     Ok(provider)
-}
-
-/// Copies `stream` to `sink` line by line, sending each line on `lines` too.
-fn forward(
-    stream: impl Read + Send + 'static,
-    mut sink: Box<dyn Write + Send>,
-    lines: Option<mpsc::Sender<String>>,
-) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            let _ = writeln!(sink, "{line}");
-            let _ = sink.flush();
-            if let Some(lines) = &lines {
-                let _ = lines.send(line);
-            }
-        }
-    })
 }
 
 /// The end of a log file, to quote in an error (empty when there is no log or nothing in it).
 fn log_excerpt(log: Option<&Path>) -> String {
-    let Some(text) = log.and_then(|path| std::fs::read_to_string(path).ok()) else {
-        return String::new();
-    };
+    let text = log
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let tail = lines[lines.len().saturating_sub(20)..].join("\n");
-    if tail.trim().is_empty() {
-        String::new()
-    } else {
-        format!("; its output:\n{tail}")
+    match tail.trim() {
+        "" => String::new(),
+        _ => format!("; its output:\n{tail}"),
     }
 }
 
 impl Drop for Provider {
     fn drop(&mut self) {
         self.group.kill();
-        // The pipes close with the process, so the forwarders end; join them so that none of the
+        // The pipe closes with the process, so the forwarder ends; join it so that none of the
         // provider's output can appear after what xtask prints next.
-        for forwarder in self.forwarders.drain(..) {
+        if let Some(forwarder) = self.forwarder.take() {
             let _ = forwarder.join();
         }
     }
@@ -189,7 +146,7 @@ mod tests {
     }
 
     /// `sh -c script`, started as the provider would be.
-    fn start_script(name: &str, script: &str, serves_app: bool) -> Result<Provider, String> {
+    fn start_script(name: &str, script: &str, serves_app: bool) -> Result<Provider> {
         let log = log_path(name);
         let mut command = Command::new("sh");
         command.args(["-c", script]);
@@ -197,7 +154,7 @@ mod tests {
             "sh",
             command,
             serves_app,
-            Output::LogFile(&log),
+            Some(&log),
             Duration::from_secs(2),
         );
         let _ = std::fs::remove_file(&log);
@@ -230,7 +187,8 @@ mod tests {
     fn a_provider_that_exits_before_its_start_line_is_an_error() {
         let error = start_script("early-exit", "echo 'address in use' >&2; exit 3", false)
             .err()
-            .expect("starting must fail");
+            .expect("starting must fail")
+            .to_string();
         assert!(error.contains("exited"), "{error}");
         assert!(
             error.contains("address in use"),
@@ -245,9 +203,10 @@ mod tests {
                       exec sleep 30";
         let error = start_script("no-app-line", script, true)
             .err()
-            .expect("the app line never comes");
+            .expect("the app line never comes")
+            .to_string();
         assert!(
-            error.contains("timed out after 2 s waiting for its start line"),
+            error.contains("timed out after 2s waiting for its start line"),
             "{error}"
         );
     }

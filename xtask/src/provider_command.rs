@@ -7,13 +7,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `local-spotify --port P [--serve-dist DIR --dist-port Q] [--allow-origin O]... [--client ID=R,...]...`
+/// `local-spotify --port P [--serve-dist DIR --dist-port Q] [--allow-origin O]... [--cors spotify]
+/// [--client ID=R,...]... [--client-quota ID=extended]...`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderCommand {
     binary: PathBuf,
     port: u16,
     dist: Option<(PathBuf, u16)>,
     origins: Vec<String>,
+    spotify_cors: bool,
     /// Each client once, with every redirect URI registered for it.
     clients: Vec<(String, Vec<String>)>,
     /// The clients with extended quota.
@@ -29,6 +31,7 @@ impl ProviderCommand {
             port,
             dist: None,
             origins: Vec::new(),
+            spotify_cors: false,
             clients: Vec::new(),
             extended: Vec::new(),
         }
@@ -36,9 +39,7 @@ impl ProviderCommand {
 
     /// The client `client_id` has extended quota (the others stay in Development Mode).
     pub fn extended_quota(mut self, client_id: &str) -> ProviderCommand {
-        if !self.extended.iter().any(|id| id == client_id) {
-            self.extended.push(client_id.to_owned());
-        }
+        push_new(&mut self.extended, client_id.to_owned());
         self
     }
 
@@ -48,18 +49,22 @@ impl ProviderCommand {
         self
     }
 
+    /// The Web API answers CORS as Spotify's does (`Access-Control-Allow-Origin: *`, no header
+    /// exposed), although origins are named (which would imply per-origin CORS).
+    pub fn spotify_cors(mut self) -> ProviderCommand {
+        self.spotify_cors = true;
+        self
+    }
+
     /// The app (client `client_id`) runs at `origin` (`http://127.0.0.1:PORT`): CORS allows that
     /// origin and the client may be redirected to `<origin>/callback`. Once this is called the
     /// provider's own defaults (origin and client on port 8080) no longer apply.
     pub fn app_at(mut self, client_id: &str, origin: &str) -> ProviderCommand {
         let origin = origin.trim_end_matches('/');
-        if !self.origins.iter().any(|o| o == origin) {
-            self.origins.push(origin.to_owned());
-        }
+        push_new(&mut self.origins, origin.to_owned());
         let redirect = format!("{origin}/callback");
         match self.clients.iter_mut().find(|(id, _)| id == client_id) {
-            Some((_, redirects)) if redirects.contains(&redirect) => {}
-            Some((_, redirects)) => redirects.push(redirect),
+            Some((_, redirects)) => push_new(redirects, redirect),
             None => self.clients.push((client_id.to_owned(), vec![redirect])),
         }
         self
@@ -78,15 +83,14 @@ impl ProviderCommand {
     pub fn args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["--port".into(), self.port.to_string().into()];
         if let Some((dir, port)) = &self.dist {
-            args.extend([
-                "--serve-dist".into(),
-                dir.into(),
-                "--dist-port".into(),
-                port.to_string().into(),
-            ]);
+            args.extend(["--serve-dist".into(), dir.into()]);
+            args.extend(["--dist-port".into(), port.to_string().into()]);
         }
         for origin in &self.origins {
             args.extend(["--allow-origin".into(), origin.into()]);
+        }
+        if self.spotify_cors {
+            args.extend(["--cors".into(), "spotify".into()]);
         }
         for (id, redirects) in &self.clients {
             args.extend([
@@ -108,14 +112,19 @@ impl ProviderCommand {
     }
 }
 
+fn push_new(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
 /// The command line as a shell would show it (for the `$ ...` line printed before starting).
 impl fmt::Display for ProviderCommand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.binary.display())?;
-        for arg in self.args() {
-            write!(f, " {}", arg.to_string_lossy())?;
-        }
-        Ok(())
+        self.args()
+            .iter()
+            .try_for_each(|arg| write!(f, " {}", arg.to_string_lossy()))
     }
 }
 
@@ -123,6 +132,7 @@ impl fmt::Display for ProviderCommand {
 mod tests {
     use super::*;
     use clap::Parser as _;
+    use local_spotify::config::CorsMode;
     use local_spotify::{Cli, Config};
 
     fn strings(command: &ProviderCommand) -> Vec<String> {
@@ -147,7 +157,8 @@ mod tests {
     fn the_demo_serves_the_app_and_registers_its_origin() {
         let command = ProviderCommand::new("/bin/local-spotify", 8081)
             .serve_dist("/work/dist", 8080)
-            .app_at("pkce-playlists-local", "http://127.0.0.1:8080");
+            .app_at("pkce-playlists-local", "http://127.0.0.1:8080")
+            .spotify_cors();
         assert!(command.serves_app());
         assert_eq!(
             strings(&command),
@@ -160,6 +171,8 @@ mod tests {
                 "8080",
                 "--allow-origin",
                 "http://127.0.0.1:8080",
+                "--cors",
+                "spotify",
                 "--client",
                 "pkce-playlists-local=http://127.0.0.1:8080/callback",
             ]
@@ -168,6 +181,10 @@ mod tests {
             command.to_string(),
             format!("/bin/local-spotify {}", strings(&command).join(" "))
         );
+        // The demo's Web API answers CORS as Spotify's does, although an origin is named.
+        let config = as_the_provider_reads_it(&command);
+        assert_eq!(config.cors, CorsMode::Spotify);
+        assert_eq!(config.allowed_origins, ["http://127.0.0.1:8080"]);
     }
 
     // Guards against the wasm suites' provider refusing the test page's origin or its callback
@@ -266,5 +283,7 @@ mod tests {
             ]
         );
         assert_eq!(config.clients.len(), 1);
+        // The wasm suites' page reads Retry-After: per-origin CORS, which naming origins implies.
+        assert_eq!(config.cors, CorsMode::PerOrigin);
     }
 }

@@ -1,22 +1,28 @@
-//! `cargo xtask test`: every suite, its output streamed and captured, the libtest counts summed.
+//! `cargo xtask test`: every suite, its output streamed and captured, the libtest counts summed;
+//! the checks of the built `dist/` and its first-load budget are suites too, a check a test.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
+use anyhow::{bail, Result};
+use regex::Regex;
+use xtask::artefact::Check;
 use xtask::ProviderCommand;
 
-use crate::provider::{Output, Provider};
+use crate::provider::Provider;
 use crate::tools::{self, Browsers, Tools};
 
 /// The wasm-bindgen test page and the provider it talks to (ARCHITECTURE.md, "Test ports").
 const WASM_TEST_PAGE: &str = "127.0.0.1:18090";
 const WASM_TEST_PROVIDER_PORT: u16 = 18081;
-const PROVIDER_START_TIMEOUT: Duration = Duration::from_secs(30);
-/// `WASM_BINDGEN_TEST_TIMEOUT`: wasm-bindgen's runner waits this long for the whole suite in one browser, not
-/// per test (at 60 s, Firefox's 27 tests, which take about 55 s here, were cut off once the suite grew).
+/// `WASM_BINDGEN_TEST_TIMEOUT`: wasm-bindgen's runner waits this long for the whole suite in one
+/// browser, not per test (at 60 s, Firefox's tests were cut off once the suite grew).
 const WASM_SUITE_TIMEOUT_S: &str = "300";
+const DIST_CHECKS: &str = "dist/ checks (artefact, policy, integrity, headers)";
+const BUDGET: &str = "first-load budget";
+const E2E: &str = "end-to-end tests (Chrome and Firefox over WebDriver)";
 
 /// Sums of libtest's `test result:` lines.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -24,14 +30,6 @@ pub struct Tally {
     pub passed: u64,
     pub failed: u64,
     pub ignored: u64,
-}
-
-impl Tally {
-    fn add(&mut self, other: Tally) {
-        self.passed += other.passed;
-        self.failed += other.failed;
-        self.ignored += other.ignored;
-    }
 }
 
 /// What one suite did.
@@ -42,81 +40,38 @@ struct Outcome {
     problems: Vec<String>,
 }
 
-/// Reads `test result: ok. 3 passed; 0 failed; 1 ignored; ...` lines out of captured output.
+/// Reads `test result: ok. 3 passed; 0 failed; 1 ignored; ...` lines out of captured output,
+/// coloured or not.
 pub fn tally(output: &str) -> Tally {
+    let count = Regex::new(r"(\d+) (passed|failed|ignored)").expect("a valid regex");
     let mut total = Tally::default();
-    for line in output.lines() {
-        let line = strip_ansi(line);
-        let Some(at) = line.find("test result:") else {
+    for line in strip_ansi_escapes::strip_str(output).lines() {
+        let Some((_, counts)) = line.split_once("test result:") else {
             continue;
         };
-        let mut counts = Tally::default();
-        for part in line[at..].split(';') {
-            let mut words = part.split_whitespace().rev();
-            let (Some(label), Some(number)) = (words.next(), words.next()) else {
-                continue;
-            };
-            let Ok(number) = number.parse::<u64>() else {
-                continue;
-            };
-            match label {
-                "passed" => counts.passed = number,
-                "failed" => counts.failed = number,
-                "ignored" => counts.ignored = number,
-                _ => {}
+        for found in count.captures_iter(counts) {
+            let n: u64 = found[1].parse().unwrap_or(0);
+            match &found[2] {
+                "passed" => total.passed += n,
+                "failed" => total.failed += n,
+                _ => total.ignored += n,
             }
         }
-        total.add(counts);
     }
     total
 }
 
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // CSI: ESC [ parameters final-byte
-            if chars.next() == Some('[') {
-                for c in chars.by_ref() {
-                    if c.is_ascii_alphabetic() {
-                        break;
-                    }
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Runs a suite: output streamed to the terminal and captured, then judged.
+/// Runs a suite: its stdout and stderr streamed to ours and captured, then judged.
 fn run_suite(name: &'static str, command: &mut Command) -> Outcome {
     println!("\n=== {name}\n$ {}", tools::show(command));
-    let _ = std::io::stdout().flush();
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = match command.spawn() {
-        Ok(child) => child,
-        Err(e) => return could_not_run(name, format!("cannot start: {e}")),
+    let (status, captured) = match tee(command) {
+        Ok(done) => done,
+        Err(e) => return could_not_run(name, format!("cannot run: {e:#}")),
     };
-    let out = tee(child.stdout.take().expect("piped"), false);
-    let err = tee(child.stderr.take().expect("piped"), true);
-    let status = child.wait();
-    let captured = format!(
-        "{}{}",
-        out.join().unwrap_or_default(),
-        err.join().unwrap_or_default()
-    );
     let tally = tally(&captured);
     let mut problems = Vec::new();
-    match status {
-        Ok(status) if status.success() => {}
-        Ok(status) => problems.push(format!("exited with {status}")),
-        Err(e) => problems.push(format!("could not be waited for: {e}")),
+    if !status.success() {
+        problems.push(format!("exited with {status}"));
     }
     if tally.failed > 0 {
         problems.push(format!("{} failed", tally.failed));
@@ -134,28 +89,24 @@ fn run_suite(name: &'static str, command: &mut Command) -> Outcome {
     }
 }
 
-/// Copies a child's stream to ours line by line and returns everything it read.
-fn tee(stream: impl Read + Send + 'static, to_stderr: bool) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut captured = String::new();
-        let mut reader = BufReader::new(stream);
-        let mut line = Vec::new();
-        while let Ok(n) = reader.read_until(b'\n', &mut line) {
-            if n == 0 {
-                break;
-            }
-            if to_stderr {
-                let _ = std::io::stderr().write_all(&line);
-            } else {
-                let mut stdout = std::io::stdout().lock();
-                let _ = stdout.write_all(&line);
-                let _ = stdout.flush();
-            }
-            captured.push_str(&String::from_utf8_lossy(&line));
-            line.clear();
-        }
-        captured
-    })
+/// Runs `command`, its stdout and stderr through one pipe, each line printed and kept.
+fn tee(command: &mut Command) -> Result<(std::process::ExitStatus, String)> {
+    let (reader, writer) = std::io::pipe()?;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(writer.try_clone()?)
+        .stderr(writer)
+        .spawn()?;
+    // The command's own copies of the pipe's writing end: the reading ends when the child's do.
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut captured = String::new();
+    for line in BufReader::new(reader).split(b'\n').map_while(Result::ok) {
+        let line = String::from_utf8_lossy(&line);
+        println!("{line}");
+        captured.push_str(&line);
+        captured.push('\n');
+    }
+    Ok((child.wait()?, captured))
 }
 
 fn could_not_run(name: &'static str, why: String) -> Outcome {
@@ -167,20 +118,78 @@ fn could_not_run(name: &'static str, why: String) -> Outcome {
     }
 }
 
-/// Runs every suite; returns whether all were good. The last line printed is `N passed, N failed`.
-pub fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> bool {
+/// Checks made here, one line each, counted as tests.
+fn checks(name: &'static str, checks: Vec<Check>) -> Outcome {
+    println!("\n=== {name}");
+    let mut outcome = Outcome {
+        name,
+        tally: Tally::default(),
+        problems: Vec::new(),
+    };
+    for check in checks {
+        let Some(first) = check.problems.first() else {
+            outcome.tally.passed += 1;
+            println!("check {} ... ok", check.name);
+            continue;
+        };
+        outcome.tally.failed += 1;
+        outcome.problems.push(format!("{}: {first}", check.name));
+        println!("check {} ... FAILED", check.name);
+        check
+            .problems
+            .iter()
+            .for_each(|problem| println!("    {problem}"));
+    }
+    outcome
+}
+
+/// `cargo xtask test`: installs what is missing, runs every suite, and ends with the line
+/// `N passed, N failed`, even when setting up fails.
+pub fn test(root: &Path) -> ExitCode {
+    let setup = Tools::new(root).and_then(|tools| {
+        let trunk = tools.ensure_build_tools()?;
+        let browsers = tools.ensure_browsers()?;
+        Ok(run_all(&tools, &trunk, &browsers))
+    });
+    let outcomes =
+        setup.unwrap_or_else(|e| vec![could_not_run("setting up the tools", format!("{e:#}"))]);
+    println!("\n=== summary");
+    let mut total = Tally::default();
+    for Outcome {
+        name,
+        tally: t,
+        problems,
+    } in &outcomes
+    {
+        total.passed += t.passed;
+        total.failed += t.failed;
+        total.ignored += t.ignored;
+        // One line per suite: the details were printed when they happened.
+        let firsts: Vec<&str> = problems.iter().filter_map(|p| p.lines().next()).collect();
+        let verdict = match firsts.is_empty() {
+            true => "ok".to_owned(),
+            false => format!("FAILED: {}", firsts.join("; ")),
+        };
+        println!(
+            "{name}: {} passed, {} failed, {} ignored: {verdict}",
+            t.passed, t.failed, t.ignored
+        );
+    }
+    println!("{} passed, {} failed", total.passed, total.failed);
+    match outcomes.iter().all(|o| o.problems.is_empty()) {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::FAILURE,
+    }
+}
+
+fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> Vec<Outcome> {
+    let mut host = tools.cargo();
     let mut outcomes = vec![run_suite(
         "host tests",
-        tools
-            .cargo()
-            .args(["test", "--workspace", "--exclude", "e2e"]),
+        host.args(["test", "--workspace", "--exclude", "e2e"]),
     )];
-
     let provider = tools.build_provider();
-    let log_dir = tools.target_dir().join("xtask");
-    let _ = std::fs::create_dir_all(&log_dir);
-
-    let wasm_suites: [(&'static str, &str, &Path); 2] = [
+    let wasm_suites = [
         (
             "wasm tests in headless Chrome",
             "CHROMEDRIVER",
@@ -194,90 +203,47 @@ pub fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> bool {
     ];
     for (name, driver_var, driver) in wasm_suites {
         let outcome = match &provider {
-            Err(e) => could_not_run(name, format!("the provider did not build: {e}")),
-            Ok(binary) => {
-                let log = log_dir.join(format!("provider-{}.log", driver_var.to_lowercase()));
-                run_wasm_suite(tools, name, binary, &log, driver_var, driver)
-            }
+            Ok(binary) => run_wasm_suite(tools, name, binary, driver_var, driver),
+            Err(e) => Err(anyhow::anyhow!("the provider did not build: {e:#}")),
         };
-        outcomes.push(outcome);
+        outcomes.push(outcome.unwrap_or_else(|e| could_not_run(name, format!("{e:#}"))));
     }
-
     // The end-to-end tests run the provider in process: they need dist/, not the binary.
-    let e2e = "end-to-end tests (Chrome and Firefox over WebDriver)";
-    let built = tools.trunk_build(trunk);
-    outcomes.push(match &built {
-        Err(e) => could_not_run(DIST_CHECKS, format!("dist/ did not build: {e}")),
-        Ok(()) => check_dist(&tools.root),
-    });
-    outcomes.push(match (built, tools.ensure_axe_core()) {
-        (Err(e), _) => could_not_run(e2e, format!("dist/ did not build: {e}")),
-        (_, Err(e)) => could_not_run(e2e, format!("axe-core did not install: {e}")),
-        (Ok(()), Ok(axe)) => run_suite(
-            e2e,
-            tools
-                .cargo()
-                .args(["test", "-p", "e2e", "--features", "browsers"])
-                .env("E2E_DIST", tools.root.join("dist"))
-                // The accessibility tests' axe-core (`e2e/src/axe.rs`).
-                .env("AXE_CORE_JS", axe)
-                .envs(browsers.env()),
-        ),
-    });
-
-    let mut total = Tally::default();
-    println!("\n=== summary");
-    for outcome in &outcomes {
-        total.add(outcome.tally);
-        let t = outcome.tally;
-        // One line per suite: the details were printed when they happened.
-        let verdict = if outcome.problems.is_empty() {
-            "ok".to_owned()
-        } else {
-            let firsts: Vec<&str> = outcome
-                .problems
-                .iter()
-                .map(|p| p.lines().next().unwrap_or(""))
-                .collect();
-            format!("FAILED: {}", firsts.join("; "))
-        };
-        println!(
-            "{}: {} passed, {} failed, {} ignored: {verdict}",
-            outcome.name, t.passed, t.failed, t.ignored
-        );
+    if let Err(e) = tools.trunk_build(trunk) {
+        let why = format!("dist/ did not build: {e:#}");
+        outcomes.extend([DIST_CHECKS, BUDGET, E2E].map(|name| could_not_run(name, why.clone())));
+        return outcomes;
     }
-    println!("{} passed, {} failed", total.passed, total.failed);
-    outcomes.iter().all(|o| o.problems.is_empty())
-}
-
-const DIST_CHECKS: &str = "dist/ checks (artefact, policy, integrity, headers)";
-
-/// The checks of the built `dist/` (`xtask::artefact::check_dist`), one line each, counted as
-/// tests.
-fn check_dist(root: &Path) -> Outcome {
-    let dist = root.join("dist");
-    println!("\n=== {DIST_CHECKS}: {}", dist.display());
-    let context = xtask::artefact::Context::of_this_machine(root);
-    let mut tally = Tally::default();
-    let mut problems = Vec::new();
-    for check in xtask::artefact::check_dist(&dist, &context) {
-        if check.problems.is_empty() {
-            tally.passed += 1;
-            println!("check {} ... ok", check.name);
-        } else {
-            tally.failed += 1;
-            println!("check {} ... FAILED", check.name);
-            for problem in &check.problems {
-                println!("    {problem}");
-            }
-            problems.push(format!("{}: {}", check.name, check.problems[0]));
+    let dist = tools.root.join("dist");
+    let context = xtask::artefact::Context::of_this_machine(&tools.root);
+    outcomes.push(checks(
+        DIST_CHECKS,
+        xtask::artefact::check_dist(&dist, &context),
+    ));
+    let budget = crate::sizes::check_budget(&dist).map_or_else(
+        |e| vec![format!("{e:#}")],
+        |ok| {
+            println!("{ok}");
+            Vec::new()
+        },
+    );
+    outcomes.push(checks(
+        BUDGET,
+        vec![Check {
+            name: "the first load is within its budget",
+            problems: budget,
+        }],
+    ));
+    outcomes.push(match tools.ensure_axe_core() {
+        Err(e) => could_not_run(E2E, format!("axe-core did not install: {e:#}")),
+        Ok(axe) => {
+            let mut e2e = tools.cargo();
+            e2e.args(["test", "-p", "e2e"]).env("E2E_DIST", dist);
+            // The accessibility tests' axe-core (`e2e/src/axe.rs`).
+            run_suite(E2E, e2e.env("AXE_CORE_JS", axe).envs(browsers.env()))
         }
-    }
-    Outcome {
-        name: DIST_CHECKS,
-        tally,
-        problems,
-    }
+    });
+    outcomes
 }
 
 /// The root package's wasm-bindgen tests in one browser, against a fresh provider on the test
@@ -286,65 +252,61 @@ fn run_wasm_suite(
     tools: &Tools,
     name: &'static str,
     provider_binary: &Path,
-    log: &Path,
     driver_var: &str,
     driver: &Path,
-) -> Outcome {
-    let client_id = match xtask::local_client_id(&tools.root) {
-        Ok(id) => id,
-        Err(e) => return could_not_run(name, e),
-    };
-    // The app's client in Development Mode, as every new Spotify app is, and a second one with extended
-    // quota, so the browser tests run against both (`tests/web/quota.rs`).
+) -> Result<Outcome> {
+    let client_id = xtask::local_client_id(&tools.root).map_err(anyhow::Error::msg)?;
+    // The app's client in Development Mode, as every new Spotify app is, and a second one with
+    // extended quota, so the browser tests run against both (`tests/web/quota.rs`).
     let extended = format!("{client_id}-extended");
+    let page = format!("http://{WASM_TEST_PAGE}");
     let command = ProviderCommand::new(provider_binary, WASM_TEST_PROVIDER_PORT)
-        .app_at(&client_id, &format!("http://{WASM_TEST_PAGE}"))
-        .app_at(&extended, &format!("http://{WASM_TEST_PAGE}"))
+        .app_at(&client_id, &page)
+        .app_at(&extended, &page)
         .extended_quota(&extended);
     for address in [
         WASM_TEST_PAGE.to_owned(),
         format!("127.0.0.1:{WASM_TEST_PROVIDER_PORT}"),
     ] {
         if std::net::TcpListener::bind(&address).is_err() {
-            return could_not_run(
-                name,
-                format!(
-                    "{address} is already in use by another process; the wasm tests need it \
-                     (docs/ARCHITECTURE.md, \"Test ports\"): stop that process and run again"
-                ),
+            bail!(
+                "{address} is already in use by another process; the wasm tests need it \
+                 (docs/ARCHITECTURE.md, \"Test ports\"): stop that process and run again"
             );
         }
     }
+    let log_dir = tools.target_dir().join("xtask");
+    std::fs::create_dir_all(&log_dir)?;
+    let log = log_dir.join(format!("provider-{}.log", driver_var.to_lowercase()));
     println!(
         "\n=== {name}: starting the provider (log: {})",
         log.display()
     );
-    let provider = match Provider::start(&command, Output::LogFile(log), PROVIDER_START_TIMEOUT) {
-        Ok(provider) => provider,
-        Err(e) => return could_not_run(name, e),
-    };
+    let provider = Provider::start(&command, Some(&log), Duration::from_secs(30))?;
     let mut command = tools.cargo();
+    // The browser tests; the library's unit tests are host tests.
+    command.args([
+        "test",
+        "-p",
+        "pkce-playlists",
+        "--target",
+        tools::WASM_TARGET,
+        "--test",
+        "web",
+    ]);
+    for var in ["CHROMEDRIVER", "GECKODRIVER", "SAFARIDRIVER"] {
+        command.env_remove(var);
+    }
     command
-        .args([
-            "test",
-            "-p",
-            "pkce-playlists",
-            "--target",
-            tools::WASM_TARGET,
-            // The browser tests; the library's unit tests are host tests.
-            "--test",
-            "web",
-        ])
-        .env_remove("CHROMEDRIVER")
-        .env_remove("GECKODRIVER")
-        .env_remove("SAFARIDRIVER")
         .env(driver_var, driver)
-        .env("WASM_BINDGEN_TEST_ADDRESS", WASM_TEST_PAGE)
-        .env("LOCAL_SPOTIFY_URL", &provider.api_url)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", WASM_SUITE_TIMEOUT_S);
-    let outcome = run_suite(name, &mut command);
+        .env("WASM_BINDGEN_TEST_ADDRESS", WASM_TEST_PAGE);
+    command.env("LOCAL_SPOTIFY_URL", &provider.api_url);
+    let outcome = run_suite(
+        name,
+        command.env("WASM_BINDGEN_TEST_TIMEOUT", WASM_SUITE_TIMEOUT_S),
+    );
     drop(provider);
-    outcome
+    Ok(outcome)
 }
 
 #[cfg(test)]

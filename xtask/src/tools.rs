@@ -8,31 +8,34 @@
 //! end-to-end accessibility tests inject into each page, comes from npm the same way.
 
 use std::env;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use anyhow::{bail, ensure, Context, Result};
+
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
-const TRUNK_REQUIREMENT: &str = "~0.21";
-const TRUNK_VERSION_PREFIX: &str = "trunk 0.21.";
-const BINARYEN_VERSION: &str = "132";
-const AXE_CORE_VERSION: &str = "4.14.1";
-const GECKODRIVER_VERSION: &str = "0.37.1";
+/// Versions: `~X` is any `X.*`, anything else that version exactly.
+const TRUNK: &str = "~0.21";
+const BINARYEN: &str = "~132";
+const AXE_CORE: &str = "4.14.1";
+const GECKODRIVER: &str = "0.37.1";
 const BROWSER_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "firefox-esr"];
+/// The rustflags of the wasm target, as an environment variable (cargo merges it with the
+/// configuration file's `[target.wasm32-unknown-unknown] rustflags`).
+const WASM_RUSTFLAGS: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
 
 /// Where tools live and the PATH that child processes get.
 pub struct Tools {
     pub root: PathBuf,
     /// The `cargo` that runs xtask (`$CARGO`), so children use the same toolchain.
-    pub cargo: PathBuf,
-    /// `$CARGO_HOME/bin` (default `~/.cargo/bin`): where `cargo install` puts binaries.
-    pub cargo_bin: PathBuf,
-    /// `~/.cache/pkce-playlists/binaryen`: the npm prefix of binaryen.
-    pub binaryen: PathBuf,
-    /// `~/.cache/pkce-playlists/axe-core`: the npm prefix of axe-core.
-    pub axe_core: PathBuf,
-    /// PATH for children: the tool dirs first, then the inherited PATH.
-    pub path: OsString,
+    cargo: PathBuf,
+    /// `$CARGO_HOME` (default `~/.cargo`), whose `bin/` has what `cargo install` puts there.
+    cargo_home: PathBuf,
+    /// `~/.cache/pkce-playlists`: a folder per npm package (its `--prefix`).
+    cache: PathBuf,
+    /// PATH for children: binaryen's and cargo's bin folders first, then the inherited PATH.
+    path: OsString,
 }
 
 /// The browsers and drivers the browser suites use.
@@ -56,39 +59,36 @@ impl Browsers {
     }
 }
 
+/// `$name` as a path, or `~/<default>`.
+fn env_dir(name: &str, default: &str) -> Result<PathBuf> {
+    match env::var_os(name) {
+        Some(dir) => Ok(dir.into()),
+        None => Ok(PathBuf::from(env::var_os("HOME").context("HOME is not set")?).join(default)),
+    }
+}
+
 impl Tools {
-    pub fn new(root: &Path) -> Result<Tools, String> {
-        let home = env::var_os("HOME")
-            .map(PathBuf::from)
-            .ok_or("HOME is not set")?;
-        let cargo_home = env::var_os("CARGO_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home.join(".cargo"));
-        let cargo_bin = cargo_home.join("bin");
-        let cache = home.join(".cache").join("pkce-playlists");
-        let binaryen = cache.join("binaryen");
-        let axe_core = cache.join("axe-core");
+    pub fn new(root: &Path) -> Result<Tools> {
+        let cargo_home = env_dir("CARGO_HOME", ".cargo")?;
+        let cache = env_dir("HOME", "")?.join(".cache/pkce-playlists");
         let mut dirs = vec![
-            binaryen.join("node_modules").join(".bin"),
-            cargo_bin.clone(),
+            cache.join("binaryen/node_modules/.bin"),
+            cargo_home.join("bin"),
         ];
         dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
-        let path = env::join_paths(dirs).map_err(|e| format!("cannot build PATH: {e}"))?;
-        let cargo = env::var_os("CARGO")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("cargo"));
         Ok(Tools {
             root: root.to_path_buf(),
-            cargo,
-            cargo_bin,
-            binaryen,
-            axe_core,
-            path,
+            cargo: env::var_os("CARGO")
+                .unwrap_or_else(|| "cargo".into())
+                .into(),
+            cargo_home,
+            cache,
+            path: env::join_paths(dirs).context("cannot build PATH")?,
         })
     }
 
     /// A command with the tools' PATH, run from the workspace root.
-    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut command = Command::new(program);
         command.env("PATH", &self.path).current_dir(&self.root);
         command
@@ -99,346 +99,246 @@ impl Tools {
     }
 
     /// The first `name` on the tools' PATH.
-    pub fn which(&self, name: &str) -> Option<PathBuf> {
-        env::split_paths(&self.path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| is_executable(candidate))
+    fn which(&self, name: &str) -> Option<PathBuf> {
+        which::which_in(name, Some(&self.path), &self.root).ok()
     }
 
-    /// The first line of `program --version` (or other args), if it runs and succeeds.
-    fn version_of(&self, program: &Path, args: &[&str]) -> Option<String> {
-        let output = self
+    /// The version `program --version` reports: the second word of its first line.
+    fn version_of(&self, program: &Path) -> Option<String> {
+        let out = self
             .command(program)
-            .args(args)
+            .arg("--version")
             .stdin(Stdio::null())
             .output()
             .ok()?;
-        if !output.status.success() {
-            return None;
-        }
-        let text = String::from_utf8_lossy(&output.stdout);
-        Some(text.lines().next().unwrap_or("").trim().to_owned())
+        let text = String::from_utf8_lossy(&out.stdout);
+        out.status
+            .success()
+            .then(|| text.split_whitespace().nth(1).map(str::to_owned))?
     }
 
-    pub fn ensure_wasm_target(&self) -> Result<(), String> {
+    pub fn ensure_wasm_target(&self) -> Result<()> {
         let output = self
             .command("rustup")
             .args(["target", "list", "--installed"])
-            .output()
-            .map_err(|e| format!("cannot run rustup: {e}"))?;
-        let installed = String::from_utf8_lossy(&output.stdout);
-        if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+            .output();
+        let installed = output.context("cannot run rustup")?.stdout;
+        if String::from_utf8_lossy(&installed)
+            .lines()
+            .any(|l| l.trim() == WASM_TARGET)
+        {
             return Ok(());
         }
         println!("xtask: adding the {WASM_TARGET} target");
         run(self.command("rustup").args(["target", "add", WASM_TARGET]))
     }
 
-    pub fn ensure_trunk(&self) -> Result<PathBuf, String> {
-        if let Some(trunk) = self.which("trunk") {
-            match self.version_of(&trunk, &["--version"]) {
-                Some(v) if v.starts_with(TRUNK_VERSION_PREFIX) => return Ok(trunk),
-                found => println!(
-                    "xtask: {} is {}; Trunk 0.21 is needed",
-                    trunk.display(),
-                    found.as_deref().unwrap_or("broken")
-                ),
-            }
-        }
-        println!("xtask: installing Trunk {TRUNK_REQUIREMENT} (cargo install, about 10 minutes on 2 cores)");
-        run(self.cargo().args([
-            "install",
-            "--locked",
-            "--force",
-            "trunk",
-            "--version",
-            TRUNK_REQUIREMENT,
-        ]))?;
-        self.installed("trunk")
-    }
-
-    /// wasm-bindgen and wasm-bindgen-test-runner, at exactly Cargo.lock's wasm-bindgen version.
-    pub fn ensure_wasm_bindgen(&self) -> Result<(), String> {
-        let version = locked_version(&self.root, "wasm-bindgen")?;
-        let wanted = format!("wasm-bindgen {version}");
-        let bindgen = self.which("wasm-bindgen");
-        let runner = self.which("wasm-bindgen-test-runner");
-        if let (Some(bindgen), Some(_)) = (&bindgen, &runner) {
-            match self.version_of(bindgen, &["--version"]) {
-                Some(v) if v == wanted => return Ok(()),
-                found => println!(
-                    "xtask: {} is {}; Cargo.lock wants {wanted}",
-                    bindgen.display(),
-                    found.as_deref().unwrap_or("broken")
-                ),
-            }
-        }
-        // No --locked: the registry mirror lags one of its dependencies and the locked build fails.
-        println!("xtask: installing wasm-bindgen-cli {version} (cargo install, a few minutes)");
-        run(self.cargo().args([
-            "install",
-            "--force",
-            "wasm-bindgen-cli",
-            "--version",
-            &version,
-        ]))?;
-        self.installed("wasm-bindgen").map(drop)
-    }
-
-    /// wasm-opt from npm's binaryen, in `~/.cache/pkce-playlists/binaryen` (first on the PATH).
-    pub fn ensure_wasm_opt(&self) -> Result<(), String> {
-        let wasm_opt = self
-            .binaryen
-            .join("node_modules")
-            .join(".bin")
-            .join("wasm-opt");
-        let wanted = format!("version {BINARYEN_VERSION}");
-        if let Some(v) = self.version_of(&wasm_opt, &["--version"]) {
-            if v.contains(&wanted) {
-                return Ok(());
-            }
-            println!(
-                "xtask: {} is {v}; binaryen {BINARYEN_VERSION} is needed",
-                wasm_opt.display()
-            );
-        }
-        self.npm_install(&self.binaryen, "binaryen", BINARYEN_VERSION)?;
-        match self.version_of(&wasm_opt, &["--version"]) {
-            Some(v) if v.contains(&wanted) => Ok(()),
-            other => Err(format!(
-                "{} still reports {}",
-                wasm_opt.display(),
-                other.as_deref().unwrap_or("nothing")
-            )),
-        }
-    }
-
-    /// axe-core from npm, in `~/.cache/pkce-playlists/axe-core`: the path of its `axe.min.js`,
-    /// which the end-to-end accessibility tests inject into each page.
-    pub fn ensure_axe_core(&self) -> Result<PathBuf, String> {
-        let package = self.axe_core.join("node_modules").join("axe-core");
-        let script = package.join("axe.min.js");
-        let manifest = package.join("package.json");
-        let version = || {
-            let text = std::fs::read_to_string(&manifest).ok()?;
-            let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-            Some(value["version"].as_str()?.to_owned())
+    /// The binaries `bins` of crate `krate` at version `wanted`: as found on the PATH, or else
+    /// `cargo install`ed (with `--locked` when `locked`). Returns the first binary's path.
+    pub fn ensure_cargo_tool(
+        &self,
+        krate: &str,
+        wanted: &str,
+        bins: &[&str],
+        locked: bool,
+    ) -> Result<PathBuf> {
+        let found = || {
+            let paths: Option<Vec<PathBuf>> = bins.iter().map(|b| self.which(b)).collect();
+            let first = paths?.swap_remove(0);
+            let version = self.version_of(&first);
+            Some((first, version))
         };
-        match version() {
-            Some(v) if v == AXE_CORE_VERSION && script.is_file() => return Ok(script),
-            Some(v) => println!(
-                "xtask: {} is axe-core {v}; {AXE_CORE_VERSION} is needed",
-                package.display()
+        match found() {
+            Some((path, Some(v))) if satisfies(&v, wanted) => return Ok(path),
+            Some((path, v)) => println!(
+                "xtask: {} is {}; {krate} {wanted} is needed",
+                path.display(),
+                v.as_deref().unwrap_or("broken")
             ),
             None => {}
         }
-        self.npm_install(&self.axe_core, "axe-core", AXE_CORE_VERSION)?;
-        match version() {
-            Some(v) if v == AXE_CORE_VERSION && script.is_file() => Ok(script),
-            other => Err(format!(
-                "{} is axe-core {} after npm install, without {}",
-                package.display(),
-                other.as_deref().unwrap_or("nothing"),
-                script.display()
-            )),
+        println!("xtask: installing {krate} {wanted} (cargo install, minutes)");
+        let mut install = self.cargo();
+        install.args(["install", "--force", krate, "--version", wanted]);
+        run(if locked {
+            install.arg("--locked")
+        } else {
+            &mut install
+        })?;
+        match found() {
+            Some((path, Some(v))) if satisfies(&v, wanted) => Ok(path),
+            _ => bail!(
+                "{} is still missing or wrong after cargo install",
+                bins.join(", ")
+            ),
         }
     }
 
-    /// `npm install --prefix <prefix> <package>@<version>`, with npm from Debian if it is missing.
-    fn npm_install(&self, prefix: &Path, package: &str, version: &str) -> Result<(), String> {
+    /// npm's `package` at version `wanted` in `~/.cache/pkce-playlists/<package>`, installed with
+    /// npm (from Debian if it is missing) unless it is there; the path of `file` in that folder.
+    fn ensure_npm(&self, package: &str, wanted: &str, file: &str) -> Result<PathBuf> {
+        let prefix = self.cache.join(package);
+        let manifest = prefix
+            .join("node_modules")
+            .join(package)
+            .join("package.json");
+        let found = || {
+            let text = std::fs::read_to_string(&manifest).ok()?;
+            let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+            let version = value["version"].as_str()?;
+            (satisfies(version, wanted) && prefix.join(file).is_file()).then(|| prefix.join(file))
+        };
+        if let Some(path) = found() {
+            return Ok(path);
+        }
         if self.which("npm").is_none() {
             println!("xtask: npm is missing; installing it from Debian");
             apt_install(&["npm"])?;
         }
         println!(
-            "xtask: installing {package}@{version} from npm into {}",
+            "xtask: installing {package} {wanted} from npm into {}",
             prefix.display()
         );
-        std::fs::create_dir_all(prefix)
-            .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
-        let prefix = prefix.to_string_lossy().into_owned();
-        run(self.command("npm").args([
-            "install",
-            "--prefix",
-            &prefix,
-            &format!("{package}@{version}"),
-        ]))
+        std::fs::create_dir_all(&prefix)?;
+        let spec = format!("{package}@{}", wanted.trim_start_matches('~'));
+        run(self
+            .command("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(&prefix)
+            .arg(spec))?;
+        found().with_context(|| format!("{} is not {wanted} after npm install", manifest.display()))
     }
 
-    /// Everything `trunk build --release --offline` needs.
-    pub fn ensure_build_tools(&self) -> Result<PathBuf, String> {
+    /// wasm-opt from npm's binaryen.
+    pub fn ensure_wasm_opt(&self) -> Result<PathBuf> {
+        self.ensure_npm("binaryen", BINARYEN, "node_modules/.bin/wasm-opt")
+    }
+
+    /// The `axe.min.js` that the end-to-end accessibility tests inject into each page.
+    pub fn ensure_axe_core(&self) -> Result<PathBuf> {
+        self.ensure_npm("axe-core", AXE_CORE, "node_modules/axe-core/axe.min.js")
+    }
+
+    /// Everything `trunk build --release --offline` needs; returns Trunk's path.
+    pub fn ensure_build_tools(&self) -> Result<PathBuf> {
         self.ensure_wasm_target()?;
-        let trunk = self.ensure_trunk()?;
-        self.ensure_wasm_bindgen()?;
+        let trunk = self.ensure_cargo_tool("trunk", TRUNK, &["trunk"], true)?;
+        // No --locked: the registry mirror lags one of its dependencies and the locked build fails.
+        let bindgen = locked_version(&self.root, "wasm-bindgen")?;
+        let bins = ["wasm-bindgen", "wasm-bindgen-test-runner"];
+        self.ensure_cargo_tool("wasm-bindgen-cli", &bindgen, &bins, false)?;
         self.ensure_wasm_opt()?;
         Ok(trunk)
     }
 
     /// Chromium, chromedriver and Firefox ESR from Debian; geckodriver from crates.io.
-    pub fn ensure_browsers(&self) -> Result<Browsers, String> {
-        let find = |tools: &Tools| {
-            (
-                tools.which("chromium"),
-                tools.which("chromedriver"),
-                tools.which("firefox-esr"),
-            )
-        };
-        let (mut chromium, mut chromedriver, mut firefox) = find(self);
-        if chromium.is_none() || chromedriver.is_none() || firefox.is_none() {
+    pub fn ensure_browsers(&self) -> Result<Browsers> {
+        let names = ["chromium", "chromedriver", "firefox-esr"];
+        if names.iter().any(|name| self.which(name).is_none()) {
             println!(
                 "xtask: installing {} from Debian",
                 BROWSER_PACKAGES.join(", ")
             );
             apt_install(&BROWSER_PACKAGES)?;
-            (chromium, chromedriver, firefox) = find(self);
         }
-        let missing = |name: &str| format!("{name} is still missing after apt-get install");
+        let [chromium, chromedriver, firefox] = names.map(|name| {
+            self.which(name)
+                .with_context(|| format!("{name} is still missing after apt-get install"))
+        });
         Ok(Browsers {
-            chromium: chromium.ok_or_else(|| missing("chromium"))?,
-            chromedriver: chromedriver.ok_or_else(|| missing("chromedriver"))?,
-            firefox: firefox.ok_or_else(|| missing("firefox-esr"))?,
-            geckodriver: self.ensure_geckodriver()?,
+            chromium: chromium?,
+            chromedriver: chromedriver?,
+            firefox: firefox?,
+            geckodriver: self.ensure_cargo_tool(
+                "geckodriver",
+                GECKODRIVER,
+                &["geckodriver"],
+                false,
+            )?,
         })
-    }
-
-    pub fn ensure_geckodriver(&self) -> Result<PathBuf, String> {
-        let geckodriver = self.cargo_bin.join("geckodriver");
-        let wanted = format!("geckodriver {GECKODRIVER_VERSION}");
-        if let Some(v) = self.version_of(&geckodriver, &["--version"]) {
-            if v.starts_with(&wanted) {
-                return Ok(geckodriver);
-            }
-            println!(
-                "xtask: {} is {v}; {wanted} is needed",
-                geckodriver.display()
-            );
-        }
-        println!(
-            "xtask: installing geckodriver {GECKODRIVER_VERSION} (cargo install, a few minutes)"
-        );
-        run(self.cargo().args([
-            "install",
-            "--force",
-            "geckodriver",
-            "--version",
-            GECKODRIVER_VERSION,
-        ]))?;
-        self.installed("geckodriver")
-    }
-
-    fn installed(&self, name: &str) -> Result<PathBuf, String> {
-        let path = self.cargo_bin.join(name);
-        if is_executable(&path) {
-            Ok(path)
-        } else {
-            Err(format!("{} is missing after cargo install", path.display()))
-        }
     }
 
     /// The target directory cargo uses: `$CARGO_TARGET_DIR` or `<root>/target`.
     pub fn target_dir(&self) -> PathBuf {
         match env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) => {
-                let dir = PathBuf::from(dir);
-                if dir.is_absolute() {
-                    dir
-                } else {
-                    env::current_dir().unwrap_or_default().join(dir)
-                }
-            }
+            Some(dir) => env::current_dir().unwrap_or_default().join(dir),
             None => self.root.join("target"),
         }
     }
 
     /// Builds the local provider (debug: quicker to build, fast enough) and returns its path.
-    pub fn build_provider(&self) -> Result<PathBuf, String> {
+    pub fn build_provider(&self) -> Result<PathBuf> {
         run(self.cargo().args(["build", "-p", "local-spotify"]))?;
-        let binary = self.target_dir().join("debug").join("local-spotify");
-        if is_executable(&binary) {
-            Ok(binary)
-        } else {
-            Err(format!("{} is missing after cargo build", binary.display()))
-        }
+        let binary = self.target_dir().join("debug/local-spotify");
+        ensure!(
+            binary.is_file(),
+            "{} is missing after cargo build",
+            binary.display()
+        );
+        Ok(binary)
     }
 
     /// `trunk build --release --offline`, which writes `dist/`; then the Content Security Policy
     /// in `dist/index.html` and `dist/_headers` (`xtask::csp::secure_dist`). This machine's paths
     /// are remapped out of the wasm: its panic messages name the source files of dependencies
     /// under `$CARGO_HOME`, and `cargo xtask test` fails a `dist/` that holds a local path.
-    pub fn trunk_build(&self, trunk: &Path) -> Result<(), String> {
-        run(self
-            .command(trunk)
+    pub fn trunk_build(&self, trunk: &Path) -> Result<()> {
+        let mut build = self.command(trunk);
+        run(build
             .args(["build", "--release", "--offline"])
-            .env(WASM_RUSTFLAGS, self.remapped_paths()))?;
-        let policy = xtask::csp::secure_dist(&self.root.join("dist"))?;
+            .env(WASM_RUSTFLAGS, self.remaps()?))?;
+        let policy =
+            xtask::csp::secure_dist(&self.root.join("dist")).map_err(anyhow::Error::msg)?;
         println!("xtask: dist/index.html: Content-Security-Policy: {policy}");
         Ok(())
     }
 
-    /// The wasm target's rustflags (merged by cargo with `.cargo/config.toml`'s) plus
-    /// `--remap-path-prefix` for `$CARGO_HOME`, `$RUSTUP_HOME` and the workspace. cargo splits
-    /// the variable on spaces, so a path with a space is left as it is (and the check reports it).
-    fn remapped_paths(&self) -> OsString {
-        let home = env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-        let rustup_home = env::var_os("RUSTUP_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home.join(".rustup"));
-        let cargo_home = self.cargo_bin.parent().map(Path::to_path_buf);
-        let mut flags: Vec<String> = env::var(WASM_RUSTFLAGS)
-            .ok()
-            .into_iter()
-            .filter(|f| !f.trim().is_empty())
-            .collect();
+    /// The wasm target's rustflags plus `--remap-path-prefix` for `$CARGO_HOME`, `$RUSTUP_HOME`
+    /// and the workspace. cargo splits the variable on spaces, so a path with a space is left as
+    /// it is (and the check of `dist/` reports it).
+    fn remaps(&self) -> Result<String> {
+        let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default();
         let remaps = [
-            (cargo_home, "/cargo"),
-            (Some(rustup_home), "/rustup"),
-            (Some(self.root.clone()), "/pkce-playlists"),
+            (self.cargo_home.clone(), "/cargo"),
+            (env_dir("RUSTUP_HOME", ".rustup")?, "/rustup"),
+            (self.root.clone(), "/pkce-playlists"),
         ];
         for (from, to) in remaps {
-            let Some(from) = from.and_then(|p| p.to_str().map(str::to_owned)) else {
-                continue;
-            };
+            let from = from.to_string_lossy();
             if !from.contains(char::is_whitespace) && from.len() > 1 {
-                flags.push(format!("--remap-path-prefix={from}={to}"));
+                flags.push_str(&format!(" --remap-path-prefix={from}={to}"));
             }
         }
-        flags.join(" ").into()
+        Ok(flags.trim().to_owned())
     }
 }
 
-/// The rustflags of the wasm target, as an environment variable (cargo merges it with the
-/// configuration file's `[target.wasm32-unknown-unknown] rustflags`).
-const WASM_RUSTFLAGS: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
+/// Whether version `found` is `wanted`: `~X` takes any `X.*`.
+fn satisfies(found: &str, wanted: &str) -> bool {
+    match wanted.strip_prefix('~') {
+        Some(prefix) => found
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.')),
+        None => found == wanted,
+    }
+}
 
 /// The version of package `name` in the workspace's Cargo.lock.
-pub fn locked_version(root: &Path, name: &str) -> Result<String, String> {
+pub fn locked_version(root: &Path, name: &str) -> Result<String> {
     let lock_path = root.join("Cargo.lock");
     let lock = std::fs::read_to_string(&lock_path)
-        .map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
+        .with_context(|| format!("cannot read {}", lock_path.display()))?;
     version_in_lock(&lock, name)
-        .ok_or_else(|| format!("{} has no package {name}", lock_path.display()))
+        .with_context(|| format!("{} has no package {name}", lock_path.display()))
 }
 
 fn version_in_lock(lock: &str, name: &str) -> Option<String> {
-    let wanted = format!("name = \"{name}\"");
-    let mut lines = lock.lines();
-    while let Some(line) = lines.next() {
-        if line.trim() == wanted {
-            let version = lines.next()?.trim().strip_prefix("version = \"")?;
-            return Some(version.trim_end_matches('"').to_owned());
-        }
-    }
-    None
+    let (_, after) = lock.split_once(&format!("\nname = \"{name}\"\nversion = \""))?;
+    Some(after.split('"').next()?.to_owned())
 }
 
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
-}
-
-fn apt_install(packages: &[&str]) -> Result<(), String> {
+fn apt_install(packages: &[&str]) -> Result<()> {
     run(Command::new("apt-get").arg("update"))?;
     run(Command::new("apt-get")
         .args(["install", "-y"])
@@ -447,23 +347,23 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
 }
 
 /// Runs a command with inherited output, after echoing it; an error unless it succeeds.
-pub fn run(command: &mut Command) -> Result<(), String> {
+pub fn run(command: &mut Command) -> Result<()> {
     let shown = show(command);
     println!("$ {shown}");
     let status = command
         .status()
-        .map_err(|e| format!("cannot run {shown}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
-    }
+        .with_context(|| format!("cannot run {shown}"))?;
+    ensure!(status.success(), "{shown} failed ({status})");
+    Ok(())
 }
 
+/// The command line as a shell would show it.
 pub fn show(command: &Command) -> String {
-    let mut words = vec![command.get_program().to_string_lossy().into_owned()];
-    words.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
-    words.join(" ")
+    let words = std::iter::once(command.get_program()).chain(command.get_args());
+    words
+        .map(OsStr::to_string_lossy)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -479,5 +379,13 @@ mod tests {
             Some("0.2.130")
         );
         assert_eq!(version_in_lock(lock, "wasm-bindgen-cli"), None);
+    }
+
+    // Guards against taking Trunk 0.210 for 0.21, or a wasm-bindgen other than Cargo.lock's.
+    #[test]
+    fn versions_satisfy_a_series_or_one_version() {
+        assert!(satisfies("0.21.14", "~0.21") && satisfies("132.0.0", "~132"));
+        assert!(!satisfies("0.210.1", "~0.21") && !satisfies("0.22.0", "~0.21"));
+        assert!(satisfies("0.2.100", "0.2.100") && !satisfies("0.2.1001", "0.2.100"));
     }
 }

@@ -2,13 +2,12 @@
 //! (and, for the app, for its top-level module), the data segments and the other sections in
 //! their own rows, and the largest functions.
 //!
-//! The shipped wasm has no names: Trunk runs `wasm-opt -Oz`, which drops the name section. So the
-//! breakdown reads a *named build*: Trunk's own wasm-bindgen output (`<target>/wasm-bindgen/
-//! release/<name>_bg.wasm`, the very input of the shipped file's wasm-opt, names demangled by
-//! wasm-bindgen) through the same `wasm-opt -Oz` plus `-g`, which keeps the names and changes no
-//! other byte. The breakdown checks that: every section but the name section must equal the
-//! shipped file's, or it says so. The named build is kept in `<target>/xtask/sizes/` and reused
-//! while it still matches.
+//! The shipped wasm has no names (Trunk's `wasm-opt -Oz` drops them), so the breakdown reads a
+//! *named build*: Trunk's own wasm-bindgen output (`<target>/wasm-bindgen/release/<name>_bg.wasm`,
+//! the input of the shipped file's wasm-opt) through the same `wasm-opt -Oz` plus `-g`, which
+//! keeps the names and changes no other byte. The breakdown checks that (without its name
+//! section, the named build must be the shipped file), and keeps the named build in
+//! `<target>/xtask/sizes/` while it still matches.
 //!
 //! Who a function counts for, from its name (see [`owner`]): the crate that defines it. A generic
 //! function's instances count for the generic's crate (`alloc::vec::Vec<T,A>::push` is `alloc`,
@@ -19,11 +18,16 @@
 //! it counts for `X`'s crate (the first crate in `X` that is not `core`, `alloc` or `std`).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::LazyLock;
 
+use anyhow::{ensure, Context, Result};
+use regex::Regex;
 use wasmparser::{KnownCustom, Name, Parser, Payload, TypeRef};
 
+use super::brotli_size;
 use crate::tools::{self, Tools};
 
 /// The app's crate: its top-level modules get a row each.
@@ -38,113 +42,51 @@ const TOP: usize = 15;
 /// Rows that are not a crate.
 pub const GLUE: &str = "(wasm-bindgen glue)";
 pub const NO_PATH: &str = "(names without a crate path)";
-pub const UNNAMED: &str = "(unnamed functions)";
+pub const UNNAMED: &str = "(unnamed functions: bodies wasm-opt made)";
 pub const PRIMITIVES: &str = "core/alloc (methods of primitive types)";
 
 /// The breakdown of the shipped wasm at `shipped` (whose brotli size is `shipped_brotli`), as
 /// `cargo xtask sizes` prints it.
-pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<String, String> {
-    let shipped_bytes =
-        std::fs::read(shipped).map_err(|e| format!("cannot read {}: {e}", shipped.display()))?;
-    let shipped_module = Module::parse(&shipped_bytes)?;
-    let shipped_sections = shipped_module.shipped_sections(&shipped_bytes);
-    let is_shipped = |wasm: &[u8]| {
-        Module::parse(wasm).is_ok_and(|m| m.shipped_sections(wasm) == shipped_sections)
-    };
-    let (named_path, provenance) = named_build(tools, shipped, &shipped_bytes, is_shipped)?;
-    let named_bytes = std::fs::read(&named_path)
-        .map_err(|e| format!("cannot read {}: {e}", named_path.display()))?;
-    let named = Module::parse(&named_bytes)?;
-    let matches = is_shipped(&named_bytes);
-    let mut out = format!(
-        "{} by crate ({} bytes, {} brotli)\nnamed build: {provenance}\n",
-        shipped
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        shipped_bytes.len(),
-        shipped_brotli
-    );
-    if matches {
-        out.push_str("  every section but its names is the shipped file's, byte for byte\n");
-    } else {
-        out.push_str(&format!(
-            "  WARNING: it differs from the shipped file (code {} bytes, shipped {}): dist/ and \
-             the target directory are from different builds; run `cargo xtask build`\n",
-            named.code.len(),
-            shipped_module.code.len()
-        ));
-    }
-    let table = Table::of(&named, &named_bytes, shipped_brotli);
-    out.push_str(&table.render());
-    Ok(out)
-}
-
-/// The named build for `shipped`, made (or reused) from Trunk's wasm-bindgen output, and a line
-/// that says where it came from.
-fn named_build(
-    tools: &Tools,
-    shipped: &Path,
-    shipped_bytes: &[u8],
-    is_shipped: impl Fn(&[u8]) -> bool,
-) -> Result<(PathBuf, String), String> {
-    let file = shipped
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = trunk_stem(&file)
-        .ok_or_else(|| format!("{file} is not named as Trunk names a wasm (NAME-HASH_bg.wasm)"))?;
-    let output = format!("{stem}_bg.wasm");
-    let mut targets = vec![tools.target_dir(), tools.root.join("target")];
-    targets.dedup();
-    let built: Vec<&PathBuf> = targets
-        .iter()
-        .filter(|t| t.join("wasm-bindgen/release").join(&output).is_file())
-        .collect();
-    // Trunk copies its wasm-opt output into dist/: the target directory whose copy is the
-    // shipped file made it.
-    let target = built
-        .iter()
-        .find(|t| {
-            std::fs::read(t.join("wasm-opt/release").join(&output))
-                .ok()
-                .as_deref()
-                == Some(shipped_bytes)
-        })
-        .or(built.first())
-        .ok_or_else(|| {
-            format!(
-                "no wasm-bindgen output {output} under {}: run `cargo xtask build`",
-                targets
-                    .iter()
-                    .map(|t| t.join("wasm-bindgen/release").display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            )
-        })?;
+pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<String> {
+    let shipped_bytes = std::fs::read(shipped).with_context(|| shipped.display().to_string())?;
+    let file = shipped.file_name().unwrap_or_default().to_string_lossy();
+    let stem =
+        trunk_stem(&file).with_context(|| format!("{file} is not named NAME-HASH_bg.wasm"))?;
+    let (target, output) = (tools.target_dir(), format!("{stem}_bg.wasm"));
     let input = target.join("wasm-bindgen/release").join(&output);
-    let named = target.join("xtask/sizes").join(&output);
-    let provenance = |how: &str| {
-        format!(
-            "wasm-opt {OPT_LEVEL} -g of {} ({how})",
-            input.strip_prefix(&tools.root).unwrap_or(&input).display()
-        )
-    };
-    if std::fs::read(&named).is_ok_and(|bytes| is_shipped(&bytes)) {
-        return Ok((named, provenance("kept from an earlier run")));
+    let named_path = target.join("xtask/sizes").join(&output);
+    let is_shipped =
+        |wasm: &[u8]| Module::parse(wasm).is_ok_and(|m| m.shipped(wasm) == shipped_bytes);
+    let mut how = "kept from an earlier run";
+    if !std::fs::read(&named_path).is_ok_and(|bytes| is_shipped(&bytes)) {
+        ensure!(
+            input.is_file(),
+            "no {}: run `cargo xtask build`",
+            input.display()
+        );
+        let mut wasm_opt = tools.command(tools.ensure_wasm_opt()?);
+        std::fs::create_dir_all(target.join("xtask/sizes"))?;
+        wasm_opt.arg(format!("--output={}", named_path.display()));
+        tools::run(wasm_opt.args([OPT_LEVEL, "-g"]).arg(&input))?;
+        how = "Trunk's wasm-bindgen output";
     }
-    tools.ensure_wasm_opt()?;
-    let wasm_opt = tools.binaryen.join("node_modules/.bin/wasm-opt");
-    std::fs::create_dir_all(named.parent().expect("a file in a directory"))
-        .map_err(|e| format!("cannot create {}: {e}", named.display()))?;
-    let mut command = tools.command(&wasm_opt);
-    command
-        .arg(format!("--output={}", named.display()))
-        .arg(OPT_LEVEL)
-        .arg("-g")
-        .arg(&input);
-    tools::run(&mut command)?;
-    Ok((named, provenance("Trunk's wasm-bindgen output")))
+    let named_bytes =
+        std::fs::read(&named_path).with_context(|| named_path.display().to_string())?;
+    let named = Module::parse(&named_bytes)?;
+    let input = input.strip_prefix(&tools.root).unwrap_or(&input).display();
+    let mut out = format!(
+        "{file} by crate ({} bytes, {shipped_brotli} brotli)\n",
+        shipped_bytes.len()
+    );
+    out += &format!("named build: wasm-opt {OPT_LEVEL} -g of {input} ({how})\n");
+    out += match is_shipped(&named_bytes) {
+        true => "  every section but its names is the shipped file's, byte for byte\n",
+        false => {
+            "  WARNING: it differs from the shipped file: dist/ and the target directory are \
+                  from different builds; run `cargo xtask build`\n"
+        }
+    };
+    Ok(out + &table(&named, &named_bytes, shipped_brotli))
 }
 
 /// `pkce-playlists` from `pkce-playlists-76527952ea872922_bg.wasm`.
@@ -155,97 +97,65 @@ fn trunk_stem(file: &str) -> Option<&str> {
 
 /// What the breakdown needs from a wasm module.
 #[derive(Debug)]
-pub struct Module {
+struct Module {
     /// Each defined function, in index order: its name, if the name section has one, and its
     /// size in the code section (the body and the length before it).
-    pub functions: Vec<Function>,
+    functions: Vec<(Option<String>, u64)>,
     /// The code section's contents (the count and the bodies).
-    pub code: Range<usize>,
+    code: Range<usize>,
     /// The data section's contents.
-    pub data: Range<usize>,
-    pub data_segments: u32,
+    data: Range<usize>,
+    data_segments: u32,
     /// The name section, header included (it is not shipped).
-    pub names: Option<Range<usize>>,
-    /// Every section's id and contents, in order (custom sections' names in `custom`).
-    sections: Vec<Section>,
-}
-
-#[derive(Debug)]
-pub struct Function {
-    pub name: Option<String>,
-    pub size: u64,
-}
-
-#[derive(Debug)]
-struct Section {
-    id: u8,
-    custom: Option<String>,
-    contents: Range<usize>,
+    names: Range<usize>,
 }
 
 impl Module {
-    pub fn parse(wasm: &[u8]) -> Result<Module, String> {
-        let invalid = |e: wasmparser::BinaryReaderError| format!("not a valid wasm module: {e}");
-        let mut imported = 0u32;
-        let mut sizes = Vec::new();
-        let mut names: HashMap<u32, String> = HashMap::new();
+    fn parse(wasm: &[u8]) -> Result<Module> {
+        let (mut imported, mut sizes, mut names) = (0, Vec::new(), HashMap::new());
         let mut module = Module {
             functions: Vec::new(),
             code: 0..0,
             data: 0..0,
             data_segments: 0,
-            names: None,
-            sections: Vec::new(),
+            names: 0..0,
         };
         // Where the previous section ended: the next one's header starts there.
         let mut end = 8;
         for payload in Parser::new(0).parse_all(wasm) {
-            let payload = payload.map_err(invalid)?;
-            if let Some((id, range)) = payload.as_section() {
-                let contents = range.start as usize..range.end as usize;
-                let custom = match &payload {
-                    Payload::CustomSection(reader) => Some(reader.name().to_owned()),
-                    _ => None,
-                };
-                if custom.as_deref() == Some("name") {
-                    module.names = Some(end..contents.end);
-                }
-                end = contents.end;
-                module.sections.push(Section {
-                    id,
-                    custom,
-                    contents,
-                });
+            let payload = payload.context("not a valid wasm module")?;
+            let section_start = end;
+            if let Some((_, range)) = payload.as_section() {
+                end = range.end as usize;
             }
             match payload {
                 Payload::ImportSection(reader) => {
                     for import in reader.into_imports() {
-                        if let TypeRef::Func(_) | TypeRef::FuncExact(_) =
-                            import.map_err(invalid)?.ty
-                        {
-                            imported += 1;
-                        }
+                        let ty = import.context("not a valid wasm module")?.ty;
+                        imported += matches!(ty, TypeRef::Func(_) | TypeRef::FuncExact(_)) as u32;
                     }
                 }
                 Payload::CodeSectionStart {
                     unchecked_range, ..
-                } => module.code = unchecked_range.start as usize..unchecked_range.end as usize,
+                } => module.code = to_usize(unchecked_range),
                 Payload::CodeSectionEntry(body) => {
-                    let len = (body.range().end - body.range().start) as usize;
+                    let len = to_usize(body.range()).len();
                     sizes.push((len + leb128_len(len)) as u64);
                 }
                 Payload::DataSection(reader) => {
-                    module.data = reader.range().start as usize..reader.range().end as usize;
-                    module.data_segments = reader.count();
+                    (module.data, module.data_segments) =
+                        (to_usize(reader.range()), reader.count());
                 }
-                Payload::CustomSection(reader) => {
-                    if let KnownCustom::Name(reader) = reader.as_known() {
-                        for subsection in reader {
-                            if let Name::Function(map) = subsection.map_err(invalid)? {
-                                for naming in map {
-                                    let naming = naming.map_err(invalid)?;
-                                    names.insert(naming.index, naming.name.to_owned());
-                                }
+                Payload::CustomSection(reader) if reader.name() == "name" => {
+                    module.names = section_start..end;
+                    let KnownCustom::Name(reader) = reader.as_known() else {
+                        continue;
+                    };
+                    for subsection in reader {
+                        if let Name::Function(map) = subsection.context("a bad name section")? {
+                            for naming in map {
+                                let naming = naming.context("a bad name section")?;
+                                names.insert(naming.index, naming.name.to_owned());
                             }
                         }
                     }
@@ -253,229 +163,161 @@ impl Module {
                 _ => {}
             }
         }
-        module.functions = sizes
-            .into_iter()
-            .enumerate()
-            .map(|(i, size)| Function {
-                name: names.remove(&(imported + i as u32)),
-                size,
-            })
+        let named = sizes.into_iter().enumerate();
+        module.functions = named
+            .map(|(i, size)| (names.remove(&(imported + i as u32)), size))
             .collect();
         Ok(module)
     }
 
-    /// Every section but the name section, as bytes: what must equal the shipped file's.
-    fn shipped_sections<'a>(&self, wasm: &'a [u8]) -> Vec<(u8, &'a [u8])> {
-        self.sections
-            .iter()
-            .filter(|s| s.custom.as_deref() != Some("name"))
-            .map(|s| (s.id, &wasm[s.contents.clone()]))
-            .collect()
+    /// The file without the byte ranges `cut`.
+    fn without(wasm: &[u8], mut cut: Vec<Range<usize>>) -> Vec<u8> {
+        cut.sort_by_key(|r| r.start);
+        let (mut kept, mut at) = (Vec::new(), 0);
+        for r in cut {
+            kept.extend_from_slice(&wasm[at..r.start.max(at)]);
+            at = at.max(r.end);
+        }
+        kept.extend_from_slice(&wasm[at..]);
+        kept
     }
 
-    /// The size of the file without its name section: the shipped file's.
-    fn shipped_len(&self, wasm: &[u8]) -> usize {
-        wasm.len() - self.names.as_ref().map_or(0, |r| r.len())
+    /// The file without its name section: what is shipped.
+    fn shipped(&self, wasm: &[u8]) -> Vec<u8> {
+        Module::without(wasm, vec![self.names.clone()])
     }
 
     /// The bytes that are neither code nor data nor names (the header, types, imports, exports,
     /// tables, elements, globals, the other custom sections, section headers).
     fn rest(&self, wasm: &[u8]) -> Vec<u8> {
-        let mut cut = vec![self.code.clone(), self.data.clone()];
-        cut.extend(self.names.clone());
-        cut.sort_by_key(|r| r.start);
-        let mut rest = Vec::new();
-        let mut at = 0;
-        for r in cut {
-            rest.extend_from_slice(&wasm[at..r.start.max(at)]);
-            at = at.max(r.end);
-        }
-        rest.extend_from_slice(&wasm[at..]);
-        rest
+        Module::without(
+            wasm,
+            vec![self.code.clone(), self.data.clone(), self.names.clone()],
+        )
     }
 }
 
-fn leb128_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
+fn to_usize(range: Range<u64>) -> Range<usize> {
+    range.start as usize..range.end as usize
 }
 
-/// The rows and the largest functions, with brotli estimates.
-struct Table {
-    rows: Vec<Row>,
-    /// The largest functions: name, size, row.
-    top: Vec<(String, u64, String)>,
-    code: u64,
-    total: u64,
-    total_brotli: u64,
-    /// Brotli bytes per raw byte of code.
-    code_ratio: f64,
-    drop_glue: (usize, u64),
-    unnamed: usize,
+fn leb128_len(n: usize) -> usize {
+    (usize::BITS - n.leading_zeros()).max(1).div_ceil(7) as usize
 }
 
-struct Row {
-    label: String,
-    raw: u64,
-    brotli: f64,
-    /// Whether the row is code (and has a share of the code section).
-    code: bool,
-}
-
-impl Table {
-    /// The estimate of each row's brotli bytes: the data and the rest of the file are each
-    /// compressed on their own, the code is what remains of the shipped file's brotli size, and
-    /// the code's share is divided among the functions in proportion to their raw bytes.
-    fn of(module: &Module, wasm: &[u8], shipped_brotli: u64) -> Table {
-        let data_brotli = super::brotli_size(&wasm[module.data.clone()]);
-        let rest_brotli = super::brotli_size(&module.rest(wasm));
-        let code_brotli = shipped_brotli.saturating_sub(data_brotli + rest_brotli);
-        let code = module.code.len() as u64;
-        let code_ratio = code_brotli as f64 / code.max(1) as f64;
-
-        let mut by_owner: HashMap<String, u64> = HashMap::new();
-        let mut named: Vec<(String, u64, String)> = Vec::new();
-        let mut drop_glue = (0, 0);
-        let mut unnamed = 0;
-        for f in &module.functions {
-            let owner = match &f.name {
-                Some(raw) => {
-                    let name = clean(raw);
-                    if is_drop_glue(&name) {
-                        drop_glue.0 += 1;
-                        drop_glue.1 += f.size;
-                    }
-                    let owner = owner(&name);
-                    named.push((name, f.size, owner.clone()));
-                    owner
+/// The rows by crate and the largest functions, with brotli estimates: the data and the rest of
+/// the file are each compressed on their own, the code is what remains of the shipped file's
+/// brotli size, and the code's share is divided among the functions in proportion to their size.
+fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
+    let data_brotli = brotli_size(&wasm[module.data.clone()]);
+    let rest_brotli = brotli_size(&module.rest(wasm));
+    let code = module.code.len() as u64;
+    let ratio =
+        shipped_brotli.saturating_sub(data_brotli + rest_brotli) as f64 / code.max(1) as f64;
+    let mut by_owner: HashMap<String, u64> = HashMap::new();
+    let mut largest: Vec<(String, u64, String)> = Vec::new();
+    let mut drop_glue = (0, 0);
+    for (name, size) in &module.functions {
+        let owner = match name.as_deref().map(clean) {
+            Some(name) => {
+                let owner = owner(&name);
+                if drop_glue_type(&split_top(&name, "::")).is_some() {
+                    drop_glue = (drop_glue.0 + 1, drop_glue.1 + size);
                 }
-                None => {
-                    unnamed += 1;
-                    UNNAMED.to_owned()
-                }
-            };
-            *by_owner.entry(owner).or_default() += f.size;
-        }
-        let functions: u64 = module.functions.iter().map(|f| f.size).sum();
-        let data = module.data.len() as u64;
-        let total = module.shipped_len(wasm) as u64;
-        let mut rows: Vec<Row> = by_owner
-            .into_iter()
-            .map(|(label, raw)| Row {
-                label,
-                raw,
-                brotli: raw as f64 * code_ratio,
-                code: true,
-            })
-            .collect();
-        rows.push(Row {
-            label: format!("(data: {} segments)", module.data_segments),
-            raw: data,
-            brotli: data_brotli as f64,
-            code: false,
-        });
-        rows.push(Row {
-            label: "(other sections, headers)".into(),
-            raw: total.saturating_sub(functions + data),
-            brotli: rest_brotli as f64,
-            code: false,
-        });
-        rows.sort_by(|a, b| b.raw.cmp(&a.raw).then_with(|| a.label.cmp(&b.label)));
-        named.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        named.truncate(TOP);
-        Table {
-            rows,
-            top: named,
-            code,
-            total,
-            total_brotli: shipped_brotli,
-            code_ratio,
-            drop_glue,
-            unnamed,
-        }
+                largest.push((name, *size, owner.clone()));
+                owner
+            }
+            None => UNNAMED.to_owned(),
+        };
+        *by_owner.entry(owner).or_default() += size;
     }
+    let (data, total) = (
+        module.data.len() as u64,
+        (wasm.len() - module.names.len()) as u64,
+    );
+    let functions: u64 = by_owner.values().sum();
+    let mut rows: Vec<(String, u64, f64, bool)> = by_owner
+        .into_iter()
+        .map(|(label, raw)| (label, raw, raw as f64 * ratio, true))
+        .collect();
+    rows.push((
+        format!("(data: {} segments)", module.data_segments),
+        data,
+        data_brotli as f64,
+        false,
+    ));
+    let rest = total.saturating_sub(functions + data);
+    rows.push((
+        "(other sections, headers)".into(),
+        rest,
+        rest_brotli as f64,
+        false,
+    ));
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    largest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    largest.truncate(TOP);
 
-    fn render(&self) -> String {
-        let pct = |part: f64, whole: u64| format!("{:.1}%", part * 100.0 / whole.max(1) as f64);
-        let width = self
-            .rows
-            .iter()
-            .map(|r| r.label.len())
-            .chain([40])
-            .max()
-            .unwrap_or(0);
-        let mut out = format!(
-            "{:<width$}  {:>9}  {:>9}  {:>9}  {:>13}\n",
-            "crate / app module", "raw bytes", "% of code", "% of wasm", "~brotli bytes"
+    let pct = |part: u64, whole: u64| format!("{:.1}%", part as f64 * 100.0 / whole.max(1) as f64);
+    let width = rows
+        .iter()
+        .map(|r| r.0.len())
+        .chain([40])
+        .max()
+        .unwrap_or(0);
+    let mut out = format!(
+        "{:<width$}  {:>9}  {:>9}  {:>9}  {:>13}\n",
+        "crate / app module", "raw bytes", "% of code", "% of wasm", "~brotli bytes"
+    );
+    for (label, raw, brotli, is_code) in &rows {
+        let of_code = if *is_code {
+            pct(*raw, code)
+        } else {
+            "-".into()
+        };
+        let of_wasm = pct(*raw, total);
+        let _ = writeln!(
+            out,
+            "{label:<width$}  {raw:>9}  {of_code:>9}  {of_wasm:>9}  {brotli:>13.0}"
         );
-        for row in &self.rows {
-            out.push_str(&format!(
-                "{:<width$}  {:>9}  {:>9}  {:>9}  {:>13.0}\n",
-                row.label,
-                row.raw,
-                if row.code {
-                    pct(row.raw as f64, self.code)
-                } else {
-                    "-".into()
-                },
-                pct(row.raw as f64, self.total),
-                row.brotli
-            ));
-        }
-        out.push_str(&format!(
-            "{:<width$}  {:>9}  {:>9}  {:>9}  {:>13}\n",
-            "total (the shipped file)", self.total, "", "100.0%", self.total_brotli
-        ));
-        let app: Vec<&Row> = self
-            .rows
-            .iter()
-            .filter(|r| r.label == APP_CRATE || r.label.starts_with(&format!("{APP_CRATE}::")))
-            .collect();
-        let app_raw: u64 = app.iter().map(|r| r.raw).sum();
-        out.push_str(&format!(
-            "{APP_CRATE} in all ({} rows): {app_raw} bytes, {} of code, ~{:.0} brotli\n",
-            app.len(),
-            pct(app_raw as f64, self.code),
-            app_raw as f64 * self.code_ratio
-        ));
-        out.push_str(&format!(
-            "drop glue (core::ptr::drop_in_place<X>, counted for X's crate): {} functions, {} \
-             bytes, {} of code\n",
-            self.drop_glue.0,
-            self.drop_glue.1,
-            pct(self.drop_glue.1 as f64, self.code)
-        ));
-        if self.unnamed > 0 {
-            out.push_str(&format!(
-                "{UNNAMED}: {} bodies that wasm-opt made, mostly ones it shares between similar \
-                 functions (it writes no names for what it makes)\n",
-                self.unnamed
-            ));
-        }
-        out.push_str(
-            "~brotli, an estimate: data and the other sections compressed on their own, the code \
-             the rest of the file's brotli size, shared out in proportion to raw bytes\n",
-        );
-        out.push_str(&format!("\nlargest {} functions\n", self.top.len()));
-        let width = self.top.iter().map(|t| t.2.len()).max().unwrap_or(0);
-        out.push_str(&format!(
-            "{:>9}  {:>9}  {:>13}  {:<width$}  function\n",
-            "raw bytes", "% of code", "~brotli bytes", "counted for"
-        ));
-        for (name, size, owner) in &self.top {
-            out.push_str(&format!(
-                "{size:>9}  {:>9}  {:>13.0}  {owner:<width$}  {}\n",
-                pct(*size as f64, self.code),
-                *size as f64 * self.code_ratio,
-                shorten(name, 150)
-            ));
-        }
-        out
     }
+    let shipped = "total (the shipped file)";
+    let _ = writeln!(
+        out,
+        "{shipped:<width$}  {total:>9}  {:>9}  {:>9}  {shipped_brotli:>13}",
+        "", "100.0%"
+    );
+    let app = rows
+        .iter()
+        .filter(|r| r.0 == APP_CRATE || r.0.starts_with(&format!("{APP_CRATE}::")));
+    let (app_rows, app_raw) = app.fold((0, 0), |(n, raw), r| (n + 1, raw + r.1));
+    let (app_code, app_brotli) = (pct(app_raw, code), app_raw as f64 * ratio);
+    let _ = writeln!(out, "{APP_CRATE} in all ({app_rows} rows): {app_raw} bytes, {app_code} of code, ~{app_brotli:.0} brotli");
+    let (glue_n, glue_raw) = drop_glue;
+    let _ = writeln!(
+        out,
+        "drop glue (core::ptr::drop_in_place<X>, counted for X's crate): {glue_n} functions, \
+         {glue_raw} bytes, {} of code",
+        pct(glue_raw, code)
+    );
+    out += "~brotli, an estimate: data and the other sections compressed on their own, the code \
+            the rest of the file's brotli size, shared out in proportion to raw bytes\n";
+    let width = largest.iter().map(|t| t.2.len()).max().unwrap_or(0);
+    let _ = write!(out, "\nlargest {} functions\n", largest.len());
+    let heads = ["raw bytes", "% of code", "~brotli bytes", "counted for"];
+    let _ = writeln!(
+        out,
+        "{:>9}  {:>9}  {:>13}  {:<width$}  function",
+        heads[0], heads[1], heads[2], heads[3]
+    );
+    for (name, size, owner) in &largest {
+        let (of_code, brotli) = (pct(*size, code), *size as f64 * ratio);
+        let _ = writeln!(
+            out,
+            "{size:>9}  {of_code:>9}  {brotli:>13.0}  {owner:<width$}  {}",
+            shorten(name, 150)
+        );
+    }
+    out
 }
 
 /// At most `max` characters: the start and the end of a long name, which say what it is.
@@ -485,71 +327,25 @@ fn shorten(name: &str, max: usize) -> String {
         return name.to_owned();
     }
     let tail = max / 3;
-    let head = max - tail - 1;
-    let mut out: String = chars[..head].iter().collect();
-    out.push('…');
-    out.extend(&chars[chars.len() - tail..]);
-    out
+    let head: String = chars[..max - tail - 1].iter().collect();
+    head + "…" + &chars[chars.len() - tail..].iter().collect::<String>()
 }
 
 /// A function's name as rustc-demangle prints it without hashes (`{:#}`): a mangled name is
 /// demangled; a name wasm-bindgen already demangled (with hashes) loses its `::h0123…` hash, the
 /// `[0123…]` crate disambiguators of v0 names, and suffixes such as `.llvm.123` or `.7`.
 pub fn clean(raw: &str) -> String {
-    let demangled = match rustc_demangle::try_demangle(raw) {
+    static SUFFIXES: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:::h[0-9a-fA-F]{16}|(?:\.llvm)?\.[0-9]+)+$").unwrap());
+    // `core[c5930c85a12de822]::fmt` → `core::fmt`; `[u8; 4]` and `<[T]>` stay.
+    static DISAMBIGUATORS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"([\w])\[[0-9a-fA-F]{1,16}\]").unwrap());
+    let name = match rustc_demangle::try_demangle(raw) {
         Ok(symbol) => format!("{symbol:#}"),
         Err(_) => raw.to_owned(),
     };
-    let mut name = demangled.as_str();
-    loop {
-        let before = name;
-        if let Some((head, tail)) = name.rsplit_once('.') {
-            if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) {
-                name = head.strip_suffix(".llvm").unwrap_or(head);
-            }
-        }
-        if let Some(at) = name.len().checked_sub(19) {
-            if name.is_char_boundary(at) {
-                let tail = &name[at..];
-                if tail.starts_with("::h") && tail[3..].bytes().all(|b| b.is_ascii_hexdigit()) {
-                    name = &name[..at];
-                }
-            }
-        }
-        if name == before {
-            break;
-        }
-    }
-    without_disambiguators(name)
-}
-
-/// `core[c5930c85a12de822]::fmt` → `core::fmt`; `[u8; 4]` and `[T]` stay.
-fn without_disambiguators(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut rest = name;
-    while let Some(open) = rest.find('[') {
-        let after_ident = rest[..open]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_');
-        let close = rest[open..].find(']').map(|c| open + c);
-        match close {
-            Some(close)
-                if after_ident
-                    && (1..=16).contains(&(close - open - 1))
-                    && rest[open + 1..close].bytes().all(|b| b.is_ascii_hexdigit()) =>
-            {
-                out.push_str(&rest[..open]);
-                rest = &rest[close + 1..];
-            }
-            _ => {
-                out.push_str(&rest[..=open]);
-                rest = &rest[open + 1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    let name = SUFFIXES.replace(&name, "");
+    DISAMBIGUATORS.replace_all(&name, "${1}").into_owned()
 }
 
 /// The row a function counts for, from its name as [`clean`] leaves it: the crate that defines
@@ -563,14 +359,11 @@ pub fn owner(name: &str) -> String {
         return NO_PATH.to_owned();
     }
     match owning_path(name) {
-        Some(path) => {
-            if path[0] == APP_CRATE {
-                if let Some(module) = app_module(&path) {
-                    return format!("{APP_CRATE}::{module}");
-                }
-            }
-            path[0].to_owned()
-        }
+        Some(path) if path[0] == APP_CRATE => match app_module(&path) {
+            Some(module) => format!("{APP_CRATE}::{module}"),
+            None => APP_CRATE.to_owned(),
+        },
+        Some(path) => path[0].to_owned(),
         // `<char>::escape_debug_ext`, `<str>::to_lowercase`: only the standard library has
         // inherent methods on primitives, and the name does not say which of its crates.
         None if name.starts_with('<') => PRIMITIVES.to_owned(),
@@ -581,17 +374,12 @@ pub fn owner(name: &str) -> String {
 /// What wasm-bindgen writes itself: its exports (`__wbindgen_malloc`), its free functions
 /// (`__wbg_…_free`), the externref table and the adapters it names after their signature.
 fn is_glue(name: &str) -> bool {
+    let adapter =
+        name.starts_with("Closure(") || name.contains(" -> ") || name.ends_with(" externref shim");
     ["__wbindgen", "__wbg_", "__externref"]
         .iter()
         .any(|p| name.starts_with(p))
-        || (!name.contains("::")
-            && (name.starts_with("Closure(")
-                || name.contains(" -> ")
-                || name.ends_with(" externref shim")))
-}
-
-fn is_drop_glue(name: &str) -> bool {
-    drop_glue_type(&split_top(name, "::")).is_some()
+        || (!name.contains("::") && adapter)
 }
 
 /// `X` in `core::ptr::drop_in_place<X>` (and v0's `core::ptr::drop_in_place::<X>`).
@@ -609,8 +397,7 @@ fn owning_path(name: &str) -> Option<Vec<&str>> {
     let name = name.trim();
     if name.starts_with('<') {
         // `<Type as Trait>::method…` or `<Type>::method…`.
-        let close = matching_close(name)?;
-        let inner = &name[1..close];
+        let inner = &name[1..matching_close(name)?];
         let (self_ty, trait_path) = match find_top(inner, " as ") {
             Some(at) => (&inner[..at], owning_path(&inner[at + 4..])),
             None => (inner, None),
@@ -623,10 +410,9 @@ fn owning_path(name: &str) -> Option<Vec<&str>> {
         };
     }
     let segments = split_top(name, "::");
-    if let Some(dropped) = drop_glue_type(&segments) {
-        if let Some(path) = first_crate_path(dropped).or_else(|| type_path(dropped)) {
-            return Some(path);
-        }
+    let dropped = drop_glue_type(&segments);
+    if let Some(path) = dropped.and_then(|ty| first_crate_path(ty).or_else(|| type_path(ty))) {
+        return Some(path);
     }
     (segments.len() >= 2 && is_ident(segments[0])).then_some(segments)
 }
@@ -635,72 +421,36 @@ fn owning_path(name: &str) -> Option<Vec<&str>> {
 /// tuples and `dyn`; `None` for a type parameter or a primitive.
 fn type_path(ty: &str) -> Option<Vec<&str>> {
     let mut ty = ty.trim();
+    let prefixes = [
+        "&mut ", "&", "*const ", "*mut ", "mut ", "dyn ", "impl ", "[", "(",
+    ];
     loop {
-        let prefixes = [
-            "&mut ", "&", "*const ", "*mut ", "mut ", "dyn ", "impl ", "[", "(",
-        ];
         if let Some(rest) = prefixes.iter().find_map(|p| ty.strip_prefix(p)) {
             ty = rest.trim_start();
         } else if ty.starts_with('\'') {
             // A lifetime: `&'a T`.
             ty = ty.split_once(' ').map_or("", |(_, rest)| rest);
+        } else if ty.starts_with('<') {
+            return owning_path(ty);
         } else {
-            break;
+            let segments = split_top(path_prefix(ty), "::");
+            return (segments.len() >= 2 && is_ident(segments[0])).then_some(segments);
         }
     }
-    if ty.starts_with('<') {
-        return owning_path(ty);
-    }
-    let segments = split_top(path_prefix(ty), "::");
-    (segments.len() >= 2 && is_ident(segments[0])).then_some(segments)
 }
 
 /// The first path in a type whose crate is not the standard library's:
 /// `alloc::vec::Vec<pkce_playlists::ui::Row>` → `pkce_playlists::ui::Row`.
 fn first_crate_path(ty: &str) -> Option<Vec<&str>> {
-    let mut at = 0;
-    while at < ty.len() {
-        let starts_ident = ty[at..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_alphabetic() || c == '_')
-            && !ty[..at]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
-        if starts_ident {
-            let path = path_prefix(&ty[at..]);
-            let segments = split_top(path, "::");
-            if segments.len() >= 2 && is_ident(segments[0]) && !STD.contains(&segments[0]) {
-                return Some(segments);
-            }
-        }
-        at += ty[at..].chars().next().map_or(1, char::len_utf8);
-    }
-    None
-}
-
-/// The path at the start of `text`, up to the first separator outside brackets (or a bracket
-/// that closes one opened before `text`).
-fn path_prefix(text: &str) -> &str {
-    let mut depth = 0i32;
-    let mut previous = ' ';
-    for (i, c) in text.char_indices() {
-        match c {
-            '<' | '(' | '[' | '{' => depth += 1,
-            '>' if previous == '-' => {}
-            '>' | ')' | ']' | '}' => {
-                depth -= 1;
-                if depth < 0 {
-                    return &text[..i];
-                }
-            }
-            ',' | ';' | '+' | ' ' if depth == 0 => return &text[..i],
-            _ => {}
-        }
-        previous = c;
-    }
-    text
+    let starts_path = |at: usize, c: char| {
+        (c.is_alphabetic() || c == '_')
+            && !ty[..at].ends_with(|p: char| p.is_alphanumeric() || "_:".contains(p))
+    };
+    let starts = ty.char_indices().filter(|&(at, c)| starts_path(at, c));
+    let paths = starts.map(|(at, _)| split_top(path_prefix(&ty[at..]), "::"));
+    paths
+        .into_iter()
+        .find(|s| s.len() >= 2 && is_ident(s[0]) && !STD.contains(&s[0]))
 }
 
 /// The app module in a path of the app's crate: `ui` in `pkce_playlists::ui::paged::…`; `None`
@@ -712,7 +462,7 @@ fn app_module<'a>(path: &[&'a str]) -> Option<&'a str> {
         .filter(|s| !s.starts_with('{'))
         .collect();
     let module = *named.get(1)?;
-    (named.len() >= 3 && is_ident(module) && module.starts_with(|c: char| c.is_lowercase()))
+    (named.len() >= 3 && is_ident(module) && module.starts_with(char::is_lowercase))
         .then_some(module)
 }
 
@@ -720,6 +470,23 @@ fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Each character of `s` with the depth of brackets (`<>`, `()`, `[]`, `{}`; the `>` of `->` is
+/// no bracket) before and after it.
+fn depths(s: &str) -> impl Iterator<Item = (usize, char, i32, i32)> + '_ {
+    let (mut depth, mut previous) = (0, ' ');
+    s.char_indices().map(move |(i, c)| {
+        let before = depth;
+        match c {
+            '<' | '(' | '[' | '{' => depth += 1,
+            '>' if previous == '-' => {}
+            '>' | ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+        previous = c;
+        (i, c, before, depth)
+    })
 }
 
 /// `s` split at `sep` outside brackets.
@@ -734,45 +501,25 @@ fn split_top<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
     parts
 }
 
-/// Where `pat` first occurs in `s` outside brackets (`<>`, `()`, `[]`, `{}`; the `>` of `->` is
-/// no bracket).
+/// Where `pat` first occurs in `s` outside brackets.
 fn find_top(s: &str, pat: &str) -> Option<usize> {
-    let mut depth = 0i32;
-    let mut previous = ' ';
-    for (i, c) in s.char_indices() {
-        if depth == 0 && s[i..].starts_with(pat) {
-            return Some(i);
-        }
-        match c {
-            '<' | '(' | '[' | '{' => depth += 1,
-            '>' if previous == '-' => {}
-            '>' | ')' | ']' | '}' => depth -= 1,
-            _ => {}
-        }
-        previous = c;
-    }
-    None
+    depths(s)
+        .find(|&(i, _, before, _)| before == 0 && s[i..].starts_with(pat))
+        .map(|(i, ..)| i)
 }
 
 /// The index of the `>` that closes the `<` that `s` starts with.
 fn matching_close(s: &str) -> Option<usize> {
-    let mut depth = 0i32;
-    let mut previous = ' ';
-    for (i, c) in s.char_indices() {
-        match c {
-            '<' | '(' | '[' | '{' => depth += 1,
-            '>' if previous == '-' => {}
-            '>' | ')' | ']' | '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return (c == '>').then_some(i);
-                }
-            }
-            _ => {}
-        }
-        previous = c;
-    }
-    None
+    let (i, c, ..) = depths(s).find(|&(_, _, before, after)| before == 1 && after == 0)?;
+    (c == '>').then_some(i)
+}
+
+/// The path at the start of `text`, up to the first separator outside brackets (or a bracket
+/// that closes one opened before `text`).
+fn path_prefix(text: &str) -> &str {
+    let end = depths(text)
+        .find(|&(_, c, before, after)| after < 0 || (before == 0 && ",;+ ".contains(c)));
+    end.map_or(text, |(i, ..)| &text[..i])
 }
 
 #[cfg(test)]
@@ -955,19 +702,19 @@ mod tests {
         let functions: Vec<(Option<&str>, u64)> = module
             .functions
             .iter()
-            .map(|f| (f.name.as_deref(), f.size))
+            .map(|(name, size)| (name.as_deref(), *size))
             .collect();
         assert_eq!(functions, [(Some("a"), 3), (Some("b"), 5)]);
         assert_eq!(module.code.len(), 1 + 3 + 5);
         assert_eq!(module.data.len(), 9);
         assert_eq!(module.data_segments, 1);
-        let names = module.names.clone().unwrap();
+        let names = module.names.clone();
         assert_eq!(names.end, wasm.len());
         assert_eq!(names.len(), 2 + 14);
-        assert_eq!(module.shipped_len(&wasm), wasm.len() - 16);
+        assert_eq!(module.shipped(&wasm), wasm[..wasm.len() - 16]);
         assert_eq!(
             module.rest(&wasm).len() + module.code.len() + module.data.len(),
-            module.shipped_len(&wasm)
+            wasm.len() - 16
         );
     }
 
