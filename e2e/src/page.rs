@@ -389,3 +389,19 @@ impl Page {
 pub fn normalize_space(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// For the benchmark, which measures in a window of a known size and runs long scripts.
+impl Page {
+    /// Makes the window `width` × `height` CSS pixels.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        let resized = self.client.set_window_size(width, height).await;
+        self.ok(resized, "cannot resize the window");
+    }
+
+    /// Lets a script run for up to `limit` before WebDriver gives up on it.
+    pub async fn set_script_timeout(&self, limit: Duration) {
+        let timeouts = fantoccini::wd::TimeoutConfiguration::new(Some(limit), None, None);
+        let set = self.client.update_timeouts(timeouts).await;
+        self.ok(set, "cannot set the scripts' time limit");
+    }
+}

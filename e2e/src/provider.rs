@@ -1,24 +1,22 @@
-//! The local provider, in process: [`local_spotify::start`] serving a copy of `dist/` whose
-//! configuration block names the provider's real port (or a [`Gate`] in front of it), and the
-//! [`Admin`] calls the scenarios use.
+//! The local provider, in process: [`serve_app`] starts it on listeners bound first, serving a
+//! copy of `dist/` (for the harness's [`Provider`] and for the benchmark), and the [`Admin`] calls
+//! the scenarios use.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use base64::Engine as _;
 use local_spotify::config::{Client, ClientSettings, CorsMode, Mode, Quota};
-use local_spotify::{Config, RunningServer, StartError};
+use local_spotify::listeners::{start_on, Listeners};
+use local_spotify::{Config, RunningServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::Digest as _;
 
 use crate::gate::Gate;
 use crate::page::normalize_space;
-use crate::support::{copy_dir, env_path, free_port, TempDir};
-
-/// How many app ports to try before giving up (another process may take a free port first).
-const BIND_ATTEMPTS: usize = 5;
+use crate::support::{copy_dir, env_path, temp_dir};
 
 /// The built app to serve: `$E2E_DIST` or `<workspace>/dist`; panics (never skips) when missing.
 pub fn dist_dir() -> PathBuf {
@@ -31,6 +29,42 @@ pub fn dist_dir() -> PathBuf {
         );
     }
     dist
+}
+
+/// A provider running in this process, serving a fresh copy of `dist/` for its caller to
+/// configure.
+pub struct Local {
+    pub server: RunningServer,
+    /// The copy of `dist/` it serves (it reads `index.html` on every request).
+    pub dist: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts `config` on two ports of 127.0.0.1 the system picks, serving a fresh copy of `dist/`
+/// from the app's origin, which it allows (CORS) and whose `/callback` it registers for every
+/// client in `client_ids`. The ports are bound before the configuration names them.
+pub async fn serve_app(mut config: Config, client_ids: &[String]) -> anyhow::Result<Local> {
+    let dir = temp_dir("provider");
+    let dist = dir.path().join("dist");
+    copy_dir(&dist_dir(), &dist);
+    let listeners = Listeners::local().context("cannot listen on 127.0.0.1")?;
+    let origin = listeners.app_origin().context("no app listener")?;
+    config.serve_dist = Some(dist.clone());
+    config.allowed_origins = vec![origin.clone()];
+    let client = |id: &String| Client {
+        id: id.clone(),
+        name: "PKCE Playlists".to_owned(),
+        redirect_uris: vec![format!("{origin}/callback")],
+    };
+    config.clients = client_ids.iter().map(client).collect();
+    let server = start_on(config, listeners)
+        .await
+        .context("the local provider did not start")?;
+    Ok(Local {
+        server,
+        dist,
+        _dir: dir,
+    })
 }
 
 /// How a scenario wants the provider; the default is Spotify as it is in 2026, the app's client in
@@ -67,8 +101,8 @@ pub enum Discovery {
     ForeignIssuer,
 }
 
-/// A local provider running in this process on free ports, serving a copy of `dist/` whose
-/// configuration block points at it. Its request log goes to this test's stderr.
+/// A scenario's provider ([`serve_app`]), whose copy of `dist/` is configured for it. Its request
+/// log goes to this test's stderr.
 pub struct Provider {
     /// `http://127.0.0.1:PORT`: the accounts service and the Web API, as the page reaches them.
     pub api_url: String,
@@ -76,25 +110,46 @@ pub struct Provider {
     pub app_url: String,
     admin: Admin,
     server: RunningServer,
-    _dir: TempDir,
+    _dir: tempfile::TempDir,
 }
 
 impl Provider {
     /// Starts the provider on the current tokio runtime, as `setup` says.
     pub async fn start(setup: Setup) -> Provider {
-        let dist = dist_dir();
         let usual_client =
             xtask::local_client_id(&xtask::workspace_root()).unwrap_or_else(|e| panic!("{e}"));
-        let client_id = if setup.extended_quota {
-            format!("{usual_client}-extended")
-        } else {
-            usual_client.clone()
+        let client_id = match setup.extended_quota {
+            true => format!("{usual_client}-extended"),
+            false => usual_client.clone(),
         };
-        let dir = TempDir::new("provider");
-        let served = dir.path().join("dist");
-        copy_dir(&dist, &served);
-
-        let server = serve(&served, &usual_client, setup).await;
+        let extended = ClientSettings {
+            quota: Some(Quota::Extended),
+            allowed_users: None,
+        };
+        let config = Config {
+            // The Web API answers CORS as Spotify's does (`*`, `Retry-After` not exposed), so the
+            // whole flow runs under the rules the app meets in production.
+            cors: match setup.exposed_retry_after {
+                true => CorsMode::PerOrigin,
+                false => CorsMode::Spotify,
+            },
+            mode: match setup.standards || setup.discovery != Discovery::No {
+                true => Mode::Standards,
+                false => Mode::Spotify,
+            },
+            client_settings: (setup.extended_quota.then(|| (client_id.clone(), extended)))
+                .into_iter()
+                .collect(),
+            ..Config::default()
+        };
+        let mut client_ids = vec![usual_client, client_id.clone()];
+        client_ids.dedup();
+        let local = serve_app(config, &client_ids).await;
+        let Local {
+            server,
+            dist: served,
+            _dir,
+        } = local.unwrap_or_else(|e| panic!("{e:#}"));
         let direct_url = server.base_url();
         let gate = match setup.gated {
             true => Some(Gate::start(server.addr).await),
@@ -136,7 +191,7 @@ impl Provider {
             },
             app_url,
             server,
-            _dir: dir,
+            _dir,
         };
         provider.check_the_app_names_this_provider().await;
         provider
@@ -155,18 +210,13 @@ impl Provider {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.server.shutdown()).await;
     }
 
-    /// Where the consent page lives.
-    pub fn authorize_url(&self) -> String {
-        format!("{}/authorize", self.api_url)
-    }
-
     /// This provider's addresses for a scenario; `expected_alice` is what the scenario expects
     /// alice's library to show (empty when it does not look).
     pub fn urls(&self, expected_alice: Vec<String>) -> crate::Urls {
         crate::Urls {
             app: self.app_url.clone(),
             api: self.api_url.clone(),
-            authorize: self.authorize_url(),
+            authorize: format!("{}/authorize", self.api_url),
             expected_alice,
         }
     }
@@ -198,75 +248,23 @@ impl Provider {
     }
 }
 
-/// Starts the provider: the API on a port the system picks, the app on a free port chosen first.
-/// The app's port cannot be left to the provider: its origin must be allowed (CORS) and its
-/// `/callback` registered before the first request, and the configuration is fixed at start.
-async fn serve(dist: &Path, usual_client: &str, setup: Setup) -> RunningServer {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let app_port = free_port();
-        let app_origin = format!("http://127.0.0.1:{app_port}");
-        let client = |id: String| Client {
-            id,
-            name: "PKCE Playlists".to_owned(),
-            redirect_uris: vec![format!("{app_origin}/callback")],
-        };
-        let mut clients = vec![client(usual_client.to_owned())];
-        let mut client_settings = BTreeMap::new();
-        if setup.extended_quota {
-            let extended = format!("{usual_client}-extended");
-            clients.push(client(extended.clone()));
-            client_settings.insert(
-                extended,
-                ClientSettings {
-                    quota: Some(Quota::Extended),
-                    allowed_users: None,
-                },
-            );
-        }
-        let config = Config {
-            port: 0,
-            serve_dist: Some(dist.to_path_buf()),
-            dist_port: app_port,
-            allowed_origins: vec![app_origin.clone()],
-            // The Web API answers CORS as Spotify's does (`*`, `Retry-After` not exposed), so the
-            // whole flow runs under the rules the app meets in production.
-            cors: if setup.exposed_retry_after {
-                CorsMode::PerOrigin
-            } else {
-                CorsMode::Spotify
-            },
-            mode: if setup.standards || setup.discovery != Discovery::No {
-                Mode::Standards
-            } else {
-                Mode::Spotify
-            },
-            clients,
-            client_settings,
-            ..Config::default()
-        };
-        match local_spotify::start(config).await {
-            Ok(server) => return server,
-            // Someone took the port between our look and the provider's bind: try another.
-            Err(StartError::Bind { port, .. }) if port == app_port && attempt < BIND_ATTEMPTS => {}
-            Err(e) => panic!("the local provider did not start: {e}"),
-        }
-    }
+/// The `kind` requests (`GET`, `POST`, `preflight`) of `route` in an `/admin/stats` answer; every
+/// `GET /v1/*` (what a quota counts) for `route` `"/v1/*"`.
+pub fn counted(stats: &Value, kind: &str, route: &str) -> u64 {
+    let matches = |r: &Value| match route.strip_suffix('*') {
+        Some(prefix) => r["route"].as_str().is_some_and(|p| p.starts_with(prefix)),
+        None => r["route"] == route,
+    };
+    let rows = stats["routes"].as_array().into_iter().flatten();
+    rows.filter(|r| r["kind"] == kind && matches(r))
+        .map(|r| r["count"].as_u64().unwrap_or(0))
+        .sum()
 }
 
 /// The Web API calls (`GET /v1/*`, preflights apart) in an `/admin/stats` answer: what a quota
 /// counts.
 pub fn web_api_calls(stats: &Value) -> u64 {
-    stats["routes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| {
-            r["kind"] == "GET" && r["route"].as_str().is_some_and(|p| p.starts_with("/v1/"))
-        })
-        .map(|r| r["count"].as_u64().unwrap_or(0))
-        .sum()
+    counted(stats, "GET", "/v1/*")
 }
 
 /// How many records the app's sealed local copy holds in IndexedDB (once the page has opened it),
@@ -330,15 +328,18 @@ pub struct Admin {
 }
 
 impl Admin {
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(format!("{}{path}", self.direct_url))
+    }
+
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.post(format!("{}{path}", self.direct_url))
+    }
+
     /// Replaces the fault plan (`POST /admin/faults`): lifetimes, rotation and reuse detection
     /// apply to what is issued from then on.
     pub async fn set_faults(&self, plan: Value) {
-        send_json(
-            self.http
-                .post(format!("{}/admin/faults", self.direct_url))
-                .json(&plan),
-        )
-        .await;
+        send_json(self.post("/admin/faults").json(&plan)).await;
     }
 
     /// An access token for `user`, from a code issued through the admin endpoint (as if `user`
@@ -347,172 +348,116 @@ impl Admin {
         let verifier = "e2e-verifier-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ";
         let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(sha2::Sha256::digest(verifier.as_bytes()));
-        let issued: Value = send_json(
-            self.http
-                .post(format!("{}/admin/codes", self.direct_url))
-                .json(&json!({
-                    "client_id": self.client_id,
-                    "redirect_uri": self.redirect_uri,
-                    "code_challenge": challenge,
-                    "user": user,
-                    "scope": "playlist-read-private playlist-read-collaborative user-library-read",
-                })),
-        )
+        let issued = send_json(self.post("/admin/codes").json(&json!({
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "code_challenge": challenge,
+            "user": user,
+            "scope": "playlist-read-private playlist-read-collaborative user-library-read",
+        })))
         .await;
         let code = issued["code"]
             .as_str()
             .expect("/admin/codes returns a code");
-        let token: Value = send_json(
-            self.http
-                .post(format!("{}/api/token", self.direct_url))
-                .form(&[
-                    ("grant_type", "authorization_code"),
-                    ("code", code),
-                    ("redirect_uri", &self.redirect_uri),
-                    ("client_id", &self.client_id),
-                    ("code_verifier", verifier),
-                ]),
-        )
+        let token = send_json(self.post("/api/token").form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &self.redirect_uri),
+            ("client_id", &self.client_id),
+            ("code_verifier", verifier),
+        ]))
         .await;
-        token["access_token"]
-            .as_str()
+        let token = token["access_token"].as_str();
+        token
             .expect("/api/token returns an access_token")
             .to_owned()
     }
 
     /// `GET /v1{path}` with `access_token`: the status and the body (JSON, or `Null`).
     pub async fn api_get(&self, path: &str, access_token: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .get(format!("{}/v1{path}", self.direct_url))
-            .bearer_auth(access_token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("the provider does not answer GET /v1{path}: {e}"));
-        let status = response.status();
-        let body = response.json().await.unwrap_or(Value::Null);
-        (status, body)
-    }
-
-    /// `GET /v1{path}` with `access_token`, which must succeed.
-    pub async fn api_json(&self, path: &str, access_token: &str) -> Value {
-        let (status, body) = self.api_get(path, access_token).await;
-        assert!(
-            status.is_success(),
-            "GET /v1{path} answered {status}: {body}"
-        );
-        body
+        answer(self.get(&format!("/v1{path}")).bearer_auth(access_token)).await
     }
 
     /// Every playlist in `user`'s library, as the Web API lists it (page by page).
     pub async fn library(&self, user: &str) -> Vec<Value> {
         let token = self.access_token(user).await;
         let mut playlists = Vec::new();
-        let mut offset = 0;
-        loop {
-            let page = self
-                .api_json(&format!("/me/playlists?limit=50&offset={offset}"), &token)
-                .await;
+        for offset in (0..).step_by(50) {
+            let path = format!("/me/playlists?limit=50&offset={offset}");
+            let (status, page) = self.api_get(&path, &token).await;
+            assert!(
+                status.is_success(),
+                "GET /v1{path} answered {status}: {page}"
+            );
             let items = page["items"].as_array().expect("a page has items");
             playlists.extend(items.iter().cloned());
-            offset += 50;
             if page["next"].is_null() || items.is_empty() {
-                return playlists;
+                break;
             }
         }
+        playlists
     }
 
     /// The names of `user`'s playlists as the Web API reports them, whitespace-normalized.
     pub async fn playlist_names(&self, user: &str) -> Vec<String> {
-        self.library(user)
-            .await
-            .iter()
-            .filter_map(|p| p["name"].as_str())
-            .map(normalize_space)
-            .collect()
+        let library = self.library(user).await;
+        let names = library.iter().filter_map(|p| p["name"].as_str());
+        names.map(normalize_space).collect()
     }
 
     /// How many entries playlist `id` holds, as `user` reads it with the app's client (so in the
     /// client's quota mode), or the status with which the Web API refuses them.
     pub async fn items_total(&self, user: &str, id: &str) -> Result<usize, StatusCode> {
         let token = self.access_token(user).await;
-        let (status, page) = self
-            .api_get(&format!("/playlists/{id}/items?limit=1"), &token)
-            .await;
+        let path = format!("/playlists/{id}/items?limit=1");
+        let (status, page) = self.api_get(&path, &token).await;
         if !status.is_success() {
             return Err(status);
         }
-        let total = page["total"]
-            .as_u64()
-            .unwrap_or_else(|| panic!("the items of {id} have no total: {page}"));
-        Ok(total as usize)
+        let total = page["total"].as_u64();
+        Ok(total.unwrap_or_else(|| panic!("the items of {id} have no total: {page}")) as usize)
     }
 
     /// `POST /api/token` with `grant_type=refresh_token`: the status and the body.
     pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!("{}/api/token", self.direct_url))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token),
-                ("client_id", &self.client_id),
-            ])
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("the provider does not answer /api/token: {e}"));
-        let status = response.status();
-        let body = response.json().await.unwrap_or(Value::Null);
-        (status, body)
+        answer(self.post("/api/token").form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", &self.client_id),
+        ]))
+        .await
     }
 
     /// Revokes `refresh_token` and with it its whole grant (RFC 7009 at `/api/revoke`; needs
     /// [`Setup::standards`]), as a user who removes the app's access does.
     pub async fn revoke(&self, refresh_token: &str) {
-        let response = self
-            .http
-            .post(format!("{}/api/revoke", self.direct_url))
-            .form(&[
-                ("token", refresh_token),
-                ("token_type_hint", "refresh_token"),
-                ("client_id", &self.client_id),
-            ])
-            .send()
-            .await
-            .expect("the provider answers /api/revoke");
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
+        let (status, body) = answer(self.post("/api/revoke").form(&[
+            ("token", refresh_token),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", &self.client_id),
+        ]))
+        .await;
         assert!(status.is_success(), "/api/revoke answered {status}: {body}");
     }
 
-    /// How many `route` requests of `kind` (`POST`, `GET`, `preflight`) the provider has answered
-    /// (from `GET /admin/stats`).
     /// How many of the app's calls the daily quota refused in its current window.
     pub async fn quota_refused(&self) -> u64 {
-        let stats: Value =
-            send_json(self.http.get(format!("{}/admin/stats", self.direct_url))).await;
+        let stats = send_json(self.get("/admin/stats")).await;
         stats["daily_quota"][&self.client_id]["refused"]
             .as_u64()
             .unwrap_or(0)
     }
 
-    /// The Web API calls (`GET /v1/*`, preflights apart) the provider has answered: what a quota counts.
+    /// The Web API calls (`GET /v1/*`, preflights apart) the provider has answered: what a quota
+    /// counts.
     pub async fn web_api_calls(&self) -> u64 {
-        let stats: Value =
-            send_json(self.http.get(format!("{}/admin/stats", self.direct_url))).await;
-        web_api_calls(&stats)
+        web_api_calls(&send_json(self.get("/admin/stats")).await)
     }
 
+    /// How many `route` requests of `kind` (`POST`, `GET`, `preflight`) the provider has answered
+    /// (from `GET /admin/stats`).
     pub async fn requests(&self, kind: &str, route: &str) -> u64 {
-        let stats: Value =
-            send_json(self.http.get(format!("{}/admin/stats", self.direct_url))).await;
-        stats["routes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|r| r["route"] == route && r["kind"] == kind)
-            .map(|r| r["count"].as_u64().unwrap_or(0))
-            .sum()
+        counted(&send_json(self.get("/admin/stats")).await, kind, route)
     }
 
     /// The page can no longer reach the provider: its port refuses connections and the open ones
@@ -527,17 +472,25 @@ impl Admin {
     }
 
     fn gate(&self) -> &Gate {
-        self.gate
-            .as_ref()
-            .expect("the scenario's Setup has `gated: true`")
+        let gate = self.gate.as_ref();
+        gate.expect("the scenario's Setup has `gated: true`")
     }
 }
 
-async fn send_json(request: reqwest::RequestBuilder) -> Value {
-    let response = request.send().await.expect("the provider answers");
-    let url = response.url().clone();
+/// The provider's answer to `request`: its status and its body (JSON, or `Null`).
+async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await;
+    let response = response.unwrap_or_else(|e| panic!("the provider does not answer: {e}"));
     let status = response.status();
-    let body = response.text().await.unwrap_or_default();
-    assert!(status.is_success(), "{url} answered {status}: {body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url} answered non-JSON ({e}): {body}"))
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The provider's JSON answer to `request`, which must succeed.
+async fn send_json(request: reqwest::RequestBuilder) -> Value {
+    let (status, body) = answer(request).await;
+    assert!(
+        status.is_success(),
+        "the provider answered {status}: {body}"
+    );
+    body
 }

@@ -3,706 +3,357 @@
 //!
 //! Every run starts a fresh provider in this process (a release build when the benchmark is one:
 //! it is linked in) with `--latency-ms` on every request the browser sends it, CORS preflights
-//! included, `--tls` (HTTPS with HTTP/2, as Spotify's Web API: the browser sends the pages it asks
-//! for at once over one connection, where HTTP/1.1 would hold it to six; the browser is told to
-//! accept the provider's certificate) and `--auto-approve` for the run's user, serving a fresh
-//! copy of `dist/` whose configuration block points at it and sets `paging`. The browser opens the app, clicks
-//! `button#login`, and is sent through the provider back to `/callback`, a full page load; the
-//! app exchanges the code and reads the library. What is measured, all from the page's own clocks
-//! (Navigation and Resource Timing, `performance.now()`):
+//! included, over HTTPS (HTTP/2, as Spotify's Web API: the browser sends the pages it asks for at
+//! once over one connection, where HTTP/1.1 would hold it to six; the browser is told to accept
+//! the provider's certificate) and approving the run's user at once, serving a fresh copy of
+//! `dist/` whose configuration block points at it and sets `paging`. The browser opens the app,
+//! clicks `button#login`, and is sent through the provider back to `/callback`, a full page load;
+//! the app exchanges the code and reads the library. All times come from the page's own clocks
+//! (Navigation and Resource Timing, `performance.now()`); the report is one table of medians over
+//! the runs ([`report::Row`]):
 //!
-//! - **First playlist**: from the callback (Navigation Timing's `fetchStart` of the `/callback`
-//!   document, after the provider's redirect) to the app's `first-playlist` mark, set in the
-//!   animation frame after the first row is in the DOM. Its lower bound, measured in the same run:
-//!   the page's own load (from the callback to the start of the token request in Resource
-//!   Timing: the HTML, the script and the wasm, and the app's start) plus three round trips, the
-//!   token exchange (a CORS-safelisted `POST`: no preflight), then the preflight and the `GET` of
-//!   the first page. One round trip is the median of seven plain `GET`s the benchmark's script
-//!   sends to the provider from the page once the library is loaded (no preflight, an open
-//!   connection: the latency and the provider's answer), timed by Resource Timing like the app's
-//!   own requests.
+//! - **First playlist**: from the callback (Navigation Timing's `fetchStart` of `/callback`) to
+//!   the app's `first-playlist` mark, against its lower bound from the same run: the page's own
+//!   load (until the token request starts) plus three round trips (the token exchange, a
+//!   CORS-safelisted `POST`; the preflight and the `GET` of the first page). A round trip is the
+//!   median of seven plain `GET`s sent from the page once the library is loaded.
 //! - **Whole library**, for grace (50 playlists), heidi (1,000) and carol (10,000), with
 //!   `"paging": "concurrent"` and `"sequential"`: from the start of the first page's request to
-//!   the animation frame after `#load-status` says `done`. Its lower bound for the app's
-//!   concurrency: pages ÷ pages in flight (at least one wave) × the two round trips of a page
-//!   (its preflight, needed again for every page because a preflight is cached per URL, and its
-//!   `GET`). The requests sent are counted by the provider (`GET /admin/stats`), GETs and
-//!   preflights apart.
-//! - **Rows**: the most `ul#playlists > li.playlist` in the DOM at once, seen by a
-//!   `MutationObserver` during every load and while the benchmark scrolls to the end and back.
-//! - **Find**: over carol's 10,000, the time from an `input` event on `input#find` to the next
+//!   the animation frame after `#load-status` says `done`, against the bound for the app's pages
+//!   in flight ([`report::library_bound`]).
+//! - **Rows**: the most `ul#playlists > li.playlist` in the DOM at once, during every load and
+//!   while the benchmark scrolls to the end and back ([`scripts::OBSERVER`], put in the `<head>`
+//!   of the served copy: a one-page library can be loaded before a script sent over WebDriver
+//!   after the callback would run).
+//! - **Find**: over the largest library, from an `input` event on `input#find` to the next
 //!   animation frame after the DOM changed, per keystroke.
-//!
-//! The observer ([`scripts::OBSERVER`]) goes into the `<head>` of the served copy for the library
-//! runs, not over WebDriver, because a one-page library can be loaded before a script sent after
-//! the callback document appears would run. The first-playlist runs serve the page untouched.
+//! - **Calls**: Web API calls by the provider's count to sign in, reopen a playlist, reload, and
+//!   reopen it after the reload, with the local copy; and **export everything** over heidi's.
 
-mod machine;
-pub mod report;
+mod report;
 mod run;
 mod scripts;
 
-use std::path::Path;
+use std::future::Future;
 use std::time::Duration;
 
-use crate::browser::Browser;
-use report::{grouped, median, ms, Summary, PAGES_IN_FLIGHT};
-use run::{Driver, Paging, Run, Setup};
+use clap::Parser;
+use pkce_playlists::config::PAGES_IN_FLIGHT;
 
-/// The command line.
-pub const USAGE: &str = "\
-usage: bench [--latency-ms N] [--runs N] [--firefox] [--quick]
-
-  --latency-ms N  delay on every request to the provider, CORS preflights included (default 50)
-  --runs N        runs per measurement (default 5 for the first playlist, 3 per library)
-  --firefox       also read the libraries in Firefox and compare with Chromium
-  --quick         only the 50- and 1,000-playlist libraries (for development)
-
-Needs dist/ (cargo xtask build; E2E_DIST to use another) and the drivers the end-to-end tests
-use (CHROMEDRIVER, CHROMIUM_BIN, GECKODRIVER, FIREFOX_BIN): cargo xtask bench sets them.";
+use crate::browser::{Browser, Session};
+use crate::page::Page;
+use crate::provider::counted;
+use report::Target::{AtLeast, AtMost};
+use report::{grouped, median, pages, Row, TARGET_LATENCY_MS};
+use run::{Run, Setup, PAGINGS};
 
 /// What the command line asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Parser)]
+#[command(
+    name = "bench",
+    about = "How fast the app shows a library, in a real browser against the local provider.",
+    after_help = "Needs dist/ (cargo xtask build; E2E_DIST to use another) and the drivers the \
+                  end-to-end tests use (CHROMEDRIVER, CHROMIUM_BIN, GECKODRIVER, FIREFOX_BIN): \
+                  cargo xtask bench sets them."
+)]
 pub struct Options {
+    /// Delay on every request to the provider, CORS preflights included
+    #[arg(long, value_name = "N", default_value_t = TARGET_LATENCY_MS)]
     pub latency_ms: u64,
-    pub runs: Option<usize>,
+    /// Runs per measurement [default: 5 for the first playlist, 3 per library]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: Option<u32>,
+    /// Also read the libraries in Firefox and compare with Chromium
+    #[arg(long)]
     pub firefox: bool,
+    /// Only the 50- and 1,000-playlist libraries (for development)
+    #[arg(long)]
     pub quick: bool,
 }
 
+/// The sample users whose libraries are read, and their sizes.
+const LIBRARIES: [(&str, u32); 3] = [("grace", 50), ("heidi", 1_000), ("carol", 10_000)];
+/// The library whose figures the targets are set for.
+const TARGETED: u32 = 10_000;
+/// The browser window: a common laptop screen.
+const WINDOW: (u32, u32) = (1280, 900);
+/// How long a script run over WebDriver may take (scrolling and typing, on a slow machine).
+const SCRIPT_LIMIT: Duration = Duration::from_secs(120);
+
 impl Options {
-    pub fn parse(args: &[String]) -> Result<Options, String> {
-        let mut options = Options {
-            latency_ms: report::TARGET_LATENCY_MS,
-            runs: None,
-            firefox: false,
-            quick: false,
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let (name, inline) = match arg.split_once('=') {
-                Some((name, value)) => (name, Some(value.to_owned())),
-                None => (arg.as_str(), None),
-            };
-            let mut value = |what: &str| {
-                inline
-                    .clone()
-                    .or_else(|| args.next().cloned())
-                    .ok_or_else(|| format!("{name} needs {what}"))
-            };
-            match name {
-                "--latency-ms" => {
-                    let v = value("a number of milliseconds")?;
-                    options.latency_ms = v
-                        .parse()
-                        .map_err(|_| format!("--latency-ms: not a number of milliseconds: {v}"))?;
-                }
-                "--runs" => {
-                    let v = value("a number of runs")?;
-                    options.runs = Some(
-                        v.parse()
-                            .ok()
-                            .filter(|n| *n > 0)
-                            .ok_or_else(|| format!("--runs: not a positive number: {v}"))?,
-                    );
-                }
-                "--firefox" if inline.is_none() => options.firefox = true,
-                "--quick" if inline.is_none() => options.quick = true,
-                _ => return Err(format!("unknown option {arg}\n\n{USAGE}")),
-            }
-        }
-        Ok(options)
+    fn runs(&self, default: u32) -> u32 {
+        self.runs.unwrap_or(default)
     }
 
-    fn first_runs(&self) -> usize {
-        self.runs.unwrap_or(5)
+    fn libraries(&self) -> &'static [(&'static str, u32)] {
+        &LIBRARIES[..if self.quick { 2 } else { 3 }]
     }
 
-    fn library_runs(&self) -> usize {
-        self.runs.unwrap_or(3)
-    }
-
-    fn libraries(&self) -> &'static [Library] {
-        match self.quick {
-            true => &LIBRARIES[..2],
-            false => &LIBRARIES,
-        }
+    /// The largest library read: the first playlist's, the calls' and find's.
+    fn largest(&self) -> (&'static str, u32) {
+        self.libraries()[self.libraries().len() - 1]
     }
 }
 
-/// A sample user whose library is read.
-#[derive(Debug, Clone, Copy)]
-struct Library {
-    user: &'static str,
-    playlists: u32,
-}
+/// Every library run that worked: browser, playlists, paging, run.
+type Libraries = Vec<(Browser, u32, &'static str, Run)>;
 
-const LIBRARIES: [Library; 3] = [
-    Library {
-        user: "grace",
-        playlists: 50,
-    },
-    Library {
-        user: "heidi",
-        playlists: 1_000,
-    },
-    Library {
-        user: "carol",
-        playlists: 10_000,
-    },
-];
-
-/// What is typed into the find box, one keystroke each: digits (every playlist is called
-/// "... #N", so each keystroke changes the list; a letter of "carol" would match every owner).
-const QUERIES: [&str; 14] = [
-    "2", "20", "202", "2025", "202", "20", "2", "", "9", "98", "987", "98", "9", "",
-];
-
-/// Runs the benchmark and prints its report; the last line is [`Summary::last_line`].
-pub async fn run(options: Options) {
-    let dist = crate::provider::dist_dir();
-    let cpus = machine::cpus();
-    println!("cargo xtask bench");
-    println!(
-        "  latency: {} ms on every request to the provider, CORS preflights included (the app's own \
-         files come without it)",
-        options.latency_ms
-    );
-    println!(
-        "  provider: local-spotify in this process, {} build, over HTTPS (HTTP/2 or HTTP/1.1 by \
-         ALPN, as Spotify's Web API)",
-        if cfg!(debug_assertions) {
-            "DEBUG (not a release: run with --release)"
-        } else {
-            "release"
-        }
-    );
-    println!("  app: {}", dist.display());
-    let before = machine::others_now(Duration::from_secs(2)).await;
-    println!(
-        "  machine before the runs: {}",
-        before.map_or_else(|| "unknown".to_owned(), |o| o.describe(cpus))
-    );
-
-    let chromium = Driver::start(Browser::Chromium).await;
-    println!("  browser: {} (headless)\n", chromium.version().await);
-    let mut results = Results::default();
-    let start = machine::sample();
-    first_playlist(&chromium, &dist, &options, &mut results).await;
-    libraries(&chromium, &dist, &options, &mut results, true).await;
-    calls(&chromium, &dist, &options).await;
-    export_everything(&chromium, &dist, &options).await;
-    let chromium_load = start
-        .zip(machine::sample())
-        .and_then(|(a, b)| machine::others(&a, &b));
-    chromium.close().await;
-
-    let mut firefox_load = None;
-    let mut firefox_version = None;
-    if options.firefox {
-        let firefox = Driver::start(Browser::Firefox).await;
-        firefox_version = Some(firefox.version().await);
-        let start = machine::sample();
-        libraries(&firefox, &dist, &options, &mut results, false).await;
-        firefox_load = start
-            .zip(machine::sample())
-            .and_then(|(a, b)| machine::others(&a, &b));
-        firefox.close().await;
-    }
-
-    let summary = report(&options, &results, firefox_version.as_deref());
-    println!("\nmachine during the runs:");
-    let describe =
-        |o: Option<machine::Others>| o.map_or_else(|| "unknown".to_owned(), |o| o.describe(cpus));
-    println!("  Chromium: {}", describe(chromium_load));
-    if options.firefox {
-        println!("  Firefox: {}", describe(firefox_load));
-    }
-    if options.latency_ms != report::TARGET_LATENCY_MS {
-        println!(
-            "\nThe targets are set for {} ms; at {} ms they are shown for information.",
-            report::TARGET_LATENCY_MS,
-            options.latency_ms
-        );
-    }
-    println!("\ntargets (Chromium at {} ms):", report::TARGET_LATENCY_MS);
-    print!(
-        "{}",
-        report::verdict_lines(&summary.verdicts(options.firefox))
-    );
-    println!("{}", summary.last_line());
-}
-
-/// Every run that worked, by what it measured.
-#[derive(Default)]
-struct Results {
-    first: Vec<Run>,
-    /// (browser, playlists, paging) → runs.
-    libraries: Vec<((Browser, u32, Paging), Vec<Run>)>,
-}
-
-impl Results {
-    fn library(&self, browser: Browser, playlists: u32, paging: Paging) -> &[Run] {
-        self.libraries
-            .iter()
-            .find(|(k, _)| *k == (browser, playlists, paging))
-            .map_or(&[], |(_, runs)| runs.as_slice())
-    }
-
-    fn push(&mut self, key: (Browser, u32, Paging), run: Run) {
-        match self.libraries.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, runs)) => runs.push(run),
-            None => self.libraries.push((key, vec![run])),
-        }
-    }
-}
-
-/// The median of `f` over the runs where it is known.
-fn med(runs: &[Run], f: impl Fn(&Run) -> Option<f64>) -> Option<f64> {
-    median(&runs.iter().filter_map(f).collect::<Vec<_>>())
-}
-
-async fn first_playlist(driver: &Driver, dist: &Path, options: &Options, results: &mut Results) {
-    let library = options.libraries().last().copied().unwrap_or(LIBRARIES[2]);
-    let setup = Setup::plain(library.user, options.latency_ms);
-    let n = options.first_runs();
-    for i in 1..=n {
-        match driver.run(dist, &setup).await {
-            Ok(run) => {
-                let bound = first_bound(&run);
-                println!(
-                    "  {} first playlist, run {i}/{n}: {} (bound {}, round trip {} ms)",
-                    driver.browser,
-                    ms(run.first_playlist()),
-                    ms(bound),
-                    fixed(run.round_trip_ms(), 1)
-                );
-                results.first.push(run);
-            }
-            Err(e) => println!(
-                "  {} first playlist, run {i}/{n} FAILED: {e}",
-                driver.browser
-            ),
-        }
-    }
-}
-
-/// What reading costs in calls, with the local copy, in one run over the largest library.
-async fn calls(driver: &Driver, dist: &Path, options: &Options) {
-    let library = options.libraries().last().copied().unwrap_or(LIBRARIES[2]);
-    let setup = Setup::plain(library.user, options.latency_ms);
-    println!(
-        "\ncalls ({}, {} playlists, {} at {} ms; Web API calls by the provider's count)",
-        library.user,
-        grouped(u64::from(library.playlists)),
-        driver.browser,
-        options.latency_ms
-    );
-    match driver.calls(dist, &setup).await {
-        Ok(c) => {
-            let verdict = |met: bool| if met { "met" } else { "MISSED" };
-            println!(
-                "  sign-in and library              {:>6} calls  {}",
-                c.sign_in,
-                ms(Some(c.sign_in_ms))
-            );
-            println!(
-                "  reopening a playlist             {:>6} calls  target 0  {}",
-                c.reopen,
-                verdict(c.reopen == 0)
-            );
-            println!(
-                "  reload                           {:>6} calls  target <= 2  {}; library on screen {} after the \
-                 app starts, target <= 150 ms  {}",
-                c.reload,
-                verdict(c.reload <= 2),
-                ms(c.on_screen_ms),
-                verdict(c.on_screen_ms.is_some_and(|t| t <= 150.0))
-            );
-            println!(
-                "  a playlist reopened after reload {:>6} calls  target 0  {}",
-                c.reopen_after_reload,
-                verdict(c.reopen_after_reload == 0)
-            );
-        }
-        Err(e) => println!("  FAILED: {e}"),
-    }
-}
-
-/// "Export everything" over heidi's 1,000 playlists: the calls planned and made, and the time it took.
-async fn export_everything(driver: &Driver, dist: &Path, options: &Options) {
-    let setup = Setup::plain("heidi", options.latency_ms);
-    println!(
-        "\nexport everything (heidi, 1,000 playlists and her Liked Songs, {} at {} ms)",
-        driver.browser, options.latency_ms
-    );
-    match driver.export_everything(dist, &setup).await {
-        Ok(e) => println!(
-            "  {} calls made of {} planned, {} from the click to the file",
-            grouped(e.made),
-            grouped(e.planned),
-            ms(Some(e.ms))
-        ),
-        Err(e) => println!("  FAILED: {e}"),
-    }
-}
-
-fn first_bound(run: &Run) -> Option<f64> {
-    Some(report::first_row_bound(
-        run.page_load()?,
-        run.round_trip_ms()?,
-    ))
-}
-
-fn library_bound(run: &Run, playlists: u32) -> Option<f64> {
-    Some(report::library_bound(
-        report::pages(playlists),
-        PAGES_IN_FLIGHT,
-        run.round_trip_ms()?,
-    ))
-}
-
-/// The libraries in `driver`'s browser: both pagings, interleaved run by run, in Chromium
-/// (`full`); concurrent only otherwise.
-async fn libraries(
-    driver: &Driver,
-    dist: &Path,
-    options: &Options,
-    results: &mut Results,
-    full: bool,
-) {
-    let pagings: &[Paging] = match full {
-        true => &[Paging::Concurrent, Paging::Sequential],
-        false => &[Paging::Concurrent],
+/// Runs the benchmark and prints its report; the last line is [`report::last_line`].
+pub async fn run(options: Options) -> anyhow::Result<()> {
+    let build = match cfg!(debug_assertions) {
+        true => "DEBUG (not a release: run with --release)",
+        false => "release",
     };
-    let biggest = options.libraries().last().map(|l| l.playlists);
-    let n = options.library_runs();
-    for library in options.libraries() {
-        for i in 1..=n {
-            for &paging in pagings {
-                let concurrent = paging == Paging::Concurrent;
-                let setup = Setup {
-                    user: library.user,
-                    paging,
-                    latency_ms: options.latency_ms,
-                    observe: true,
-                    scroll: full && concurrent,
-                    keystrokes: match full && concurrent && Some(library.playlists) == biggest {
-                        true => QUERIES.iter().map(|q| (*q).to_owned()).collect(),
-                        false => Vec::new(),
-                    },
-                };
-                let label = format!(
-                    "{} {} playlists, {}, run {i}/{n}",
-                    driver.browser,
-                    grouped(u64::from(library.playlists)),
-                    paging.as_str()
-                );
-                match driver.run(dist, &setup).await {
-                    Ok(run) if run.count != u64::from(library.playlists) => println!(
-                        "  {label} FAILED: {} of {} playlists shown",
-                        run.count, library.playlists
-                    ),
-                    Ok(run) => {
-                        println!(
-                            "  {label}: {} (bound {}), {} page GETs, {} preflights",
-                            ms(run.library()),
-                            ms(library_bound(&run, library.playlists)),
-                            run.counted("/v1/me/playlists", "GET"),
-                            run.counted("/v1/me/playlists", "preflight"),
-                        );
-                        results.push((driver.browser, library.playlists, paging), run);
-                    }
-                    Err(e) => println!("  {label} FAILED: {e}"),
-                }
-            }
+    println!(
+        "cargo xtask bench\n  latency: {} ms on every request to the provider, CORS preflights \
+         included (the app's own files come without it)\n  provider: local-spotify in this \
+         process, {build} build, over HTTPS (HTTP/2 or HTTP/1.1 by ALPN, as Spotify's Web API)\n  \
+         app: {}",
+        options.latency_ms,
+        crate::provider::dist_dir().display()
+    );
+    let (session, page) = browser(Browser::Chromium).await;
+    let (user, playlists) = options.largest();
+    let plain = |user| Setup::plain(user, options.latency_ms);
+    let mut first = Vec::new();
+    for i in 1..=options.runs(5) {
+        let label = format!("first playlist, run {i}/{}", options.runs(5));
+        if let Some(run) = attempt(&label, run::run(page.clone(), plain(user))).await {
+            let (shown, bound) = (ms(run.first_playlist), ms(run.first_bound()));
+            println!("  {label}: {shown} (bound {bound})");
+            first.push(run);
         }
     }
+    let mut libraries = read_libraries(&page, &options, true).await;
+    let calls = attempt("calls", run::calls(page.clone(), plain(user))).await;
+    let export = attempt(
+        "export",
+        run::export_everything(page.clone(), plain("heidi")),
+    )
+    .await;
+    session.close().await;
+    if options.firefox {
+        let (session, page) = browser(Browser::Firefox).await;
+        libraries.extend(read_libraries(&page, &options, false).await);
+        session.close().await;
+    }
+
+    let mut rows = first_rows(&first, user, playlists);
+    rows.extend(library_rows(&libraries, &options));
+    rows.extend(calls.into_iter().chain(export).flatten());
+    let latency = options.latency_ms;
+    println!(
+        "\nChromium at {latency} ms, medians:\n{}",
+        report::table(&rows)
+    );
+    if latency != TARGET_LATENCY_MS {
+        println!("The targets are set for {TARGET_LATENCY_MS} ms; at {latency} ms they inform.");
+    }
+    println!("{}", report::last_line(&rows));
+    Ok(())
 }
 
-/// Prints the tables and returns the summary.
-fn report(options: &Options, results: &Results, firefox_version: Option<&str>) -> Summary {
-    let mut summary = Summary::default();
-    let first = &results.first;
-    let first_user = options.libraries().last().copied().unwrap_or(LIBRARIES[2]);
-    println!(
-        "\nfirst playlist ({}, {} playlists, concurrent paging; medians of {} runs)",
-        first_user.user,
-        grouped(u64::from(first_user.playlists)),
-        first.len()
-    );
-    let shown = med(first, Run::first_playlist);
-    let bound = med(first, first_bound);
-    summary.first_row_vs_bound = med(first, |r| Some(r.first_playlist()? / first_bound(r)?));
-    println!("  callback → first playlist shown   {:>9}", ms(shown));
-    println!(
-        "  lower bound                       {:>9}   = page load {} + 3 round trips × {} ms",
-        ms(bound),
-        ms(med(first, Run::page_load)),
-        fixed(med(first, Run::round_trip_ms), 1)
-    );
-    println!(
-        "  ratio                             {:>9}",
-        summary
-            .first_row_vs_bound
-            .map_or("-".to_owned(), |r| format!("{r:.2}"))
-    );
-    let token = med(first, |r| r.token_request().map(|t| t.end - t.start));
-    let token_to_page = med(first, |r| {
-        Some(r.page_requests().next()?.start - r.token_request()?.end)
-    });
-    let first_page = med(first, |r| r.page_requests().next().map(|p| p.end - p.start));
-    let page_to_mark = med(first, |r| {
-        Some(r.first_playlist_ms? - r.page_requests().next()?.end)
-    });
-    println!(
-        "  where the time goes: page load {} (DOM loaded at {}, load event at {}); token request \
-         {}; its answer → first page asked {}; first page (preflight + GET) {}; its answer → \
-         first playlist on screen {}. (Before the callback, the login's redirect through the \
-         provider took {}.)",
-        ms(med(first, Run::page_load)),
-        ms(med(first, |r| Some(
-            r.dom_content_loaded_ms - r.callback_ms
-        ))),
-        ms(med(first, |r| Some(r.load_event_ms - r.callback_ms))),
-        ms(token),
-        ms(token_to_page),
-        ms(first_page),
-        ms(page_to_mark),
-        ms(med(first, |r| Some(r.callback_ms))),
-    );
+/// A headless browser for the benchmark (see [`Session::start_unwatched`]) and its tab.
+async fn browser(browser: Browser) -> (Session, Page) {
+    let session = Session::start_unwatched(browser).await;
+    let page = session.page();
+    page.set_window_size(WINDOW.0, WINDOW.1).await;
+    page.set_script_timeout(SCRIPT_LIMIT).await;
+    let agent = page.run("return navigator.userAgent;", vec![]).await;
+    println!("  browser: {} (headless)\n", agent.as_str().unwrap_or("?"));
+    (session, page)
+}
 
-    println!(
-        "\nwhole library in Chromium ({PAGES_IN_FLIGHT} pages in flight when concurrent; medians \
-         of {} runs)",
-        options.library_runs()
-    );
-    println!(
-        "  {:>10} {:>5} {:>11} {:>11} {:>9} {:>10} {:>10}   requests: page GETs + preflights; all (GET with the covers among them, preflight, POST)",
-        "playlists", "pages", "concurrent", "sequential", "seq÷conc", "bound", "conc÷bound"
-    );
-    for library in options.libraries() {
-        let concurrent = results.library(Browser::Chromium, library.playlists, Paging::Concurrent);
-        let sequential = results.library(Browser::Chromium, library.playlists, Paging::Sequential);
-        let c = med(concurrent, Run::library);
-        let s = med(sequential, Run::library);
-        let bound = med(concurrent, |r| library_bound(r, library.playlists));
-        let vs_bound = med(concurrent, |r| {
-            Some(r.library()? / library_bound(r, library.playlists)?)
-        });
-        let counts = |runs: &[Run]| {
-            let m = |f: &dyn Fn(&Run) -> u64| {
-                med(runs, |r| Some(f(r) as f64)).map_or("-".to_owned(), |v| format!("{v:.0}"))
+/// Runs `work` as a task of its own, so that a failure (an error, or a panic of the harness's
+/// waits) ends that run only: it is reported, and `None` returned.
+async fn attempt<T: Send + 'static>(
+    label: &str,
+    work: impl Future<Output = anyhow::Result<T>> + Send + 'static,
+) -> Option<T> {
+    let why = match tokio::spawn(work).await {
+        Ok(Ok(value)) => return Some(value),
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => (panic.downcast_ref::<String>().cloned())
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default(),
+            Err(e) => e.to_string(),
+        },
+    };
+    println!("  {label} FAILED: {why}");
+    None
+}
+
+/// The libraries in `page`'s browser: both pagings, interleaved run by run, in Chromium
+/// (`chromium`, which also scrolls and types into the find box); concurrent only otherwise.
+async fn read_libraries(page: &Page, options: &Options, chromium: bool) -> Libraries {
+    let browser = page.browser();
+    let pagings = &PAGINGS[..if chromium { 2 } else { 1 }];
+    let n = options.runs(3);
+    let mut all = Libraries::new();
+    for &(user, playlists) in options.libraries() {
+        for (i, &paging) in (1..=n).flat_map(|i| pagings.iter().map(move |p| (i, p))) {
+            let size = grouped(playlists.into());
+            let label = format!("{browser} {size} playlists, {paging}, run {i}/{n}");
+            let scroll = chromium && paging == PAGINGS[0];
+            let find = scroll && (user, playlists) == options.largest();
+            let (observe, latency_ms) = (true, options.latency_ms);
+            let setup = Setup {
+                user,
+                paging,
+                latency_ms,
+                observe,
+                scroll,
+                find,
             };
-            format!(
-                "{} + {}; {} ({} with {} covers, {}, {})",
-                m(&|r| r.counted("/v1/me/playlists", "GET")),
-                m(&|r| r.counted("/v1/me/playlists", "preflight")),
-                m(&|r| r.totals().0),
-                m(&|r| r.totals().2),
-                m(&|r| r.counted("/images/{file}", "GET")),
-                m(&|r| r.totals().1),
-                m(&|r| r.totals().3),
-            )
-        };
-        let ratio = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
-        println!(
-            "  {:>10} {:>5} {:>11} {:>11} {:>9} {:>10} {:>10}   concurrent {}; sequential {}",
-            grouped(u64::from(library.playlists)),
-            report::pages(library.playlists),
-            ms(c),
-            ms(s),
-            ratio(s.zip(c).map(|(s, c)| s / c)),
-            ms(bound),
-            ratio(vs_bound),
-            counts(concurrent),
-            counts(sequential),
-        );
-        if library.playlists == 10_000 {
-            summary.lib10k_ms = c;
-            summary.lib10k_sequential_ms = s;
-            summary.lib10k_vs_bound = vs_bound;
-        }
-    }
-    for library in options.libraries() {
-        for paging in [Paging::Concurrent, Paging::Sequential] {
-            let runs = results.library(Browser::Chromium, library.playlists, paging);
-            if runs.is_empty() {
+            let Some(run) = attempt(&label, run::run(page.clone(), setup)).await else {
+                continue;
+            };
+            if run.count != u64::from(playlists) {
+                println!(
+                    "  {label} FAILED: {} of {playlists} playlists shown",
+                    run.count
+                );
                 continue;
             }
-            where_it_went(library, paging, runs);
-        }
-    }
-
-    let chromium_runs: Vec<&Run> = results
-        .libraries
-        .iter()
-        .filter(|((b, _, _), _)| *b == Browser::Chromium)
-        .flat_map(|(_, runs)| runs)
-        .collect();
-    let during_load = chromium_runs.iter().filter_map(|r| r.rows_max).max();
-    let scrolled = chromium_runs
-        .iter()
-        .filter_map(|r| r.rows_max_scrolled)
-        .max();
-    summary.dom_max = during_load.max(scrolled);
-    println!(
-        "\nrows: at most {} playlist rows in the DOM at once (most during a load: {}; while \
-         scrolling to the end and back: {})",
-        summary.dom_max.map_or("-".to_owned(), |n| n.to_string()),
-        during_load.map_or("-".to_owned(), |n| n.to_string()),
-        scrolled.map_or("-".to_owned(), |n| n.to_string()),
-    );
-
-    let biggest = options.libraries().last().copied().unwrap_or(LIBRARIES[2]);
-    let typed: Vec<_> = results
-        .library(Browser::Chromium, biggest.playlists, Paging::Concurrent)
-        .iter()
-        .flat_map(|r| r.keystrokes.iter())
-        .collect();
-    let frames: Vec<f64> = typed.iter().filter_map(|k| k.ms).collect();
-    let handlers: Vec<f64> = typed.iter().map(|k| k.handler_ms).collect();
-    let changed: Vec<f64> = typed.iter().filter_map(|k| k.changed_ms).collect();
-    let find = median(&frames);
-    if biggest.playlists == 10_000 {
-        summary.find_ms = find;
-    }
-    let mut sorted = frames.clone();
-    sorted.sort_by(f64::total_cmp);
-    let p90 = (!sorted.is_empty()).then(|| sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)]);
-    println!(
-        "find ({} playlists): keystroke → next frame showing the list, median {} ms of {} \
-         keystrokes (90th percentile {} ms, worst {} ms; the input event's handlers ran for a \
-         median {} ms, the DOM changed after {} ms){}",
-        grouped(u64::from(biggest.playlists)),
-        fixed1(find),
-        frames.len(),
-        fixed1(p90),
-        fixed1(sorted.last().copied()),
-        fixed1(median(&handlers)),
-        fixed1(median(&changed)),
-        match typed.len() - frames.len() {
-            0 => String::new(),
-            n => format!("; {n} keystrokes changed nothing on screen and are left out"),
-        },
-    );
-
-    if let Some(version) = firefox_version {
-        println!("\n{version} (headless), whole library, concurrent:");
-        for library in options.libraries() {
-            let runs = results.library(Browser::Firefox, library.playlists, Paging::Concurrent);
-            let f = med(runs, Run::library);
-            let c = med(
-                results.library(Browser::Chromium, library.playlists, Paging::Concurrent),
-                Run::library,
-            );
+            let (time, bound) = (ms(run.library), ms(run.library_bound(playlists)));
+            let gets = counted(&run.stats, "GET", "/v1/me/playlists");
+            let preflights = counted(&run.stats, "preflight", "/v1/me/playlists");
             println!(
-                "  {:>10} playlists: {:>10} (Chromium {}; Firefox ÷ Chromium {}; vs bound {})",
-                grouped(u64::from(library.playlists)),
-                ms(f),
-                ms(c),
-                f.zip(c)
-                    .map_or("-".to_owned(), |(f, c)| format!("{:.2}", f / c)),
-                med(runs, |r| Some(
-                    r.library()? / library_bound(r, library.playlists)?
-                ))
-                .map_or("-".to_owned(), |v| format!("{v:.2}")),
+                "  {label}: {time} (bound {bound}), {gets} page GETs, {preflights} preflights"
             );
-            if library.playlists == 10_000 {
-                summary.firefox_lib10k_ms = f;
-            }
-        }
-        for library in options.libraries() {
-            let runs = results.library(Browser::Firefox, library.playlists, Paging::Concurrent);
-            if !runs.is_empty() {
-                where_it_went(library, Paging::Concurrent, runs);
-            }
+            all.push((browser, playlists, paging, run));
         }
     }
-    summary
+    all
 }
 
-fn fixed1(v: Option<f64>) -> String {
-    fixed(v, 1)
+/// The median of `f` over `runs`, where it is known.
+fn med<'a>(
+    runs: impl IntoIterator<Item = &'a Run>,
+    f: impl Fn(&Run) -> Option<f64>,
+) -> Option<f64> {
+    median(runs.into_iter().filter_map(f))
 }
 
-fn fixed(v: Option<f64>, decimals: usize) -> String {
-    v.map_or("-".to_owned(), |v| format!("{v:.decimals$}"))
+fn ms(value: Option<f64>) -> String {
+    Row::ms("", value).shown()
 }
 
-/// Where a library's load spent its time, as medians over `runs`.
-fn where_it_went(library: &Library, paging: Paging, runs: &[Run]) {
-    println!(
-        "  where the time goes, {} playlists {}: round trip {} ms; a page's request (preflight + \
-         GET, and any wait for a connection) {} ms; pages in flight on average {}; an answer → \
-         the next page asked {} ms; the provider's own time per page {} ms (per preflight {} \
-         ms); first page's answer → first row in the DOM {}; last page's answer → library on \
-         screen {}; longest frame during the load {}; requests by HTTP version (last run) {}",
-        grouped(u64::from(library.playlists)),
-        paging.as_str(),
-        fixed(med(runs, Run::round_trip_ms), 1),
-        fixed(med(runs, Run::page_request_ms), 1),
-        fixed(med(runs, Run::pages_in_flight), 1),
-        fixed(med(runs, Run::next_page_asked_ms), 1),
-        fixed(
-            med(runs, |r| r.provider_ms_per("/v1/me/playlists", "GET")),
-            2
-        ),
-        fixed(
-            med(runs, |r| r.provider_ms_per("/v1/me/playlists", "preflight")),
-            2
-        ),
-        ms(med(runs, Run::first_answer_to_row)),
-        ms(med(runs, Run::after_last_page)),
-        ms(med(runs, |r| r.longest_frame_ms)),
-        runs.last().map_or("-".to_owned(), Run::versions),
+fn first_rows(first: &[Run], user: &str, playlists: u32) -> Vec<Row> {
+    let what = format!(
+        "first playlist after the callback ({user}, {})",
+        grouped(playlists.into())
     );
+    let bound = "  lower bound: page load + 3 round trips";
+    let ratio = med(first, |r| Some(r.first_playlist? / r.first_bound()?));
+    vec![
+        Row::ms(what, med(first, |r| r.first_playlist)),
+        Row::ms(bound, med(first, Run::first_bound)),
+        Row::ms("  page load", med(first, |r| r.page_load)),
+        Row::ms("  round trip", med(first, |r| r.round_trip)),
+        Row::ratio("first playlist ÷ its lower bound", ratio)
+            .at_most(1.2)
+            .key(Some("first_row_vs_bound")),
+    ]
+}
+
+fn library_rows(all: &Libraries, options: &Options) -> Vec<Row> {
+    let runs = |browser, n, paging| {
+        let runs = all
+            .iter()
+            .filter(move |(b, p, g, _)| (*b, *p, *g) == (browser, n, paging));
+        runs.map(|(.., run)| run)
+    };
+    let library = |runs| med(runs, |r: &Run| r.library);
+    let (mut rows, mut most) = (Vec::new(), Vec::new());
+    for (_, n) in LIBRARIES {
+        // The targets, and the `bench:` line, are for the largest library.
+        let ten = n == TARGETED;
+        let name = format!("{} playlists", grouped(n.into()));
+        let [concurrent, sequential] = PAGINGS.map(|p| runs(Browser::Chromium, n, p));
+        let (c, s) = (library(concurrent.clone()), library(sequential.clone()));
+        let speedup = s.zip(c).map(|(s, c)| s / c);
+        let vs_bound = med(concurrent.clone(), |r| {
+            Some(r.library? / r.library_bound(n)?)
+        });
+        let bound = format!(
+            "the bound for {} pages, {PAGES_IN_FLIGHT} in flight",
+            pages(n)
+        );
+        let typed = concurrent
+            .clone()
+            .flat_map(|r| r.keystrokes.iter().flatten().copied());
+        let typed: Vec<f64> = typed.collect();
+        let find = format!(
+            "find over {name}: keystroke to frame ({} typed)",
+            typed.len()
+        );
+        rows.extend([
+            Row::ms(format!("{name}, concurrent"), c).key(ten.then_some("lib10k_ms")),
+            Row::ms(format!("{name}, sequential"), s).key(ten.then_some("lib10k_sequential_ms")),
+            Row::ratio(format!("{name}, sequential ÷ concurrent"), speedup)
+                .target(ten.then_some(AtLeast(6.0))),
+            Row::ratio(format!("{name}, concurrent ÷ {bound}"), vs_bound)
+                .target(ten.then_some(AtMost(1.3)))
+                .key(ten.then_some("lib10k_vs_bound")),
+        ]);
+        if ten || !typed.is_empty() {
+            let row = Row::ms(find, median(typed)).target(ten.then_some(AtMost(16.0)));
+            rows.push(row.key(ten.then_some("find_ms")));
+        }
+        let both = concurrent.chain(sequential);
+        most.extend(both.flat_map(|r| [r.rows_max, r.rows_scrolled]).flatten());
+    }
+    let dom = most.into_iter().max().map(|n| n as f64);
+    let what = "playlist rows in the DOM at once (any load, or scrolling)";
+    rows.push(Row::count(what, dom).at_most(150.0).key(Some("dom_max")));
+    for (_, n) in LIBRARIES.into_iter().filter(|_| options.firefox) {
+        let f = library(runs(Browser::Firefox, n, PAGINGS[0]));
+        let vs = f
+            .zip(library(runs(Browser::Chromium, n, PAGINGS[0])))
+            .map(|(f, c)| f / c);
+        let name = format!("{} playlists", grouped(n.into()));
+        rows.push(Row::ms(format!("Firefox, {name}, concurrent"), f));
+        let ratio = Row::ratio(format!("Firefox ÷ Chromium, {name}"), vs);
+        rows.push(ratio.target((n == TARGETED).then_some(AtMost(1.5))));
+    }
+    rows
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     #[test]
     fn options_have_the_issues_defaults_and_flags() {
+        let parse = |args: &[&str]| Options::try_parse_from([&["bench"], args].concat());
+        let options = parse(&[]).expect("no options");
         assert_eq!(
-            Options::parse(&[]),
-            Ok(Options {
+            options,
+            Options {
                 latency_ms: 50,
                 runs: None,
                 firefox: false,
                 quick: false
-            })
+            }
         );
-        let options = Options::parse(&args(&[
-            "--latency-ms",
-            "20",
-            "--runs=2",
-            "--firefox",
-            "--quick",
-        ]))
-        .expect("valid");
+        let options = parse(&["--latency-ms", "20", "--runs=2", "--firefox", "--quick"]);
+        let options = options.expect("valid");
         assert_eq!(
-            (
-                options.latency_ms,
-                options.first_runs(),
-                options.library_runs()
-            ),
+            (options.latency_ms, options.runs(5), options.runs(3)),
             (20, 2, 2)
         );
         assert!(options.firefox && options.quick);
         assert_eq!(options.libraries().len(), 2);
+        assert_eq!(options.largest(), ("heidi", 1_000));
         for bad in [
             &["--runs", "0"][..],
             &["--latency-ms"],
             &["--fast"],
             &["--quick=1"],
         ] {
-            assert!(Options::parse(&args(bad)).is_err(), "{bad:?}");
+            assert!(parse(bad).is_err(), "{bad:?}");
         }
     }
 
@@ -710,14 +361,31 @@ mod tests {
     #[test]
     fn the_libraries_are_the_providers() {
         use local_spotify::catalog::{Library as Catalog, Person};
-        for library in LIBRARIES {
-            let person = Person::sample_user(library.user).expect("a sample user");
-            assert_eq!(
-                Catalog::of(person).len(),
-                library.playlists,
-                "{}",
-                library.user
-            );
+        for (user, playlists) in LIBRARIES {
+            let person = Person::sample_user(user).expect("a sample user");
+            assert_eq!(Catalog::of(person).len(), playlists, "{user}");
         }
+    }
+
+    // Guards against a report that loses a target or a figure of the `bench:` line.
+    #[test]
+    fn the_report_has_every_target_and_key() {
+        let options = Options::try_parse_from(["bench", "--firefox"]).expect("valid");
+        let mut rows = first_rows(&[], "carol", 10_000);
+        rows.extend(library_rows(&Vec::new(), &options));
+        let targets: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.target.is_some())
+            .map(|r| r.what.as_str())
+            .collect();
+        // First playlist; 10,000: seq ÷ conc, vs bound, find; rows; Firefox ÷ Chromium.
+        assert_eq!(targets.len(), 6, "{targets:?}");
+        assert!(
+            targets.iter().skip(1).take(3).all(|t| t.contains("10,000")),
+            "{targets:?}"
+        );
+        let keyed: Vec<_> = rows.iter().filter_map(|r| r.key).collect();
+        assert_eq!(keyed.len(), 6, "{keyed:?}");
+        assert!(report::table(&rows).ends_with("  0 met, 0 missed\n"));
     }
 }

@@ -1,29 +1,123 @@
-//! The arithmetic of the benchmark, kept pure so it is tested on the host: medians, the lower
-//! bounds, the targets and the summary line.
+//! The report: one table of [`Row`]s (what, median, target, met?), and the `bench:` line read
+//! from the rows that carry a key. The arithmetic is pure, so it is tested on the host.
 
 use std::fmt::Write as _;
 
-/// How many pages of the library the app reads at once (`PAGES_IN_FLIGHT` in `src/config.rs`; a
-/// test below keeps the two equal).
-pub const PAGES_IN_FLIGHT: u32 = 10;
-/// Playlists per page of `/v1/me/playlists`, as the app asks for them.
-pub const PAGE_SIZE: u32 = 50;
+use pkce_playlists::config::PAGES_IN_FLIGHT;
+use pkce_playlists::spotify::paging::PLAYLISTS_PAGE_LIMIT;
+
 /// The latency the targets are set for.
 pub const TARGET_LATENCY_MS: u64 = 50;
 
-/// The median of `values` (the mean of the middle two for an even count); `None` when empty.
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if sorted.is_empty() {
-        return None;
+/// The `bench:` line's keys, in order, with the decimals each is shown with.
+const KEYS: [(&str, usize); 6] = [
+    ("first_row_vs_bound", 2),
+    ("lib10k_ms", 0),
+    ("lib10k_sequential_ms", 0),
+    ("lib10k_vs_bound", 2),
+    ("dom_max", 0),
+    ("find_ms", 1),
+];
+
+/// How a figure is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Milliseconds: a tenth below 100, whole and grouped by thousands above.
+    Ms,
+    /// Three decimals, so that a ratio just over its limit does not read as equal to it.
+    Ratio,
+    Count,
+}
+
+/// What a figure should be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    AtMost(f64),
+    AtLeast(f64),
+}
+
+/// One figure of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub what: String,
+    /// The median over the runs that measured it; `None` when none did.
+    pub median: Option<f64>,
+    pub unit: Unit,
+    pub target: Option<Target>,
+    /// Its name in the `bench:` line, for the figures that line carries.
+    pub key: Option<&'static str>,
+}
+
+impl Row {
+    pub fn ms(what: impl Into<String>, median: Option<f64>) -> Row {
+        Row::new(what.into(), median, Unit::Ms)
     }
+
+    pub fn ratio(what: impl Into<String>, median: Option<f64>) -> Row {
+        Row::new(what.into(), median, Unit::Ratio)
+    }
+
+    pub fn count(what: impl Into<String>, median: Option<f64>) -> Row {
+        Row::new(what.into(), median, Unit::Count)
+    }
+
+    fn new(what: String, median: Option<f64>, unit: Unit) -> Row {
+        let (target, key) = (None, None);
+        Row {
+            what,
+            median,
+            unit,
+            target,
+            key,
+        }
+    }
+
+    pub fn at_most(self, limit: f64) -> Row {
+        self.target(Some(Target::AtMost(limit)))
+    }
+
+    pub fn target(self, target: Option<Target>) -> Row {
+        Row { target, ..self }
+    }
+
+    /// This row in the `bench:` line as `key`, if any.
+    pub fn key(self, key: Option<&'static str>) -> Row {
+        Row { key, ..self }
+    }
+
+    /// Whether the target is met; `None` without a target or a figure.
+    pub fn met(&self) -> Option<bool> {
+        match (self.target?, self.median?) {
+            (Target::AtMost(limit), v) => Some(v <= limit),
+            (Target::AtLeast(limit), v) => Some(v >= limit),
+        }
+    }
+
+    /// The figure as the table shows it.
+    pub fn shown(&self) -> String {
+        let Some(v) = self.median else {
+            return "-".to_owned();
+        };
+        match self.unit {
+            Unit::Ms if v.abs() < 100.0 => format!("{v:.1} ms"),
+            Unit::Ms => format!("{} ms", grouped(v.round() as u64)),
+            Unit::Ratio => format!("{v:.3}"),
+            Unit::Count => grouped(v.round() as u64),
+        }
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count), leaving out what is not
+/// a number; `None` when nothing is left.
+pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let mut sorted: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    })
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[mid]),
+        _ => Some((sorted[mid - 1] + sorted[mid]) / 2.0),
+    }
 }
 
 /// The lower bound of the time from the callback to the first playlist: the page's own load
@@ -34,151 +128,59 @@ pub fn first_row_bound(page_load_ms: f64, round_trip_ms: f64) -> f64 {
     page_load_ms + 3.0 * round_trip_ms
 }
 
-/// Pages of `PAGE_SIZE` in a library of `playlists`.
+/// Pages of `/v1/me/playlists`, as the app asks for them, in a library of `playlists`.
 pub fn pages(playlists: u32) -> u32 {
-    playlists.div_ceil(PAGE_SIZE).max(1)
+    playlists.div_ceil(PLAYLISTS_PAGE_LIMIT).max(1)
 }
 
-/// The lower bound of reading a library of `pages` pages with `in_flight` at a time: pages ÷
-/// in_flight waves (at least one) of the two round trips of a page, its preflight and its `GET`.
-pub fn library_bound(pages: u32, in_flight: u32, round_trip_ms: f64) -> f64 {
-    (f64::from(pages) / f64::from(in_flight.max(1))).max(1.0) * 2.0 * round_trip_ms
+/// The lower bound of reading a library of `playlists` with the app's pages in flight: pages ÷
+/// in flight waves (at least one) of the two round trips of a page, its preflight (cached per
+/// URL, so paid for every page) and its `GET`.
+pub fn library_bound(playlists: u32, round_trip_ms: f64) -> f64 {
+    let waves = f64::from(pages(playlists)) / PAGES_IN_FLIGHT as f64;
+    waves.max(1.0) * 2.0 * round_trip_ms
 }
 
-/// The figures of the last line; `None` where they were not measured (`--quick`, a failed run).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Summary {
-    pub first_row_vs_bound: Option<f64>,
-    pub lib10k_ms: Option<f64>,
-    pub lib10k_sequential_ms: Option<f64>,
-    pub lib10k_vs_bound: Option<f64>,
-    pub dom_max: Option<u64>,
-    pub find_ms: Option<f64>,
-    /// The 10,000-playlist library in Firefox (`--firefox`).
-    pub firefox_lib10k_ms: Option<f64>,
-}
-
-/// One target and whether it was met (`None`: not measured).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    pub what: &'static str,
-    pub wanted: String,
-    pub got: String,
-    pub met: Option<bool>,
-}
-
-fn fixed(value: Option<f64>, decimals: usize) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$}"))
-}
-
-impl Summary {
-    /// `bench: first_row_vs_bound=… lib10k_ms=… lib10k_sequential_ms=… lib10k_vs_bound=…
-    /// dom_max=… find_ms=…`, with `-` for what was not measured.
-    pub fn last_line(&self) -> String {
-        format!(
-            "bench: first_row_vs_bound={} lib10k_ms={} lib10k_sequential_ms={} lib10k_vs_bound={} \
-             dom_max={} find_ms={}",
-            fixed(self.first_row_vs_bound, 2),
-            fixed(self.lib10k_ms, 0),
-            fixed(self.lib10k_sequential_ms, 0),
-            fixed(self.lib10k_vs_bound, 2),
-            self.dom_max
-                .map_or_else(|| "-".to_owned(), |n| n.to_string()),
-            fixed(self.find_ms, 1),
-        )
-    }
-
-    /// How much faster concurrent paging read the 10,000-playlist library than sequential paging.
-    pub fn lib10k_speedup(&self) -> Option<f64> {
-        Some(self.lib10k_sequential_ms? / self.lib10k_ms?)
-    }
-
-    /// Firefox's time for the 10,000-playlist library over Chromium's.
-    pub fn firefox_vs_chromium(&self) -> Option<f64> {
-        Some(self.firefox_lib10k_ms? / self.lib10k_ms?)
-    }
-
-    /// The issue's targets, in Chromium at 50 ms (Firefox's only with `--firefox`). Ratios show
-    /// three decimals, so that one just over its limit does not read as equal to it.
-    pub fn verdicts(&self, firefox: bool) -> Vec<Verdict> {
-        let at_most = |what, limit: f64, got: Option<f64>, shown: String| Verdict {
-            what,
-            wanted: format!("≤ {limit}"),
-            got: shown,
-            met: got.map(|g| g <= limit),
+/// The table, then how many targets were met and missed.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = format!("  {:<58} {:>10}   {:<8}\n", "what", "median", "target");
+    for row in rows {
+        let target = match row.target {
+            Some(Target::AtMost(t)) => format!("≤ {t}"),
+            Some(Target::AtLeast(t)) => format!("≥ {t}"),
+            None => String::new(),
         };
-        let mut verdicts = vec![
-            at_most(
-                "first playlist vs its lower bound",
-                1.2,
-                self.first_row_vs_bound,
-                fixed(self.first_row_vs_bound, 3),
-            ),
-            at_most(
-                "10,000 playlists vs the bound for 10 in flight",
-                1.3,
-                self.lib10k_vs_bound,
-                fixed(self.lib10k_vs_bound, 3),
-            ),
-            Verdict {
-                what: "10,000 playlists, sequential ÷ concurrent",
-                wanted: "≥ 6".to_owned(),
-                got: fixed(self.lib10k_speedup(), 3),
-                met: self.lib10k_speedup().map(|s| s >= 6.0),
-            },
-            at_most(
-                "playlist rows in the DOM at once",
-                150.0,
-                self.dom_max.map(|n| n as f64),
-                self.dom_max
-                    .map_or_else(|| "-".to_owned(), |n| n.to_string()),
-            ),
-            Verdict {
-                what: "find: keystroke to frame over 10,000 (ms)",
-                wanted: "≤ 16".to_owned(),
-                got: fixed(self.find_ms, 1),
-                met: self.find_ms.map(|ms| ms <= 16.0),
-            },
-        ];
-        if firefox {
-            verdicts.push(at_most(
-                "Firefox ÷ Chromium, 10,000 playlists",
-                1.5,
-                self.firefox_vs_chromium(),
-                fixed(self.firefox_vs_chromium(), 3),
-            ));
-        }
-        verdicts
-    }
-}
-
-/// The verdicts as lines: `met`, `MISSED` or `not measured`, and a count.
-pub fn verdict_lines(verdicts: &[Verdict]) -> String {
-    let mut out = String::new();
-    for v in verdicts {
-        let word = match v.met {
-            Some(true) => "met",
-            Some(false) => "MISSED",
-            None => "not measured",
+        let verdict = match (row.target, row.met()) {
+            (None, _) => "",
+            (_, Some(true)) => "met",
+            (_, Some(false)) => "MISSED",
+            (_, None) => "not measured",
         };
-        let _ = writeln!(
-            out,
-            "  {:<46} {:>8}   target {:<5}  {word}",
-            v.what, v.got, v.wanted
+        let line = format!(
+            "  {:<58} {:>10}   {target:<8} {verdict}",
+            row.what,
+            row.shown()
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
-    let met = verdicts.iter().filter(|v| v.met == Some(true)).count();
-    let missed = verdicts.iter().filter(|v| v.met == Some(false)).count();
-    let _ = writeln!(out, "  {met} met, {missed} missed");
+    let count = |met| rows.iter().filter(|r| r.met() == Some(met)).count();
+    let _ = writeln!(out, "  {} met, {} missed", count(true), count(false));
     out
 }
 
-/// A number of milliseconds, rounded, with thousands separators: `12,345 ms`.
-pub fn ms(value: Option<f64>) -> String {
-    match value {
-        Some(v) => format!("{} ms", grouped(v.round() as u64)),
-        None => "-".to_owned(),
+/// `bench: first_row_vs_bound=… lib10k_ms=… lib10k_sequential_ms=… lib10k_vs_bound=… dom_max=…
+/// find_ms=…`, with `-` for what was not measured.
+pub fn last_line(rows: &[Row]) -> String {
+    let mut line = "bench:".to_owned();
+    for (key, decimals) in KEYS {
+        let value = rows
+            .iter()
+            .find(|r| r.key == Some(key))
+            .and_then(|r| r.median);
+        let value = value.map_or("-".to_owned(), |v| format!("{v:.decimals$}"));
+        let _ = write!(line, " {key}={value}");
     }
+    line
 }
 
 /// `12345` as `12,345`.
@@ -200,11 +202,11 @@ mod tests {
 
     #[test]
     fn medians_of_odd_and_even_counts() {
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median([]), None);
+        assert_eq!(median([3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median([4.0, 1.0, 3.0, 2.0]), Some(2.5));
         // A run that measured nothing (NaN) is left out, not sorted in somewhere.
-        assert_eq!(median(&[f64::NAN, 5.0]), Some(5.0));
+        assert_eq!(median([f64::NAN, 5.0]), Some(5.0));
     }
 
     #[test]
@@ -216,32 +218,34 @@ mod tests {
         assert_eq!(pages(1_000), 20);
         assert_eq!(pages(50), 1);
         assert_eq!(pages(51), 2);
-        // 200 pages, 6 at a time, preflight and GET each: 200 / 6 × 2 × 50 ms.
-        let bound = library_bound(200, 6, 50.0);
-        assert!((bound - 3_333.33).abs() < 0.01, "{bound}");
+        // 200 pages, the app's in flight at a time, preflight and GET each.
+        let waves = 200.0 / PAGES_IN_FLIGHT as f64;
+        assert_eq!(library_bound(10_000, 50.0), waves * 2.0 * 50.0);
         // One page cannot take less than its own two round trips.
-        assert_eq!(library_bound(1, 6, 50.0), 100.0);
-        assert_eq!(library_bound(20, 1, 50.0), 2_000.0);
+        assert_eq!(library_bound(50, 50.0), 100.0);
+    }
+
+    fn keyed(key: &'static str, median: Option<f64>) -> Row {
+        Row::ms(key, median).key(Some(key))
     }
 
     #[test]
     fn the_last_line_has_every_key_and_a_dash_for_what_was_not_measured() {
-        let summary = Summary {
-            first_row_vs_bound: Some(1.084),
-            lib10k_ms: Some(3712.4),
-            lib10k_sequential_ms: Some(20_610.0),
-            lib10k_vs_bound: Some(1.1149),
-            dom_max: Some(38),
-            find_ms: Some(9.06),
-            firefox_lib10k_ms: None,
-        };
+        let rows = [
+            keyed("first_row_vs_bound", Some(1.084)),
+            keyed("lib10k_ms", Some(3712.4)),
+            keyed("lib10k_sequential_ms", Some(20_610.0)),
+            keyed("lib10k_vs_bound", Some(1.1149)),
+            keyed("dom_max", Some(38.0)),
+            keyed("find_ms", Some(9.06)),
+        ];
         assert_eq!(
-            summary.last_line(),
+            last_line(&rows),
             "bench: first_row_vs_bound=1.08 lib10k_ms=3712 lib10k_sequential_ms=20610 \
              lib10k_vs_bound=1.11 dom_max=38 find_ms=9.1"
         );
         assert_eq!(
-            Summary::default().last_line(),
+            last_line(&[]),
             "bench: first_row_vs_bound=- lib10k_ms=- lib10k_sequential_ms=- lib10k_vs_bound=- \
              dom_max=- find_ms=-"
         );
@@ -249,56 +253,37 @@ mod tests {
 
     #[test]
     fn targets_are_judged_at_their_limits() {
-        let summary = Summary {
-            first_row_vs_bound: Some(1.2),
-            lib10k_ms: Some(4000.0),
-            lib10k_sequential_ms: Some(23_000.0),
-            lib10k_vs_bound: Some(1.31),
-            dom_max: Some(150),
-            find_ms: None,
-            firefox_lib10k_ms: Some(6100.0),
-        };
-        let met: Vec<Option<bool>> = summary.verdicts(true).iter().map(|v| v.met).collect();
+        let row = |v: Option<f64>, t| Row::ratio("x", v).target(Some(t));
+        let rows = [
+            row(Some(1.2), Target::AtMost(1.2)),
+            row(Some(1.31), Target::AtMost(1.3)),
+            row(Some(5.75), Target::AtLeast(6.0)),
+            row(Some(6.0), Target::AtLeast(6.0)),
+            row(None, Target::AtMost(16.0)),
+            Row::count("no target", Some(1.0)),
+        ];
+        let met: Vec<Option<bool>> = rows.iter().map(Row::met).collect();
         assert_eq!(
             met,
-            [
-                Some(true),
-                Some(false),
-                Some(false),
-                Some(true),
-                None,
-                Some(false)
-            ]
+            [Some(true), Some(false), Some(false), Some(true), None, None]
         );
-        assert_eq!(summary.verdicts(false).len(), 5);
-        let lines = verdict_lines(&summary.verdicts(true));
-        assert!(lines.ends_with("  2 met, 3 missed\n"), "{lines}");
+        let table = table(&rows);
+        assert!(table.ends_with("  2 met, 2 missed\n"), "{table}");
+        assert!(table.contains("not measured"), "{table}");
+        // A ratio just over its limit is shown as over it.
+        assert!(table.contains("1.310"), "{table}");
     }
 
     #[test]
-    fn numbers_are_grouped_by_thousands() {
+    fn figures_are_shown_in_their_units() {
         assert_eq!(grouped(0), "0");
         assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1_000), "1,000");
         assert_eq!(grouped(1_234_567), "1,234,567");
-        assert_eq!(ms(Some(20_610.4)), "20,610 ms");
-        assert_eq!(ms(None), "-");
-    }
-
-    // Guards against the bound assuming another concurrency than the app's.
-    #[test]
-    fn pages_in_flight_is_the_apps() {
-        let config = include_str!("../../../src/config.rs");
-        assert!(
-            config.contains(&format!(
-                "pub const PAGES_IN_FLIGHT: usize = {PAGES_IN_FLIGHT};"
-            )),
-            "src/config.rs no longer reads {PAGES_IN_FLIGHT} pages at a time"
-        );
-        let label = format!("the bound for {PAGES_IN_FLIGHT} in flight");
-        assert!(Summary::default()
-            .verdicts(false)
-            .iter()
-            .any(|v| v.what.contains(&label)));
+        let shown = |v, unit| Row::new("x".to_owned(), Some(v), unit).shown();
+        assert_eq!(shown(20_610.4, Unit::Ms), "20,610 ms");
+        assert_eq!(shown(9.06, Unit::Ms), "9.1 ms");
+        assert_eq!(shown(1.0844, Unit::Ratio), "1.084");
+        assert_eq!(shown(1_000.0, Unit::Count), "1,000");
+        assert_eq!(Row::ms("x", None).shown(), "-");
     }
 }

@@ -7,30 +7,17 @@
 /// script run over WebDriver only starts once the callback document is there, and would race
 /// it). It observes the page; it changes nothing the app sees.
 ///
-/// `window.__bench` collects: `maxRows`, the most `ul#playlists > li.playlist` in the DOM at any
-/// moment, and `firstRow`, when the first one was there; `states`, each new `data-state` of
-/// `#load-status` with the time it was set (`at`) and of the next animation frame (`frame`, when
-/// it is on screen); `appStarted`, when Trunk's loader had started the app; `longestFrame`, the
-/// longest time between two animation frames until the load is done (the main thread busy for
-/// that long). It also lifts the Resource Timing buffer (250 entries by default, fewer than a
-/// 10,000-playlist library's requests).
+/// `window.__bench` collects `maxRows`, the most `ul#playlists > li.playlist` in the DOM at any
+/// moment, and `states`, each new `data-state` of `#load-status` with the time it was set (`at`)
+/// and of the next animation frame (`frame`, when it is on screen). It also lifts the Resource
+/// Timing buffer (250 entries by default, fewer than a 10,000-playlist library's requests).
 pub const OBSERVER: &str = r#"(() => {
-  const bench = (window.__bench = { maxRows: 0, firstRow: null, states: [], appStarted: null,
-                                    longestFrame: 0 });
+  const bench = (window.__bench = { maxRows: 0, states: [] });
   performance.setResourceTimingBufferSize(100000);
-  addEventListener("TrunkApplicationStarted", () => { bench.appStarted = performance.now(); });
-  let previous = null;
-  const frame = (now) => {
-    if (previous !== null) bench.longestFrame = Math.max(bench.longestFrame, now - previous);
-    previous = now;
-    if (!bench.states.some((s) => s.state === "done")) requestAnimationFrame(frame);
-  };
-  requestAnimationFrame(frame);
   let last = null;
   new MutationObserver(() => {
     const rows = document.querySelectorAll("ul#playlists > li.playlist").length;
     if (rows > bench.maxRows) bench.maxRows = rows;
-    if (rows > 0 && bench.firstRow === null) bench.firstRow = performance.now();
     const status = document.getElementById("load-status");
     const state = status && status.getAttribute("data-state");
     if (state !== last) {
@@ -43,33 +30,31 @@ pub const OBSERVER: &str = r#"(() => {
                          attributeFilter: ["data-state"] });
 })();"#;
 
-/// Returns the state of `#load-status` (`loading`, `done`, `failed`), or null before it exists.
-pub const LOAD_STATE: &str = r#"
-  const status = document.getElementById("load-status");
-  return status ? status.getAttribute("data-state") : null;"#;
-
-/// Returns what the browser recorded: the navigation entry, the `first-playlist` mark, every
-/// resource entry for the API (`arguments[0]` is its origin) and `window.__bench`.
+/// Returns what the page recorded, in ms: `firstPlaylist`, from the callback (the navigation's
+/// `fetchStart`: the browser, sent back by the provider, starts fetching `/callback`) to the app's
+/// `first-playlist` mark; `pageLoad`, from the callback to the start of the token request;
+/// `library`, from the start of the first request for a page of the library to the frame after
+/// `#load-status` said `done`; `maxRows`; and `count`, the playlists the status line says are
+/// shown. Requests are Resource Timing's entries for the API, whose origin is `arguments[0]`.
 pub const TIMINGS: &str = r#"
   const api = arguments[0];
-  const nav = performance.getEntriesByType("navigation")[0] || null;
-  const mark = performance.getEntriesByName("first-playlist")[0] || null;
+  const callback = performance.getEntriesByType("navigation")[0].fetchStart;
+  const mark = performance.getEntriesByName("first-playlist")[0];
+  const first = (path) => {
+    const starts = performance.getEntriesByType("resource")
+      .filter((e) => e.name.startsWith(api + path)).map((e) => e.startTime);
+    return starts.length ? Math.min(...starts) : null;
+  };
+  const bench = window.__bench;
+  const done = bench && bench.states.find((s) => s.state === "done");
+  const since = (from, to) => (from == null || to == null ? null : to - from);
   const status = document.getElementById("load-status");
   return {
-    nav: nav && {
-      fetchStart: nav.fetchStart,
-      responseEnd: nav.responseEnd,
-      domContentLoaded: nav.domContentLoadedEventEnd,
-      load: nav.loadEventEnd,
-    },
-    firstPlaylist: mark && mark.startTime,
-    resources: performance.getEntriesByType("resource")
-      .filter((e) => e.name.startsWith(api))
-      .map((e) => ({ name: e.name.slice(api.length), type: e.initiatorType,
-                     start: e.startTime, end: e.responseEnd })),
-    bench: window.__bench || null,
+    firstPlaylist: since(callback, mark ? mark.startTime : null),
+    pageLoad: since(callback, first("/api/token")),
+    library: since(first("/v1/me/playlists"), done ? done.frame : null),
+    maxRows: bench ? bench.maxRows : null,
     count: status && Number(status.getAttribute("data-count")),
-    total: status && Number(status.getAttribute("data-total")),
   };"#;
 
 /// `arguments[1]` plain `GET`s of `arguments[0]` one after another (a CORS request with no
@@ -118,36 +103,26 @@ pub const SCROLL_THROUGH: &str = r#"
 /// would: the input's value set and an `input` event dispatched at `t0 = performance.now()`;
 /// then `t1 = performance.now()` in the first animation frame after the page's DOM changed. Each
 /// keystroke starts some time after the previous one has settled, at no particular point of the
-/// frame. Calls back with, per keystroke, the query, `ms` (t1 - t0, or null when the DOM did not
-/// change within a second), `handler_ms` (how long the `input` event's handlers ran) and
-/// `changed_ms` (when the first change was seen).
+/// frame. Calls back with, per keystroke, t1 - t0, or null when the DOM did not change within a
+/// second.
 pub const KEYSTROKES: &str = r#"
   const [queries, done] = arguments;
   const input = document.querySelector("input#find");
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const one = (query) => new Promise((resolve) => {
-    let t0 = 0, handled = 0, changed = null, finished = false;
-    const finish = (result) => {
-      if (finished) return;
-      finished = true;
-      observer.disconnect();
-      resolve(result);
-    };
+    let t0 = 0, changed = false;
+    const finish = (ms) => { observer.disconnect(); resolve(ms); };
     const observer = new MutationObserver(() => {
-      if (changed !== null) return;
-      changed = performance.now();
-      requestAnimationFrame(() => {
-        const t1 = performance.now();
-        finish({ query, ms: t1 - t0, handler_ms: handled - t0, changed_ms: changed - t0 });
-      });
+      if (changed) return;
+      changed = true;
+      requestAnimationFrame(() => finish(performance.now() - t0));
     });
     observer.observe(document.body, { subtree: true, childList: true, attributes: true,
                                       characterData: true });
     input.value = query;
     t0 = performance.now();
     input.dispatchEvent(new Event("input", { bubbles: true }));
-    handled = performance.now();
-    setTimeout(() => finish({ query, ms: null, handler_ms: handled - t0, changed_ms: null }), 1000);
+    setTimeout(() => { if (!changed) finish(null); }, 1000);
   });
   (async () => {
     const results = [];
