@@ -1,67 +1,27 @@
 //! The app's configuration block in `index.html`:
-//! `<script id="app-config" type="application/json">{ ... }</script>`.
-//!
-//! This is the one implementation of finding and replacing that block; `cargo xtask configure`,
-//! `cargo xtask demo` and the end-to-end tests all use it.
+//! `<script id="app-config" type="application/json">{ ... }</script>`, read and written by
+//! [`crate::html`], the one rewriter of the page (`cargo xtask configure`, `cargo xtask demo` and
+//! the end-to-end tests all go through it).
 
-use std::fmt;
-use std::ops::Range;
-
+use anyhow::Result;
 use serde_json::Value;
+
+use crate::html::{self, Rewrite};
+
+pub use crate::html::read_config;
 
 /// The `id` of the script element that holds the configuration.
 pub const BLOCK_ID: &str = "app-config";
 
-/// Why the configuration block could not be read or replaced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigBlockError {
-    /// No `<script id="app-config">` element in the document.
-    Missing,
-    /// The element was opened but never closed with `</script>`.
-    Unclosed,
-    /// More than one element carries the id; replacing one would leave the page ambiguous.
-    Duplicate,
-    /// The block's text is not valid JSON.
-    InvalidJson(String),
-    /// The page's Content Security Policy cannot follow the new block (see [`crate::csp`]).
-    Policy(String),
-}
-
-impl fmt::Display for ConfigBlockError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Missing => write!(f, "the page has no <script id=\"{BLOCK_ID}\"> element"),
-            Self::Unclosed => write!(f, "the <script id=\"{BLOCK_ID}\"> element is never closed"),
-            Self::Duplicate => write!(f, "the page has more than one <script id=\"{BLOCK_ID}\">"),
-            Self::InvalidJson(e) => write!(f, "the configuration block is not valid JSON: {e}"),
-            Self::Policy(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for ConfigBlockError {}
-
-/// The text between `<script id="app-config" ...>` and `</script>`.
-pub fn config_block_text(html: &str) -> Result<&str, ConfigBlockError> {
-    Ok(&html[locate(html)?])
-}
-
-/// The configuration block parsed as JSON.
-pub fn read_config(html: &str) -> Result<Value, ConfigBlockError> {
-    serde_json::from_str(config_block_text(html)?)
-        .map_err(|e| ConfigBlockError::InvalidJson(e.to_string()))
-}
-
 /// `html` with the configuration block's content replaced by `config`; everything else is kept
 /// byte for byte, except the Content Security Policy of a page that carries one, which is
-/// recomputed for the new block ([`crate::csp::refresh_policy`]) so that the two cannot drift.
-pub fn replace_config_block(html: &str, config: &Value) -> Result<String, ConfigBlockError> {
-    let range = locate(html)?;
-    let mut out = String::with_capacity(html.len() + 256);
-    out.push_str(&html[..range.start]);
-    out.push_str(&script_json(config));
-    out.push_str(&html[range.end..]);
-    crate::csp::refresh_policy(&out).map_err(|e| ConfigBlockError::Policy(e.to_string()))
+/// recomputed for the new block so that the two cannot drift.
+pub fn replace_config_block(html: &str, config: &Value) -> Result<String> {
+    let change = Rewrite {
+        config: Some(config),
+        ..Rewrite::default()
+    };
+    html::rewrite(html, &change)
 }
 
 /// `config` serialized so that it is safe inside a `<script>` element: a `<` in a string could
@@ -83,79 +43,6 @@ pub fn point_at_provider(config: &mut Value, origin: &str) {
     if let Value::Object(map) = config {
         for (key, value) in fields {
             map.insert(key.to_owned(), Value::String(value));
-        }
-    }
-}
-
-/// Byte range of the block's content (between the opening tag's `>` and `</script>`).
-fn locate(html: &str) -> Result<Range<usize>, ConfigBlockError> {
-    let lower = html.to_ascii_lowercase();
-    let mut found = None;
-    let mut from = 0;
-    while let Some(offset) = lower[from..].find("<script") {
-        let tag_start = from + offset;
-        let after_name = tag_start + "<script".len();
-        // `<scripts>` or `<script-x>` are other elements.
-        let next = lower[after_name..].chars().next();
-        if !matches!(next, Some(c) if c.is_ascii_whitespace() || c == '>' || c == '/') {
-            from = after_name;
-            continue;
-        }
-        let Some(tag_len) = lower[after_name..].find('>') else {
-            return Err(ConfigBlockError::Unclosed);
-        };
-        let tag_end = after_name + tag_len + 1;
-        let content_end = lower[tag_end..]
-            .find("</script")
-            .map(|i| tag_end + i)
-            .ok_or(ConfigBlockError::Unclosed)?;
-        if attribute(&html[after_name..tag_end - 1], "id") == Some(BLOCK_ID) {
-            if found.is_some() {
-                return Err(ConfigBlockError::Duplicate);
-            }
-            found = Some(tag_end..content_end);
-        }
-        from = content_end;
-    }
-    found.ok_or(ConfigBlockError::Missing)
-}
-
-/// The value of attribute `name` in a tag's attribute text (`id="x" type=y defer`), quoted with
-/// `"`, `'` or not at all, as HTML allows (a minifier may drop the quotes).
-fn attribute<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
-    let mut rest = attrs;
-    loop {
-        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
-        if rest.is_empty() {
-            return None;
-        }
-        let name_len = rest
-            .find(|c: char| c.is_ascii_whitespace() || c == '=' || c == '/')
-            .unwrap_or(rest.len());
-        let attr_name = &rest[..name_len];
-        rest = rest[name_len..].trim_start();
-        let value = if let Some(after_eq) = rest.strip_prefix('=') {
-            let after_eq = after_eq.trim_start();
-            let (value, remainder) = match after_eq.chars().next() {
-                Some(q @ ('"' | '\'')) => {
-                    let body = &after_eq[1..];
-                    let end = body.find(q).unwrap_or(body.len());
-                    (&body[..end], body.get(end + 1..).unwrap_or(""))
-                }
-                _ => {
-                    let end = after_eq
-                        .find(|c: char| c.is_ascii_whitespace())
-                        .unwrap_or(after_eq.len());
-                    (&after_eq[..end], &after_eq[end..])
-                }
-            };
-            rest = remainder;
-            value
-        } else {
-            ""
-        };
-        if attr_name.eq_ignore_ascii_case(name) {
-            return Some(value);
         }
     }
 }
@@ -204,34 +91,33 @@ mod tests {
         let minified = "<SCRIPT type=application/json id=app-config>{\"a\":1}</SCRIPT>";
         assert_eq!(read_config(minified).unwrap(), json!({ "a": 1 }));
         let single = "<script type='application/json' id='app-config' >[]</script>";
-        assert_eq!(config_block_text(single).unwrap(), "[]");
+        assert_eq!(read_config(single).unwrap(), json!([]));
+    }
+
+    fn error(result: Result<impl std::fmt::Debug>) -> String {
+        format!("{:#}", result.unwrap_err())
     }
 
     #[test]
     fn ignores_look_alike_ids_and_elements() {
+        const MISSING: &str = "the page has no <script id=\"app-config\">";
         let page = r#"<scripts id="app-config">x</scripts><script data-id="app-config">1</script>"#;
-        assert_eq!(config_block_text(page), Err(ConfigBlockError::Missing));
+        assert_eq!(error(read_config(page)), MISSING);
         let page = r#"<script id="app-config-old">1</script>"#;
-        assert_eq!(config_block_text(page), Err(ConfigBlockError::Missing));
+        assert_eq!(error(read_config(page)), MISSING);
+        let page = r#"<!-- <script id="app-config">{}</script> -->"#;
+        assert_eq!(error(read_config(page)), MISSING);
     }
 
     #[test]
     fn reports_missing_unclosed_and_duplicate_blocks() {
-        assert_eq!(
-            config_block_text("<html></html>"),
-            Err(ConfigBlockError::Missing)
-        );
-        assert_eq!(
-            config_block_text(r#"<script id="app-config">{}"#),
-            Err(ConfigBlockError::Unclosed)
-        );
+        assert!(error(read_config("<html></html>")).contains("has no <script"));
+        let unclosed = r#"<script id="app-config">{}"#;
+        assert!(error(read_config(unclosed)).contains("never closed"));
         let twice = r#"<script id="app-config">{}</script><script id="app-config">{}</script>"#;
-        assert_eq!(config_block_text(twice), Err(ConfigBlockError::Duplicate));
+        assert!(error(read_config(twice)).contains("more than one"));
         let bad = r#"<script id="app-config">{ nope</script>"#;
-        assert!(matches!(
-            read_config(bad),
-            Err(ConfigBlockError::InvalidJson(_))
-        ));
+        assert!(error(read_config(bad)).starts_with("the configuration block is not valid JSON: "));
     }
 
     #[test]

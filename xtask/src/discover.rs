@@ -9,11 +9,13 @@
 
 use std::time::Duration;
 
+use anyhow::{anyhow, bail, Context, Result};
 use pkce_playlists::config::{AppConfig, Loaded};
 use pkce_playlists::oauth::discovery::{parse_metadata, DiscoveryError};
 use serde_json::Value;
 
-use crate::csp::{self, Policy, PolicyError};
+use crate::csp::{self, Policy};
+use crate::html::{self, Rewrite};
 
 /// What an issuer's metadata added to the origins the app reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +28,20 @@ pub struct Discovered {
     pub revocation: Option<String>,
 }
 
+impl Discovered {
+    /// The sources the page needs beyond its block's: `connect-src` gets the token and revocation
+    /// endpoints' origins, and the token endpoint's is preconnected to, as the block's own are
+    /// ([`Policy::for_config`]).
+    pub fn sources(&self) -> Policy {
+        let mut more = Policy::default();
+        more.reach(&self.token, true);
+        if let Some(revocation) = &self.revocation {
+            more.reach(revocation, false);
+        }
+        more
+    }
+}
+
 /// Checks `config` as the app will (its own `AppConfig::load`), and when it names only an issuer, reads the
 /// issuer's metadata with `get` and returns the origins it adds; `None` for a block that names its endpoints.
 ///
@@ -34,94 +50,68 @@ pub struct Discovered {
 /// that is not safe) is an error at once.
 pub fn discover(
     config: &Value,
-    mut get: impl FnMut(&str) -> Result<(u16, String), String>,
-) -> Result<Option<Discovered>, String> {
+    mut get: impl FnMut(&str) -> Result<(u16, String)>,
+) -> Result<Option<Discovered>> {
     let text = serde_json::to_string(config).expect("a JSON value always serializes");
     let pending = match AppConfig::load(&text) {
         Ok(Loaded::Ready(_)) => return Ok(None),
         Ok(Loaded::Discover(pending)) => pending,
-        Err(e) => return Err(format!("the app would refuse this configuration: {e}")),
+        Err(e) => bail!("the app would refuse this configuration: {e}"),
     };
     let issuer = pending.issuer().to_owned();
     let mut tried = Vec::new();
     for url in pending.metadata_urls() {
-        let refusal = match get(&url) {
-            Err(e) => e,
-            Ok((status, body)) => match parse_metadata(&issuer, status, &body) {
-                Ok(endpoints) => {
-                    let config = pending.complete(endpoints).map_err(|e| {
-                        format!("{url}: the app would refuse the metadata's endpoints: {e}")
-                    })?;
-                    let origin = |name: &'static str, value: &str| {
-                        csp::origin(name, value).map_err(|e| format!("{url}: {e}"))
-                    };
-                    return Ok(Some(Discovered {
-                        token: origin("token_endpoint", &config.token_endpoint)?,
-                        revocation: config
-                            .revocation_endpoint
-                            .as_deref()
-                            .map(|e| origin("revocation_endpoint", e))
-                            .transpose()?,
-                        metadata_url: url,
-                    }));
-                }
-                Err(e @ (DiscoveryError::NotFound { .. } | DiscoveryError::NotJson)) => {
-                    e.to_string()
-                }
-                Err(refused) => {
-                    return Err(format!(
-                        "{url}: the app would refuse this metadata: {refused}"
-                    ))
-                }
-            },
+        let refusal = match get(&url).map(|(status, body)| parse_metadata(&issuer, status, &body)) {
+            Err(e) => format!("{e:#}"),
+            Ok(Err(e @ (DiscoveryError::NotFound { .. } | DiscoveryError::NotJson))) => {
+                e.to_string()
+            }
+            Ok(Err(refused)) => bail!("{url}: the app would refuse this metadata: {refused}"),
+            Ok(Ok(endpoints)) => {
+                let config = pending.complete(endpoints).map_err(|e| {
+                    anyhow!("{url}: the app would refuse the metadata's endpoints: {e}")
+                })?;
+                let origin = |name, value| csp::origin(name, value).context(url.clone());
+                let revocation = config.revocation_endpoint.as_deref();
+                return Ok(Some(Discovered {
+                    token: origin("token_endpoint", &config.token_endpoint)?,
+                    revocation: revocation
+                        .map(|e| origin("revocation_endpoint", e))
+                        .transpose()?,
+                    metadata_url: url,
+                }));
+            }
         };
         tried.push(format!("{url}: {refusal}"));
     }
-    Err(format!(
+    bail!(
         "cannot read the metadata of the issuer {issuer}, so the policy cannot name the endpoints the app \
          will discover (name token_endpoint and authorization_endpoint in the configuration instead):\n  {}",
         tried.join("\n  ")
-    ))
+    )
 }
 
-/// `html` with `found`'s origins added to the policy it carries: `connect-src` gets the token and revocation
-/// endpoints' origins, and the token endpoint's is preconnected to, as the block's own are
-/// ([`Policy::for_config`]). A page without a policy is returned as it is.
-pub fn write_discovered(html: &str, found: &Discovered) -> Result<String, PolicyError> {
-    if csp::written_policy(html)?.is_none() {
-        return Ok(html.to_owned());
-    }
-    let mut policy = Policy::for_page(html)?;
-    policy.add_connect(&found.token, true);
-    if let Some(revocation) = &found.revocation {
-        policy.add_connect(revocation, false);
-    }
-    csp::write_meta(html, &policy)
+/// `html` with `found`'s origins added to the policy it carries ([`Discovered::sources`]); a page
+/// without a policy is returned as it is.
+pub fn write_discovered(html: &str, found: &Discovered) -> Result<String> {
+    let change = Rewrite {
+        more: found.sources(),
+        ..Rewrite::default()
+    };
+    html::rewrite(html, &change)
 }
 
 /// A `GET` as the app's `fetch` sends it to a metadata URL: no redirect followed, 30 s at most, the system's
 /// trusted roots for https.
-pub fn http_get(url: &str) -> Result<(u16, String), String> {
+pub fn http_get(url: &str) -> Result<(u16, String)> {
     let client = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
         .build()
-        .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
-    let response = client.get(url).send().map_err(|e| with_causes(&e))?;
+        .context("cannot make an HTTP client")?;
+    let response = client.get(url).send()?;
     let status = response.status().as_u16();
-    let body = response.text().map_err(|e| with_causes(&e))?;
-    Ok((status, body))
-}
-
-/// An error and its causes (reqwest's own text only says that sending failed, its source says why).
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        text.push_str(&format!(": {e}"));
-        cause = e.source();
-    }
-    text
+    Ok((status, response.text()?))
 }
 
 #[cfg(test)]
@@ -155,7 +145,11 @@ mod tests {
             "<!DOCTYPE html>\n<html>\n  <head>\n    <meta charset=\"utf-8\" />\n    \
              <script id=\"app-config\" type=\"application/json\">{config}</script>\n  </head>\n</html>"
         );
-        csp::write_policy(&page).unwrap()
+        let add = Rewrite {
+            add_policy: true,
+            ..Rewrite::default()
+        };
+        html::rewrite(&page, &add).unwrap()
     }
 
     // Guards against a policy that blocks the endpoints the app discovers (the app would refuse to sign in):
@@ -191,7 +185,7 @@ mod tests {
             }
         );
         let page = write_discovered(&built_page(&config), &found).unwrap();
-        let policy = csp::written_policy(&page).unwrap().unwrap();
+        let policy = html::written_policy(&page).unwrap().unwrap();
         assert!(
             policy.contains(
                 "connect-src 'self' https://id.example https://tokens.example:8443 \
@@ -221,10 +215,10 @@ mod tests {
     fn a_block_with_endpoints_asks_nothing_and_a_bad_one_is_refused() {
         let root = crate::workspace_root();
         let spotify = crate::load_preset(&root, "spotify").unwrap();
-        let never = |url: &str| -> Result<(u16, String), String> { panic!("asked {url}") };
-        assert_eq!(discover(&spotify, never), Ok(None));
+        let never = |url: &str| -> Result<(u16, String)> { panic!("asked {url}") };
+        assert_eq!(discover(&spotify, never).unwrap(), None);
         let query = json!({ "client_id": "c", "issuer": "https://id.example?tenant=7" });
-        let err = discover(&query, never).unwrap_err();
+        let err = discover(&query, never).unwrap_err().to_string();
         assert!(
             err.contains("\"issuer\"") && err.contains("?query"),
             "{err}"
@@ -232,6 +226,7 @@ mod tests {
         let unknown = json!({ "client_id": "c", "issuer": ISSUER, "client_secret": "s" });
         assert!(discover(&unknown, never)
             .unwrap_err()
+            .to_string()
             .contains("client_secret"));
     }
 
@@ -252,17 +247,19 @@ mod tests {
                 ),
             ))
         })
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert_eq!(asked, 1, "a refused document is not looked past");
         assert!(
             err.contains(RFC8414) && err.contains("evil.example"),
             "{err}"
         );
         let err = discover(&config, |url| match url {
-            RFC8414 => Err("connection refused".to_owned()),
+            RFC8414 => Err(anyhow!("connection refused")),
             _ => Ok((200, "<html>".to_owned())),
         })
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains(RFC8414) && err.contains("connection refused") && err.contains(OPENID),
             "{err}"

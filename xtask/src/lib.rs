@@ -1,5 +1,5 @@
 //! The parts of xtask that other crates share: the end-to-end tests rewrite a copy of `dist/`
-//! with the same configuration-block code that `cargo xtask configure` uses, and guard the
+//! with the same rewriter ([`html::rewrite`]) that `cargo xtask configure` uses, and guard the
 //! processes they start (WebDrivers and their browsers) with the same code that guards xtask's
 //! own children.
 
@@ -7,6 +7,7 @@ pub mod artefact;
 pub mod config_block;
 pub mod csp;
 pub mod discover;
+pub mod html;
 pub mod process;
 pub mod provider_command;
 
@@ -15,6 +16,7 @@ pub use provider_command::ProviderCommand;
 
 use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 /// The workspace root (the parent of this crate's directory).
@@ -26,25 +28,23 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// A configuration preset, `config/<name>.json`, parsed.
-pub fn load_preset(root: &Path, name: &str) -> Result<Value, String> {
+pub fn load_preset(root: &Path, name: &str) -> Result<Value> {
     load_config_file(&root.join("config").join(format!("{name}.json")))
 }
 
 /// A configuration file (a preset, or a deployer's own), parsed as JSON.
-pub fn load_config_file(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
+pub fn load_config_file(path: &Path) -> Result<Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
 }
 
 /// The app's client id in the local preset (`config/local.json`): what the local provider must
 /// register for the demo and the tests.
-pub fn local_client_id(root: &Path) -> Result<String, String> {
+pub fn local_client_id(root: &Path) -> Result<String> {
     let preset = load_preset(root, "local")?;
-    preset["client_id"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| "config/local.json has no client_id".to_owned())
+    let id = preset["client_id"].as_str();
+    Ok(id.context("config/local.json has no client_id")?.to_owned())
 }
 
 #[cfg(test)]

@@ -1,0 +1,640 @@
+//! The one reader and rewriter of `index.html`, on lol_html, which keeps every byte it is not
+//! asked to change as it was (Subresource Integrity and the loader's hash depend on that).
+//! `cargo xtask build`, `configure`, `demo` and the end-to-end tests all change the page through
+//! [`rewrite`], which recomputes the policy of a page that carries one, so that the endpoints
+//! and the policy cannot drift apart.
+
+use std::cell::{Cell, RefCell};
+use std::path::Path;
+
+use anyhow::{ensure, Context, Result};
+use lol_html::html_content::{ContentType, Element};
+use lol_html::{element, rewrite_str, text, RewriteStrSettings};
+use serde_json::Value;
+
+use crate::config_block::{script_json, BLOCK_ID};
+use crate::csp::{self, Policy};
+
+/// What to change in a page.
+#[derive(Debug, Default)]
+pub struct Rewrite<'a> {
+    /// The configuration block to write; `None` keeps the page's.
+    pub config: Option<&'a Value>,
+    /// Sources beyond those the block and the page call for ([`Policy::merge`]).
+    pub more: Policy,
+    /// Writes a policy into a page without one (the build); otherwise only a page that carries
+    /// one has it recomputed, and `index.html` itself stays without.
+    pub add_policy: bool,
+}
+
+/// `html` with `change` made. The policy's `<meta>`, and a `<link rel="preconnect">` per origin
+/// the app reaches at start, go on one line (so that taking them out leaves the page as it was)
+/// right after `<meta charset>`, or else first in `<head>`: before any script, since a browser
+/// applies a `<meta>` policy only to what follows it.
+pub fn rewrite(html: &str, change: &Rewrite) -> Result<String> {
+    let tags = tags(html)?;
+    let block = config_tag(&tags, html)?;
+    let mut meta = None;
+    if policy_meta(&tags)?.is_some() || change.add_policy {
+        let config = change.config.cloned().map_or_else(|| parse(block), Ok)?;
+        let mut policy = Policy::for_config(&config)?;
+        policy.script_hashes = script_hashes(&tags);
+        policy.merge(&change.more);
+        let head = tags.iter().any(|t| t.name == "head");
+        ensure!(head, "the page has no <head> to put the policy in");
+        meta = Some(meta_of(&policy));
+    }
+    let first = tags.iter().find(|t| t.loads() || t.is_charset());
+    let after_charset = first.is_some_and(Tag::is_charset);
+    let inserted = Cell::new(false);
+    let insert = |el: &mut Element, at_charset: bool| match &meta {
+        Some(meta) if at_charset == after_charset && !inserted.replace(true) => match at_charset {
+            true => el.after(meta, ContentType::Html),
+            false => el.prepend(meta, ContentType::Html),
+        },
+        _ => {}
+    };
+    let json = change.config.map(script_json);
+    let handlers = vec![
+        element!("meta, link", |el| {
+            let tag = Tag::of(el);
+            if meta.is_some() && (tag.is_policy() || tag.is_preconnect()) {
+                el.remove();
+            }
+            Ok(insert(el, tag.is_charset()))
+        }),
+        element!("head", |el| Ok(insert(el, false))),
+        element!(format!("script#{BLOCK_ID}"), |el| {
+            if let Some(json) = &json {
+                el.set_inner_content(json, ContentType::Html);
+            }
+            Ok(())
+        }),
+    ];
+    Ok(rewrite_str(html, settings(handlers))?)
+}
+
+/// Rewrites the file `index` in place ([`rewrite`]).
+pub fn rewrite_file(index: &Path, change: &Rewrite) -> Result<()> {
+    let html = rewrite(&read(index)?, change).with_context(|| index.display().to_string())?;
+    std::fs::write(index, html).with_context(|| format!("cannot write {}", index.display()))
+}
+
+/// Writes the policy into `dist/index.html`, and `dist/_headers` ([`headers_of`]); returns the
+/// policy.
+pub fn secure_dist(dist: &Path) -> Result<String> {
+    let index = dist.join("index.html");
+    let add_policy = true;
+    rewrite_file(
+        &index,
+        &Rewrite {
+            add_policy,
+            ..Rewrite::default()
+        },
+    )?;
+    let headers = dist.join(csp::HEADERS_FILE);
+    std::fs::write(&headers, headers_of(dist)?)
+        .with_context(|| format!("cannot write {}", headers.display()))?;
+    Ok(written_policy(&read(&index)?)?.unwrap_or_default())
+}
+
+/// The `_headers` file ([`csp::headers_file`]) of `dist`, whose hashed files are all but
+/// `index.html` and `_headers` (Trunk names each of the others after its content's hash).
+pub fn headers_of(dist: &Path) -> Result<String> {
+    let mut hashed = Vec::new();
+    for entry in walkdir::WalkDir::new(dist).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("cannot list {}", dist.display()))?;
+        let name = entry.path().strip_prefix(dist)?.to_string_lossy();
+        let name = format!("/{}", name.replace('\\', "/"));
+        if entry.file_type().is_file() && !["/index.html", "/_headers"].contains(&&*name) {
+            hashed.push(name);
+        }
+    }
+    Ok(csp::headers_file(&hashed))
+}
+
+/// The configuration block parsed as JSON.
+pub fn read_config(html: &str) -> Result<Value> {
+    parse(config_tag(&tags(html)?, html)?)
+}
+
+/// The policy the page's `<meta>` carries, as written; `None` without one.
+pub fn written_policy(html: &str) -> Result<Option<String>> {
+    let meta = policy_meta(&tags(html)?)?.map(|m| m.attr("content").map(str::to_owned));
+    Ok(meta.map(Option::unwrap_or_default))
+}
+
+impl Policy {
+    /// The policy `html` (a built `index.html`) needs: its inline scripts' hashes, and the
+    /// origins of its configuration block.
+    pub fn for_page(html: &str) -> Result<Policy> {
+        let tags = tags(html)?;
+        let mut policy = Policy::for_config(&parse(config_tag(&tags, html)?)?)?;
+        policy.script_hashes = script_hashes(&tags);
+        Ok(policy)
+    }
+}
+
+/// Attributes of the page that a policy without `'unsafe-inline'` blocks: `style="..."` and
+/// event handlers (`onclick="..."`), each as `<tag attribute>`.
+pub fn inline_attributes(html: &str) -> Vec<String> {
+    problems(html, |tags| {
+        let attrs = tags
+            .iter()
+            .flat_map(|t| t.attrs.iter().map(|(a, _)| (&t.name, a)));
+        let inline = attrs.filter(|(_, a)| *a == "style" || a.starts_with("on"));
+        inline.map(|(tag, a)| format!("<{tag} {a}>")).collect()
+    })
+}
+
+/// The scripts, preloads and style sheets of the page that lack an `integrity` attribute, and a
+/// note when the page preloads no module or no wasm at all (Trunk 0.21 writes both, with
+/// `integrity`, and the loader imports exactly those files).
+pub fn missing_integrity(html: &str) -> Vec<String> {
+    problems(html, |tags| {
+        let (mut problems, mut module, mut wasm) = (Vec::new(), false, false);
+        for tag in tags {
+            let rel = tag.attr("rel").unwrap_or("").to_ascii_lowercase();
+            let target = match (tag.name.as_str(), rel.as_str()) {
+                ("script", _) => tag.attr("src"),
+                ("link", "stylesheet" | "modulepreload" | "preload") => tag.attr("href"),
+                _ => None,
+            };
+            let Some(target) = target else { continue };
+            let integrity = tag.attr("integrity").is_some_and(|v| !v.trim().is_empty());
+            if !integrity {
+                problems.push(format!("<{} {target}> has no integrity", tag.name));
+            }
+            module |= rel == "modulepreload" && integrity;
+            wasm |= rel == "preload" && target.ends_with(".wasm") && integrity;
+        }
+        let missing = [
+            (module, "modulepreload", "script"),
+            (wasm, "preload", "wasm"),
+        ];
+        for (_, rel, what) in missing.iter().filter(|(found, ..)| !found) {
+            problems.push(format!(
+                "no <link rel={rel} integrity> for the app's {what}"
+            ));
+        }
+        problems
+    })
+}
+
+/// A start tag of the page: lower-case names, values as the page means them, and for a script
+/// its text and whether it is closed.
+#[derive(Debug)]
+struct Tag {
+    name: String,
+    attrs: Vec<(String, String)>,
+    text: String,
+    end: usize,
+}
+
+impl Tag {
+    fn of(el: &Element) -> Tag {
+        let attrs = el.attributes().iter();
+        let attrs = attrs.map(|a| (a.name(), unescape(&a.value()))).collect();
+        let (name, end) = (el.tag_name(), el.source_location().bytes().end);
+        Tag {
+            name,
+            attrs,
+            end,
+            text: String::new(),
+        }
+    }
+
+    fn attr(&self, name: &str) -> Option<&str> {
+        let mut attrs = self.attrs.iter();
+        attrs.find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    fn is_policy(&self) -> bool {
+        let equiv = self.attr("http-equiv").unwrap_or("");
+        self.name == "meta" && equiv.eq_ignore_ascii_case("Content-Security-Policy")
+    }
+
+    /// Whether this is a preconnect link [`rewrite`] wrote (it takes out its own and no other).
+    fn is_preconnect(&self) -> bool {
+        let marked = self.attr("data-from") == Some(BLOCK_ID);
+        self.name == "link" && self.attr("rel") == Some("preconnect") && marked
+    }
+
+    fn is_charset(&self) -> bool {
+        self.name == "meta" && self.attr("charset").is_some()
+    }
+
+    fn loads(&self) -> bool {
+        matches!(self.name.as_str(), "script" | "style" | "link" | "base")
+    }
+
+    /// Whether a script runs (so the policy must allow it): a `type` that is not JavaScript, a
+    /// module, an import map or speculation rules makes a data block (the configuration block).
+    fn runs(&self) -> bool {
+        const TYPES: &str = "module importmap speculationrules text/javascript \
+            application/javascript application/ecmascript application/x-ecmascript \
+            application/x-javascript text/ecmascript text/javascript1.0 text/javascript1.5 \
+            text/jscript text/livescript text/x-ecmascript text/x-javascript";
+        let kind = self.attr("type").unwrap_or("").trim().to_ascii_lowercase();
+        let js = kind.is_empty() || TYPES.split(' ').any(|t| t == kind);
+        self.name == "script" && self.attr("src").is_none() && js
+    }
+}
+
+/// The start tags of `html` in order, read by lol_html.
+fn tags(html: &str) -> Result<Vec<Tag>> {
+    let tags = RefCell::new(Vec::new());
+    let handlers = vec![
+        element!("*", |el| Ok(tags.borrow_mut().push(Tag::of(el)))),
+        // A script holds no element, so its text belongs to the last tag.
+        text!("script", |chunk| {
+            let mut tags = tags.borrow_mut();
+            Ok(tags.last_mut().map_or((), |t| t.text += chunk.as_str()))
+        }),
+    ];
+    rewrite_str(html, settings(handlers)).context("cannot read the page")?;
+    Ok(tags.into_inner())
+}
+
+fn settings<'h>(handlers: Vec<Handler<'h>>) -> RewriteStrSettings<'h, 'static> {
+    RewriteStrSettings {
+        element_content_handlers: handlers,
+        ..RewriteStrSettings::new()
+    }
+}
+
+type Handler<'h> = (
+    std::borrow::Cow<'static, lol_html::Selector>,
+    lol_html::ElementContentHandlers<'h>,
+);
+
+/// Checks of the page's tags; a page that cannot be read is one problem.
+fn problems(html: &str, check: impl Fn(&[Tag]) -> Vec<String>) -> Vec<String> {
+    tags(html).map_or_else(|e| vec![format!("{e:#}")], |tags| check(&tags))
+}
+
+/// The text of the one `<script id="app-config">`, closed.
+fn config_tag<'t>(tags: &'t [Tag], html: &str) -> Result<&'t str> {
+    let script = format!("<script id=\"{BLOCK_ID}\">");
+    let mut blocks = tags
+        .iter()
+        .filter(|t| t.name == "script" && t.attr("id") == Some(BLOCK_ID));
+    let block = blocks
+        .next()
+        .with_context(|| format!("the page has no {script}"))?;
+    ensure!(
+        blocks.next().is_none(),
+        "the page has more than one {script}"
+    );
+    let closed = html[block.end..].to_ascii_lowercase().contains("</script");
+    ensure!(closed, "the {script} element is never closed");
+    Ok(&block.text)
+}
+
+/// The page's policy `<meta>`, if any; a browser would enforce every one, so two are refused.
+fn policy_meta(tags: &[Tag]) -> Result<Option<&Tag>> {
+    let mut metas = tags.iter().filter(|t| t.is_policy());
+    let meta = metas.next();
+    let one = metas.next().is_none();
+    ensure!(
+        one,
+        "the page has more than one <meta http-equiv=\"Content-Security-Policy\">"
+    );
+    Ok(meta)
+}
+
+fn parse(block: &str) -> Result<Value> {
+    serde_json::from_str(block).context("the configuration block is not valid JSON")
+}
+
+fn script_hashes(tags: &[Tag]) -> Vec<String> {
+    let scripts = tags.iter().filter(|t| t.runs());
+    scripts.map(|t| csp::script_hash(&t.text)).collect()
+}
+
+fn meta_of(policy: &Policy) -> String {
+    let escape = |value: &str| value.replace('&', "&amp;").replace('"', "&quot;");
+    let content = escape(&policy.to_string());
+    let mut meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{content}\" />");
+    for origin in &policy.preconnect {
+        // `crossorigin`: the app's requests carry no credentials, and a browser keeps such
+        // connections apart from those that do.
+        let href = escape(origin);
+        let mark = format!("data-from=\"{BLOCK_ID}\"");
+        meta += &format!("<link rel=\"preconnect\" href=\"{href}\" crossorigin {mark} />");
+    }
+    meta
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// An attribute value as the page means it (lol_html gives it as written).
+fn unescape(value: &str) -> String {
+    let references = [
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&apos;", "'"),
+        ("&lt;", "<"),
+    ];
+    let value = references
+        .iter()
+        .fold(value.to_owned(), |v, (r, c)| v.replace(r, c));
+    value.replace("&gt;", ">").replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+
+    use super::*;
+    use crate::config_block::{point_at_provider, replace_config_block};
+
+    /// A page as Trunk 0.21 writes it (trimmed): the loader, the style sheet, the configuration
+    /// block, the preloads with their integrity.
+    const BUILT: &str = r#"<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="referrer" content="no-referrer" />
+    <title>Your playlists</title>
+    
+<script type="module">
+import init, * as bindings from '/app-1.js';
+const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
+</script>
+    <link rel="stylesheet" href="/main-1.css" integrity="sha384-abc"/>
+    <!-- The app's configuration: edit this block in dist/index.html to point a build elsewhere (see README). -->
+    <script id="app-config" type="application/json">
+{
+  "client_id": "pkce-playlists-local",
+  "authorization_endpoint": "http://127.0.0.1:8081/authorize",
+  "token_endpoint": "http://127.0.0.1:8081/api/token",
+  "api_base_url": "http://127.0.0.1:8081/v1",
+  "scopes": ["playlist-read-private"]
+}
+    </script>
+  <link rel="modulepreload" href="/app-1.js" crossorigin="anonymous" integrity="sha384-def"><link rel="preload" href="/app-1_bg.wasm" crossorigin="anonymous" integrity="sha384-ghi" as="fetch" type="application/wasm"></head>
+  <body></body>
+</html>"#;
+
+    /// The loader's text in [`BUILT`], exactly.
+    const LOADER: &str = "\nimport init, * as bindings from '/app-1.js';\nconst wasm = await init({ module_or_path: '/app-1_bg.wasm' });\n";
+
+    /// Computed here, not with [`csp::script_hash`], so that a wrong one is caught.
+    fn sha256(text: &str) -> String {
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text))
+        )
+    }
+
+    fn hashes(html: &str) -> Result<Vec<String>> {
+        Ok(script_hashes(&tags(html)?))
+    }
+
+    fn write_policy(html: &str) -> Result<String> {
+        let add = Rewrite {
+            add_policy: true,
+            ..Rewrite::default()
+        };
+        rewrite(html, &add)
+    }
+
+    fn error(result: Result<impl std::fmt::Debug>) -> String {
+        format!("{:#}", result.unwrap_err())
+    }
+
+    // Guards against a hash of anything but the loader's exact text (a trimmed or re-indented
+    // text, the tag itself, or the JSON block): the browser would refuse to run the app.
+    #[test]
+    fn the_loader_hash_is_of_its_exact_text() {
+        assert_eq!(hashes(BUILT).unwrap(), vec![sha256(LOADER)]);
+        assert_eq!(
+            hashes("<script>alert(1)</script>").unwrap(),
+            vec!["'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='".to_owned()]
+        );
+    }
+
+    // Guards against a page saved with CRLF line endings: the parser turns them into LF before the
+    // browser hashes the text.
+    #[test]
+    fn line_breaks_are_normalized_before_hashing() {
+        let crlf = BUILT.replace('\n', "\r\n");
+        assert_eq!(hashes(&crlf).unwrap(), vec![sha256(LOADER)]);
+    }
+
+    #[test]
+    fn data_blocks_and_external_scripts_get_no_hash() {
+        let page = r#"<script type="application/json">{"a":1}</script>
+            <script type="text/plain">x</script>
+            <script src="/a.js"></script>
+            <SCRIPT TYPE=" Text/JavaScript ">b()</SCRIPT>
+            <script type=importmap>{}</script>
+            <!-- <script>commented()</script> -->"#;
+        assert_eq!(hashes(page).unwrap(), vec![sha256("b()"), sha256("{}")]);
+    }
+
+    #[test]
+    fn the_local_preset_allows_its_provider_only() {
+        let policy = Policy::for_page(BUILT).unwrap();
+        assert_eq!(
+            policy.to_string(),
+            format!(
+                "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self'; \
+                 img-src 'self' http://127.0.0.1:8081; connect-src 'self' http://127.0.0.1:8081; \
+                 base-uri 'none'; form-action 'none'; object-src 'none'",
+                sha256(LOADER)
+            )
+        );
+    }
+
+    // Guards against a policy placed after a script (a browser applies a meta policy only to what
+    // comes after it) and against one that keeps unsafe-inline or unsafe-eval.
+    #[test]
+    fn the_meta_comes_right_after_the_charset_before_any_script() {
+        let page = write_policy(BUILT).unwrap();
+        assert!(
+            page.contains("<meta charset=\"utf-8\" /><meta http-equiv=\"Content-Security-Policy\"")
+        );
+        let meta_at = page.find("http-equiv=\"Content-Security-Policy\"").unwrap();
+        assert!(meta_at < page.find("<script").unwrap());
+        let policy = written_policy(&page).unwrap().unwrap();
+        assert_eq!(policy, Policy::for_page(BUILT).unwrap().to_string());
+        assert!(!policy.contains("'unsafe-inline'") && !policy.contains("'unsafe-eval'"));
+    }
+
+    // Guards against a rewrite that breaks Subresource Integrity or the loader: everything but the
+    // meta is kept byte for byte, and writing twice is writing once.
+    #[test]
+    fn writing_keeps_the_page_and_is_idempotent() {
+        let once = write_policy(BUILT).unwrap();
+        assert_eq!(write_policy(&once).unwrap(), once);
+        let meta_start = once.find("<meta http-equiv").unwrap();
+        let last_link = once.rfind("data-from=\"app-config\"").unwrap();
+        let meta_end = last_link + once[last_link..].find("/>").unwrap() + 2;
+        assert_eq!(
+            format!("{}{}", &once[..meta_start], &once[meta_end..]),
+            BUILT
+        );
+        for integrity in ["sha384-abc", "sha384-def", "sha384-ghi"] {
+            assert!(once.contains(&format!("integrity=\"{integrity}\"")));
+        }
+        // A rewrite that asks nothing changes nothing.
+        assert_eq!(rewrite(BUILT, &Rewrite::default()).unwrap(), BUILT);
+    }
+
+    #[test]
+    fn without_a_charset_first_the_meta_opens_the_head() {
+        let page = "<html><head><script>x()</script><meta charset=utf-8><script id=app-config type=application/json>{\"api_base_url\":\"https://a.example/v1\"}</script></head></html>";
+        let out = write_policy(page).unwrap();
+        assert!(out.starts_with("<html><head><meta http-equiv=\"Content-Security-Policy\""));
+        assert_eq!(write_policy(&out).unwrap(), out);
+        assert!(error(write_policy("<p>no head</p>")).contains("no <script id=\"app-config\">"));
+        let headless = error(write_policy(
+            "<script id=app-config type=application/json>{}</script>",
+        ));
+        assert!(headless.contains("no <head>"), "{headless}");
+    }
+
+    // Guards against configure and the policy drifting apart: rewriting the block recomputes the
+    // policy of a page that has one, wherever a script put before the charset moved it.
+    #[test]
+    fn rewriting_the_block_rewrites_the_policy() {
+        let page = write_policy(BUILT).unwrap();
+        let mut config = read_config(&page).unwrap();
+        point_at_provider(&mut config, "http://127.0.0.1:40001");
+        let out = replace_config_block(&page, &config).unwrap();
+        let policy = written_policy(&out).unwrap().unwrap();
+        assert!(policy.contains("connect-src 'self' http://127.0.0.1:40001;"));
+        assert!(!policy.contains("8081"));
+        assert_eq!(out.matches("Content-Security-Policy").count(), 1);
+        // A page without a policy (index.html itself) stays without one.
+        let plain = replace_config_block(BUILT, &config).unwrap();
+        assert_eq!(written_policy(&plain).unwrap(), None);
+        // A script put first in the head (the benchmark's observer) is hashed, and the policy
+        // moves before it.
+        let observed = page.replacen("<head>", "<head><script>observe()</script>", 1);
+        let out = replace_config_block(&observed, &config).unwrap();
+        assert!(out.contains("<head><meta http-equiv"));
+        assert!(written_policy(&out)
+            .unwrap()
+            .unwrap()
+            .contains(&sha256("observe()")));
+        assert_eq!(out.matches("Content-Security-Policy").count(), 1);
+    }
+
+    // Guards against a test harness that edits the policy as a string: an origin for images (the
+    // provider behind a gate) is input to the policy, kept by the page's checks' recomputation
+    // only where asked.
+    #[test]
+    fn more_sources_are_added_to_the_policy() {
+        let page = write_policy(BUILT).unwrap();
+        let config = read_config(&page).unwrap();
+        let change = Rewrite {
+            config: Some(&config),
+            more: Policy {
+                img: vec!["http://127.0.0.1:9".to_owned()],
+                ..Policy::default()
+            },
+            ..Rewrite::default()
+        };
+        let policy = written_policy(&rewrite(&page, &change).unwrap())
+            .unwrap()
+            .unwrap();
+        assert!(policy.contains("img-src 'self' http://127.0.0.1:8081 http://127.0.0.1:9;"));
+    }
+
+    // Guards against a code exchange and a first page that wait for a TLS handshake the page could
+    // have started while it loaded, and against preconnect links that outlive their endpoints or
+    // take a deployer's own.
+    #[test]
+    fn the_page_preconnects_to_what_it_reaches_at_start() {
+        let page = write_policy(BUILT).unwrap();
+        assert_eq!(page.matches("rel=\"preconnect\"").count(), 1);
+        assert!(page.contains(
+            "<link rel=\"preconnect\" href=\"http://127.0.0.1:8081\" crossorigin data-from=\"app-config\" />"
+        ));
+        assert!(page.find("rel=\"preconnect\"").unwrap() < page.find("<script").unwrap());
+
+        let own = page.replacen(
+            "<title>",
+            "<link rel=\"preconnect\" href=\"https://fonts.example\"><title>",
+            1,
+        );
+        let mut moved = read_config(&own).unwrap();
+        point_at_provider(&mut moved, "http://127.0.0.1:40001");
+        let out = replace_config_block(&own, &moved).unwrap();
+        assert!(out.contains("href=\"http://127.0.0.1:40001\" crossorigin data-from"));
+        assert!(!out.contains("8081\" crossorigin"));
+        assert_eq!(out.matches("data-from=\"app-config\"").count(), 1);
+        assert!(out.contains("<link rel=\"preconnect\" href=\"https://fonts.example\">"));
+    }
+
+    #[test]
+    fn two_policy_metas_are_refused() {
+        let page = write_policy(BUILT).unwrap();
+        let twice = page.replacen(
+            "<title>",
+            "<meta http-equiv=content-security-policy content=\"default-src *\"><title>",
+            1,
+        );
+        assert!(error(written_policy(&twice)).contains("more than one <meta"));
+        assert!(error(write_policy(&twice)).contains("more than one <meta"));
+    }
+
+    #[test]
+    fn finds_inline_styles_and_handlers() {
+        let page = r#"<div style="color:red"><img src=x ONERROR="a()"><p class=x></p></div>"#;
+        assert_eq!(inline_attributes(page), ["<div style>", "<img onerror>"]);
+        assert!(inline_attributes(BUILT).is_empty());
+    }
+
+    #[test]
+    fn finds_resources_without_integrity() {
+        assert!(missing_integrity(BUILT).is_empty());
+        let stripped = BUILT.replace(" integrity=\"sha384-ghi\"", "");
+        assert_eq!(
+            missing_integrity(&stripped),
+            [
+                "<link /app-1_bg.wasm> has no integrity",
+                "no <link rel=preload integrity> for the app's wasm"
+            ]
+        );
+        assert_eq!(
+            missing_integrity("<head><script src=/x.js></script></head>").len(),
+            3
+        );
+    }
+
+    // Guards against a policy read with its character references still in it.
+    #[test]
+    fn the_written_policy_is_read_as_the_browser_reads_it() {
+        let page =
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"img-src &quot;a&amp;b&#39;\">";
+        assert_eq!(
+            written_policy(page).unwrap().as_deref(),
+            Some("img-src \"a&b'")
+        );
+    }
+
+    // Guards against a cache rule that misses a file of the build, or makes the page immutable.
+    #[test]
+    fn every_file_but_the_page_and_the_headers_is_hashed() {
+        let dist = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dist.path().join("snippets")).unwrap();
+        for file in [
+            "index.html",
+            "_headers",
+            "app-1.js",
+            "app-1_bg.wasm",
+            "snippets/s-2.js",
+        ] {
+            std::fs::write(dist.path().join(file), "x").unwrap();
+        }
+        let hashed = ["/app-1.js", "/app-1_bg.wasm", "/snippets/s-2.js"].map(str::to_owned);
+        assert_eq!(headers_of(dist.path()).unwrap(), csp::headers_file(&hashed));
+    }
+}
