@@ -173,12 +173,10 @@ impl Provider {
             config["issuer"] = Value::String(direct_url.clone());
             config["revocation_endpoint"] = Value::String(format!("{api_url}/api/revoke"));
         }
-        write_config(&served.join("index.html"), &config);
-        if gate.is_some() {
-            // The covers' URLs name the provider's own port, which the gate does not stand in
-            // front of: the page's policy must let the images come from there.
-            allow_images_from(&served.join("index.html"), &direct_url);
-        }
+        // The covers' URLs name the provider's own port, which a gate does not stand in front
+        // of: the page's policy must let the images come from there.
+        let images_from = gate.as_ref().map(|_| direct_url.clone());
+        write_config(&served.join("index.html"), &config, images_from);
 
         let provider = Provider {
             api_url,
@@ -291,25 +289,20 @@ fn app_config(api_origin: &str, client_id: &str) -> Value {
     config
 }
 
-/// Rewrites the configuration block of `index` (a copy of dist's) to `config`.
-fn write_config(index: &Path, config: &Value) {
-    let html = std::fs::read_to_string(index)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
-    let html = xtask::config_block::replace_config_block(&html, config)
-        .unwrap_or_else(|e| panic!("{}: {e}", index.display()));
-    std::fs::write(index, html).unwrap_or_else(|e| panic!("cannot write {}: {e}", index.display()));
-}
-
-/// Adds `origin` to the `img-src` of the Content Security Policy that `index` carries in a
-/// `<meta>`, if it carries one.
-fn allow_images_from(index: &Path, origin: &str) {
-    let html = std::fs::read_to_string(index)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", index.display()));
-    if !html.contains("Content-Security-Policy") {
-        return;
-    }
-    let html = html.replacen("img-src ", &format!("img-src {origin} "), 1);
-    std::fs::write(index, html).unwrap_or_else(|e| panic!("cannot write {}: {e}", index.display()));
+/// Rewrites the configuration block of `index` (a copy of dist's) to `config`, and its policy
+/// (if it has one) to let images come from `images_from` too.
+fn write_config(index: &Path, config: &Value, images_from: Option<String>) {
+    let img = images_from.into_iter().collect();
+    let more = xtask::csp::Policy {
+        img,
+        ..Default::default()
+    };
+    let change = xtask::html::Rewrite {
+        config: Some(config),
+        more,
+        ..Default::default()
+    };
+    xtask::html::rewrite_file(index, &change).unwrap_or_else(|e| panic!("{e:#}"));
 }
 
 /// What a scenario may ask of the provider behind the page's back: the fault plan, tokens of its
