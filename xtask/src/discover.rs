@@ -1,11 +1,7 @@
-//! `cargo xtask configure` for a configuration that names only an `issuer`: reads the issuer's metadata as the
-//! app will (RFC 8414's well-known URL, then OpenID's, through the app core's
-//! `oauth::discovery::{metadata_urls, parse_metadata}`), so that the page's policy lets the app reach the token
-//! and revocation endpoints it will discover. The app refuses endpoints its policy would block
-//! (`outside-policy`), so a policy written without them would leave the page unable to sign in.
-//!
-//! The reading is a function of a `get` closure (a URL in, a status and body out), so it is tested without a
-//! network; [`http_get`] is the real one.
+//! `cargo xtask configure` for a block that names only an `issuer`: reads its metadata as the app
+//! will (the app core's `oauth::discovery`), so that the policy lets the app reach the endpoints
+//! it will discover (it refuses those its policy would block). The reading is a function of a
+//! `get` closure, so it is tested without a network; [`http_get`] is the real one.
 
 use std::time::Duration;
 
@@ -15,7 +11,6 @@ use pkce_playlists::oauth::discovery::{parse_metadata, DiscoveryError};
 use serde_json::Value;
 
 use crate::csp::{self, Policy};
-use crate::html::{self, Rewrite};
 
 /// What an issuer's metadata added to the origins the app reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +24,8 @@ pub struct Discovered {
 }
 
 impl Discovered {
-    /// The sources the page needs beyond its block's: `connect-src` gets the token and revocation
-    /// endpoints' origins, and the token endpoint's is preconnected to, as the block's own are
-    /// ([`Policy::for_config`]).
+    /// The sources the page needs beyond its block's ([`Policy::merge`]): the token and revocation
+    /// endpoints' origins, the token endpoint's preconnected to as the block's own are.
     pub fn sources(&self) -> Policy {
         let mut more = Policy::default();
         more.reach(&self.token, true);
@@ -42,12 +36,9 @@ impl Discovered {
     }
 }
 
-/// Checks `config` as the app will (its own `AppConfig::load`), and when it names only an issuer, reads the
-/// issuer's metadata with `get` and returns the origins it adds; `None` for a block that names its endpoints.
-///
-/// As the app does, a metadata URL that does not answer, or answers something other than a document, sends
-/// it to the next; a document that is found and refused (another issuer, no S256, no code flow, an endpoint
-/// that is not safe) is an error at once.
+/// Checks `config` as the app will (`AppConfig::load`); for a block that names only an issuer,
+/// reads its metadata with `get` as the app does: a URL that answers no document sends it to the
+/// next, a document refused (another issuer, no S256, an unsafe endpoint) is an error at once.
 pub fn discover(
     config: &Value,
     mut get: impl FnMut(&str) -> Result<(u16, String)>,
@@ -91,16 +82,6 @@ pub fn discover(
     )
 }
 
-/// `html` with `found`'s origins added to the policy it carries ([`Discovered::sources`]); a page
-/// without a policy is returned as it is.
-pub fn write_discovered(html: &str, found: &Discovered) -> Result<String> {
-    let change = Rewrite {
-        more: found.sources(),
-        ..Rewrite::default()
-    };
-    html::rewrite(html, &change)
-}
-
 /// A `GET` as the app's `fetch` sends it to a metadata URL: no redirect followed, 30 s at most, the system's
 /// trusted roots for https.
 pub fn http_get(url: &str) -> Result<(u16, String)> {
@@ -122,6 +103,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::html::{self, Rewrite};
 
     const ISSUER: &str = "https://id.example/tenant";
     const RFC8414: &str = "https://id.example/.well-known/oauth-authorization-server/tenant";
@@ -184,7 +166,18 @@ mod tests {
                 revocation: Some("https://revoke.example".into()),
             }
         );
-        let page = write_discovered(&built_page(&config), &found).unwrap();
+        let write_discovered = |page: &str| {
+            let more = found.sources();
+            html::rewrite(
+                page,
+                &Rewrite {
+                    more,
+                    ..Rewrite::default()
+                },
+            )
+            .unwrap()
+        };
+        let page = write_discovered(&built_page(&config));
         let policy = html::written_policy(&page).unwrap().unwrap();
         assert!(
             policy.contains(
@@ -196,7 +189,7 @@ mod tests {
         assert!(page.contains("href=\"https://tokens.example:8443\" crossorigin"));
         assert!(!page.contains("href=\"https://revoke.example\""));
         // Written twice is written once.
-        assert_eq!(write_discovered(&page, &found).unwrap(), page);
+        assert_eq!(write_discovered(&page), page);
         // The app agrees: its own check lets the page reach both endpoints.
         let block = json!({
             "client_id": "c",

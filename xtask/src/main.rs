@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use xtask::{config_block, discover, ProviderCommand};
+use xtask::discover::{self, Discovered};
+use xtask::html::{self, Rewrite};
+use xtask::{config_block, ProviderCommand};
 
 use crate::provider::Provider;
 use crate::tools::Tools;
@@ -125,11 +127,11 @@ fn demo(root: &Path, api_port: u16, app_port: u16) -> Result<()> {
     let tools = build(root)?;
     let dist = root.join("dist");
     // index.html carries the local preset (API on 8081); point it at the chosen port.
-    let mut config = xtask::load_preset(root, "local").map_err(anyhow::Error::msg)?;
+    let mut config = xtask::load_preset(root, "local")?;
     config_block::point_at_provider(&mut config, &format!("http://127.0.0.1:{api_port}"));
-    rewrite_index(&dist.join("index.html"), &config)?;
+    rewrite_index(&dist.join("index.html"), &config, None)?;
 
-    let client_id = xtask::local_client_id(root).map_err(anyhow::Error::msg)?;
+    let client_id = xtask::local_client_id(root)?;
     let app = format!("http://127.0.0.1:{app_port}");
     // The Web API answers CORS as Spotify's does, so the demo shows what a deployment will do.
     let command = ProviderCommand::new(tools.build_provider()?, api_port)
@@ -152,7 +154,7 @@ fn configure(root: &Path, args: Configure) -> Result<()> {
         (None, Some(file)) => (xtask::load_config_file(file), file.display().to_string()),
         (None, None) => unreachable!("clap asks for --preset or --config"),
     };
-    let mut config = config.map_err(anyhow::Error::msg)?;
+    let mut config = config?;
     if let Some(id) = args.client_id {
         config["client_id"] = id.into();
     }
@@ -163,16 +165,12 @@ fn configure(root: &Path, args: Configure) -> Result<()> {
         eprintln!("xtask: warning: client_id is still the placeholder; pass --client-id");
     }
     // A block that names only an issuer: its metadata names endpoints the policy must let the app reach.
-    let discovered = discover::discover(&config, discover::http_get).map_err(anyhow::Error::msg)?;
+    let discovered = discover::discover(&config, discover::http_get)?;
     let index = args
         .dist
         .unwrap_or_else(|| root.join("dist"))
         .join("index.html");
-    rewrite_index(&index, &config)?;
-    if let Some(found) = &discovered {
-        let html = discover::write_discovered(&read(&index)?, found).map_err(anyhow::Error::msg)?;
-        write(&index, html)?;
-    }
+    rewrite_index(&index, &config, discovered.as_ref())?;
     println!("{}: configured from {source}", index.display());
     println!("{}", config_block::script_json(&config));
     if let Some(found) = &discovered {
@@ -199,14 +197,21 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn write(path: &Path, text: String) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-}
-
-fn rewrite_index(index: &Path, config: &serde_json::Value) -> Result<()> {
-    let html = config_block::replace_config_block(&read(index)?, config);
-    write(
+/// Writes `config` into the page, whose policy (if it has one) also lets the app reach what an
+/// issuer's metadata names.
+fn rewrite_index(
+    index: &Path,
+    config: &serde_json::Value,
+    found: Option<&Discovered>,
+) -> Result<()> {
+    let more = found.map(Discovered::sources).unwrap_or_default();
+    let config = Some(config);
+    html::rewrite_file(
         index,
-        html.map_err(|e| anyhow::anyhow!("{}: {e}", index.display()))?,
+        &Rewrite {
+            config,
+            more,
+            ..Rewrite::default()
+        },
     )
 }
