@@ -290,19 +290,14 @@ fn app_config(api_origin: &str, client_id: &str) -> Value {
 }
 
 /// Rewrites the configuration block of `index` (a copy of dist's) to `config`, and its policy
-/// (if it has one) to let images come from `images_from` too.
+/// for it, letting images come from `images_from` too.
 fn write_config(index: &Path, config: &Value, images_from: Option<String>) {
     let img = images_from.into_iter().collect();
     let more = xtask::csp::Policy {
         img,
         ..Default::default()
     };
-    let change = xtask::html::Rewrite {
-        config: Some(config),
-        more,
-        ..Default::default()
-    };
-    xtask::html::rewrite_file(index, &change).unwrap_or_else(|e| panic!("{e:#}"));
+    xtask::html::rewrite_file(index, Some(config), &more).unwrap_or_else(|e| panic!("{e:#}"));
 }
 
 /// What a scenario may ask of the provider behind the page's back: the fault plan, tokens of its

@@ -6,22 +6,18 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::html::{self, Rewrite};
+use crate::csp::Policy;
+use crate::html;
 
 pub use crate::html::read_config;
 
 /// The `id` of the script element that holds the configuration.
 pub const BLOCK_ID: &str = "app-config";
 
-/// `html` with the configuration block's content replaced by `config`; everything else is kept
-/// byte for byte, except the Content Security Policy of a page that carries one, which is
-/// recomputed for the new block so that the two cannot drift.
+/// `html` with the configuration block's content replaced by `config`, and its Content Security
+/// Policy written for it ([`html::rewrite`]); everything else is kept byte for byte.
 pub fn replace_config_block(html: &str, config: &Value) -> Result<String> {
-    let change = Rewrite {
-        config: Some(config),
-        ..Rewrite::default()
-    };
-    html::rewrite(html, &change)
+    html::rewrite(html, Some(config), &Policy::default())
 }
 
 /// `config` serialized so that it is safe inside a `<script>` element: a `<` in a string could
@@ -68,6 +64,9 @@ mod tests {
     fn replacing_keeps_the_rest_of_the_page_byte_for_byte() {
         let out = replace_config_block(PAGE, &json!({ "client_id": "new" })).unwrap();
         assert_eq!(read_config(&out).unwrap(), json!({ "client_id": "new" }));
+        // Less the policy's <meta>, which opens the <head>.
+        let (head, meta) = out.split_once("<head>").unwrap();
+        let out = format!("{head}<head>{}", &meta[meta.find("/>").unwrap() + 2..]);
         let (before, after) = PAGE.split_once(r#"{ "client_id": "old" }"#).unwrap();
         assert!(out.starts_with(before));
         assert!(out.ends_with(after));

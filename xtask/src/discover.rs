@@ -103,7 +103,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::html::{self, Rewrite};
+    use crate::html;
 
     const ISSUER: &str = "https://id.example/tenant";
     const RFC8414: &str = "https://id.example/.well-known/oauth-authorization-server/tenant";
@@ -127,11 +127,7 @@ mod tests {
             "<!DOCTYPE html>\n<html>\n  <head>\n    <meta charset=\"utf-8\" />\n    \
              <script id=\"app-config\" type=\"application/json\">{config}</script>\n  </head>\n</html>"
         );
-        let add = Rewrite {
-            add_policy: true,
-            ..Rewrite::default()
-        };
-        html::rewrite(&page, &add).unwrap()
+        html::rewrite(&page, None, &Policy::default()).unwrap()
     }
 
     // Guards against a policy that blocks the endpoints the app discovers (the app would refuse to sign in):
@@ -166,17 +162,7 @@ mod tests {
                 revocation: Some("https://revoke.example".into()),
             }
         );
-        let write_discovered = |page: &str| {
-            let more = found.sources();
-            html::rewrite(
-                page,
-                &Rewrite {
-                    more,
-                    ..Rewrite::default()
-                },
-            )
-            .unwrap()
-        };
+        let write_discovered = |page: &str| html::rewrite(page, None, &found.sources()).unwrap();
         let page = write_discovered(&built_page(&config));
         let policy = html::written_policy(&page).unwrap().unwrap();
         assert!(

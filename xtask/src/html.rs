@@ -15,55 +15,46 @@ use serde_json::Value;
 use crate::config_block::{script_json, BLOCK_ID};
 use crate::csp::{self, Policy};
 
-/// What to change in a page.
-#[derive(Debug, Default)]
-pub struct Rewrite<'a> {
-    /// The configuration block to write; `None` keeps the page's.
-    pub config: Option<&'a Value>,
-    /// Sources beyond those the block and the page call for ([`Policy::merge`]).
-    pub more: Policy,
-    /// Writes a policy into a page without one (the build); otherwise only a page that carries
-    /// one has it recomputed, and `index.html` itself stays without.
-    pub add_policy: bool,
-}
-
-/// `html` with `change` made. The policy's `<meta>`, and a `<link rel="preconnect">` per origin
-/// the app reaches at start, go on one line (so that taking them out leaves the page as it was)
-/// right after `<meta charset>`, or else first in `<head>`: before any script, since a browser
-/// applies a `<meta>` policy only to what follows it.
-pub fn rewrite(html: &str, change: &Rewrite) -> Result<String> {
+/// `html` with its configuration block set to `config` (`None` keeps it) and its policy written
+/// for the block, the page's inline scripts and `more` ([`Policy::merge`]). The policy's
+/// `<meta>`, and a `<link rel="preconnect">` per origin the app reaches at start, go on one line
+/// (so that taking them out leaves the page as it was) right after `<meta charset>`, or else
+/// first in `<head>`: before any script, since a browser applies a `<meta>` policy only to what
+/// follows it. Earlier ones are taken out.
+pub fn rewrite(html: &str, config: Option<&Value>, more: &Policy) -> Result<String> {
+    let json = config.map(script_json);
     let tags = tags(html)?;
+    policy_meta(&tags)?;
     let block = config_tag(&tags, html)?;
-    let mut meta = None;
-    if policy_meta(&tags)?.is_some() || change.add_policy {
-        let config = change.config.cloned().map_or_else(|| parse(block), Ok)?;
-        let mut policy = Policy::for_config(&config)?;
-        policy.script_hashes = script_hashes(&tags);
-        policy.merge(&change.more);
-        let head = tags.iter().any(|t| t.name == "head");
-        ensure!(head, "the page has no <head> to put the policy in");
-        meta = Some(meta_of(&policy));
-    }
+    let config = config.cloned().map_or_else(|| parse(block), Ok)?;
+    let mut policy = policy_of(&tags, &config)?;
+    policy.merge(more);
+    ensure!(
+        tags.iter().any(|t| t.name == "head"),
+        "the page has no <head> to put the policy in"
+    );
+    let meta = meta_of(&policy);
     let first = tags.iter().find(|t| t.loads() || t.is_charset());
     let after_charset = first.is_some_and(Tag::is_charset);
     let inserted = Cell::new(false);
-    let insert = |el: &mut Element, at_charset: bool| match &meta {
-        Some(meta) if at_charset == after_charset && !inserted.replace(true) => match at_charset {
-            true => el.after(meta, ContentType::Html),
-            false => el.prepend(meta, ContentType::Html),
-        },
-        _ => {}
-    };
-    let json = change.config.map(script_json);
+
     let handlers = vec![
         element!("meta, link", |el| {
             let tag = Tag::of(el);
-            if meta.is_some() && (tag.is_policy() || tag.is_preconnect()) {
+            if tag.is_policy() || tag.is_preconnect() {
                 el.remove();
             }
-            Ok(insert(el, tag.is_charset()))
+            if after_charset && tag.is_charset() && !inserted.replace(true) {
+                el.after(&meta, ContentType::Html);
+            }
+            Ok(())
         }),
-        element!("head", |el| Ok(insert(el, false))),
+        element!("head", |el| {
+            if !after_charset && !inserted.replace(true) {
+                el.prepend(&meta, ContentType::Html);
+            }
+            Ok(())
+        }),
         element!(format!("script#{BLOCK_ID}"), |el| {
             if let Some(json) = &json {
                 el.set_inner_content(json, ContentType::Html);
@@ -71,12 +62,15 @@ pub fn rewrite(html: &str, change: &Rewrite) -> Result<String> {
             Ok(())
         }),
     ];
-    Ok(rewrite_str(html, settings(handlers))?)
+    let mut settings = RewriteStrSettings::new();
+    settings.element_content_handlers = handlers;
+    Ok(rewrite_str(html, settings)?)
 }
 
 /// Rewrites the file `index` in place ([`rewrite`]).
-pub fn rewrite_file(index: &Path, change: &Rewrite) -> Result<()> {
-    let html = rewrite(&read(index)?, change).with_context(|| index.display().to_string())?;
+pub fn rewrite_file(index: &Path, config: Option<&Value>, more: &Policy) -> Result<()> {
+    let html = rewrite(&read(index)?, config, more);
+    let html = html.with_context(|| index.display().to_string())?;
     std::fs::write(index, html).with_context(|| format!("cannot write {}", index.display()))
 }
 
@@ -84,14 +78,7 @@ pub fn rewrite_file(index: &Path, change: &Rewrite) -> Result<()> {
 /// policy.
 pub fn secure_dist(dist: &Path) -> Result<String> {
     let index = dist.join("index.html");
-    let add_policy = true;
-    rewrite_file(
-        &index,
-        &Rewrite {
-            add_policy,
-            ..Rewrite::default()
-        },
-    )?;
+    rewrite_file(&index, None, &Policy::default())?;
     let headers = dist.join(csp::HEADERS_FILE);
     std::fs::write(&headers, headers_of(dist)?)
         .with_context(|| format!("cannot write {}", headers.display()))?;
@@ -129,9 +116,7 @@ impl Policy {
     /// origins of its configuration block.
     pub fn for_page(html: &str) -> Result<Policy> {
         let tags = tags(html)?;
-        let mut policy = Policy::for_config(&parse(config_tag(&tags, html)?)?)?;
-        policy.script_hashes = script_hashes(&tags);
-        Ok(policy)
+        policy_of(&tags, &parse(config_tag(&tags, html)?)?)
     }
 }
 
@@ -252,21 +237,11 @@ fn tags(html: &str) -> Result<Vec<Tag>> {
             Ok(tags.last_mut().map_or((), |t| t.text += chunk.as_str()))
         }),
     ];
-    rewrite_str(html, settings(handlers)).context("cannot read the page")?;
+    let mut settings = RewriteStrSettings::new();
+    settings.element_content_handlers = handlers;
+    rewrite_str(html, settings).context("cannot read the page")?;
     Ok(tags.into_inner())
 }
-
-fn settings<'h>(handlers: Vec<Handler<'h>>) -> RewriteStrSettings<'h, 'static> {
-    RewriteStrSettings {
-        element_content_handlers: handlers,
-        ..RewriteStrSettings::new()
-    }
-}
-
-type Handler<'h> = (
-    std::borrow::Cow<'static, lol_html::Selector>,
-    lol_html::ElementContentHandlers<'h>,
-);
 
 /// Checks of the page's tags; a page that cannot be read is one problem.
 fn problems(html: &str, check: impl Fn(&[Tag]) -> Vec<String>) -> Vec<String> {
@@ -307,9 +282,12 @@ fn parse(block: &str) -> Result<Value> {
     serde_json::from_str(block).context("the configuration block is not valid JSON")
 }
 
-fn script_hashes(tags: &[Tag]) -> Vec<String> {
+/// The policy of a page with these tags and this configuration block.
+fn policy_of(tags: &[Tag], config: &Value) -> Result<Policy> {
+    let mut policy = Policy::for_config(config)?;
     let scripts = tags.iter().filter(|t| t.runs());
-    scripts.map(|t| csp::script_hash(&t.text)).collect()
+    policy.script_hashes = scripts.map(|t| csp::script_hash(&t.text)).collect();
+    Ok(policy)
 }
 
 fn meta_of(policy: &Policy) -> String {
@@ -392,15 +370,12 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
     }
 
     fn hashes(html: &str) -> Result<Vec<String>> {
-        Ok(script_hashes(&tags(html)?))
+        let config = serde_json::json!({});
+        Ok(policy_of(&tags(html)?, &config)?.script_hashes)
     }
 
     fn write_policy(html: &str) -> Result<String> {
-        let add = Rewrite {
-            add_policy: true,
-            ..Rewrite::default()
-        };
-        rewrite(html, &add)
+        rewrite(html, None, &Policy::default())
     }
 
     fn error(result: Result<impl std::fmt::Debug>) -> String {
@@ -482,8 +457,6 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
         for integrity in ["sha384-abc", "sha384-def", "sha384-ghi"] {
             assert!(once.contains(&format!("integrity=\"{integrity}\"")));
         }
-        // A rewrite that asks nothing changes nothing.
-        assert_eq!(rewrite(BUILT, &Rewrite::default()).unwrap(), BUILT);
     }
 
     #[test]
@@ -511,9 +484,9 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
         assert!(policy.contains("connect-src 'self' http://127.0.0.1:40001;"));
         assert!(!policy.contains("8081"));
         assert_eq!(out.matches("Content-Security-Policy").count(), 1);
-        // A page without a policy (index.html itself) stays without one.
+        // A page without a policy gets one, for its block.
         let plain = replace_config_block(BUILT, &config).unwrap();
-        assert_eq!(written_policy(&plain).unwrap(), None);
+        assert_eq!(written_policy(&plain).unwrap().unwrap(), policy);
         // A script put first in the head (the benchmark's observer) is hashed, and the policy
         // moves before it.
         let observed = page.replacen("<head>", "<head><script>observe()</script>", 1);
@@ -533,15 +506,11 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
     fn more_sources_are_added_to_the_policy() {
         let page = write_policy(BUILT).unwrap();
         let config = read_config(&page).unwrap();
-        let change = Rewrite {
-            config: Some(&config),
-            more: Policy {
-                img: vec!["http://127.0.0.1:9".to_owned()],
-                ..Policy::default()
-            },
-            ..Rewrite::default()
+        let more = Policy {
+            img: vec!["http://127.0.0.1:9".to_owned()],
+            ..Policy::default()
         };
-        let policy = written_policy(&rewrite(&page, &change).unwrap())
+        let policy = written_policy(&rewrite(&page, Some(&config), &more).unwrap())
             .unwrap()
             .unwrap();
         assert!(policy.contains("img-src 'self' http://127.0.0.1:8081 http://127.0.0.1:9;"));

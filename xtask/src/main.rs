@@ -14,7 +14,6 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use xtask::discover::{self, Discovered};
-use xtask::html::{self, Rewrite};
 use xtask::{config_block, ProviderCommand};
 
 use crate::provider::Provider;
@@ -197,21 +196,13 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// Writes `config` into the page, whose policy (if it has one) also lets the app reach what an
-/// issuer's metadata names.
+/// Writes `config` into the page, whose policy also lets the app reach what an issuer's
+/// metadata names.
 fn rewrite_index(
     index: &Path,
     config: &serde_json::Value,
     found: Option<&Discovered>,
 ) -> Result<()> {
     let more = found.map(Discovered::sources).unwrap_or_default();
-    let config = Some(config);
-    html::rewrite_file(
-        index,
-        &Rewrite {
-            config,
-            more,
-            ..Rewrite::default()
-        },
-    )
+    xtask::html::rewrite_file(index, Some(config), &more)
 }
