@@ -24,10 +24,8 @@ pub const HEADERS: [(&str, &str); 4] = [
 
 /// The headers file's name in `dist/` (Netlify and Cloudflare Pages read it and do not serve it).
 pub const HEADERS_FILE: &str = "_headers";
-
 /// The `Cache-Control` of a file whose name carries its content's hash: it never changes.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
 /// The `Cache-Control` of `index.html`, which names the current build's files.
 pub const NO_CACHE: &str = "no-cache";
 
@@ -121,10 +119,8 @@ impl fmt::Display for Policy {
 pub fn script_hash(text: &str) -> String {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let digest = sha2::Sha256::digest(text.as_bytes());
-    format!(
-        "'sha256-{}'",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
+    let base64 = base64::engine::general_purpose::STANDARD.encode(digest);
+    format!("'sha256-{base64}'")
 }
 
 /// The `_headers` file: [`HEADERS`] on every path, [`NO_CACHE`] on the page and [`IMMUTABLE`] on
@@ -136,9 +132,9 @@ pub fn headers_file(hashed: &[String]) -> String {
          # each file may be cached. An app route (/callback) is index.html: the local provider\n\
          # gives it index.html's rules, a host its own revalidating default.\n/*\n",
     );
-    HEADERS
-        .iter()
-        .for_each(|(name, value)| text += &format!("  {name}: {value}\n"));
+    for (name, value) in HEADERS {
+        text += &format!("  {name}: {value}\n");
+    }
     let pages = ["/", "/index.html"].map(|page| (page, NO_CACHE));
     let files = hashed.iter().map(|file| (file.as_str(), IMMUTABLE));
     for (path, value) in pages.into_iter().chain(files) {
@@ -172,10 +168,9 @@ fn no_origin(name: &str, value: &str, why: &str) -> anyhow::Error {
 }
 
 fn is_spotify(origin: &str) -> bool {
-    let host = url::Url::parse(origin)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned));
-    host.is_some_and(|host| host == "spotify.com" || host.ends_with(".spotify.com"))
+    let url = url::Url::parse(origin).ok();
+    let host = url.as_ref().and_then(url::Url::host_str).unwrap_or("");
+    host == "spotify.com" || host.ends_with(".spotify.com")
 }
 
 fn push_new(list: &mut Vec<String>, item: &str) {

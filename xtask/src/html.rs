@@ -1,19 +1,21 @@
 //! The one reader and rewriter of `index.html`, on lol_html, which keeps every byte it is not
-//! asked to change as it was (Subresource Integrity and the loader's hash depend on that).
-//! `cargo xtask build`, `configure`, `demo` and the end-to-end tests all change the page through
-//! [`rewrite`], which recomputes the policy of a page that carries one, so that the endpoints
-//! and the policy cannot drift apart.
+//! asked to change as it was (Subresource Integrity and the loader's hash depend on that). The
+//! build, `configure`, `demo` and the end-to-end tests all change the page through [`rewrite`],
+//! which writes the policy for the block it leaves, so the two cannot drift apart.
 
 use std::cell::{Cell, RefCell};
 use std::path::Path;
 
 use anyhow::{ensure, Context, Result};
+use html_escape::{decode_html_entities as decode, encode_double_quoted_attribute as encode};
 use lol_html::html_content::{ContentType, Element};
 use lol_html::{element, rewrite_str, text, RewriteStrSettings};
 use serde_json::Value;
 
 use crate::config_block::{script_json, BLOCK_ID};
 use crate::csp::{self, Policy};
+
+const HTTP_EQUIV: &str = "Content-Security-Policy";
 
 /// `html` with its configuration block set to `config` (`None` keeps it) and its policy written
 /// for the block, the page's inline scripts and `more` ([`Policy::merge`]). The policy's
@@ -37,7 +39,6 @@ pub fn rewrite(html: &str, config: Option<&Value>, more: &Policy) -> Result<Stri
     let first = tags.iter().find(|t| t.loads() || t.is_charset());
     let after_charset = first.is_some_and(Tag::is_charset);
     let inserted = Cell::new(false);
-
     let handlers = vec![
         element!("meta, link", |el| {
             let tag = Tag::of(el);
@@ -153,21 +154,18 @@ pub fn missing_integrity(html: &str) -> Vec<String> {
             module |= rel == "modulepreload" && integrity;
             wasm |= rel == "preload" && target.ends_with(".wasm") && integrity;
         }
-        let missing = [
-            (module, "modulepreload", "script"),
-            (wasm, "preload", "wasm"),
-        ];
-        for (_, rel, what) in missing.iter().filter(|(found, ..)| !found) {
-            problems.push(format!(
-                "no <link rel={rel} integrity> for the app's {what}"
-            ));
+        if !module {
+            problems.push("no <link rel=modulepreload integrity> for the app's script".into());
+        }
+        if !wasm {
+            problems.push("no <link rel=preload integrity> for the app's wasm".into());
         }
         problems
     })
 }
 
-/// A start tag of the page: lower-case names, values as the page means them, and for a script
-/// its text and whether it is closed.
+/// A start tag of the page (lower-case names, values decoded), with the text of a script and
+/// where the tag ends.
 #[derive(Debug)]
 struct Tag {
     name: String,
@@ -179,7 +177,9 @@ struct Tag {
 impl Tag {
     fn of(el: &Element) -> Tag {
         let attrs = el.attributes().iter();
-        let attrs = attrs.map(|a| (a.name(), unescape(&a.value()))).collect();
+        let attrs = attrs
+            .map(|a| (a.name(), decode(&a.value()).into_owned()))
+            .collect();
         let (name, end) = (el.tag_name(), el.source_location().bytes().end);
         Tag {
             name,
@@ -196,7 +196,7 @@ impl Tag {
 
     fn is_policy(&self) -> bool {
         let equiv = self.attr("http-equiv").unwrap_or("");
-        self.name == "meta" && equiv.eq_ignore_ascii_case("Content-Security-Policy")
+        self.name == "meta" && equiv.eq_ignore_ascii_case(HTTP_EQUIV)
     }
 
     /// Whether this is a preconnect link [`rewrite`] wrote (it takes out its own and no other).
@@ -230,11 +230,16 @@ impl Tag {
 fn tags(html: &str) -> Result<Vec<Tag>> {
     let tags = RefCell::new(Vec::new());
     let handlers = vec![
-        element!("*", |el| Ok(tags.borrow_mut().push(Tag::of(el)))),
+        element!("*", |el| {
+            tags.borrow_mut().push(Tag::of(el));
+            Ok(())
+        }),
         // A script holds no element, so its text belongs to the last tag.
         text!("script", |chunk| {
-            let mut tags = tags.borrow_mut();
-            Ok(tags.last_mut().map_or((), |t| t.text += chunk.as_str()))
+            if let Some(tag) = tags.borrow_mut().last_mut() {
+                tag.text += chunk.as_str();
+            }
+            Ok(())
         }),
     ];
     let mut settings = RewriteStrSettings::new();
@@ -251,9 +256,8 @@ fn problems(html: &str, check: impl Fn(&[Tag]) -> Vec<String>) -> Vec<String> {
 /// The text of the one `<script id="app-config">`, closed.
 fn config_tag<'t>(tags: &'t [Tag], html: &str) -> Result<&'t str> {
     let script = format!("<script id=\"{BLOCK_ID}\">");
-    let mut blocks = tags
-        .iter()
-        .filter(|t| t.name == "script" && t.attr("id") == Some(BLOCK_ID));
+    let is_block = |t: &&Tag| t.name == "script" && t.attr("id") == Some(BLOCK_ID);
+    let mut blocks = tags.iter().filter(is_block);
     let block = blocks
         .next()
         .with_context(|| format!("the page has no {script}"))?;
@@ -273,7 +277,7 @@ fn policy_meta(tags: &[Tag]) -> Result<Option<&Tag>> {
     let one = metas.next().is_none();
     ensure!(
         one,
-        "the page has more than one <meta http-equiv=\"Content-Security-Policy\">"
+        "the page has more than one <meta http-equiv=\"{HTTP_EQUIV}\">"
     );
     Ok(meta)
 }
@@ -291,14 +295,15 @@ fn policy_of(tags: &[Tag], config: &Value) -> Result<Policy> {
 }
 
 fn meta_of(policy: &Policy) -> String {
-    let escape = |value: &str| value.replace('&', "&amp;").replace('"', "&quot;");
-    let content = escape(&policy.to_string());
-    let mut meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{content}\" />");
+    let content = policy.to_string();
+    let mut meta = format!(
+        "<meta http-equiv=\"{HTTP_EQUIV}\" content=\"{}\" />",
+        encode(&content)
+    );
     for origin in &policy.preconnect {
         // `crossorigin`: the app's requests carry no credentials, and a browser keeps such
         // connections apart from those that do.
-        let href = escape(origin);
-        let mark = format!("data-from=\"{BLOCK_ID}\"");
+        let (href, mark) = (encode(origin), format!("data-from=\"{BLOCK_ID}\""));
         meta += &format!("<link rel=\"preconnect\" href=\"{href}\" crossorigin {mark} />");
     }
     meta
@@ -306,20 +311,6 @@ fn meta_of(policy: &Policy) -> String {
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-/// An attribute value as the page means it (lol_html gives it as written).
-fn unescape(value: &str) -> String {
-    let references = [
-        ("&quot;", "\""),
-        ("&#39;", "'"),
-        ("&apos;", "'"),
-        ("&lt;", "<"),
-    ];
-    let value = references
-        .iter()
-        .fold(value.to_owned(), |v, (r, c)| v.replace(r, c));
-    value.replace("&gt;", ">").replace("&amp;", "&")
 }
 
 #[cfg(test)]
