@@ -79,7 +79,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     );
     let log = File::create(&log_path).with_context(|| log_path.display().to_string())?;
     let status = bench
-        .envs(browsers.env())
+        .envs(browsers)
         .stdin(Stdio::null())
         .stderr(log)
         .status()?;

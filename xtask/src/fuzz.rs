@@ -11,7 +11,8 @@ use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
+use regex::Regex;
 
 use crate::tools::{self, Tools};
 
@@ -33,36 +34,25 @@ pub struct Args {
     /// How long each target runs, in seconds.
     #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     seconds: u64,
-    /// The targets to run (default: all).
-    #[arg(value_parser = TARGETS)]
+    /// The targets to run.
+    #[arg(value_parser = TARGETS, default_values = TARGETS)]
     targets: Vec<String>,
-}
-
-impl Args {
-    /// The targets to run: those named, or all.
-    fn targets(&self) -> Vec<String> {
-        match self.targets.is_empty() {
-            true => TARGETS.map(str::to_owned).to_vec(),
-            false => self.targets.clone(),
-        }
-    }
 }
 
 pub fn run(root: &Path, args: &Args) -> Result<()> {
     let seconds = args.seconds;
     let tools = Tools::new(root)?;
-    tools.ensure_cargo_tool("cargo-fuzz", "~0.13", &["cargo-fuzz"], true)?;
+    tools.cargo_tool("cargo-fuzz", "~0.13", &["cargo-fuzz"], true)?;
     let toolchain = pinned_toolchain(&tools)?;
     println!("xtask: fuzzing with {toolchain} ({NIGHTLY}), {seconds} s per target");
-    let fuzz_dir = root.join("fuzz");
+    let fuzz = root.join("fuzz");
     // Once for every target, so that the timed runs do not include the build.
     tools::run(cargo_fuzz(&tools, &toolchain).args(["build", "--sanitizer", "none"]))?;
-
     let mut reports = Vec::new();
-    for target in &args.targets() {
-        let corpus = fuzz_dir.join("corpus").join(target);
-        let log_path = fuzz_dir.join("logs").join(format!("{target}.log"));
-        for dir in [&corpus, &fuzz_dir.join("logs")] {
+    for target in &args.targets {
+        let corpus = fuzz.join("corpus").join(target);
+        let log_path = fuzz.join(format!("logs/{target}.log"));
+        for dir in [&corpus, &fuzz.join("logs")] {
             std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
         }
         println!("xtask: fuzzing {target} for {seconds} s (output in fuzz/logs/{target}.log)");
@@ -70,19 +60,17 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         command
             .args(["run", "--sanitizer", "none", target])
             .arg(&corpus);
-        command.arg(fuzz_dir.join("seeds").join(target)).arg("--");
-        command
-            .arg(format!("-max_total_time={seconds}"))
-            .args(LIBFUZZER_FLAGS);
+        command.arg(fuzz.join("seeds").join(target)).arg("--");
+        command.arg(format!("-max_total_time={seconds}"));
+        println!("$ {}", tools::show(command.args(LIBFUZZER_FLAGS)));
         let log = File::create(&log_path).with_context(|| log_path.display().to_string())?;
-        println!("$ {}", tools::show(&command));
-        let status = command
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .status()?;
-        let log = std::fs::read_to_string(&log_path)?;
-        let report = Report::read(target, status.success(), &log);
+        command.stdin(Stdio::null()).stdout(log.try_clone()?);
+        let status = command.stderr(log).status()?;
+        let report = Report::read(
+            target,
+            status.success(),
+            &std::fs::read_to_string(&log_path)?,
+        );
         if !report.passed {
             println!(
                 "xtask: {target} failed; the whole output is in {}",
@@ -91,11 +79,10 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
             report
                 .findings
                 .iter()
-                .for_each(|finding| println!("    {finding}"));
+                .for_each(|line| println!("    {line}"));
         }
         reports.push(report);
     }
-
     println!(
         "\n{:<16} {:>12} {:>10}  result",
         "target", "executions", "exec/s"
@@ -104,11 +91,12 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         .iter()
         .for_each(|report| println!("{}", report.line()));
     let failed = reports.iter().filter(|r| !r.passed).count();
-    if failed > 0 {
-        let all = reports.len();
-        bail!("{failed} of {all} fuzz targets failed; the inputs are in fuzz/artifacts/");
-    }
-    println!("{} targets, {seconds} s each: no crash", reports.len());
+    let all = reports.len();
+    ensure!(
+        failed == 0,
+        "{failed} of {all} fuzz targets failed; the inputs are in fuzz/artifacts/"
+    );
+    println!("{all} targets, {seconds} s each: no crash");
     Ok(())
 }
 
@@ -125,18 +113,14 @@ fn cargo_fuzz(tools: &Tools, toolchain: &str) -> Command {
 /// `rustup ARGS`, which never downloads a toolchain behind our back nor takes this one's.
 fn rustup(tools: &Tools, args: &[&str]) -> Command {
     let mut command = tools.command("rustup");
-    command
-        .args(args)
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .env_remove("RUSTUP_TOOLCHAIN");
+    command.args(args).env("RUSTUP_AUTO_INSTALL", "0");
+    command.env_remove("RUSTUP_TOOLCHAIN");
     command
 }
 
 /// The installed toolchain that is [`NIGHTLY`]: by that name, or a `nightly*` toolchain whose rustc is its commit.
 fn pinned_toolchain(tools: &Tools) -> Result<String> {
-    let list = rustup(tools, &["toolchain", "list"])
-        .output()
-        .context("cannot run rustup")?;
+    let list = rustup(tools, &["toolchain", "list"]).output()?;
     let names = toolchain_names(&String::from_utf8_lossy(&list.stdout));
     if names.iter().any(|n| is_pinned_name(n)) {
         return Ok(NIGHTLY.to_owned());
@@ -158,23 +142,21 @@ fn pinned_toolchain(tools: &Tools) -> Result<String> {
 
 /// The toolchains `rustup toolchain list` names (`nightly-x86_64-unknown-linux-gnu (default)` → the first word).
 fn toolchain_names(list: &str) -> Vec<String> {
-    list.lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .map(str::to_owned)
-        .collect()
+    let first_words = list
+        .lines()
+        .filter_map(|line| line.split_whitespace().next());
+    first_words.map(str::to_owned).collect()
 }
 
 /// `nightly-2026-05-20` or `nightly-2026-05-20-<host triple>`.
 fn is_pinned_name(name: &str) -> bool {
-    name.strip_prefix(NIGHTLY)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+    let rest = name.strip_prefix(NIGHTLY);
+    rest.is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
 }
 
 fn rustc_commit(verbose: &str) -> Option<&str> {
-    verbose
-        .lines()
-        .find_map(|line| line.strip_prefix("commit-hash: "))
-        .map(str::trim)
+    let hash = verbose.lines().find_map(|l| l.strip_prefix("commit-hash:"));
+    hash.map(str::trim)
 }
 
 /// What one target's run came to, read from libFuzzer's output.
@@ -182,9 +164,8 @@ fn rustc_commit(verbose: &str) -> Option<&str> {
 struct Report {
     target: String,
     passed: bool,
-    /// `stat::number_of_executed_units`.
+    /// `stat::number_of_executed_units` and `stat::average_exec_per_sec`.
     executions: Option<u64>,
-    /// `stat::average_exec_per_sec`.
     per_second: Option<u64>,
     /// What went wrong: the panic, libFuzzer's verdict, where the input was written.
     findings: Vec<String>,
@@ -193,13 +174,8 @@ struct Report {
 impl Report {
     fn read(target: &str, succeeded: bool, log: &str) -> Report {
         let stat = |name: &str| {
-            log.lines().rev().find_map(|line| {
-                line.strip_prefix(name)?
-                    .strip_prefix(':')?
-                    .trim()
-                    .parse()
-                    .ok()
-            })
+            let value = Regex::new(&format!(r"(?m)^stat::{name}:\s*(\d+)")).ok()?;
+            value.captures_iter(log).last()?[1].parse().ok()
         };
         let mut findings = Vec::new();
         let mut lines = log.lines().peekable();
@@ -218,11 +194,14 @@ impl Report {
             }
         }
         findings.dedup();
+        let executions = stat("number_of_executed_units");
+        let per_second = stat("average_exec_per_sec");
+        let target = target.to_owned();
         Report {
-            target: target.to_owned(),
+            target,
             passed: succeeded,
-            executions: stat("stat::number_of_executed_units"),
-            per_second: stat("stat::average_exec_per_sec"),
+            executions,
+            per_second,
             findings,
         }
     }
@@ -234,11 +213,10 @@ impl Report {
             (false, false) => "CRASH",
             (false, true) => "FAILED (see its log)",
         };
+        let (executions, per_second) = (number(self.executions), number(self.per_second));
         format!(
-            "{:<16} {:>12} {:>10}  {result}",
-            self.target,
-            number(self.executions),
-            number(self.per_second)
+            "{:<16} {executions:>12} {per_second:>10}  {result}",
+            self.target
         )
     }
 }
@@ -251,7 +229,7 @@ mod tests {
 
     fn parse_args(args: &[&str]) -> Result<(u64, Vec<String>), clap::Error> {
         let args = Args::try_parse_from(std::iter::once("fuzz").chain(args.iter().copied()))?;
-        Ok((args.seconds, args.targets()))
+        Ok((args.seconds, args.targets))
     }
 
     #[test]

@@ -6,9 +6,8 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
-use anyhow::{bail, Result};
-use regex::Regex;
-use xtask::artefact::Check;
+use anyhow::{anyhow, ensure, Result};
+use xtask::artefact::{check_dist, Check, Context};
 use xtask::ProviderCommand;
 
 use crate::provider::Provider;
@@ -17,9 +16,13 @@ use crate::tools::{self, Browsers, Tools};
 /// The wasm-bindgen test page and the provider it talks to (ARCHITECTURE.md, "Test ports").
 const WASM_TEST_PAGE: &str = "127.0.0.1:18090";
 const WASM_TEST_PROVIDER_PORT: u16 = 18081;
-/// `WASM_BINDGEN_TEST_TIMEOUT`: wasm-bindgen's runner waits this long for the whole suite in one
-/// browser, not per test (at 60 s, Firefox's tests were cut off once the suite grew).
+/// wasm-bindgen's runner waits this long for the whole suite in one browser, not per test (at
+/// 60 s, Firefox's tests were cut off once the suite grew).
 const WASM_SUITE_TIMEOUT_S: &str = "300";
+const WASM_SUITES: [(&str, &str); 2] = [
+    ("wasm tests in headless Chrome", "CHROMEDRIVER"),
+    ("wasm tests in headless Firefox", "GECKODRIVER"),
+];
 const DIST_CHECKS: &str = "dist/ checks (artefact, policy, integrity, headers)";
 const BUDGET: &str = "first-load budget";
 const E2E: &str = "end-to-end tests (Chrome and Firefox over WebDriver)";
@@ -32,23 +35,19 @@ pub struct Tally {
     pub ignored: u64,
 }
 
-/// What one suite did.
-struct Outcome {
-    name: &'static str,
-    tally: Tally,
-    /// Empty when the suite is good: it succeeded, ran tests and ignored none.
-    problems: Vec<String>,
-}
+/// What one suite did: its name, its counts, and its problems (none when the suite is good: it
+/// succeeded, ran tests and ignored none).
+struct Outcome(&'static str, Tally, Vec<String>);
 
 /// Reads `test result: ok. 3 passed; 0 failed; 1 ignored; ...` lines out of captured output,
 /// coloured or not.
 pub fn tally(output: &str) -> Tally {
-    let count = Regex::new(r"(\d+) (passed|failed|ignored)").expect("a valid regex");
+    let count = regex::Regex::new(r"(\d+) (passed|failed|ignored)").expect("a valid regex");
     let mut total = Tally::default();
     for line in strip_ansi_escapes::strip_str(output).lines() {
-        let Some((_, counts)) = line.split_once("test result:") else {
-            continue;
-        };
+        let counts = line
+            .split_once("test result:")
+            .map_or("", |(_, counts)| counts);
         for found in count.captures_iter(counts) {
             let n: u64 = found[1].parse().unwrap_or(0);
             match &found[2] {
@@ -61,206 +60,139 @@ pub fn tally(output: &str) -> Tally {
     total
 }
 
-/// Runs a suite: its stdout and stderr streamed to ours and captured, then judged.
+/// Runs a suite, its stdout and stderr through one pipe, each line printed and kept; then judges
+/// it by its exit status and its counts.
 fn run_suite(name: &'static str, command: &mut Command) -> Outcome {
     println!("\n=== {name}\n$ {}", tools::show(command));
-    let (status, captured) = match tee(command) {
-        Ok(done) => done,
-        Err(e) => return could_not_run(name, format!("cannot run: {e:#}")),
+    let mut run = || -> Result<_> {
+        let (reader, writer) = std::io::pipe()?;
+        command.stdin(Stdio::null()).stdout(writer.try_clone()?);
+        let mut child = command.stderr(writer).spawn()?;
+        // The command's own copies of the pipe's writing end: the reading ends when the child's do.
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        let mut captured = String::new();
+        for line in BufReader::new(reader).split(b'\n').map_while(Result::ok) {
+            let line = String::from_utf8_lossy(&line);
+            println!("{line}");
+            captured += &(line + "\n");
+        }
+        Ok((child.wait()?, tally(&captured)))
     };
-    let tally = tally(&captured);
-    let mut problems = Vec::new();
-    if !status.success() {
-        problems.push(format!("exited with {status}"));
-    }
-    if tally.failed > 0 {
-        problems.push(format!("{} failed", tally.failed));
-    }
-    if tally.ignored > 0 {
-        problems.push(format!("{} ignored (every test must run)", tally.ignored));
-    }
-    if tally.passed + tally.failed == 0 {
-        problems.push("ran no tests".to_owned());
-    }
-    Outcome {
-        name,
-        tally,
-        problems,
-    }
+    let (status, tally) = match run() {
+        Ok(done) => done,
+        Err(e) => return could_not_run(name, anyhow!("cannot run: {e:#}")),
+    };
+    let problems = [
+        (!status.success()).then(|| format!("exited with {status}")),
+        (tally.failed > 0).then(|| format!("{} failed", tally.failed)),
+        (tally.ignored > 0).then(|| format!("{} ignored (every test must run)", tally.ignored)),
+        (tally.passed + tally.failed == 0).then(|| "ran no tests".to_owned()),
+    ];
+    let problems = problems.into_iter().flatten().collect();
+    Outcome(name, tally, problems)
 }
 
-/// Runs `command`, its stdout and stderr through one pipe, each line printed and kept.
-fn tee(command: &mut Command) -> Result<(std::process::ExitStatus, String)> {
-    let (reader, writer) = std::io::pipe()?;
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(writer.try_clone()?)
-        .stderr(writer)
-        .spawn()?;
-    // The command's own copies of the pipe's writing end: the reading ends when the child's do.
-    command.stdout(Stdio::null()).stderr(Stdio::null());
-    let mut captured = String::new();
-    for line in BufReader::new(reader).split(b'\n').map_while(Result::ok) {
-        let line = String::from_utf8_lossy(&line);
-        println!("{line}");
-        captured.push_str(&line);
-        captured.push('\n');
-    }
-    Ok((child.wait()?, captured))
-}
-
-fn could_not_run(name: &'static str, why: String) -> Outcome {
-    println!("{name}: {why}");
-    Outcome {
-        name,
-        tally: Tally::default(),
-        problems: vec![why],
-    }
+fn could_not_run(name: &'static str, why: anyhow::Error) -> Outcome {
+    println!("{name}: {why:#}");
+    let problems = vec![format!("{why:#}")];
+    Outcome(name, Tally::default(), problems)
 }
 
 /// Checks made here, one line each, counted as tests.
 fn checks(name: &'static str, checks: Vec<Check>) -> Outcome {
     println!("\n=== {name}");
-    let mut outcome = Outcome {
-        name,
-        tally: Tally::default(),
-        problems: Vec::new(),
-    };
+    let (mut tally, mut problems) = (Tally::default(), Vec::new());
     for check in checks {
-        let Some(first) = check.problems.first() else {
-            outcome.tally.passed += 1;
-            println!("check {} ... ok", check.name);
-            continue;
-        };
-        outcome.tally.failed += 1;
-        outcome.problems.push(format!("{}: {first}", check.name));
-        println!("check {} ... FAILED", check.name);
-        check
-            .problems
-            .iter()
-            .for_each(|problem| println!("    {problem}"));
+        let (name, found) = (check.name, check.problems);
+        let verdict = if found.is_empty() { "ok" } else { "FAILED" };
+        println!("check {name} ... {verdict}");
+        found.iter().for_each(|problem| println!("    {problem}"));
+        match found.first() {
+            Some(first) => problems.push(format!("{name}: {first}")),
+            None => tally.passed += 1,
+        }
     }
-    outcome
+    tally.failed = problems.len() as u64;
+    Outcome(name, tally, problems)
 }
 
 /// `cargo xtask test`: installs what is missing, runs every suite, and ends with the line
 /// `N passed, N failed`, even when setting up fails.
 pub fn test(root: &Path) -> ExitCode {
-    let setup = Tools::new(root).and_then(|tools| {
+    let outcomes = Tools::new(root).and_then(|tools| {
         let trunk = tools.ensure_build_tools()?;
-        let browsers = tools.ensure_browsers()?;
-        Ok(run_all(&tools, &trunk, &browsers))
+        Ok(run_all(&tools, &trunk, &tools.ensure_browsers()?))
     });
-    let outcomes =
-        setup.unwrap_or_else(|e| vec![could_not_run("setting up the tools", format!("{e:#}"))]);
+    let outcomes = outcomes.unwrap_or_else(|e| vec![could_not_run("setting up the tools", e)]);
     println!("\n=== summary");
     let mut total = Tally::default();
-    for Outcome {
-        name,
-        tally: t,
-        problems,
-    } in &outcomes
-    {
-        total.passed += t.passed;
-        total.failed += t.failed;
-        total.ignored += t.ignored;
+    for Outcome(name, t, problems) in &outcomes {
+        (total.passed, total.failed) = (total.passed + t.passed, total.failed + t.failed);
         // One line per suite: the details were printed when they happened.
         let firsts: Vec<&str> = problems.iter().filter_map(|p| p.lines().next()).collect();
         let verdict = match firsts.is_empty() {
             true => "ok".to_owned(),
             false => format!("FAILED: {}", firsts.join("; ")),
         };
-        println!(
-            "{name}: {} passed, {} failed, {} ignored: {verdict}",
-            t.passed, t.failed, t.ignored
-        );
+        let (passed, failed, ignored) = (t.passed, t.failed, t.ignored);
+        println!("{name}: {passed} passed, {failed} failed, {ignored} ignored: {verdict}");
     }
     println!("{} passed, {} failed", total.passed, total.failed);
-    match outcomes.iter().all(|o| o.problems.is_empty()) {
-        true => ExitCode::SUCCESS,
-        false => ExitCode::FAILURE,
-    }
+    ExitCode::from(u8::from(outcomes.iter().any(|o| !o.2.is_empty())))
 }
 
 fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> Vec<Outcome> {
     let mut host = tools.cargo();
-    let mut outcomes = vec![run_suite(
-        "host tests",
-        host.args(["test", "--workspace", "--exclude", "e2e"]),
-    )];
+    host.args(["test", "--workspace", "--exclude", "e2e"]);
+    let mut outcomes = vec![run_suite("host tests", &mut host)];
     let provider = tools.build_provider();
-    let wasm_suites = [
-        (
-            "wasm tests in headless Chrome",
-            "CHROMEDRIVER",
-            &browsers.chromedriver,
-        ),
-        (
-            "wasm tests in headless Firefox",
-            "GECKODRIVER",
-            &browsers.geckodriver,
-        ),
-    ];
-    for (name, driver_var, driver) in wasm_suites {
+    for (name, driver) in WASM_SUITES {
         let outcome = match &provider {
-            Ok(binary) => run_wasm_suite(tools, name, binary, driver_var, driver),
-            Err(e) => Err(anyhow::anyhow!("the provider did not build: {e:#}")),
+            Ok(binary) => run_wasm_suite(tools, name, binary, driver, browsers),
+            Err(e) => Err(anyhow!("the provider did not build: {e:#}")),
         };
-        outcomes.push(outcome.unwrap_or_else(|e| could_not_run(name, format!("{e:#}"))));
+        outcomes.push(outcome.unwrap_or_else(|e| could_not_run(name, e)));
     }
     // The end-to-end tests run the provider in process: they need dist/, not the binary.
     if let Err(e) = tools.trunk_build(trunk) {
-        let why = format!("dist/ did not build: {e:#}");
-        outcomes.extend([DIST_CHECKS, BUDGET, E2E].map(|name| could_not_run(name, why.clone())));
+        let why = |name| could_not_run(name, anyhow!("dist/ did not build: {e:#}"));
+        outcomes.extend([DIST_CHECKS, BUDGET, E2E].map(why));
         return outcomes;
     }
     let dist = tools.root.join("dist");
-    let context = xtask::artefact::Context::of_this_machine(&tools.root);
-    outcomes.push(checks(
-        DIST_CHECKS,
-        xtask::artefact::check_dist(&dist, &context),
-    ));
-    let budget = crate::sizes::check_budget(&dist).map_or_else(
-        |e| vec![format!("{e:#}")],
-        |ok| {
-            println!("{ok}");
-            Vec::new()
-        },
-    );
-    outcomes.push(checks(
-        BUDGET,
-        vec![Check {
-            name: "the first load is within its budget",
-            problems: budget,
-        }],
-    ));
+    let context = Context::of_this_machine(&tools.root);
+    outcomes.push(checks(DIST_CHECKS, check_dist(&dist, &context)));
+    let budget = crate::sizes::check_budget(&dist).map(|within| println!("{within}"));
+    let problems = budget.err().map(|e| format!("{e:#}")).into_iter().collect();
+    let name = "the first load is within its budget";
+    outcomes.push(checks(BUDGET, vec![Check { name, problems }]));
     outcomes.push(match tools.ensure_axe_core() {
-        Err(e) => could_not_run(E2E, format!("axe-core did not install: {e:#}")),
+        Err(e) => could_not_run(E2E, e.context("axe-core did not install")),
         Ok(axe) => {
             let mut e2e = tools.cargo();
             e2e.args(["test", "-p", "e2e"]).env("E2E_DIST", dist);
             // The accessibility tests' axe-core (`e2e/src/axe.rs`).
-            run_suite(E2E, e2e.env("AXE_CORE_JS", axe).envs(browsers.env()))
+            run_suite(E2E, e2e.env("AXE_CORE_JS", axe).envs(browsers.clone()))
         }
     });
     outcomes
 }
 
-/// The root package's wasm-bindgen tests in one browser, against a fresh provider on the test
-/// ports; the provider is killed when the suite ends, however it ends.
+/// The root package's wasm-bindgen tests in one browser (its WebDriver in `$driver`), against a
+/// fresh provider on the test ports; the provider is killed when the suite ends, however it ends.
 fn run_wasm_suite(
     tools: &Tools,
     name: &'static str,
-    provider_binary: &Path,
-    driver_var: &str,
-    driver: &Path,
+    provider: &Path,
+    driver: &str,
+    browsers: &Browsers,
 ) -> Result<Outcome> {
-    let client_id = xtask::local_client_id(&tools.root).map_err(anyhow::Error::msg)?;
+    let client_id = xtask::local_client_id(&tools.root)?;
     // The app's client in Development Mode, as every new Spotify app is, and a second one with
     // extended quota, so the browser tests run against both (`tests/web/quota.rs`).
     let extended = format!("{client_id}-extended");
     let page = format!("http://{WASM_TEST_PAGE}");
-    let command = ProviderCommand::new(provider_binary, WASM_TEST_PROVIDER_PORT)
+    let command = ProviderCommand::new(provider, WASM_TEST_PROVIDER_PORT)
         .app_at(&client_id, &page)
         .app_at(&extended, &page)
         .extended_quota(&extended);
@@ -268,45 +200,41 @@ fn run_wasm_suite(
         WASM_TEST_PAGE.to_owned(),
         format!("127.0.0.1:{WASM_TEST_PROVIDER_PORT}"),
     ] {
-        if std::net::TcpListener::bind(&address).is_err() {
-            bail!(
-                "{address} is already in use by another process; the wasm tests need it \
-                 (docs/ARCHITECTURE.md, \"Test ports\"): stop that process and run again"
-            );
-        }
+        ensure!(
+            std::net::TcpListener::bind(&address).is_ok(),
+            "{address} is already in use by another process; the wasm tests need it \
+             (docs/ARCHITECTURE.md, \"Test ports\"): stop that process and run again"
+        );
     }
-    let log_dir = tools.target_dir().join("xtask");
-    std::fs::create_dir_all(&log_dir)?;
-    let log = log_dir.join(format!("provider-{}.log", driver_var.to_lowercase()));
+    let log = tools.target_dir().join("xtask");
+    std::fs::create_dir_all(&log)?;
+    let log = log.join(format!("provider-{}.log", driver.to_lowercase()));
     println!(
         "\n=== {name}: starting the provider (log: {})",
         log.display()
     );
     let provider = Provider::start(&command, Some(&log), Duration::from_secs(30))?;
-    let mut command = tools.cargo();
+    let mut test = tools.cargo();
     // The browser tests; the library's unit tests are host tests.
-    command.args([
+    test.args([
         "test",
         "-p",
         "pkce-playlists",
-        "--target",
-        tools::WASM_TARGET,
         "--test",
         "web",
+        "--target",
+        tools::WASM_TARGET,
     ]);
     for var in ["CHROMEDRIVER", "GECKODRIVER", "SAFARIDRIVER"] {
-        command.env_remove(var);
+        test.env_remove(var);
     }
-    command
-        .env(driver_var, driver)
-        .env("WASM_BINDGEN_TEST_ADDRESS", WASM_TEST_PAGE);
-    command.env("LOCAL_SPOTIFY_URL", &provider.api_url);
-    let outcome = run_suite(
+    test.envs(browsers.iter().filter(|(var, _)| *var == driver).cloned());
+    test.env("WASM_BINDGEN_TEST_ADDRESS", WASM_TEST_PAGE)
+        .env("LOCAL_SPOTIFY_URL", &provider.api_url);
+    Ok(run_suite(
         name,
-        command.env("WASM_BINDGEN_TEST_TIMEOUT", WASM_SUITE_TIMEOUT_S),
-    );
-    drop(provider);
-    Ok(outcome)
+        test.env("WASM_BINDGEN_TEST_TIMEOUT", WASM_SUITE_TIMEOUT_S),
+    ))
 }
 
 #[cfg(test)]

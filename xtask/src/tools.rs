@@ -10,9 +10,9 @@
 use std::env;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Versions: `~X` is any `X.*`, anything else that version exactly.
@@ -20,70 +20,60 @@ const TRUNK: &str = "~0.21";
 const BINARYEN: &str = "~132";
 const AXE_CORE: &str = "4.14.1";
 const GECKODRIVER: &str = "0.37.1";
-const BROWSER_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "firefox-esr"];
 /// The rustflags of the wasm target, as an environment variable (cargo merges it with the
 /// configuration file's `[target.wasm32-unknown-unknown] rustflags`).
 const WASM_RUSTFLAGS: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
 
-/// Where tools live and the PATH that child processes get.
+/// The workspace, and the PATH that child processes get: binaryen's and cargo's bin folders
+/// first, then the inherited PATH.
 pub struct Tools {
     pub root: PathBuf,
-    /// The `cargo` that runs xtask (`$CARGO`), so children use the same toolchain.
-    cargo: PathBuf,
-    /// `$CARGO_HOME` (default `~/.cargo`), whose `bin/` has what `cargo install` puts there.
-    cargo_home: PathBuf,
-    /// `~/.cache/pkce-playlists`: a folder per npm package (its `--prefix`).
-    cache: PathBuf,
-    /// PATH for children: binaryen's and cargo's bin folders first, then the inherited PATH.
     path: OsString,
 }
 
-/// The browsers and drivers the browser suites use.
-pub struct Browsers {
-    pub chromium: PathBuf,
-    pub chromedriver: PathBuf,
-    pub firefox: PathBuf,
-    pub geckodriver: PathBuf,
-}
-
-impl Browsers {
-    /// Where the end-to-end harness (`e2e/src/browser.rs`) finds the drivers and the browsers:
-    /// the environment of `cargo xtask test`'s end-to-end suite and of `cargo xtask bench`.
-    pub fn env(&self) -> [(&'static str, &Path); 4] {
-        [
-            ("CHROMEDRIVER", &self.chromedriver),
-            ("CHROMIUM_BIN", &self.chromium),
-            ("GECKODRIVER", &self.geckodriver),
-            ("FIREFOX_BIN", &self.firefox),
-        ]
-    }
-}
+/// The browsers and drivers, as the environment in which the end-to-end harness
+/// (`e2e/src/browser.rs`) and the wasm suites find them: `CHROMIUM_BIN`, `CHROMEDRIVER`,
+/// `FIREFOX_BIN` and `GECKODRIVER`.
+pub type Browsers = Vec<(&'static str, PathBuf)>;
 
 /// `$name` as a path, or `~/<default>`.
 fn env_dir(name: &str, default: &str) -> Result<PathBuf> {
-    match env::var_os(name) {
-        Some(dir) => Ok(dir.into()),
-        None => Ok(PathBuf::from(env::var_os("HOME").context("HOME is not set")?).join(default)),
+    let home = || Some(PathBuf::from(env::var_os("HOME")?).join(default));
+    env::var_os(name)
+        .map(PathBuf::from)
+        .or_else(home)
+        .context("HOME is not set")
+}
+
+/// `~/.cache/pkce-playlists`: a folder per npm package (its `--prefix`).
+fn cache() -> Result<PathBuf> {
+    Ok(env_dir("HOME", "")?.join(".cache/pkce-playlists"))
+}
+
+/// `found()` if it is there, or else after `install()`.
+fn ensure<T>(
+    what: &str,
+    found: impl Fn() -> Option<T>,
+    install: impl FnOnce() -> Result<()>,
+) -> Result<T> {
+    if let Some(found) = found() {
+        return Ok(found);
     }
+    install()?;
+    found().with_context(|| format!("{what} is still missing or wrong after installing it"))
 }
 
 impl Tools {
     pub fn new(root: &Path) -> Result<Tools> {
-        let cargo_home = env_dir("CARGO_HOME", ".cargo")?;
-        let cache = env_dir("HOME", "")?.join(".cache/pkce-playlists");
-        let mut dirs = vec![
-            cache.join("binaryen/node_modules/.bin"),
-            cargo_home.join("bin"),
+        let bins = [
+            cache()?.join("binaryen/node_modules/.bin"),
+            env_dir("CARGO_HOME", ".cargo")?.join("bin"),
         ];
-        dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+        let inherited = env::var_os("PATH").unwrap_or_default();
+        let path = env::join_paths(bins.into_iter().chain(env::split_paths(&inherited)))?;
         Ok(Tools {
             root: root.to_path_buf(),
-            cargo: env::var_os("CARGO")
-                .unwrap_or_else(|| "cargo".into())
-                .into(),
-            cargo_home,
-            cache,
-            path: env::join_paths(dirs).context("cannot build PATH")?,
+            path,
         })
     }
 
@@ -94,8 +84,9 @@ impl Tools {
         command
     }
 
+    /// The `cargo` that runs xtask (`$CARGO`), so children use the same toolchain.
     pub fn cargo(&self) -> Command {
-        self.command(&self.cargo)
+        self.command(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
     }
 
     /// The first `name` on the tools' PATH.
@@ -103,131 +94,74 @@ impl Tools {
         which::which_in(name, Some(&self.path), &self.root).ok()
     }
 
-    /// The version `program --version` reports: the second word of its first line.
-    fn version_of(&self, program: &Path) -> Option<String> {
-        let out = self
-            .command(program)
-            .arg("--version")
-            .stdin(Stdio::null())
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        out.status
-            .success()
-            .then(|| text.split_whitespace().nth(1).map(str::to_owned))?
+    /// Each of `names` on the tools' PATH, or `None`.
+    fn which_all(&self, names: &[&str]) -> Option<Vec<PathBuf>> {
+        names.iter().map(|name| self.which(name)).collect()
     }
 
-    pub fn ensure_wasm_target(&self) -> Result<()> {
-        let output = self
-            .command("rustup")
-            .args(["target", "list", "--installed"])
-            .output();
-        let installed = output.context("cannot run rustup")?.stdout;
-        if String::from_utf8_lossy(&installed)
-            .lines()
-            .any(|l| l.trim() == WASM_TARGET)
-        {
-            return Ok(());
-        }
-        println!("xtask: adding the {WASM_TARGET} target");
-        run(self.command("rustup").args(["target", "add", WASM_TARGET]))
-    }
-
-    /// The binaries `bins` of crate `krate` at version `wanted`: as found on the PATH, or else
-    /// `cargo install`ed (with `--locked` when `locked`). Returns the first binary's path.
-    pub fn ensure_cargo_tool(
-        &self,
-        krate: &str,
-        wanted: &str,
-        bins: &[&str],
-        locked: bool,
-    ) -> Result<PathBuf> {
+    /// The first of the binaries `bins` of crate `name` at version `want` (what `--version` says
+    /// second), found on the PATH or else `cargo install`ed (with `--locked` when `lock`).
+    pub fn cargo_tool(&self, name: &str, want: &str, bins: &[&str], lock: bool) -> Result<PathBuf> {
         let found = || {
-            let paths: Option<Vec<PathBuf>> = bins.iter().map(|b| self.which(b)).collect();
-            let first = paths?.swap_remove(0);
-            let version = self.version_of(&first);
-            Some((first, version))
+            let first = self.which_all(bins)?.swap_remove(0);
+            let out = self.command(&first).arg("--version").output().ok()?;
+            let text = String::from_utf8_lossy(&out.stdout);
+            let version = text.split_whitespace().nth(1)?;
+            (out.status.success() && satisfies(version, want)).then_some(first)
         };
-        match found() {
-            Some((path, Some(v))) if satisfies(&v, wanted) => return Ok(path),
-            Some((path, v)) => println!(
-                "xtask: {} is {}; {krate} {wanted} is needed",
-                path.display(),
-                v.as_deref().unwrap_or("broken")
-            ),
-            None => {}
-        }
-        println!("xtask: installing {krate} {wanted} (cargo install, minutes)");
-        let mut install = self.cargo();
-        install.args(["install", "--force", krate, "--version", wanted]);
-        run(if locked {
-            install.arg("--locked")
-        } else {
-            &mut install
-        })?;
-        match found() {
-            Some((path, Some(v))) if satisfies(&v, wanted) => Ok(path),
-            _ => bail!(
-                "{} is still missing or wrong after cargo install",
-                bins.join(", ")
-            ),
-        }
+        ensure(name, found, || {
+            println!("xtask: installing {name} {want} (cargo install, minutes)");
+            let mut install = self.cargo();
+            install.args(["install", "--force", name, "--version", want]);
+            run(install.args(lock.then_some("--locked")))
+        })
     }
 
-    /// npm's `package` at version `wanted` in `~/.cache/pkce-playlists/<package>`, installed with
+    /// npm's `package` at version `want` in `~/.cache/pkce-playlists/<package>`, installed with
     /// npm (from Debian if it is missing) unless it is there; the path of `file` in that folder.
-    fn ensure_npm(&self, package: &str, wanted: &str, file: &str) -> Result<PathBuf> {
-        let prefix = self.cache.join(package);
-        let manifest = prefix
-            .join("node_modules")
-            .join(package)
-            .join("package.json");
+    fn npm_package(&self, package: &str, want: &str, file: &str) -> Result<PathBuf> {
+        let prefix = cache()?.join(package);
+        let manifest = prefix.join(format!("node_modules/{package}/package.json"));
         let found = || {
-            let text = std::fs::read_to_string(&manifest).ok()?;
-            let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-            let version = value["version"].as_str()?;
-            (satisfies(version, wanted) && prefix.join(file).is_file()).then(|| prefix.join(file))
+            let text = std::fs::read(&manifest).ok()?;
+            let version =
+                serde_json::from_slice::<serde_json::Value>(&text).ok()?["version"].take();
+            let there = satisfies(version.as_str()?, want) && prefix.join(file).is_file();
+            there.then(|| prefix.join(file))
         };
-        if let Some(path) = found() {
-            return Ok(path);
-        }
-        if self.which("npm").is_none() {
-            println!("xtask: npm is missing; installing it from Debian");
-            apt_install(&["npm"])?;
-        }
-        println!(
-            "xtask: installing {package} {wanted} from npm into {}",
-            prefix.display()
-        );
-        std::fs::create_dir_all(&prefix)?;
-        let spec = format!("{package}@{}", wanted.trim_start_matches('~'));
-        run(self
-            .command("npm")
-            .arg("install")
-            .arg("--prefix")
-            .arg(&prefix)
-            .arg(spec))?;
-        found().with_context(|| format!("{} is not {wanted} after npm install", manifest.display()))
+        ensure(package, found, || {
+            if self.which("npm").is_none() {
+                apt_install(&["npm"])?;
+            }
+            std::fs::create_dir_all(&prefix)?;
+            let mut npm = self.command("npm");
+            npm.args(["install", "--prefix"]).arg(&prefix);
+            run(npm.arg(format!("{package}@{}", want.trim_start_matches('~'))))
+        })
     }
 
     /// wasm-opt from npm's binaryen.
     pub fn ensure_wasm_opt(&self) -> Result<PathBuf> {
-        self.ensure_npm("binaryen", BINARYEN, "node_modules/.bin/wasm-opt")
+        self.npm_package("binaryen", BINARYEN, "node_modules/.bin/wasm-opt")
     }
 
     /// The `axe.min.js` that the end-to-end accessibility tests inject into each page.
     pub fn ensure_axe_core(&self) -> Result<PathBuf> {
-        self.ensure_npm("axe-core", AXE_CORE, "node_modules/axe-core/axe.min.js")
+        self.npm_package("axe-core", AXE_CORE, "node_modules/axe-core/axe.min.js")
     }
 
     /// Everything `trunk build --release --offline` needs; returns Trunk's path.
     pub fn ensure_build_tools(&self) -> Result<PathBuf> {
-        self.ensure_wasm_target()?;
-        let trunk = self.ensure_cargo_tool("trunk", TRUNK, &["trunk"], true)?;
+        let mut rustup = self.command("rustup");
+        let listed = rustup.args(["target", "list", "--installed"]).output()?;
+        if !String::from_utf8_lossy(&listed.stdout).contains(WASM_TARGET) {
+            run(self.command("rustup").args(["target", "add", WASM_TARGET]))?;
+        }
+        let trunk = self.cargo_tool("trunk", TRUNK, &["trunk"], true)?;
         // No --locked: the registry mirror lags one of its dependencies and the locked build fails.
         let bindgen = locked_version(&self.root, "wasm-bindgen")?;
         let bins = ["wasm-bindgen", "wasm-bindgen-test-runner"];
-        self.ensure_cargo_tool("wasm-bindgen-cli", &bindgen, &bins, false)?;
+        self.cargo_tool("wasm-bindgen-cli", &bindgen, &bins, false)?;
         self.ensure_wasm_opt()?;
         Ok(trunk)
     }
@@ -235,28 +169,13 @@ impl Tools {
     /// Chromium, chromedriver and Firefox ESR from Debian; geckodriver from crates.io.
     pub fn ensure_browsers(&self) -> Result<Browsers> {
         let names = ["chromium", "chromedriver", "firefox-esr"];
-        if names.iter().any(|name| self.which(name).is_none()) {
-            println!(
-                "xtask: installing {} from Debian",
-                BROWSER_PACKAGES.join(", ")
-            );
-            apt_install(&BROWSER_PACKAGES)?;
-        }
-        let [chromium, chromedriver, firefox] = names.map(|name| {
-            self.which(name)
-                .with_context(|| format!("{name} is still missing after apt-get install"))
-        });
-        Ok(Browsers {
-            chromium: chromium?,
-            chromedriver: chromedriver?,
-            firefox: firefox?,
-            geckodriver: self.ensure_cargo_tool(
-                "geckodriver",
-                GECKODRIVER,
-                &["geckodriver"],
-                false,
-            )?,
-        })
+        let install = || apt_install(&["chromium", "chromium-driver", "firefox-esr"]);
+        let found = ensure("the browsers", || self.which_all(&names), install)?;
+        let vars = ["CHROMIUM_BIN", "CHROMEDRIVER", "FIREFOX_BIN"];
+        let mut browsers: Browsers = vars.into_iter().zip(found).collect();
+        let gecko = self.cargo_tool("geckodriver", GECKODRIVER, &["geckodriver"], false)?;
+        browsers.push(("GECKODRIVER", gecko));
+        Ok(browsers)
     }
 
     /// The target directory cargo uses: `$CARGO_TARGET_DIR` or `<root>/target`.
@@ -270,67 +189,54 @@ impl Tools {
     /// Builds the local provider (debug: quicker to build, fast enough) and returns its path.
     pub fn build_provider(&self) -> Result<PathBuf> {
         run(self.cargo().args(["build", "-p", "local-spotify"]))?;
-        let binary = self.target_dir().join("debug/local-spotify");
-        ensure!(
-            binary.is_file(),
-            "{} is missing after cargo build",
-            binary.display()
-        );
-        Ok(binary)
+        Ok(self.target_dir().join("debug/local-spotify"))
     }
 
     /// `trunk build --release --offline`, which writes `dist/`; then the Content Security Policy
     /// in `dist/index.html` and `dist/_headers` (`xtask::csp::secure_dist`). This machine's paths
     /// are remapped out of the wasm: its panic messages name the source files of dependencies
     /// under `$CARGO_HOME`, and `cargo xtask test` fails a `dist/` that holds a local path.
+    /// cargo splits the rustflags on spaces, so a path with a space is left as it is (and the
+    /// check of `dist/` reports it).
     pub fn trunk_build(&self, trunk: &Path) -> Result<()> {
+        let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default();
+        let (cargo, rustup) = (
+            env_dir("CARGO_HOME", ".cargo")?,
+            env_dir("RUSTUP_HOME", ".rustup")?,
+        );
+        for (from, to) in [
+            (&cargo, "/cargo"),
+            (&rustup, "/rustup"),
+            (&self.root, "/pkce-playlists"),
+        ] {
+            let from = from.to_string_lossy();
+            if !from.contains(char::is_whitespace) && from.len() > 1 {
+                flags += &format!(" --remap-path-prefix={from}={to}");
+            }
+        }
         let mut build = self.command(trunk);
-        run(build
-            .args(["build", "--release", "--offline"])
-            .env(WASM_RUSTFLAGS, self.remaps()?))?;
-        let policy =
-            xtask::csp::secure_dist(&self.root.join("dist")).map_err(anyhow::Error::msg)?;
+        build.args(["build", "--release", "--offline"]);
+        run(build.env(WASM_RUSTFLAGS, flags.trim()))?;
+        let policy = xtask::csp::secure_dist(&self.root.join("dist"))?;
         println!("xtask: dist/index.html: Content-Security-Policy: {policy}");
         Ok(())
     }
-
-    /// The wasm target's rustflags plus `--remap-path-prefix` for `$CARGO_HOME`, `$RUSTUP_HOME`
-    /// and the workspace. cargo splits the variable on spaces, so a path with a space is left as
-    /// it is (and the check of `dist/` reports it).
-    fn remaps(&self) -> Result<String> {
-        let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default();
-        let remaps = [
-            (self.cargo_home.clone(), "/cargo"),
-            (env_dir("RUSTUP_HOME", ".rustup")?, "/rustup"),
-            (self.root.clone(), "/pkce-playlists"),
-        ];
-        for (from, to) in remaps {
-            let from = from.to_string_lossy();
-            if !from.contains(char::is_whitespace) && from.len() > 1 {
-                flags.push_str(&format!(" --remap-path-prefix={from}={to}"));
-            }
-        }
-        Ok(flags.trim().to_owned())
-    }
 }
 
-/// Whether version `found` is `wanted`: `~X` takes any `X.*`.
-fn satisfies(found: &str, wanted: &str) -> bool {
-    match wanted.strip_prefix('~') {
-        Some(prefix) => found
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('.')),
-        None => found == wanted,
+/// Whether version `found` is `want`: `~X` takes any `X.*`.
+fn satisfies(found: &str, want: &str) -> bool {
+    match want.strip_prefix('~') {
+        Some(series) => found
+            .strip_prefix(series)
+            .is_some_and(|r| r.starts_with('.')),
+        None => found == want,
     }
 }
 
 /// The version of package `name` in the workspace's Cargo.lock.
 pub fn locked_version(root: &Path, name: &str) -> Result<String> {
-    let lock_path = root.join("Cargo.lock");
-    let lock = std::fs::read_to_string(&lock_path)
-        .with_context(|| format!("cannot read {}", lock_path.display()))?;
-    version_in_lock(&lock, name)
-        .with_context(|| format!("{} has no package {name}", lock_path.display()))
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    version_in_lock(&lock, name).with_context(|| format!("Cargo.lock has no package {name}"))
 }
 
 fn version_in_lock(lock: &str, name: &str) -> Option<String> {
@@ -340,19 +246,16 @@ fn version_in_lock(lock: &str, name: &str) -> Option<String> {
 
 fn apt_install(packages: &[&str]) -> Result<()> {
     run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y"])
-        .args(packages)
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+    let mut install = Command::new("apt-get");
+    install.args(["install", "-y"]).args(packages);
+    run(install.env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 /// Runs a command with inherited output, after echoing it; an error unless it succeeds.
 pub fn run(command: &mut Command) -> Result<()> {
     let shown = show(command);
     println!("$ {shown}");
-    let status = command
-        .status()
-        .with_context(|| format!("cannot run {shown}"))?;
+    let status = command.status().context(shown.clone())?;
     ensure!(status.success(), "{shown} failed ({status})");
     Ok(())
 }

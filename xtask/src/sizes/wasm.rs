@@ -17,8 +17,8 @@
 //! (`core::ptr::drop_in_place<X>`) is the exception: the compiler makes it from `X`'s fields, so
 //! it counts for `X`'s crate (the first crate in `X` that is not `core`, `alloc` or `std`).
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -212,110 +212,60 @@ fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
     let data_brotli = brotli_size(&wasm[module.data.clone()]);
     let rest_brotli = brotli_size(&module.rest(wasm));
     let code = module.code.len() as u64;
-    let ratio =
-        shipped_brotli.saturating_sub(data_brotli + rest_brotli) as f64 / code.max(1) as f64;
-    let mut by_owner: HashMap<String, u64> = HashMap::new();
-    let mut largest: Vec<(String, u64, String)> = Vec::new();
-    let mut drop_glue = (0, 0);
+    let code_brotli = shipped_brotli.saturating_sub(data_brotli + rest_brotli);
+    let ratio = code_brotli as f64 / code.max(1) as f64;
+    let (mut rows, mut largest, mut glue) = (HashMap::new(), Vec::new(), (0, 0));
     for (name, size) in &module.functions {
-        let owner = match name.as_deref().map(clean) {
-            Some(name) => {
-                let owner = owner(&name);
-                if drop_glue_type(&split_top(&name, "::")).is_some() {
-                    drop_glue = (drop_glue.0 + 1, drop_glue.1 + size);
-                }
-                largest.push((name, *size, owner.clone()));
-                owner
-            }
-            None => UNNAMED.to_owned(),
-        };
-        *by_owner.entry(owner).or_default() += size;
+        let name = name.as_deref().map(clean);
+        let owner = name.as_deref().map_or(UNNAMED.to_owned(), owner);
+        *rows.entry(owner.clone()).or_default() += size;
+        let Some(name) = name else { continue };
+        if drop_glue_type(&split_top(&name, "::")).is_some() {
+            glue = (glue.0 + 1, glue.1 + size);
+        }
+        largest.push((Reverse(*size), name, owner));
     }
-    let (data, total) = (
-        module.data.len() as u64,
-        (wasm.len() - module.names.len()) as u64,
-    );
-    let functions: u64 = by_owner.values().sum();
-    let mut rows: Vec<(String, u64, f64, bool)> = by_owner
-        .into_iter()
-        .map(|(label, raw)| (label, raw, raw as f64 * ratio, true))
-        .collect();
-    rows.push((
-        format!("(data: {} segments)", module.data_segments),
-        data,
-        data_brotli as f64,
-        false,
-    ));
-    let rest = total.saturating_sub(functions + data);
-    rows.push((
-        "(other sections, headers)".into(),
-        rest,
-        rest_brotli as f64,
-        false,
-    ));
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    largest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    largest.truncate(TOP);
-
-    let pct = |part: u64, whole: u64| format!("{:.1}%", part as f64 * 100.0 / whole.max(1) as f64);
-    let width = rows
-        .iter()
-        .map(|r| r.0.len())
-        .chain([40])
-        .max()
-        .unwrap_or(0);
+    let mut rows: Vec<(Reverse<u64>, String)> =
+        rows.into_iter().map(|(l, raw)| (Reverse(raw), l)).collect();
+    rows.sort();
+    largest.sort();
+    let pct = |part: u64| format!("{:.1}%", part as f64 * 100.0 / code.max(1) as f64);
+    let est = |raw: u64| (raw as f64 * ratio).round() as u64;
+    let line = |label: &str, raw: u64, of_code: &str, brotli: u64| {
+        format!("{label:<44}  {raw:>9}  {of_code:>9}  {brotli:>13}\n")
+    };
     let mut out = format!(
-        "{:<width$}  {:>9}  {:>9}  {:>9}  {:>13}\n",
-        "crate / app module", "raw bytes", "% of code", "% of wasm", "~brotli bytes"
+        "{:<46}raw bytes  % of code  ~brotli bytes\n",
+        "crate / app module"
     );
-    for (label, raw, brotli, is_code) in &rows {
-        let of_code = if *is_code {
-            pct(*raw, code)
-        } else {
-            "-".into()
-        };
-        let of_wasm = pct(*raw, total);
-        let _ = writeln!(
-            out,
-            "{label:<width$}  {raw:>9}  {of_code:>9}  {of_wasm:>9}  {brotli:>13.0}"
-        );
+    for (Reverse(raw), label) in &rows {
+        out += &line(label, *raw, &pct(*raw), est(*raw));
     }
-    let shipped = "total (the shipped file)";
-    let _ = writeln!(
-        out,
-        "{shipped:<width$}  {total:>9}  {:>9}  {:>9}  {shipped_brotli:>13}",
-        "", "100.0%"
-    );
+    let data = module.data.len() as u64;
+    let total = (wasm.len() - module.names.len()) as u64;
+    let data_row = format!("(data: {} segments)", module.data_segments);
+    out += &line(&data_row, data, "-", data_brotli);
+    let functions: u64 = module.functions.iter().map(|(_, size)| size).sum();
+    let rest = total.saturating_sub(functions + data);
+    out += &line("(other sections, headers)", rest, "-", rest_brotli);
+    out += &line("total (the shipped file)", total, "-", shipped_brotli);
     let app = rows
         .iter()
-        .filter(|r| r.0 == APP_CRATE || r.0.starts_with(&format!("{APP_CRATE}::")));
-    let (app_rows, app_raw) = app.fold((0, 0), |(n, raw), r| (n + 1, raw + r.1));
-    let (app_code, app_brotli) = (pct(app_raw, code), app_raw as f64 * ratio);
-    let _ = writeln!(out, "{APP_CRATE} in all ({app_rows} rows): {app_raw} bytes, {app_code} of code, ~{app_brotli:.0} brotli");
-    let (glue_n, glue_raw) = drop_glue;
-    let _ = writeln!(
-        out,
-        "drop glue (core::ptr::drop_in_place<X>, counted for X's crate): {glue_n} functions, \
-         {glue_raw} bytes, {} of code",
-        pct(glue_raw, code)
+        .filter(|r| r.1.split("::").next() == Some(APP_CRATE));
+    let app = app.map(|(Reverse(raw), _)| raw).sum::<u64>();
+    let (app_code, app_brotli) = (pct(app), est(app));
+    out += &format!("{APP_CRATE} in all: {app} bytes, {app_code} of code, ~{app_brotli} brotli\n");
+    let (glue_n, glue_code) = (glue.0, pct(glue.1));
+    out += &format!(
+        "drop glue (for the dropped type's crate): {glue_n} functions, {glue_code} of code\n"
     );
     out += "~brotli, an estimate: data and the other sections compressed on their own, the code \
             the rest of the file's brotli size, shared out in proportion to raw bytes\n";
-    let width = largest.iter().map(|t| t.2.len()).max().unwrap_or(0);
-    let _ = write!(out, "\nlargest {} functions\n", largest.len());
-    let heads = ["raw bytes", "% of code", "~brotli bytes", "counted for"];
-    let _ = writeln!(
-        out,
-        "{:>9}  {:>9}  {:>13}  {:<width$}  function",
-        heads[0], heads[1], heads[2], heads[3]
-    );
-    for (name, size, owner) in &largest {
-        let (of_code, brotli) = (pct(*size, code), *size as f64 * ratio);
-        let _ = writeln!(
-            out,
-            "{size:>9}  {of_code:>9}  {brotli:>13.0}  {owner:<width$}  {}",
-            shorten(name, 150)
-        );
+    out += &format!("\nlargest {TOP} functions\n");
+    out += "raw bytes  % of code  ~brotli bytes  function (counted for)\n";
+    for (Reverse(size), name, owner) in largest.iter().take(TOP) {
+        let (of_code, brotli, name) = (pct(*size), est(*size), shorten(name, 150));
+        out += &format!("{size:>9}  {of_code:>9}  {brotli:>13}  {name} ({owner})\n");
     }
     out
 }
