@@ -31,10 +31,8 @@ pub fn rewrite(html: &str, config: Option<&Value>, more: &Policy) -> Result<Stri
     let config = config.cloned().map_or_else(|| parse(block), Ok)?;
     let mut policy = policy_of(&tags, &config)?;
     policy.merge(more);
-    ensure!(
-        tags.iter().any(|t| t.name == "head"),
-        "the page has no <head> to put the policy in"
-    );
+    let head = tags.iter().any(|t| t.name == "head");
+    ensure!(head, "the page has no <head> to put the policy in");
     let meta = meta_of(&policy);
     let first = tags.iter().find(|t| t.loads() || t.is_charset());
     let after_charset = first.is_some_and(Tag::is_charset);
