@@ -8,7 +8,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
@@ -196,47 +195,33 @@ pub fn scan_dir(dir: &Path, context: &Context) -> Result<Vec<Finding>, String> {
 
 /// The bytes a path is made of: printable ASCII but quotes and angle brackets.
 const PATH: &str = r#"[!#-&(-;=?-_a-~]"#;
-/// The bytes of a token: base64url and `.~+/=`.
-const TOKEN: &str = "[A-Za-z0-9_.~+/=-]";
-
-/// Credentials: keys whose value is one when it is written out (`key=v`, `"key": "v"`), and the
-/// token shapes that are one on their own. In each, the finding starts where the first group does.
-static SECRETS: LazyLock<Vec<(Rule, Regex)>> = LazyLock::new(|| {
-    let assigned = format!(r#"["' ]*[=:]["' ]*{TOKEN}{{8}}"#);
-    let patterns = [
-        (
-            Rule::ClientSecret,
-            format!("(?i)(client[_-]?secret){assigned}"),
-        ),
-        (
-            Rule::Token,
-            format!("(?i)(access_?token|refresh_?token|id_token|code_verifier){assigned}"),
-        ),
-        (Rule::Token, format!("(?i)(bearer ){TOKEN}{{20}}")),
-        // A JWT: header.payload.signature, the header and payload base64url JSON objects.
-        (
-            Rule::Token,
-            r"(eyJ)[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{10,}\.".to_owned(),
-        ),
-        // Spotify's access tokens start with `BQ`, its refresh tokens with `AQ`: over a hundred
-        // base64url characters.
-        (
-            Rule::Token,
-            r"(?:^|(?-u:[^A-Za-z0-9_-]))((?:BQ|AQ)[A-Za-z0-9_-]{98})".to_owned(),
-        ),
-    ];
-    patterns
-        .map(|(rule, pattern)| (rule, Regex::new(&pattern).expect("a valid pattern")))
-        .to_vec()
-});
+/// Credentials, each found where its first group starts: a client secret or a token written out
+/// as a key's value (`key=v`, `"key": "v"`), a bearer credential, a JWT (header.payload.signature,
+/// the header and payload base64url JSON objects), and Spotify's tokens (`BQ` for access, `AQ`
+/// for refresh, then over a hundred base64url characters).
+const SECRETS: [(Rule, &str); 5] = [
+    (
+        Rule::ClientSecret,
+        r#"(?i)(client[_-]?secret)["' ]*[=:]["' ]*[\w.~+/=-]{8}"#,
+    ),
+    (
+        Rule::Token,
+        r#"(?i)(access_?token|refresh_?token|id_token|code_verifier)["' ]*[=:]["' ]*[\w.~+/=-]{8}"#,
+    ),
+    (Rule::Token, r"(?i)(bearer )[\w.~+/=-]{20}"),
+    (Rule::Token, r"(eyJ)[\w-]{7,}\.[\w-]{10,}\."),
+    (Rule::Token, r"(?:^|[^\w-])((?:BQ|AQ)[\w-]{98})"),
+];
 
 /// Scans one file's name and bytes.
 pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
+    let file = name.to_path_buf();
     let mut findings = Vec::new();
     let mut found = |rule, offset, shown| {
+        let file = file.clone();
         findings.push(Finding {
             rule,
-            file: name.to_path_buf(),
+            file,
             offset,
             shown,
         })
@@ -247,34 +232,31 @@ pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
     {
         found(Rule::SourceMap, 0, "a source map file".to_owned());
     }
-    static SOURCE_MAP: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(&format!("sourceMappingURL{PATH}*")).unwrap());
-    for m in SOURCE_MAP.find_iter(bytes) {
-        found(Rule::SourceMap, m.start(), excerpt(&bytes[m.range()], 60));
-    }
     // Binary files pack strings without separators, so no word boundary is asked for; a match
     // runs to the end of the path, so one path is one finding.
     let prefixes = ["/home/", "/root/", "/Users/", "/work/", r"C:\", r"c:\"].map(str::to_owned);
-    let prefixes = prefixes
-        .iter()
-        .chain(&context.local_paths)
-        .map(|p| regex::escape(p));
-    let local_paths = Regex::new(&format!(
-        "(?:{}){PATH}*",
-        prefixes.collect::<Vec<_>>().join("|")
-    ));
-    for m in local_paths.expect("escaped paths").find_iter(bytes) {
-        found(Rule::LocalPath, m.start(), excerpt(&bytes[m.range()], 80));
+    let prefixes = prefixes.iter().chain(&context.local_paths);
+    let prefixes: Vec<String> = prefixes.map(|p| regex::escape(p)).collect();
+    let paths = format!("(?:{})", prefixes.join("|"));
+    for (rule, pattern, max) in [
+        (Rule::SourceMap, "sourceMappingURL", 60),
+        (Rule::LocalPath, &paths, 80),
+    ] {
+        let regex = Regex::new(&format!("{pattern}{PATH}*")).expect("escaped paths");
+        for m in regex.find_iter(bytes) {
+            found(rule, m.start(), excerpt(&bytes[m.range()], max));
+        }
     }
-    for (rule, regex) in SECRETS.iter() {
+    for (rule, pattern) in SECRETS {
+        // ASCII classes only, so that `[^...]` matches any byte.
+        let regex = Regex::new(&format!("(?-u){pattern}")).expect("a valid pattern");
         for at in regex
             .captures_iter(bytes)
-            .filter_map(|c| c.get(1))
-            .map(|m| m.start())
+            .filter_map(|c| Some(c.get(1)?.start()))
         {
             // The key or prefix and a few characters, never the whole secret.
             found(
-                *rule,
+                rule,
                 at,
                 format!("{}… (redacted)", excerpt(&bytes[at..], 16)),
             );
