@@ -109,8 +109,7 @@ pub struct Provider {
     /// `http://127.0.0.1:PORT/`: the app.
     pub app_url: String,
     admin: Admin,
-    server: RunningServer,
-    _dir: tempfile::TempDir,
+    local: Local,
 }
 
 impl Provider {
@@ -145,11 +144,8 @@ impl Provider {
         let mut client_ids = vec![usual_client, client_id.clone()];
         client_ids.dedup();
         let local = serve_app(config, &client_ids).await;
-        let Local {
-            server,
-            dist: served,
-            _dir,
-        } = local.unwrap_or_else(|e| panic!("{e:#}"));
+        let local = local.unwrap_or_else(|e| panic!("{e:#}"));
+        let (server, served) = (&local.server, local.dist.clone());
         let direct_url = server.base_url();
         let gate = match setup.gated {
             true => Some(Gate::start(server.addr).await),
@@ -188,8 +184,7 @@ impl Provider {
                 gate,
             },
             app_url,
-            server,
-            _dir,
+            local,
         };
         provider.check_the_app_names_this_provider().await;
         provider
@@ -205,7 +200,8 @@ impl Provider {
         if let Some(gate) = &self.admin.gate {
             gate.close().await;
         }
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.server.shutdown()).await;
+        let stopped = self.local.server.shutdown();
+        let _ = tokio::time::timeout(Duration::from_secs(5), stopped).await;
     }
 
     /// This provider's addresses for a scenario; `expected_alice` is what the scenario expects
@@ -222,23 +218,19 @@ impl Provider {
     /// Guards against a scenario that passes or fails against another provider (the default port
     /// 8081, a demo left running): the page served must carry this provider's endpoints.
     async fn check_the_app_names_this_provider(&self) {
-        let html = reqwest::get(&self.app_url)
+        let page = reqwest::get(&self.app_url)
             .await
-            .and_then(|r| r.error_for_status())
-            .unwrap_or_else(|e| panic!("the provider does not serve the app: {e}"));
-        let html = html.text().await.expect("the app's page is text");
-        let config = xtask::config_block::read_config(&html)
-            .unwrap_or_else(|e| panic!("the served index.html: {e}"));
+            .and_then(|r| r.error_for_status());
+        let page = page.unwrap_or_else(|e| panic!("the provider does not serve the app: {e}"));
+        let html = page.text().await.expect("the app's page is text");
+        let config = xtask::config_block::read_config(&html);
+        let config = config.unwrap_or_else(|e| panic!("the served index.html: {e}"));
         let named = config["token_endpoint"]
             .as_str()
-            .or_else(|| config["issuer"].as_str())
-            .unwrap_or_default()
-            .to_owned();
+            .or(config["issuer"].as_str());
         let port = self.api_url.rsplit(':').next().unwrap_or_default();
-        assert!(
-            named.contains(&format!(":{port}")),
-            "the served app talks to another provider: {config}"
-        );
+        let here = named.is_some_and(|url| url.contains(&format!(":{port}")));
+        assert!(here, "the served app talks to another provider: {config}");
         assert_eq!(
             config["client_id"], self.admin.client_id,
             "the served app is not the client the scenario asked for: {config}"
@@ -246,8 +238,8 @@ impl Provider {
     }
 }
 
-/// The `kind` requests (`GET`, `POST`, `preflight`) of `route` in an `/admin/stats` answer; every
-/// `GET /v1/*` (what a quota counts) for `route` `"/v1/*"`.
+/// The `kind` requests (`GET`, `POST`, `preflight`) of `route` in an `/admin/stats` answer; a
+/// `route` ending in `*` is a prefix (`GET` of `/v1/*`: the Web API calls, what a quota counts).
 pub fn counted(stats: &Value, kind: &str, route: &str) -> u64 {
     let matches = |r: &Value| match route.strip_suffix('*') {
         Some(prefix) => r["route"].as_str().is_some_and(|p| p.starts_with(prefix)),
@@ -257,12 +249,6 @@ pub fn counted(stats: &Value, kind: &str, route: &str) -> u64 {
     rows.filter(|r| r["kind"] == kind && matches(r))
         .map(|r| r["count"].as_u64().unwrap_or(0))
         .sum()
-}
-
-/// The Web API calls (`GET /v1/*`, preflights apart) in an `/admin/stats` answer: what a quota
-/// counts.
-pub fn web_api_calls(stats: &Value) -> u64 {
-    counted(stats, "GET", "/v1/*")
 }
 
 /// How many records the app's sealed local copy holds in IndexedDB (once the page has opened it),
@@ -439,7 +425,7 @@ impl Admin {
     /// The Web API calls (`GET /v1/*`, preflights apart) the provider has answered: what a quota
     /// counts.
     pub async fn web_api_calls(&self) -> u64 {
-        web_api_calls(&send_json(self.get("/admin/stats")).await)
+        counted(&send_json(self.get("/admin/stats")).await, "GET", "/v1/*")
     }
 
     /// How many `route` requests of `kind` (`POST`, `GET`, `preflight`) the provider has answered

@@ -1,33 +1,27 @@
 //! `cargo xtask bench` (`cargo run --release -p e2e --bin bench`): how fast the app shows a
 //! library, measured in a real browser against the local provider with a network's latency.
 //!
-//! Every run starts a fresh provider in this process (a release build when the benchmark is one:
-//! it is linked in) with `--latency-ms` on every request the browser sends it, CORS preflights
-//! included, over HTTPS (HTTP/2, as Spotify's Web API: the browser sends the pages it asks for at
-//! once over one connection, where HTTP/1.1 would hold it to six; the browser is told to accept
-//! the provider's certificate) and approving the run's user at once, serving a fresh copy of
-//! `dist/` whose configuration block points at it and sets `paging`. The browser opens the app,
-//! clicks `button#login`, and is sent through the provider back to `/callback`, a full page load;
-//! the app exchanges the code and reads the library. All times come from the page's own clocks
-//! (Navigation and Resource Timing, `performance.now()`); the report is one table of medians over
+//! Every run starts a fresh provider in this process (a release build when the benchmark is one)
+//! with `--latency-ms` on every request the browser sends it, CORS preflights included, over
+//! HTTPS (HTTP/2, as Spotify's Web API: the browser sends the pages it asks for at once over one
+//! connection, where HTTP/1.1 would hold it to six), approving the run's user at once, and
+//! serving a fresh copy of `dist/` configured for the run. The browser opens the app, clicks
+//! `button#login`, and is sent through the provider back to `/callback`, a full page load. All
+//! times come from the page's own clocks ([`scripts`]); the report is one table of medians over
 //! the runs ([`report::Row`]):
 //!
-//! - **First playlist**: from the callback (Navigation Timing's `fetchStart` of `/callback`) to
-//!   the app's `first-playlist` mark, against its lower bound from the same run: the page's own
-//!   load (until the token request starts) plus three round trips (the token exchange, a
-//!   CORS-safelisted `POST`; the preflight and the `GET` of the first page). A round trip is the
-//!   median of seven plain `GET`s sent from the page once the library is loaded.
-//! - **Whole library**, for grace (50 playlists), heidi (1,000) and carol (10,000), with
+//! - **first playlist**: from the callback to the app's `first-playlist` mark, against its lower
+//!   bound ([`report::first_row_bound`]), a round trip being the median of seven plain `GET`s
+//!   sent from the page once the library is loaded;
+//! - **whole library**, for grace (50 playlists), heidi (1,000) and carol (10,000), with
 //!   `"paging": "concurrent"` and `"sequential"`: from the start of the first page's request to
-//!   the animation frame after `#load-status` says `done`, against the bound for the app's pages
-//!   in flight ([`report::library_bound`]).
-//! - **Rows**: the most `ul#playlists > li.playlist` in the DOM at once, during every load and
-//!   while the benchmark scrolls to the end and back ([`scripts::OBSERVER`], put in the `<head>`
-//!   of the served copy: a one-page library can be loaded before a script sent over WebDriver
-//!   after the callback would run).
-//! - **Find**: over the largest library, from an `input` event on `input#find` to the next
-//!   animation frame after the DOM changed, per keystroke.
-//! - **Calls**: Web API calls by the provider's count to sign in, reopen a playlist, reload, and
+//!   the frame after `#load-status` says `done`, against [`report::library_bound`];
+//! - **rows**: the most `ul#playlists > li.playlist` in the DOM at once, during every load and
+//!   while scrolling to the end and back (the observer is put in the `<head>` of the served page:
+//!   a one-page library can be loaded before a script sent over WebDriver would run);
+//! - **find**: over the largest library, from an `input` event on `input#find` to the frame after
+//!   the DOM changed, per keystroke;
+//! - **calls**: Web API calls by the provider's count to sign in, reopen a playlist, reload, and
 //!   reopen it after the reload, with the local copy; and **export everything** over heidi's.
 
 mod report;
@@ -44,7 +38,7 @@ use crate::browser::{Browser, Session};
 use crate::page::Page;
 use crate::provider::counted;
 use report::Target::{AtLeast, AtMost};
-use report::{grouped, median, pages, Row, TARGET_LATENCY_MS};
+use report::{grouped, median, Row, TARGET_LATENCY_MS};
 use run::{Run, Setup, PAGINGS};
 
 /// What the command line asks for.
@@ -126,11 +120,8 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     }
     let mut libraries = read_libraries(&page, &options, true).await;
     let calls = attempt("calls", run::calls(page.clone(), plain(user))).await;
-    let export = attempt(
-        "export",
-        run::export_everything(page.clone(), plain("heidi")),
-    )
-    .await;
+    let heidi = plain("heidi");
+    let export = attempt("export", run::export_everything(page.clone(), heidi)).await;
     session.close().await;
     if options.firefox {
         let (session, page) = browser(Browser::Firefox).await;
@@ -160,7 +151,7 @@ async fn browser(browser: Browser) -> (Session, Page) {
     page.set_window_size(WINDOW.0, WINDOW.1).await;
     page.set_script_timeout(SCRIPT_LIMIT).await;
     let agent = page.run("return navigator.userAgent;", vec![]).await;
-    println!("  browser: {} (headless)\n", agent.as_str().unwrap_or("?"));
+    println!("  browser: {}\n", agent.as_str().unwrap_or("?"));
     (session, page)
 }
 
@@ -174,9 +165,9 @@ async fn attempt<T: Send + 'static>(
         Ok(Ok(value)) => return Some(value),
         Ok(Err(e)) => format!("{e:#}"),
         Err(e) => match e.try_into_panic() {
-            Ok(panic) => (panic.downcast_ref::<String>().cloned())
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_default(),
+            Ok(panic) => panic
+                .downcast::<String>()
+                .map_or("a panic".to_owned(), |s| *s),
             Err(e) => e.to_string(),
         },
     };
@@ -195,17 +186,10 @@ async fn read_libraries(page: &Page, options: &Options, chromium: bool) -> Libra
         for (i, &paging) in (1..=n).flat_map(|i| pagings.iter().map(move |p| (i, p))) {
             let size = grouped(playlists.into());
             let label = format!("{browser} {size} playlists, {paging}, run {i}/{n}");
-            let scroll = chromium && paging == PAGINGS[0];
-            let find = scroll && (user, playlists) == options.largest();
-            let (observe, latency_ms) = (true, options.latency_ms);
-            let setup = Setup {
-                user,
-                paging,
-                latency_ms,
-                observe,
-                scroll,
-                find,
-            };
+            let mut setup = Setup::plain(user, options.latency_ms);
+            (setup.paging, setup.observe) = (paging, true);
+            setup.scroll = chromium && paging == PAGINGS[0];
+            setup.find = setup.scroll && (user, playlists) == options.largest();
             let Some(run) = attempt(&label, run::run(page.clone(), setup)).await else {
                 continue;
             };
@@ -241,10 +225,8 @@ fn ms(value: Option<f64>) -> String {
 }
 
 fn first_rows(first: &[Run], user: &str, playlists: u32) -> Vec<Row> {
-    let what = format!(
-        "first playlist after the callback ({user}, {})",
-        grouped(playlists.into())
-    );
+    let size = grouped(playlists.into());
+    let what = format!("first playlist after the callback ({user}, {size})");
     let bound = "  lower bound: page load + 3 round trips";
     let ratio = med(first, |r| Some(r.first_playlist? / r.first_bound()?));
     vec![
@@ -277,10 +259,7 @@ fn library_rows(all: &Libraries, options: &Options) -> Vec<Row> {
         let vs_bound = med(concurrent.clone(), |r| {
             Some(r.library? / r.library_bound(n)?)
         });
-        let bound = format!(
-            "the bound for {} pages, {PAGES_IN_FLIGHT} in flight",
-            pages(n)
-        );
+        let bound = format!("bound ({PAGES_IN_FLIGHT} pages in flight)");
         let typed = concurrent
             .clone()
             .flat_map(|r| r.keystrokes.iter().flatten().copied());

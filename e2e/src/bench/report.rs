@@ -143,7 +143,7 @@ pub fn library_bound(playlists: u32, round_trip_ms: f64) -> f64 {
 
 /// The table, then how many targets were met and missed.
 pub fn table(rows: &[Row]) -> String {
-    let mut out = format!("  {:<58} {:>10}   {:<8}\n", "what", "median", "target");
+    let mut out = format!("  {:<58} {:>10}   target\n", "what", "median");
     for row in rows {
         let target = match row.target {
             Some(Target::AtMost(t)) => format!("≤ {t}"),

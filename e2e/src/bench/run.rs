@@ -17,7 +17,7 @@ use super::report::{first_row_bound, library_bound, median, Row};
 use super::scripts;
 use crate::flows::{back_to_library, LOADED, PLAYLIST, TRACKS_LOADED};
 use crate::page::Page;
-use crate::provider::{counted, serve_app, web_api_calls, Local, COPY_RECORDS};
+use crate::provider::{counted, serve_app, Local, COPY_RECORDS};
 
 /// How long a whole library may take to load (sequential paging of 200 pages at 50 ms is about
 /// 20 s; a slow machine or a higher latency takes longer), and an export.
@@ -150,8 +150,8 @@ impl Served {
 }
 
 /// Points the copy's configuration block at the provider, with the run's paging, and (for runs
-/// that observe) puts [`scripts::OBSERVER`] first in its `<head>`. The block is written last, so a
-/// Content Security Policy that the build put in the page is recomputed with the observer in it.
+/// that observe) puts [`scripts::OBSERVER`] first in its `<head>`. The block is written last, so
+/// the page's Content Security Policy is recomputed with the observer in it.
 fn write_index(index: &Path, api_url: &str, setup: &Setup) -> anyhow::Result<()> {
     let preset = xtask::load_preset(&xtask::workspace_root(), "local");
     let mut config = preset.map_err(anyhow::Error::msg)?;
@@ -246,7 +246,7 @@ pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     let started = Instant::now();
     let served = sign_in(&page, &setup).await?;
     let sign_in_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let calls_now = || async { anyhow::Ok(web_api_calls(&served.stats().await?)) };
+    let calls_now = || async { anyhow::Ok(counted(&served.stats().await?, "GET", "/v1/*")) };
     let sign_in = calls_now().await?;
     // An own playlist near the top, opened, left, and opened again.
     let open_own = || async {
