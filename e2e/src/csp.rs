@@ -21,9 +21,8 @@ use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::browser::{Browser, Session};
+use crate::browser::Browser;
 use crate::page::Page;
-use crate::provider::{Provider, Setup};
 use crate::Urls;
 
 /// The BiDi channel the listener reports on.
@@ -242,22 +241,16 @@ pub fn assert_none(browser: Browser, violations: &[Violation]) {
 }
 
 /// Runs `body` against a fresh provider in `browser` and returns the violations it caused, for
-/// scenarios about the policy itself (which cause some on purpose). Cleans up and re-raises a
-/// failure as [`crate::scenario_with`] does.
+/// scenarios about the policy itself (which cause some on purpose).
 pub async fn probe<F, Fut>(browser: Browser, body: F) -> Vec<Violation>
 where
     F: FnOnce(Page, Urls) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let provider = Provider::start(Setup::default()).await;
-    let urls = provider.urls(Vec::new());
-    let session = Session::start(browser).await;
-    let outcome = tokio::spawn(body(session.page(), urls)).await;
-    let violations = session.csp_violations().await;
-    session.close().await;
-    provider.stop().await;
-    crate::reraise(browser, outcome);
-    violations
+    crate::run(browser, crate::Setup::default(), |page, urls, _| {
+        body(page, urls)
+    })
+    .await
 }
 
 #[cfg(test)]

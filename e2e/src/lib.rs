@@ -81,12 +81,21 @@ where
 }
 
 /// Runs one end-to-end scenario in `browser` against a fresh provider started as `setup` says;
-/// the scenario gets the provider's [`Admin`] calls too.
-///
-/// The scenario runs as its own task so that a failing assertion cannot skip the cleanup: the
-/// browser session is closed, what every tab showed is printed, and then the failure is
-/// re-raised. The provider's request log is in the test's own output.
+/// the scenario gets the provider's [`Admin`] calls too. Fails on any policy violation.
 pub async fn scenario_with<F, Fut>(browser: Browser, setup: Setup, body: F)
+where
+    F: FnOnce(Page, Urls, Admin) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let violations = run(browser, setup, body).await;
+    csp::assert_none(browser, &violations);
+}
+
+/// Runs a scenario and returns the policy violations it caused. The scenario runs as its own task
+/// so that a failing assertion cannot skip the cleanup: what every tab showed is printed, the
+/// browser session is closed, and then the failure is re-raised. The provider's request log is in
+/// the test's own output.
+async fn run<F, Fut>(browser: Browser, setup: Setup, body: F) -> Vec<csp::Violation>
 where
     F: FnOnce(Page, Urls, Admin) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -100,49 +109,27 @@ where
     let violations = session.csp_violations().await;
     if outcome.is_err() {
         for (n, tab) in page.tabs().await.iter().enumerate() {
-            if !page.switch_quietly(tab).await {
-                continue;
+            if page.switch_quietly(tab).await {
+                let source = page.source().await;
+                let head = &source[..source.floor_char_boundary(4000)];
+                let url = page.url().await;
+                eprintln!(
+                    "--- {browser}, tab {} was at {url}; its first 4000 bytes:\n{head}",
+                    n + 1
+                );
             }
-            eprintln!(
-                "--- {browser}, tab {} of the session, was at {}; page source (first 4000 bytes):\n{}",
-                n + 1,
-                page.url().await,
-                head(&page.source().await, 4000),
-            );
         }
-        eprintln!(
-            "--- {browser} driver log (last 4000 bytes):\n{}",
-            tail(&session.driver_log(), 4000),
-        );
+        let log = session.driver_log();
+        let tail = &log[log.ceil_char_boundary(log.len().saturating_sub(4000))..];
+        eprintln!("--- {browser} driver log (last 4000 bytes):\n{tail}");
     }
     session.close().await;
     provider.stop().await;
-    reraise(browser, outcome);
-    csp::assert_none(browser, &violations);
-}
-
-/// Re-raises the failure of a scenario's task, once its browser session and provider are cleaned up.
-pub fn reraise(browser: Browser, outcome: Result<(), tokio::task::JoinError>) {
     if let Err(failure) = outcome {
         match failure.try_into_panic() {
             Ok(panic) => std::panic::resume_unwind(panic),
             Err(e) => panic!("the {browser} scenario did not finish: {e}"),
         }
     }
-}
-
-fn head(text: &str, max: usize) -> &str {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-fn tail(text: &str, max: usize) -> &str {
-    let mut start = text.len().saturating_sub(max);
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    &text[start..]
+    violations
 }
