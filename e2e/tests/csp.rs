@@ -23,7 +23,7 @@ async fn the_served_page_carries_the_policy_and_the_headers() {
         let headers = response.headers().clone();
         let html = response.text().await.expect("the page is text");
 
-        let written = xtask::csp::written_policy(&html)
+        let written = xtask::html::written_policy(&html)
             .expect("one policy meta")
             .expect("the served page carries a <meta http-equiv=\"Content-Security-Policy\">");
         let wanted = xtask::csp::Policy::for_page(&html).expect("a policy for the page");

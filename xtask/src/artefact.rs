@@ -111,7 +111,7 @@ pub struct Check {
 /// in it needs `'unsafe-inline'`, that its scripts, wasm and style sheet keep their Subresource
 /// Integrity, and that the headers file is there.
 pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
-    use crate::csp;
+    use crate::{csp, html};
     let check = |name, problems| Check { name, problems };
     let mut checks = match scan_dir(dist, context) {
         Ok(findings) => Rule::ALL.map(|rule| {
@@ -132,7 +132,7 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
             return checks;
         }
     };
-    let policy = match (csp::written_policy(&html), csp::Policy::for_page(&html)) {
+    let policy = match (html::written_policy(&html), csp::Policy::for_page(&html)) {
         (Ok(Some(written)), Ok(wanted)) if written == wanted.to_string() => Vec::new(),
         (Ok(Some(written)), Ok(wanted)) => {
             vec![format!("index.html carries `{written}` but its configuration and loader call for `{wanted}`")]
@@ -162,11 +162,11 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
         ),
         check(
             "no inline style or event handler (the policy has no 'unsafe-inline')",
-            csp::inline_attributes(&html),
+            html::inline_attributes(&html),
         ),
         check(
             "Subresource Integrity on the script, the wasm and the style sheet",
-            csp::missing_integrity(&html),
+            html::missing_integrity(&html),
         ),
         check("the headers file for static hosts", headers_problems),
     ]);
@@ -488,7 +488,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("index.html"), PAGE).unwrap();
         std::fs::write(dir.join("a.js"), "export default function init() {}").unwrap();
-        crate::csp::secure_dist(&dir).unwrap();
+        crate::html::secure_dist(&dir).unwrap();
         let failed = |checks: Vec<Check>| -> Vec<&'static str> {
             checks
                 .into_iter()

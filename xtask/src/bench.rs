@@ -11,54 +11,11 @@ use std::path::Path;
 use std::process::Stdio;
 
 use anyhow::{bail, Context, Result};
+use xtask::BenchArgs;
 
 use crate::tools::{self, Tools};
 
-/// The benchmark's options, checked here so that a typo fails before the builds, and passed on
-/// as they were given (the benchmark has their defaults).
-#[derive(clap::Args)]
-pub struct Args {
-    /// Latency added to every request, in ms (default 50).
-    #[arg(long, value_name = "N")]
-    latency_ms: Option<u64>,
-    /// Runs of each measurement (default 5, and 3 for the largest libraries).
-    #[arg(long, value_name = "N")]
-    runs: Option<u32>,
-    /// Also read the libraries in Firefox.
-    #[arg(long)]
-    firefox: bool,
-    /// Only the two smaller libraries.
-    #[arg(long)]
-    quick: bool,
-}
-
-impl Args {
-    fn to_args(&self) -> Vec<String> {
-        let valued = [
-            ("--latency-ms", self.latency_ms),
-            ("--runs", self.runs.map(u64::from)),
-        ];
-        let flags = [("--firefox", self.firefox), ("--quick", self.quick)];
-        let mut args = Vec::new();
-        for (name, value) in valued {
-            args.extend(
-                value
-                    .map(|v| [name.to_owned(), v.to_string()])
-                    .into_iter()
-                    .flatten(),
-            );
-        }
-        args.extend(
-            flags
-                .iter()
-                .filter(|(_, on)| *on)
-                .map(|(name, _)| name.to_string()),
-        );
-        args
-    }
-}
-
-pub fn run(root: &Path, args: &Args) -> Result<()> {
+pub fn run(root: &Path, args: &BenchArgs) -> Result<()> {
     let tools = Tools::new(root)?;
     let trunk = tools.ensure_build_tools()?;
     let browsers = tools.ensure_browsers()?;
@@ -101,7 +58,7 @@ mod tests {
     #[derive(Parser)]
     struct Cli {
         #[command(flatten)]
-        args: Args,
+        args: BenchArgs,
     }
 
     fn parse(list: &[&str]) -> Result<Vec<String>, clap::Error> {
@@ -112,14 +69,14 @@ mod tests {
     // Guards against a typo found only after minutes of builds, or an option lost on the way.
     #[test]
     fn takes_the_benchmarks_options_only_and_passes_them_on() {
-        assert_eq!(parse(&[]).unwrap(), Vec::<String>::new());
+        assert_eq!(parse(&[]).unwrap(), ["--latency-ms", "50"]);
         assert_eq!(
             parse(&["--quick", "--firefox"]).unwrap(),
-            ["--firefox", "--quick"]
+            ["--latency-ms", "50", "--firefox", "--quick"]
         );
         assert_eq!(
             parse(&["--latency-ms", "20", "--runs=2"]).unwrap(),
-            ["--latency-ms", "20", "--runs", "2"]
+            ["--latency-ms", "20", "--runs=2"]
         );
         for bad in [
             &["--fast"][..],
@@ -127,6 +84,7 @@ mod tests {
             &["--quick=yes"],
             &["50"],
             &["--runs", "x"],
+            &["--runs", "0"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }

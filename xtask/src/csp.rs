@@ -10,8 +10,6 @@ use base64::Engine as _;
 use serde_json::Value;
 use sha2::Digest as _;
 
-pub use crate::html::{inline_attributes, missing_integrity, secure_dist, written_policy};
-
 /// On every answer: no framing (`frame-ancestors` is ignored in a `<meta>`), no opener shared
 /// with other origins, no content sniffing, and no `Referer`, so the authorization code in
 /// `/callback?code=...` never leaves in one.

@@ -19,6 +19,35 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+/// The benchmark's options: `cargo xtask bench` checks them before its builds and passes them on
+/// ([`BenchArgs::to_args`]); the benchmark binary flattens the same type into its command line.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct BenchArgs {
+    /// Delay on every request to the provider, CORS preflights included
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub latency_ms: u64,
+    /// Runs per measurement [default: 5 for the first playlist, 3 per library]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: Option<u32>,
+    /// Also read the libraries in Firefox and compare with Chromium
+    #[arg(long)]
+    pub firefox: bool,
+    /// Only the 50- and 1,000-playlist libraries (for development)
+    #[arg(long)]
+    pub quick: bool,
+}
+
+impl BenchArgs {
+    /// The command line that gives these options.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = vec!["--latency-ms".to_owned(), self.latency_ms.to_string()];
+        args.extend(self.runs.map(|n| format!("--runs={n}")));
+        args.extend(self.firefox.then(|| "--firefox".to_owned()));
+        args.extend(self.quick.then(|| "--quick".to_owned()));
+        args
+    }
+}
+
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

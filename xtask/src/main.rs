@@ -68,7 +68,7 @@ enum Task {
     /// local provider: the first playlist after the callback, whole libraries of 50, 1,000 and
     /// 10,000 playlists read concurrently and sequentially, the rows in the DOM, find-as-you-type.
     /// Prints medians of several runs, which targets are met, and one `bench:` line.
-    Bench(bench::Args),
+    Bench(xtask::BenchArgs),
     /// Run each fuzz target of fuzz/ for a while with the pinned nightly (installing cargo-fuzz
     /// if missing); print each target's executions and whether it crashed. Fails on a crash.
     Fuzz(fuzz::Args),
@@ -181,7 +181,7 @@ fn configure(root: &Path, args: Configure) -> Result<()> {
             revocation.unwrap_or_default()
         );
     }
-    match xtask::csp::written_policy(&read(&index)?) {
+    match xtask::html::written_policy(&read(&index)?) {
         Ok(Some(policy)) => println!("Content-Security-Policy: {policy}"),
         Ok(None) => eprintln!(
             "xtask: warning: {} has no Content Security Policy; `cargo xtask build` writes it",

@@ -193,7 +193,7 @@ impl Tools {
     }
 
     /// `trunk build --release --offline`, which writes `dist/`; then the Content Security Policy
-    /// in `dist/index.html` and `dist/_headers` (`xtask::csp::secure_dist`). This machine's paths
+    /// in `dist/index.html` and `dist/_headers` (`xtask::html::secure_dist`). This machine's paths
     /// are remapped out of the wasm: its panic messages name the source files of dependencies
     /// under `$CARGO_HOME`, and `cargo xtask test` fails a `dist/` that holds a local path.
     /// cargo splits the rustflags on spaces, so a path with a space is left as it is (and the
@@ -217,7 +217,7 @@ impl Tools {
         let mut build = self.command(trunk);
         build.args(["build", "--release", "--offline"]);
         run(build.env(WASM_RUSTFLAGS, flags.trim()))?;
-        let policy = xtask::csp::secure_dist(&self.root.join("dist"))?;
+        let policy = xtask::html::secure_dist(&self.root.join("dist"))?;
         println!("xtask: dist/index.html: Content-Security-Policy: {policy}");
         Ok(())
     }
