@@ -79,46 +79,38 @@ impl Browser {
     }
 
     /// Headless, with a fresh profile, and (Chromium) none of the background traffic that keeps
-    /// knocking on a closed network (docs/TOOLCHAIN.md).
+    /// knocking on a closed network (docs/TOOLCHAIN.md). A watched session (the tests') has
+    /// WebDriver BiDi for the policy's watch; an unwatched one (the benchmark's) accepts the
+    /// certificate its HTTPS provider made at start, which the tests' sessions refuse as a user's
+    /// browser would.
     fn capabilities(self, profile: &Path, watched: bool) -> serde_json::Map<String, Value> {
-        let binary = self.binary();
-        let caps = match self {
-            Browser::Chromium => json!({
-                "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": binary,
-                    "args": [
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-dev-shm-usage",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--disable-sync",
-                        "--no-first-run",
-                        format!("--user-data-dir={}", profile.display()),
-                    ],
-                },
-            }),
-            Browser::Firefox => json!({
-                "browserName": "firefox",
-                "moz:firefoxOptions": {
-                    "binary": binary,
-                    "args": ["-headless"],
-                },
-            }),
+        let (name, options, args) = match self {
+            Browser::Chromium => (
+                "chrome",
+                "goog:chromeOptions",
+                json!([
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    format!("--user-data-dir={}", profile.display()),
+                ]),
+            ),
+            Browser::Firefox => ("firefox", "moz:firefoxOptions", json!(["-headless"])),
         };
-        let mut caps = caps;
-        // A watched session (the tests') has WebDriver BiDi, for the policy's watch (`crate::csp`).
-        caps["webSocketUrl"] = Value::Bool(watched);
-        // The benchmark's provider speaks HTTPS (`--tls`) with a certificate made at its start,
-        // signed by nobody a browser knows; only that provider on 127.0.0.1 is reached. The tests'
-        // sessions refuse such a certificate, as a user's browser would.
-        caps["acceptInsecureCerts"] = Value::Bool(!watched);
-        match caps {
-            Value::Object(map) => map,
-            _ => unreachable!("capabilities are an object"),
-        }
+        let caps = json!({
+            "browserName": name,
+            options: { "binary": self.binary(), "args": args },
+            "webSocketUrl": watched,
+            "acceptInsecureCerts": !watched,
+        });
+        caps.as_object()
+            .cloned()
+            .expect("capabilities are an object")
     }
 
     fn driver_command(self, port: u16) -> Command {
@@ -174,8 +166,6 @@ impl Session {
         let err = out.try_clone().expect("a log file can be shared");
         let mut command = browser.driver_command(port);
         command.stdin(Stdio::null()).stdout(out).stderr(err);
-        // Spawned from this task's thread, which lives as long as the test: the parent-death
-        // signal follows the spawning thread.
         let driver = ProcessGroup::spawn(&format!("the {browser} WebDriver"), &mut command)
             .unwrap_or_else(|e| panic!("{e}"));
 
@@ -208,34 +198,25 @@ impl Session {
         .await;
         let client = match connected {
             Ok(Ok(client)) => client,
-            Ok(Err(e)) => panic!(
-                "cannot start {browser} over WebDriver: {e}; driver output:\n{}",
-                read_log(&log)
-            ),
-            Err(_) => {
+            failed => {
                 driver.kill();
+                let why = failed
+                    .err()
+                    .map_or("did not start in time".into(), |e| e.to_string());
                 panic!(
-                    "{browser} did not start within {} s; driver output:\n{}",
-                    BROWSER_START.as_secs(),
+                    "{browser} over WebDriver: {why}; driver output:\n{}",
                     read_log(&log)
                 )
             }
         };
-        let csp = match watched {
-            true => {
-                let bidi = client
-                    .capabilities()
-                    .and_then(|caps| caps.get("webSocketUrl"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_else(|| panic!("{browser} offers no WebDriver BiDi (webSocketUrl)"))
-                    .to_owned();
-                let csp = CspWatch::start(&bidi)
-                    .await
-                    .unwrap_or_else(|e| panic!("{browser}: cannot watch the page's policy: {e}"));
-                Some(csp)
-            }
-            false => None,
-        };
+        let mut csp = None;
+        if watched {
+            let caps = client.capabilities();
+            let bidi = caps.and_then(|caps| caps.get("webSocketUrl")?.as_str());
+            let bidi = bidi.unwrap_or_else(|| panic!("{browser} offers no WebDriver BiDi"));
+            let watch = CspWatch::start(bidi).await;
+            csp = Some(watch.unwrap_or_else(|e| panic!("{browser}: cannot watch the policy: {e}")));
+        }
         Session {
             browser,
             client,
