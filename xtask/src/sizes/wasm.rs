@@ -9,13 +9,8 @@
 //! section, the named build must be the shipped file), and keeps the named build in
 //! `<target>/xtask/sizes/` while it still matches.
 //!
-//! Who a function counts for, from its name (see [`owner`]): the crate that defines it. A generic
-//! function's instances count for the generic's crate (`alloc::vec::Vec<T,A>::push` is `alloc`,
-//! whatever `T`), closures for their enclosing item, a trait method for the crate of the type it is
-//! implemented for (the trait's crate for `T`, `&T` or a primitive, and for a standard-library
-//! type with another crate's trait, which only that crate can implement). Drop glue
-//! (`core::ptr::drop_in_place<X>`) is the exception: the compiler makes it from `X`'s fields, so
-//! it counts for `X`'s crate (the first crate in `X` that is not `core`, `alloc` or `std`).
+//! Who a function counts for is read from its name ([`owner`]): the crate that defines it, so a
+//! generic's instances count for the generic's crate and closures for their enclosing item.
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -220,7 +215,7 @@ fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
         let owner = name.as_deref().map_or(UNNAMED.to_owned(), owner);
         *rows.entry(owner.clone()).or_default() += size;
         let Some(name) = name else { continue };
-        if drop_glue_type(&split_top(&name, "::")).is_some() {
+        if drop_glue_type(&name).is_some() {
             glue = (glue.0 + 1, glue.1 + size);
         }
         largest.push((Reverse(*size), name, owner));
@@ -308,14 +303,32 @@ pub fn owner(name: &str) -> String {
     if !name.contains("::") {
         return NO_PATH.to_owned();
     }
-    match owning_path(name) {
-        Some(path) if path[0] == APP_CRATE => match app_module(&path) {
-            Some(module) => format!("{APP_CRATE}::{module}"),
-            None => APP_CRATE.to_owned(),
-        },
-        Some(path) => path[0].to_owned(),
-        // `<char>::escape_debug_ext`, `<str>::to_lowercase`: only the standard library has
-        // inherent methods on primitives, and the name does not say which of its crates.
+    let own = paths(name).next().filter(|p| p.at == 0);
+    let path = if name.starts_with('<') {
+        // `<Type as Trait>::method`: the type's crate, but the trait's for `T`, `&T`, a primitive,
+        // or a std type with another crate's trait (which only that crate can implement).
+        let (ty, tr) = qualified(name).unwrap_or((name, None));
+        match (paths(ty).next(), tr.and_then(|tr| paths(tr).next())) {
+            (Some(ty), Some(tr)) if STD.contains(&ty.krate) && !STD.contains(&tr.krate) => Some(tr),
+            (ty, tr) => ty.or(tr),
+        }
+    } else if let Some(dropped) = drop_glue_type(name) {
+        // Drop glue is made from the type's fields: the first crate in it past std's wrappers.
+        let mut found = paths(dropped);
+        let first = paths(dropped).next();
+        found.find(|p| !STD.contains(&p.krate)).or(first).or(own)
+    } else {
+        own
+    };
+    match path {
+        Some(CratePath {
+            krate: APP_CRATE,
+            module: Some(module),
+            ..
+        }) => format!("{APP_CRATE}::{module}"),
+        Some(path) => path.krate.to_owned(),
+        // `<char>::escape_debug_ext`: only the standard library has inherent methods on
+        // primitives, and the name does not say which of its crates.
         None if name.starts_with('<') => PRIMITIVES.to_owned(),
         None => NO_PATH.to_owned(),
     }
@@ -333,143 +346,55 @@ fn is_glue(name: &str) -> bool {
 }
 
 /// `X` in `core::ptr::drop_in_place<X>` (and v0's `core::ptr::drop_in_place::<X>`).
-fn drop_glue_type<'a>(segments: &[&'a str]) -> Option<&'a str> {
-    match segments {
-        ["core", "ptr", glue] => glue.strip_prefix("drop_in_place<")?.strip_suffix('>'),
-        ["core", "ptr", "drop_in_place", args] => args.strip_prefix('<')?.strip_suffix('>'),
-        _ => None,
-    }
+fn drop_glue_type(name: &str) -> Option<&str> {
+    static DROP: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^core::ptr::drop_in_place(?:::)?<(.*)>$").unwrap());
+    Some(DROP.captures(name)?.get(1)?.as_str())
 }
 
-/// The path that names the crate (its first segment) and the module (its second) that define the
-/// function `name`.
-fn owning_path(name: &str) -> Option<Vec<&str>> {
-    let name = name.trim();
-    if name.starts_with('<') {
-        // `<Type as Trait>::method…` or `<Type>::method…`.
-        let inner = &name[1..matching_close(name)?];
-        let (self_ty, trait_path) = match find_top(inner, " as ") {
-            Some(at) => (&inner[..at], owning_path(&inner[at + 4..])),
-            None => (inner, None),
-        };
-        return match (type_path(self_ty), trait_path) {
-            // The standard library implements no other crate's traits: the trait's crate does.
-            (Some(ty), Some(tr)) if STD.contains(&ty[0]) && !STD.contains(&tr[0]) => Some(tr),
-            (Some(ty), _) => Some(ty),
-            (None, tr) => tr,
-        };
-    }
-    let segments = split_top(name, "::");
-    let dropped = drop_glue_type(&segments);
-    if let Some(path) = dropped.and_then(|ty| first_crate_path(ty).or_else(|| type_path(ty))) {
-        return Some(path);
-    }
-    (segments.len() >= 2 && is_ident(segments[0])).then_some(segments)
+/// A path in a name: its crate, and the app module it names (`ui` in
+/// `pkce_playlists::ui::paged::…`, none in `pkce_playlists::main` or its closures).
+struct CratePath<'a> {
+    at: usize,
+    krate: &'a str,
+    module: Option<&'a str>,
 }
 
-/// The path of the type that a type names first: through references, pointers, slices, arrays,
-/// tuples and `dyn`; `None` for a type parameter or a primitive.
-fn type_path(ty: &str) -> Option<Vec<&str>> {
-    let mut ty = ty.trim();
-    let prefixes = [
-        "&mut ", "&", "*const ", "*mut ", "mut ", "dyn ", "impl ", "[", "(",
-    ];
-    loop {
-        if let Some(rest) = prefixes.iter().find_map(|p| ty.strip_prefix(p)) {
-            ty = rest.trim_start();
-        } else if ty.starts_with('\'') {
-            // A lifetime: `&'a T`.
-            ty = ty.split_once(' ').map_or("", |(_, rest)| rest);
-        } else if ty.starts_with('<') {
-            return owning_path(ty);
-        } else {
-            let segments = split_top(path_prefix(ty), "::");
-            return (segments.len() >= 2 && is_ident(segments[0])).then_some(segments);
-        }
-    }
+/// The paths in `text`, in order.
+fn paths(text: &str) -> impl Iterator<Item = CratePath<'_>> {
+    static PATH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|[^\w:])([A-Za-z_]\w*)::(?:([a-z]\w*)::[\w<])?").unwrap()
+    });
+    PATH.captures_iter(text).map(|c| {
+        let (krate, module) = (c.get(1).unwrap(), c.get(2).map(|m| m.as_str()));
+        let (at, krate) = (krate.start(), krate.as_str());
+        CratePath { at, krate, module }
+    })
 }
 
-/// The first path in a type whose crate is not the standard library's:
-/// `alloc::vec::Vec<pkce_playlists::ui::Row>` → `pkce_playlists::ui::Row`.
-fn first_crate_path(ty: &str) -> Option<Vec<&str>> {
-    let starts_path = |at: usize, c: char| {
-        (c.is_alphabetic() || c == '_')
-            && !ty[..at].ends_with(|p: char| p.is_alphanumeric() || "_:".contains(p))
-    };
-    let starts = ty.char_indices().filter(|&(at, c)| starts_path(at, c));
-    let paths = starts.map(|(at, _)| split_top(path_prefix(&ty[at..]), "::"));
-    paths
-        .into_iter()
-        .find(|s| s.len() >= 2 && is_ident(s[0]) && !STD.contains(&s[0]))
-}
-
-/// The app module in a path of the app's crate: `ui` in `pkce_playlists::ui::paged::…`; `None`
-/// for an item at the crate's root (`pkce_playlists::main` and its closures).
-fn app_module<'a>(path: &[&'a str]) -> Option<&'a str> {
-    let named: Vec<&str> = path
-        .iter()
-        .copied()
-        .filter(|s| !s.starts_with('{'))
-        .collect();
-    let module = *named.get(1)?;
-    (named.len() >= 3 && is_ident(module) && module.starts_with(char::is_lowercase))
-        .then_some(module)
-}
-
-fn is_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
-}
-
-/// Each character of `s` with the depth of brackets (`<>`, `()`, `[]`, `{}`; the `>` of `->` is
-/// no bracket) before and after it.
-fn depths(s: &str) -> impl Iterator<Item = (usize, char, i32, i32)> + '_ {
-    let (mut depth, mut previous) = (0, ' ');
-    s.char_indices().map(move |(i, c)| {
-        let before = depth;
+/// `Type` and `Trait` in `<Type as Trait>::…`, or `Type` in `<Type>::…`: split at the brackets'
+/// depth (`<>`, `()`, `[]`, `{}`; the `>` of `->` is no bracket).
+fn qualified(name: &str) -> Option<(&str, Option<&str>)> {
+    let (mut depth, mut previous, mut as_at) = (0, ' ', None);
+    for (i, c) in name.char_indices() {
         match c {
             '<' | '(' | '[' | '{' => depth += 1,
             '>' if previous == '-' => {}
             '>' | ')' | ']' | '}' => depth -= 1,
+            ' ' if depth == 1 && as_at.is_none() && name[i..].starts_with(" as ") => {
+                as_at = Some(i)
+            }
             _ => {}
         }
         previous = c;
-        (i, c, before, depth)
-    })
-}
-
-/// `s` split at `sep` outside brackets.
-fn split_top<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
-    let mut parts = Vec::new();
-    let mut rest = s;
-    while let Some(at) = find_top(rest, sep) {
-        parts.push(&rest[..at]);
-        rest = &rest[at + sep.len()..];
+        if depth == 0 {
+            return Some(match as_at {
+                Some(at) => (&name[1..at], Some(&name[at + 4..i])),
+                None => (&name[1..i], None),
+            });
+        }
     }
-    parts.push(rest);
-    parts
-}
-
-/// Where `pat` first occurs in `s` outside brackets.
-fn find_top(s: &str, pat: &str) -> Option<usize> {
-    depths(s)
-        .find(|&(i, _, before, _)| before == 0 && s[i..].starts_with(pat))
-        .map(|(i, ..)| i)
-}
-
-/// The index of the `>` that closes the `<` that `s` starts with.
-fn matching_close(s: &str) -> Option<usize> {
-    let (i, c, ..) = depths(s).find(|&(_, _, before, after)| before == 1 && after == 0)?;
-    (c == '>').then_some(i)
-}
-
-/// The path at the start of `text`, up to the first separator outside brackets (or a bracket
-/// that closes one opened before `text`).
-fn path_prefix(text: &str) -> &str {
-    let end = depths(text)
-        .find(|&(_, c, before, after)| after < 0 || (before == 0 && ",;+ ".contains(c)));
-    end.map_or(text, |(i, ..)| &text[..i])
+    None
 }
 
 #[cfg(test)]
@@ -532,6 +457,10 @@ mod tests {
                 "leptos",
             ),
             ("<alloc::string::String as tachys::view::Render>::build", "tachys"),
+            (
+                "js_sys::<impl core::convert::From<&js_sys::JsString> for alloc::string::String>::from",
+                "js_sys",
+            ),
             // Generic instances count for the generic's crate, in either mangling's spelling.
             ("alloc::vec::Vec<T,A>::push", "alloc"),
             ("<alloc::vec::Vec<pkce_playlists::spotify::model::Playlist>>::push", "alloc"),
