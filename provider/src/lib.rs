@@ -28,7 +28,6 @@ pub mod tls;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -120,57 +119,19 @@ fn base_url(addr: SocketAddr, tls: bool) -> String {
     format!("{scheme}://{addr}")
 }
 
-async fn bind(port: u16) -> Result<TcpListener, StartError> {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, port))
-        .await
-        .map_err(|source| StartError::Bind { port, source })
-}
-
-/// Binds the listeners on 127.0.0.1 and serves them in the background.
+/// Binds the listeners on 127.0.0.1 (`port`, and `dist_port` when the app is served) and serves
+/// them in the background.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
-    let listener = bind(config.port).await?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
-        port: config.port,
-        source,
-    })?;
-    let dist = match &config.serve_dist {
-        Some(dir) => {
-            let router = dist::router(dir).map_err(StartError::Dist)?;
-            let l = bind(config.dist_port).await?;
-            let a = l.local_addr().map_err(|source| StartError::Bind {
-                port: config.dist_port,
-                source,
-            })?;
-            Some((l, a, router))
-        }
+    let bind = |port: u16| {
+        std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .map_err(|source| StartError::Bind { port, source })
+    };
+    let api = bind(config.port)?;
+    let app = match config.serve_dist {
+        Some(_) => Some(bind(config.dist_port)?),
         None => None,
     };
-
-    let tls = match config.tls {
-        true => Some(tls::Tls::generate().map_err(StartError::Tls)?),
-        false => None,
-    };
-    let state = Arc::new(state::AppState::new(config, base_url(addr, tls.is_some())));
-    let router = app::router(state)?;
-    let (shutdown, watcher) = watch::channel(false);
-
-    let mut tasks = Vec::new();
-    tasks.push(match &tls {
-        Some(tls) => tokio::spawn(tls::serve(listener, router, tls.clone(), watcher.clone())),
-        None => tokio::spawn(serve(listener, router, watcher.clone())),
-    });
-    let app_addr = dist.map(|(l, a, router)| {
-        tasks.push(tokio::spawn(serve(l, router, watcher.clone())));
-        a
-    });
-
-    Ok(RunningServer {
-        addr,
-        app_addr,
-        tls,
-        shutdown,
-        tasks,
-    })
+    listeners::start_on(config, listeners::Listeners { api, app }).await
 }
 
 async fn serve(

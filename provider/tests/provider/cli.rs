@@ -91,6 +91,12 @@ async fn the_binary_prints_its_addresses_and_reads_the_config_file() {
     let dir = std::env::temp_dir().join(format!("local-spotify-cli-{}", u64::from_le_bytes(bytes)));
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(dir.join("index.html"), "app").expect("write");
+    // The app listener serves the headers the build lists, and refuses to start without them.
+    std::fs::write(
+        dir.join("_headers"),
+        "/*\n  X-Content-Type-Options: nosniff\n",
+    )
+    .expect("write");
     let config = dir.join("provider.json");
     std::fs::write(
         &config,
