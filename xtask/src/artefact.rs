@@ -176,18 +176,10 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
 /// Scans every file under `dir` (recursively; hidden ones too).
 pub fn scan_dir(dir: &Path, context: &Context) -> Result<Vec<Finding>, String> {
     let mut findings = Vec::new();
-    for entry in walkdir::WalkDir::new(dir) {
-        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        if entry.file_type().is_file() {
-            let path = entry.path();
-            let bytes =
-                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            findings.extend(scan_file(
-                path.strip_prefix(dir).unwrap_or(path),
-                &bytes,
-                context,
-            ));
-        }
+    for (name, path) in crate::files(dir, false).map_err(|e| format!("{e:#}"))? {
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        findings.extend(scan_file(Path::new(&name), &bytes, context));
     }
     findings.sort_by(|a, b| (a.rule, &a.file, a.offset).cmp(&(b.rule, &b.file, b.offset)));
     Ok(findings)

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::config_block::{script_json, BLOCK_ID};
 use crate::csp::{self, Policy};
+use crate::read;
 
 const HTTP_EQUIV: &str = "Content-Security-Policy";
 
@@ -87,15 +88,12 @@ pub fn secure_dist(dist: &Path) -> Result<String> {
 /// The `_headers` file ([`csp::headers_file`]) of `dist`, whose hashed files are all but
 /// `index.html` and `_headers` (Trunk names each of the others after its content's hash).
 pub fn headers_of(dist: &Path) -> Result<String> {
-    let mut hashed = Vec::new();
-    for entry in walkdir::WalkDir::new(dist).sort_by_file_name() {
-        let entry = entry.with_context(|| format!("cannot list {}", dist.display()))?;
-        let name = entry.path().strip_prefix(dist)?.to_string_lossy();
-        let name = format!("/{}", name.replace('\\', "/"));
-        if entry.file_type().is_file() && !["/index.html", "/_headers"].contains(&&*name) {
-            hashed.push(name);
-        }
-    }
+    let files = crate::files(dist, false)?
+        .into_iter()
+        .map(|(name, _)| format!("/{name}"));
+    let hashed: Vec<String> = files
+        .filter(|n| n != "/index.html" && n != "/_headers")
+        .collect();
     Ok(csp::headers_file(&hashed))
 }
 
@@ -305,10 +303,6 @@ fn meta_of(policy: &Policy) -> String {
         meta += &format!("<link rel=\"preconnect\" href=\"{href}\" crossorigin {mark} />");
     }
     meta
-}
-
-fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 #[cfg(test)]

@@ -63,9 +63,29 @@ pub fn load_preset(root: &Path, name: &str) -> Result<Value> {
 
 /// A configuration file (a preset, or a deployer's own), parsed as JSON.
 pub fn load_config_file(path: &Path) -> Result<Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read(path)?;
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
+pub fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// The files under `dir` (hidden ones too unless `skip_hidden`), in walkdir's order by name: each
+/// as its path relative to `dir` with `/` separators, and its full path.
+pub fn files(dir: &Path, skip_hidden: bool) -> Result<Vec<(String, PathBuf)>> {
+    let hidden =
+        |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().as_encoded_bytes().starts_with(b".");
+    let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+    let mut files = Vec::new();
+    for entry in walk.filter_entry(|e| !(skip_hidden && hidden(e))) {
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        if entry.file_type().is_file() {
+            let name = entry.path().strip_prefix(dir)?.to_string_lossy();
+            files.push((name.replace('\\', "/"), entry.into_path()));
+        }
+    }
+    Ok(files)
 }
 
 /// The app's client id in the local preset (`config/local.json`): what the local provider must

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 use xtask::discover::{self, Discovered};
 use xtask::{config_block, ProviderCommand};
@@ -181,7 +181,7 @@ fn configure(root: &Path, args: Configure) -> Result<()> {
             revocation.unwrap_or_default()
         );
     }
-    match xtask::html::written_policy(&read(&index)?) {
+    match xtask::html::written_policy(&xtask::read(&index)?) {
         Ok(Some(policy)) => println!("Content-Security-Policy: {policy}"),
         Ok(None) => eprintln!(
             "xtask: warning: {} has no Content Security Policy; `cargo xtask build` writes it",
@@ -190,10 +190,6 @@ fn configure(root: &Path, args: Configure) -> Result<()> {
         Err(e) => eprintln!("xtask: warning: {}: {e}", index.display()),
     }
     Ok(())
-}
-
-fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// Writes `config` into the page, whose policy also lets the app reach what an issuer's

@@ -102,25 +102,12 @@ fn verdict(total: u64, budget: u64) -> Result<String, String> {
 /// `dist/.stage`).
 pub fn measure(dist: &Path) -> Result<Vec<FileSize>> {
     let mut files = Vec::new();
-    let hidden =
-        |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
-    for entry in walkdir::WalkDir::new(dist)
-        .into_iter()
-        .filter_entry(|e| !hidden(e))
-    {
-        let entry = entry?;
-        if entry.file_type().is_file() {
-            let data =
-                std::fs::read(entry.path()).with_context(|| entry.path().display().to_string())?;
-            let name = entry
-                .path()
-                .strip_prefix(dist)?
-                .to_string_lossy()
-                .replace('\\', "/");
-            files.push((name, data));
-        }
+    for (name, path) in xtask::files(dist, true)? {
+        files.push((
+            name,
+            std::fs::read(&path).with_context(|| path.display().to_string())?,
+        ));
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
     let loaded = first_load(&files);
     let sizes = files
         .iter()
