@@ -1,11 +1,8 @@
-//! `cargo xtask fuzz [--seconds N] [TARGET...]`: runs each cargo-fuzz target of `fuzz/` for a fixed time and says,
-//! per target, how many inputs it ran and whether it found a crash. Fails when one did.
-//!
-//! Installs cargo-fuzz when it is missing (as `tools.rs` does with the other tools). The targets are built with
-//! one nightly, pinned by its date ([`NIGHTLY`]): when it is installed under another name (plain `nightly`), it
-//! is recognised by its rustc commit. Each run grows `fuzz/corpus/<target>/` (not committed) from the committed
-//! seeds in `fuzz/seeds/<target>/`; crashes go to `fuzz/artifacts/<target>/`, and the whole of each run's output
-//! to `fuzz/logs/<target>.log`. See `docs/ARCHITECTURE.md` ("Fuzzing") and `docs/TOOLCHAIN.md`.
+//! `cargo xtask fuzz [--seconds N] [TARGET...]`: runs each cargo-fuzz target of `fuzz/` for a
+//! fixed time with one pinned nightly ([`NIGHTLY`], recognised by its rustc commit when installed
+//! as plain `nightly`), and fails when one crashed. Each run grows `fuzz/corpus/<target>/` from
+//! `fuzz/seeds/<target>/`; crashes go to `fuzz/artifacts/<target>/`, the output to
+//! `fuzz/logs/<target>.log`. See `docs/ARCHITECTURE.md` ("Fuzzing") and `docs/TOOLCHAIN.md`.
 
 use std::fs::File;
 use std::path::Path;
@@ -21,12 +18,11 @@ pub const TARGETS: [&str; 4] = ["callback", "token_response", "api_response", "c
 
 /// The nightly the targets are built with (cargo-fuzz needs one), by the date of its channel.
 pub const NIGHTLY: &str = "nightly-2026-05-20";
-/// That nightly's rustc commit (`rustc -vV`), to recognise it when it is installed as plain `nightly`.
+/// That nightly's rustc commit (`rustc -vV`).
 const NIGHTLY_COMMIT: &str = "e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a";
 
-/// libFuzzer's flags for every run, after `-max_total_time`. The build has no sanitizer (`--sanitizer none`): the
-/// core has no `unsafe`, and AddressSanitizer would slow every execution; overflow checks and debug assertions
-/// stay on (cargo-fuzz's default build). An input that runs for 10 s is reported as a hang.
+/// libFuzzer's flags after `-max_total_time`; an input that runs for 10 s is a hang. The build has
+/// no sanitizer: the core has no `unsafe`, and AddressSanitizer would slow every execution.
 const LIBFUZZER_FLAGS: [&str; 2] = ["-print_final_stats=1", "-timeout=10"];
 
 #[derive(clap::Parser)]
@@ -48,30 +44,27 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     let fuzz = root.join("fuzz");
     // Once for every target, so that the timed runs do not include the build.
     tools::run(cargo_fuzz(&tools, &toolchain).args(["build", "--sanitizer", "none"]))?;
+    std::fs::create_dir_all(fuzz.join("logs"))?;
     let mut reports = Vec::new();
     for target in &args.targets {
         let corpus = fuzz.join("corpus").join(target);
+        std::fs::create_dir_all(&corpus).with_context(|| corpus.display().to_string())?;
         let log_path = fuzz.join(format!("logs/{target}.log"));
-        for dir in [&corpus, &fuzz.join("logs")] {
-            std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
-        }
         println!("xtask: fuzzing {target} for {seconds} s (output in fuzz/logs/{target}.log)");
         let mut command = cargo_fuzz(&tools, &toolchain);
         command
             .args(["run", "--sanitizer", "none", target])
             .arg(&corpus);
         command.arg(fuzz.join("seeds").join(target)).arg("--");
-        command.arg(format!("-max_total_time={seconds}"));
-        println!("$ {}", tools::show(command.args(LIBFUZZER_FLAGS)));
+        command
+            .arg(format!("-max_total_time={seconds}"))
+            .args(LIBFUZZER_FLAGS);
+        println!("$ {}", tools::show(&command));
         let log = File::create(&log_path).with_context(|| log_path.display().to_string())?;
         command.stdin(Stdio::null()).stdout(log.try_clone()?);
-        let status = command.stderr(log).status()?;
-        let report = Report::read(
-            target,
-            status.success(),
-            &std::fs::read_to_string(&log_path)?,
-        );
-        if !report.passed {
+        let passed = command.stderr(log).status()?.success();
+        let report = Report::read(target, passed, &std::fs::read_to_string(&log_path)?);
+        if !passed {
             println!(
                 "xtask: {target} failed; the whole output is in {}",
                 log_path.display()
@@ -90,8 +83,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     reports
         .iter()
         .for_each(|report| println!("{}", report.line()));
-    let failed = reports.iter().filter(|r| !r.passed).count();
-    let all = reports.len();
+    let (failed, all) = (reports.iter().filter(|r| !r.passed).count(), reports.len());
     ensure!(
         failed == 0,
         "{failed} of {all} fuzz targets failed; the inputs are in fuzz/artifacts/"
@@ -100,10 +92,10 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// `rustup run TOOLCHAIN cargo fuzz`, from the workspace root, with nothing of this (stable) cargo's environment.
+/// `rustup run TOOLCHAIN cargo fuzz`, with nothing of this (stable) cargo's environment: cargo-fuzz
+/// builds into fuzz/target, not into the stable builds' target directory.
 fn cargo_fuzz(tools: &Tools, toolchain: &str) -> Command {
     let mut command = rustup(tools, &["run", toolchain, "cargo", "fuzz"]);
-    // cargo-fuzz builds into fuzz/target; the stable builds' target directory is not for nightly artifacts.
     for name in ["CARGO_TARGET_DIR", "CARGO", "RUSTC", "RUSTDOC"] {
         command.env_remove(name);
     }
@@ -113,12 +105,15 @@ fn cargo_fuzz(tools: &Tools, toolchain: &str) -> Command {
 /// `rustup ARGS`, which never downloads a toolchain behind our back nor takes this one's.
 fn rustup(tools: &Tools, args: &[&str]) -> Command {
     let mut command = tools.command("rustup");
-    command.args(args).env("RUSTUP_AUTO_INSTALL", "0");
-    command.env_remove("RUSTUP_TOOLCHAIN");
+    command
+        .args(args)
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .env_remove("RUSTUP_TOOLCHAIN");
     command
 }
 
-/// The installed toolchain that is [`NIGHTLY`]: by that name, or a `nightly*` toolchain whose rustc is its commit.
+/// The installed toolchain that is [`NIGHTLY`]: by that name, or a `nightly*` toolchain whose
+/// rustc is its commit.
 fn pinned_toolchain(tools: &Tools) -> Result<String> {
     let list = rustup(tools, &["toolchain", "list"]).output()?;
     let names = toolchain_names(&String::from_utf8_lossy(&list.stdout));
@@ -140,12 +135,12 @@ fn pinned_toolchain(tools: &Tools) -> Result<String> {
     )
 }
 
-/// The toolchains `rustup toolchain list` names (`nightly-x86_64-unknown-linux-gnu (default)` → the first word).
+/// The first word of each line of `rustup toolchain list`.
 fn toolchain_names(list: &str) -> Vec<String> {
-    let first_words = list
+    let words = list
         .lines()
         .filter_map(|line| line.split_whitespace().next());
-    first_words.map(str::to_owned).collect()
+    words.map(str::to_owned).collect()
 }
 
 /// `nightly-2026-05-20` or `nightly-2026-05-20-<host triple>`.
@@ -167,41 +162,35 @@ struct Report {
     /// `stat::number_of_executed_units` and `stat::average_exec_per_sec`.
     executions: Option<u64>,
     per_second: Option<u64>,
-    /// What went wrong: the panic, libFuzzer's verdict, where the input was written.
+    /// The panic and its message, libFuzzer's verdict, where the input was written.
     findings: Vec<String>,
 }
 
 impl Report {
-    fn read(target: &str, succeeded: bool, log: &str) -> Report {
+    fn read(target: &str, passed: bool, log: &str) -> Report {
         let stat = |name: &str| {
             let value = Regex::new(&format!(r"(?m)^stat::{name}:\s*(\d+)")).ok()?;
             value.captures_iter(log).last()?[1].parse().ok()
         };
+        let lines: Vec<&str> = log.lines().map(str::trim).collect();
         let mut findings = Vec::new();
-        let mut lines = log.lines().peekable();
-        while let Some(line) = lines.next() {
+        for (i, line) in lines.iter().enumerate() {
             if line.contains("panicked at") {
-                findings.push(line.trim().to_owned());
-                // The panic's message is on the next line.
-                if let Some(next) = lines.peek() {
-                    findings.push(next.trim().to_owned());
-                }
+                findings.extend(lines.get(i..i + 2).unwrap_or(&lines[i..]));
             } else if line.starts_with("==") && line.contains("ERROR: libFuzzer")
                 || line.starts_with("SUMMARY: libFuzzer")
                 || line.contains("Test unit written to")
             {
-                findings.push(line.trim().to_owned());
+                findings.push(line);
             }
         }
+        let mut findings: Vec<String> = findings.into_iter().map(str::to_owned).collect();
         findings.dedup();
-        let executions = stat("number_of_executed_units");
-        let per_second = stat("average_exec_per_sec");
-        let target = target.to_owned();
         Report {
-            target,
-            passed: succeeded,
-            executions,
-            per_second,
+            target: target.to_owned(),
+            passed,
+            executions: stat("number_of_executed_units"),
+            per_second: stat("average_exec_per_sec"),
             findings,
         }
     }
