@@ -176,12 +176,12 @@ impl Report {
         let mut findings = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             if line.contains("panicked at") {
-                findings.extend(lines.get(i..i + 2).unwrap_or(&lines[i..]));
+                findings.extend(lines.get(i..i + 2).unwrap_or(&lines[i..]).iter().copied());
             } else if line.starts_with("==") && line.contains("ERROR: libFuzzer")
                 || line.starts_with("SUMMARY: libFuzzer")
                 || line.contains("Test unit written to")
             {
-                findings.push(line);
+                findings.push(*line);
             }
         }
         let mut findings: Vec<String> = findings.into_iter().map(str::to_owned).collect();
