@@ -91,30 +91,22 @@ fn trunk_stem(file: &str) -> Option<&str> {
 }
 
 /// What the breakdown needs from a wasm module.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Module {
-    /// Each defined function, in index order: its name, if the name section has one, and its
-    /// size in the code section (the body and the length before it).
+    /// Each defined function, in index order: its name, if any, and its size in the code section
+    /// (the body and the length before it).
     functions: Vec<(Option<String>, u64)>,
-    /// The code section's contents (the count and the bodies).
+    /// The code and data sections' contents, and the name section with its header.
     code: Range<usize>,
-    /// The data section's contents.
     data: Range<usize>,
     data_segments: u32,
-    /// The name section, header included (it is not shipped).
     names: Range<usize>,
 }
 
 impl Module {
     fn parse(wasm: &[u8]) -> Result<Module> {
         let (mut imported, mut sizes, mut names) = (0, Vec::new(), HashMap::new());
-        let mut module = Module {
-            functions: Vec::new(),
-            code: 0..0,
-            data: 0..0,
-            data_segments: 0,
-            names: 0..0,
-        };
+        let mut module = Module::default();
         // Where the previous section ended: the next one's header starts there.
         let mut end = 8;
         for payload in Parser::new(0).parse_all(wasm) {
@@ -138,8 +130,8 @@ impl Module {
                     sizes.push((len + leb128_len(len)) as u64);
                 }
                 Payload::DataSection(reader) => {
-                    (module.data, module.data_segments) =
-                        (to_usize(reader.range()), reader.count());
+                    module.data = to_usize(reader.range());
+                    module.data_segments = reader.count();
                 }
                 Payload::CustomSection(reader) if reader.name() == "name" => {
                     module.names = section_start..end;
@@ -159,9 +151,8 @@ impl Module {
             }
         }
         let named = sizes.into_iter().enumerate();
-        module.functions = named
-            .map(|(i, size)| (names.remove(&(imported + i as u32)), size))
-            .collect();
+        let named = named.map(|(i, size)| (names.remove(&(imported + i as u32)), size));
+        module.functions = named.collect();
         Ok(module)
     }
 
@@ -185,10 +176,8 @@ impl Module {
     /// The bytes that are neither code nor data nor names (the header, types, imports, exports,
     /// tables, elements, globals, the other custom sections, section headers).
     fn rest(&self, wasm: &[u8]) -> Vec<u8> {
-        Module::without(
-            wasm,
-            vec![self.code.clone(), self.data.clone(), self.names.clone()],
-        )
+        let cut = vec![self.code.clone(), self.data.clone(), self.names.clone()];
+        Module::without(wasm, cut)
     }
 }
 
@@ -206,25 +195,24 @@ fn leb128_len(n: usize) -> usize {
 fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
     let data_brotli = brotli_size(&wasm[module.data.clone()]);
     let rest_brotli = brotli_size(&module.rest(wasm));
-    let code = module.code.len() as u64;
-    let code_brotli = shipped_brotli.saturating_sub(data_brotli + rest_brotli);
-    let ratio = code_brotli as f64 / code.max(1) as f64;
-    let (mut rows, mut largest, mut glue) = (HashMap::new(), Vec::new(), (0, 0));
+    let code = module.code.len().max(1) as f64;
+    let ratio = shipped_brotli.saturating_sub(data_brotli + rest_brotli) as f64 / code;
+    let (mut rows, mut largest, mut glue) = (HashMap::<_, u64>::new(), Vec::new(), (0, 0));
     for (name, size) in &module.functions {
         let name = name.as_deref().map(clean);
         let owner = name.as_deref().map_or(UNNAMED.to_owned(), owner);
         *rows.entry(owner.clone()).or_default() += size;
-        let Some(name) = name else { continue };
-        if drop_glue_type(&name).is_some() {
-            glue = (glue.0 + 1, glue.1 + size);
+        if let Some(name) = name {
+            if drop_glue_type(&name).is_some() {
+                glue = (glue.0 + 1, glue.1 + size);
+            }
+            largest.push((Reverse(*size), name, owner));
         }
-        largest.push((Reverse(*size), name, owner));
     }
-    let mut rows: Vec<(Reverse<u64>, String)> =
-        rows.into_iter().map(|(l, raw)| (Reverse(raw), l)).collect();
+    let mut rows: Vec<_> = rows.into_iter().map(|(l, raw)| (Reverse(raw), l)).collect();
     rows.sort();
     largest.sort();
-    let pct = |part: u64| format!("{:.1}%", part as f64 * 100.0 / code.max(1) as f64);
+    let pct = |part: u64| format!("{:.1}%", part as f64 * 100.0 / code);
     let est = |raw: u64| (raw as f64 * ratio).round() as u64;
     let line = |label: &str, raw: u64, of_code: &str, brotli: u64| {
         format!("{label:<44}  {raw:>9}  {of_code:>9}  {brotli:>13}\n")
@@ -236,28 +224,33 @@ fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
     for (Reverse(raw), label) in &rows {
         out += &line(label, *raw, &pct(*raw), est(*raw));
     }
-    let data = module.data.len() as u64;
+    let (data, segments) = (module.data.len() as u64, module.data_segments);
     let total = (wasm.len() - module.names.len()) as u64;
-    let data_row = format!("(data: {} segments)", module.data_segments);
-    out += &line(&data_row, data, "-", data_brotli);
     let functions: u64 = module.functions.iter().map(|(_, size)| size).sum();
     let rest = total.saturating_sub(functions + data);
+    out += &line(
+        &format!("(data: {segments} segments)"),
+        data,
+        "-",
+        data_brotli,
+    );
     out += &line("(other sections, headers)", rest, "-", rest_brotli);
     out += &line("total (the shipped file)", total, "-", shipped_brotli);
     let app = rows
         .iter()
         .filter(|r| r.1.split("::").next() == Some(APP_CRATE));
-    let app = app.map(|(Reverse(raw), _)| raw).sum::<u64>();
-    let (app_code, app_brotli) = (pct(app), est(app));
+    let app: u64 = app.map(|(Reverse(raw), _)| raw).sum();
+    let (app_code, app_brotli, glue_code) = (pct(app), est(app), pct(glue.1));
     out += &format!("{APP_CRATE} in all: {app} bytes, {app_code} of code, ~{app_brotli} brotli\n");
-    let (glue_n, glue_code) = (glue.0, pct(glue.1));
     out += &format!(
-        "drop glue (for the dropped type's crate): {glue_n} functions, {glue_code} of code\n"
+        "drop glue (for the dropped type's crate): {} functions, {glue_code} of code\n",
+        glue.0
     );
     out += "~brotli, an estimate: data and the other sections compressed on their own, the code \
             the rest of the file's brotli size, shared out in proportion to raw bytes\n";
-    out += &format!("\nlargest {TOP} functions\n");
-    out += "raw bytes  % of code  ~brotli bytes  function (counted for)\n";
+    out += &format!(
+        "\nlargest {TOP} functions\nraw bytes  % of code  ~brotli bytes  function (counted for)\n"
+    );
     for (Reverse(size), name, owner) in largest.iter().take(TOP) {
         let (of_code, brotli, name) = (pct(*size), est(*size), shorten(name, 150));
         out += &format!("{size:>9}  {of_code:>9}  {brotli:>13}  {name} ({owner})\n");
@@ -271,9 +264,8 @@ fn shorten(name: &str, max: usize) -> String {
     if chars.len() <= max {
         return name.to_owned();
     }
-    let tail = max / 3;
-    let head: String = chars[..max - tail - 1].iter().collect();
-    head + "…" + &chars[chars.len() - tail..].iter().collect::<String>()
+    let (head, tail) = (&chars[..max - max / 3 - 1], &chars[chars.len() - max / 3..]);
+    head.iter().chain(['…'].iter()).chain(tail).collect()
 }
 
 /// A function's name as rustc-demangle prints it without hashes (`{:#}`): a mangled name is
