@@ -11,17 +11,16 @@ use anyhow::{bail, Context, Result};
 
 use crate::tools::Tools;
 
-/// The first load's budget: every file the first page loads, brotli quality 11, in bytes.
-/// `cargo xtask test` fails over it, and so does `cargo xtask sizes --check`.
+/// The first load's budget, in brotli-11 bytes: `cargo xtask test` fails over it, and so does
+/// `cargo xtask sizes --check`.
 pub const BUDGET: u64 = 300_000;
 
-/// One file's sizes.
 pub struct FileSize {
     /// Path relative to the dist directory, with `/` separators.
     pub name: String,
     pub raw: u64,
     pub brotli: u64,
-    /// Whether the first page loads it (`index.html` and what it names, see [`first_load`]).
+    /// Whether the first page loads it ([`first_load`]).
     pub loaded: bool,
 }
 
@@ -37,18 +36,16 @@ pub fn brotli_size(data: &[u8]) -> u64 {
 /// when the first load is over [`BUDGET`]; a wasm that cannot be broken down fails it too, after
 /// the rest is printed.
 pub fn run(tools: &Tools, dist: &Path, check: bool) -> Result<()> {
+    let shown = dist.display();
     if !dist.is_dir() {
-        bail!(
-            "{} does not exist: build it first (cargo xtask build)",
-            dist.display()
-        );
+        bail!("{shown} does not exist: build it first (cargo xtask build)");
     }
     let files = measure(dist)?;
-    println!("{} (brotli quality 11)\n{}", dist.display(), report(&files));
+    println!("{shown} (brotli quality 11)\n{}", report(&files));
     let verdict = against_budget(&files);
     println!("{}", verdict.as_ref().unwrap_or_else(|over| over));
     let wasm = files.iter().find(|f| f.loaded && f.name.ends_with(".wasm"));
-    let wasm = wasm.with_context(|| format!("{} has no wasm that the page loads", dist.display()));
+    let wasm = wasm.with_context(|| format!("{shown} has no wasm that the page loads"));
     let breakdown = wasm.and_then(|f| wasm::breakdown(tools, &dist.join(&f.name), f.brotli));
     let breakdown = breakdown
         .map(|text| print!("\n{text}"))
@@ -66,18 +63,16 @@ pub fn check_budget(dist: &Path) -> Result<String> {
     against_budget(&measure(dist)?).map_err(anyhow::Error::msg)
 }
 
-/// The files' first load against [`BUDGET`] (brotli bytes).
 fn against_budget(files: &[FileSize]) -> Result<String, String> {
     let mut loaded: Vec<&FileSize> = files.iter().filter(|f| f.loaded).collect();
-    let total: u64 = loaded.iter().map(|f| f.brotli).sum();
-    let verdict = verdict(total, BUDGET);
     loaded.sort_by_key(|f| std::cmp::Reverse(f.brotli));
-    let largest: Vec<String> = loaded
+    let largest = loaded
         .iter()
         .take(3)
-        .map(|f| format!("{} {}", f.name, f.brotli))
-        .collect();
-    verdict.map_err(|over| format!("{over}; the largest files: {}", largest.join(", ")))
+        .map(|f| format!("{} {}", f.name, f.brotli));
+    let largest = largest.collect::<Vec<_>>().join(", ");
+    let verdict = verdict(loaded.iter().map(|f| f.brotli).sum(), BUDGET);
+    verdict.map_err(|over| format!("{over}; the largest files: {largest}"))
 }
 
 /// A first-load total against a budget (both brotli bytes).
@@ -85,21 +80,20 @@ fn verdict(total: u64, budget: u64) -> Result<String, String> {
     let bytes = |n: u64| format!("{n} byte{}", if n == 1 { "" } else { "s" });
     let first = format!("budget: the first load is {total} bytes brotli-11");
     if total <= budget {
-        return Ok(format!(
-            "{first}, within {budget} ({} to spare)",
-            bytes(budget - total)
-        ));
+        let spare = bytes(budget - total);
+        return Ok(format!("{first}, within {budget} ({spare} to spare)"));
     }
-    let over = total - budget;
-    let share = over as f64 * 100.0 / budget as f64;
+    let (over, share) = (
+        total - budget,
+        (total - budget) as f64 * 100.0 / budget as f64,
+    );
     Err(format!(
         "{first}, {} ({share:.1}%) over the budget of {budget}",
         bytes(over)
     ))
 }
 
-/// Sizes of every file under `dist`, sorted by name (hidden ones aside: Trunk stages a build in
-/// `dist/.stage`).
+/// Sizes of every file under `dist` (hidden ones aside: Trunk stages a build in `dist/.stage`).
 pub fn measure(dist: &Path) -> Result<Vec<FileSize>> {
     let mut files = Vec::new();
     for (name, path) in xtask::files(dist, true)? {
@@ -169,40 +163,27 @@ pub fn report(files: &[FileSize]) -> String {
         .iter()
         .map(|f| f.name.len())
         .chain([total.len()])
-        .max()
-        .unwrap_or(0);
-    let row = |name: &str, raw: u64, brotli: u64, note: &str| {
-        let kib = |n: u64| format!("{n} ({:.1} KiB)", n as f64 / 1024.0);
-        format!(
-            "{name:<width$}  {:>18}  {:>18}{note}\n",
-            kib(raw),
-            kib(brotli)
-        )
+        .max();
+    let width = width.unwrap_or(0);
+    let kib = |n: u64| format!("{n} ({:.1} KiB)", n as f64 / 1024.0);
+    let row = |name: &str, raw: String, brotli: String, note: &str| {
+        format!("{name:<width$}  {raw:>18}  {brotli:>18}{note}\n")
     };
-    let mut out = format!(
-        "{:<width$}  {:>18}  {:>18}\n",
-        "file", "raw bytes", "brotli bytes"
-    );
+    let mut out = row("file", "raw bytes".into(), "brotli bytes".into(), "");
     for f in files {
-        out += &row(
-            &f.name,
-            f.raw,
-            f.brotli,
-            if f.loaded { "" } else { "  not loaded" },
-        );
+        let note = if f.loaded { "" } else { "  not loaded" };
+        out += &row(&f.name, kib(f.raw), kib(f.brotli), note);
     }
-    let sum = |size: fn(&FileSize) -> u64| first.iter().map(|f| size(f)).sum();
+    let sum = |size: fn(&FileSize) -> u64| kib(first.iter().map(|f| size(f)).sum());
     out += &row(&total, sum(|f| f.raw), sum(|f| f.brotli), "");
     let left_out: Vec<&str> = files
         .iter()
         .filter(|f| !f.loaded)
-        .map(|f| f.name.as_str())
+        .map(|f| &*f.name)
         .collect();
     if !left_out.is_empty() {
-        out += &format!(
-            "not in the first load (the page never requests them): {}\n",
-            left_out.join(", ")
-        );
+        let left_out = left_out.join(", ");
+        out += &format!("not in the first load (the page never requests them): {left_out}\n");
     }
     out
 }
