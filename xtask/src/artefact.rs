@@ -1,15 +1,14 @@
 //! What must never ship in `dist/`: a client secret, a token, an absolute path of the machine that
 //! built it (which names its user and layout, and makes the build irreproducible), or a source
-//! map (which hands out the sources and, with them, more paths).
-//!
-//! [`scan_dir`] reads every file of `dist/` as bytes (the `.wasm` too: panic messages carry the
-//! source path of the code that panicked) and reports each [`Finding`] without repeating a
-//! secret it found.
+//! map (which hands out the sources and, with them, more paths). Every file is read as bytes (the
+//! `.wasm` too: panic messages carry source paths), and a secret found is never repeated whole.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use regex::bytes::Regex;
+
+use crate::{csp, html};
 
 /// What a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -19,8 +18,8 @@ pub enum Rule {
     /// An access, refresh or ID token, a code verifier, a bearer credential, a JWT, a Spotify
     /// token.
     Token,
-    /// An absolute path of a machine: `/home/`, `/root/`, `/Users/`, `/work/`, `C:\`, or this
-    /// machine's workspace, `$CARGO_HOME`, `$RUSTUP_HOME` or `$HOME`.
+    /// `/home/`, `/root/`, `/Users/`, `/work/`, `C:\`, or this machine's workspace, `$CARGO_HOME`,
+    /// `$RUSTUP_HOME` or `$HOME`.
     LocalPath,
     /// A `.map` file, or a `sourceMappingURL` comment pointing at one.
     SourceMap,
@@ -45,13 +44,11 @@ impl Rule {
     }
 }
 
-/// One thing found, in one file.
+/// One thing found, in one file (relative to the scanned directory), at a byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub rule: Rule,
-    /// The file, relative to the scanned directory.
     pub file: PathBuf,
-    /// The byte offset in the file.
     pub offset: usize,
     /// What was found; for a secret or a token only its first characters.
     pub shown: String,
@@ -59,10 +56,7 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (file, what) = (
-            self.file.display(),
-            self.rule.check_name().trim_start_matches("no "),
-        );
+        let (file, what) = (self.file.display(), &self.rule.check_name()[3..]);
         write!(f, "{file}: {what} at byte {}: {}", self.offset, self.shown)
     }
 }
@@ -88,10 +82,8 @@ impl Context {
             from_env("RUSTUP_HOME", ".rustup"),
             home.clone(),
         ];
-        let paths = paths
-            .into_iter()
-            .flatten()
-            .map(|p| p.to_string_lossy().trim_end_matches('/').to_owned());
+        let paths = paths.into_iter().flatten();
+        let paths = paths.map(|p| p.to_string_lossy().trim_end_matches('/').to_owned());
         // `/` or `/x` would match everything.
         Context {
             local_paths: paths.filter(|p| p.len() > 2).collect(),
@@ -111,24 +103,26 @@ pub struct Check {
 /// in it needs `'unsafe-inline'`, that its scripts, wasm and style sheet keep their Subresource
 /// Integrity, and that the headers file is there.
 pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
-    use crate::{csp, html};
     let check = |name, problems| Check { name, problems };
-    let mut checks = match scan_dir(dist, context) {
-        Ok(findings) => Rule::ALL.map(|rule| {
-            let found = findings.iter().filter(|f| f.rule == rule);
-            check(rule.check_name(), found.map(Finding::to_string).collect())
-        }),
+    let findings = match scan_dir(dist, context) {
+        Ok(findings) => findings,
         Err(e) => return vec![check("dist/ can be read", vec![e])],
-    }
-    .to_vec();
+    };
+    let found = |rule| findings.iter().filter(move |f: &&Finding| f.rule == rule);
+    let mut checks: Vec<Check> = Rule::ALL
+        .map(|rule| {
+            check(
+                rule.check_name(),
+                found(rule).map(Finding::to_string).collect(),
+            )
+        })
+        .into();
     let index = dist.join("index.html");
     let html = match std::fs::read_to_string(&index) {
         Ok(html) => html,
         Err(e) => {
-            checks.push(check(
-                "index.html can be read",
-                vec![format!("cannot read {}: {e}", index.display())],
-            ));
+            let why = format!("cannot read {}: {e}", index.display());
+            checks.push(check("index.html can be read", vec![why]));
             return checks;
         }
     };
@@ -143,10 +137,7 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
         (Err(e), _) | (_, Err(e)) => vec![format!("index.html: {e:#}")],
     };
     let headers = dist.join(csp::HEADERS_FILE);
-    let headers_problems = match (
-        std::fs::read_to_string(&headers),
-        crate::html::headers_of(dist),
-    ) {
+    let headers_problems = match (std::fs::read_to_string(&headers), html::headers_of(dist)) {
         (Ok(text), Ok(wanted)) if text == wanted => Vec::new(),
         (Ok(_), Ok(_)) => vec![format!(
             "{} is not what the build writes",
@@ -155,19 +146,15 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
         (Err(e), _) => vec![format!("cannot read {}: {e}", headers.display())],
         (_, Err(e)) => vec![format!("{e:#}")],
     };
+    let inline = "no inline style or event handler (the policy has no 'unsafe-inline')";
+    let sri = "Subresource Integrity on the script, the wasm and the style sheet";
     checks.extend([
         check(
             "the page's policy is the one its configuration and loader call for",
             policy,
         ),
-        check(
-            "no inline style or event handler (the policy has no 'unsafe-inline')",
-            html::inline_attributes(&html),
-        ),
-        check(
-            "Subresource Integrity on the script, the wasm and the style sheet",
-            html::missing_integrity(&html),
-        ),
+        check(inline, html::inline_attributes(&html)),
+        check(sri, html::missing_integrity(&html)),
         check("the headers file for static hosts", headers_problems),
     ]);
     checks
@@ -207,10 +194,9 @@ const SECRETS: [(Rule, &str); 5] = [
 
 /// Scans one file's name and bytes.
 pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
-    let file = name.to_path_buf();
     let mut findings = Vec::new();
     let mut found = |rule, offset, shown| {
-        let file = file.clone();
+        let file = name.to_path_buf();
         findings.push(Finding {
             rule,
             file,
@@ -276,11 +262,9 @@ fn excerpt(bytes: &[u8], max: usize) -> String {
 
 /// Keys of the configuration block (in `index.html`) that would put a credential in the page.
 fn secret_config_keys(bytes: &[u8]) -> Vec<String> {
-    let config = std::str::from_utf8(bytes)
-        .ok()
-        .and_then(|html| crate::config_block::read_config(html).ok());
-    let mut keys = Vec::new();
-    let mut values: Vec<&serde_json::Value> = config.iter().collect();
+    let html = std::str::from_utf8(bytes).ok();
+    let config = html.and_then(|html| crate::config_block::read_config(html).ok());
+    let (mut keys, mut values) = (Vec::new(), Vec::from_iter(&config));
     while let Some(value) = values.pop() {
         match value {
             serde_json::Value::Object(map) => {
