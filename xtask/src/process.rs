@@ -1,16 +1,12 @@
-//! Child processes that must not outlive the process that started them, and one way to wait for
-//! something to become true. `cargo xtask` (the local provider) and the end-to-end tests (the
-//! WebDrivers and the browsers they start) share this code.
+//! Child processes that must not outlive xtask or the end-to-end tests (the provider, the
+//! WebDrivers and their browsers), and one way to wait for something to become true.
 //!
-//! A [`ProcessGroup`] is a child that process-wrap starts as the leader of a new process group,
-//! and the whole group is killed when the guard drops (normal exit, error, panic), so whatever the
-//! child started (a browser under its WebDriver) goes too. In a group of their own, the children
-//! do not get the terminal's Ctrl-C: so the first group also sets up signal-hook's thread, which on
-//! SIGINT, SIGTERM or SIGHUP kills every live group and then ends this process as the signal would
-//! have (a shell reports 128 + the signal number).
+//! A [`ProcessGroup`] leads a new process group, killed whole when the guard drops, so what the
+//! child started goes too. Such children miss the terminal's Ctrl-C: so on SIGINT, SIGTERM or
+//! SIGHUP signal-hook's thread kills every live group, then ends this process as the signal would.
 
 use std::fmt::Display;
-use std::process::{ChildStderr, ChildStdout, Command, ExitStatus};
+use std::process::{ChildStdout, Command, ExitStatus};
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -70,14 +66,14 @@ impl ProcessGroup {
             .wrap(NewGroup::leader())
             .spawn()
             .map_err(|e| anyhow!("cannot start {name} ({}): {e}", program.to_string_lossy()))?;
-        let pgid = child.id() as i32;
+        let (pgid, name) = (child.id() as i32, name.to_owned());
         live.push(pgid);
-        let name = name.to_owned();
+        let killed = false;
         Ok(ProcessGroup {
             child,
             name,
             pgid,
-            killed: false,
+            killed,
         })
     }
 
@@ -94,11 +90,6 @@ impl ProcessGroup {
     /// The leader's stdout, when it was piped (once).
     pub fn take_stdout(&mut self) -> Option<ChildStdout> {
         self.child.stdout().take()
-    }
-
-    /// The leader's stderr, when it was piped (once).
-    pub fn take_stderr(&mut self) -> Option<ChildStderr> {
-        self.child.stderr().take()
     }
 
     /// How the leader ended, if it has.

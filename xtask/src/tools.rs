@@ -1,11 +1,7 @@
-//! Installs what the build and the tests need, once. Each `ensure_*` first checks what is there
-//! (on PATH or at its known place, with the right version) and returns at once when it is; only
-//! a missing or wrong tool triggers an install, which says what it is doing.
-//!
-//! See `docs/TOOLCHAIN.md` for why these versions and sources: Trunk 0.21 (0.22 needs a newer
-//! rustc), wasm-bindgen-cli equal to Cargo.lock's wasm-bindgen, wasm-opt from npm's binaryen
-//! (Debian's binaryen 108 silently produces a wasm that breaks at load). axe-core, which the
-//! end-to-end accessibility tests inject into each page, comes from npm the same way.
+//! Installs what the build and the tests need, once: each `ensure_*` returns at once when the
+//! tool is there with the right version, and installs it only when it is missing or wrong.
+//! `docs/TOOLCHAIN.md` says why these versions and sources (Trunk 0.21: 0.22 needs a newer rustc;
+//! wasm-opt from npm's binaryen: Debian's 108 makes a wasm that breaks at load).
 
 use std::env;
 use std::ffi::{OsStr, OsString};
@@ -20,8 +16,7 @@ const TRUNK: &str = "~0.21";
 const BINARYEN: &str = "~132";
 const AXE_CORE: &str = "4.14.1";
 const GECKODRIVER: &str = "0.37.1";
-/// The rustflags of the wasm target, as an environment variable (cargo merges it with the
-/// configuration file's `[target.wasm32-unknown-unknown] rustflags`).
+/// The wasm target's rustflags (cargo merges them with the configuration file's).
 const WASM_RUSTFLAGS: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
 
 /// The workspace, and the PATH that child processes get: binaryen's and cargo's bin folders
@@ -31,9 +26,8 @@ pub struct Tools {
     path: OsString,
 }
 
-/// The browsers and drivers, as the environment in which the end-to-end harness
-/// (`e2e/src/browser.rs`) and the wasm suites find them: `CHROMIUM_BIN`, `CHROMEDRIVER`,
-/// `FIREFOX_BIN` and `GECKODRIVER`.
+/// The browsers and drivers, as the environment variables the end-to-end harness and the wasm
+/// suites read.
 pub type Browsers = Vec<(&'static str, PathBuf)>;
 
 /// `$name` as a path, or `~/<default>`.
@@ -71,10 +65,8 @@ impl Tools {
         ];
         let inherited = env::var_os("PATH").unwrap_or_default();
         let path = env::join_paths(bins.into_iter().chain(env::split_paths(&inherited)))?;
-        Ok(Tools {
-            root: root.to_path_buf(),
-            path,
-        })
+        let root = root.to_path_buf();
+        Ok(Tools { root, path })
     }
 
     /// A command with the tools' PATH, run from the workspace root.
@@ -192,22 +184,16 @@ impl Tools {
         Ok(self.target_dir().join("debug/local-spotify"))
     }
 
-    /// `trunk build --release --offline`, which writes `dist/`; then the Content Security Policy
-    /// in `dist/index.html` and `dist/_headers` (`xtask::html::secure_dist`). This machine's paths
-    /// are remapped out of the wasm: its panic messages name the source files of dependencies
-    /// under `$CARGO_HOME`, and `cargo xtask test` fails a `dist/` that holds a local path.
-    /// cargo splits the rustflags on spaces, so a path with a space is left as it is (and the
-    /// check of `dist/` reports it).
+    /// `trunk build --release --offline` into `dist/`, then its Content Security Policy and
+    /// `_headers` ([`xtask::html::secure_dist`]). This machine's paths are remapped out of the
+    /// wasm's panic messages (`cargo xtask test` fails a `dist/` that holds one); one with a space
+    /// cannot be (cargo splits the rustflags on spaces), and the check of `dist/` reports it.
     pub fn trunk_build(&self, trunk: &Path) -> Result<()> {
         let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default();
-        let (cargo, rustup) = (
-            env_dir("CARGO_HOME", ".cargo")?,
-            env_dir("RUSTUP_HOME", ".rustup")?,
-        );
         for (from, to) in [
-            (&cargo, "/cargo"),
-            (&rustup, "/rustup"),
-            (&self.root, "/pkce-playlists"),
+            (env_dir("CARGO_HOME", ".cargo")?, "/cargo"),
+            (env_dir("RUSTUP_HOME", ".rustup")?, "/rustup"),
+            (self.root.clone(), "/pkce-playlists"),
         ] {
             let from = from.to_string_lossy();
             if !from.contains(char::is_whitespace) && from.len() > 1 {
