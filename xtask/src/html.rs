@@ -19,11 +19,10 @@ use crate::read;
 const HTTP_EQUIV: &str = "Content-Security-Policy";
 
 /// `html` with its configuration block set to `config` (`None` keeps it) and its policy written
-/// for the block, the page's inline scripts and `more` ([`Policy::merge`]). The policy's
-/// `<meta>`, and a `<link rel="preconnect">` per origin the app reaches at start, go on one line
-/// (so that taking them out leaves the page as it was) right after `<meta charset>`, or else
-/// first in `<head>`: before any script, since a browser applies a `<meta>` policy only to what
-/// follows it. Earlier ones are taken out.
+/// for the block, the page's inline scripts and `more` ([`Policy::merge`]). The policy's `<meta>`
+/// and a `<link rel="preconnect">` per origin reached at start replace earlier ones, on one line
+/// right after `<meta charset>`, or else first in `<head>`: a browser applies a `<meta>` policy
+/// only to what follows it.
 pub fn rewrite(html: &str, config: Option<&Value>, more: &Policy) -> Result<String> {
     let json = config.map(script_json);
     let tags = tags(html)?;
@@ -269,10 +268,9 @@ fn config_tag<'t>(tags: &'t [Tag], html: &str) -> Result<&'t str> {
 /// The page's policy `<meta>`, if any; a browser would enforce every one, so two are refused.
 fn policy_meta(tags: &[Tag]) -> Result<Option<&Tag>> {
     let mut metas = tags.iter().filter(|t| t.is_policy());
-    let meta = metas.next();
-    let one = metas.next().is_none();
+    let (meta, two) = (metas.next(), metas.next().is_some());
     ensure!(
-        one,
+        !two,
         "the page has more than one <meta http-equiv=\"{HTTP_EQUIV}\">"
     );
     Ok(meta)

@@ -16,8 +16,7 @@ use crate::tools::{self, Browsers, Tools};
 /// The wasm-bindgen test page and the provider it talks to (ARCHITECTURE.md, "Test ports").
 const WASM_TEST_PAGE: &str = "127.0.0.1:18090";
 const WASM_TEST_PROVIDER_PORT: u16 = 18081;
-/// wasm-bindgen's runner waits this long for the whole suite in one browser, not per test (at
-/// 60 s, Firefox's tests were cut off once the suite grew).
+/// How long wasm-bindgen's runner waits for the whole suite in one browser (not per test).
 const WASM_SUITE_TIMEOUT_S: &str = "300";
 const WASM_SUITES: [(&str, &str); 2] = [
     ("wasm tests in headless Chrome", "CHROMEDRIVER"),
@@ -88,14 +87,12 @@ fn run_suite(name: &'static str, command: &mut Command) -> Outcome {
         (tally.ignored > 0).then(|| format!("{} ignored (every test must run)", tally.ignored)),
         (tally.passed + tally.failed == 0).then(|| "ran no tests".to_owned()),
     ];
-    let problems = problems.into_iter().flatten().collect();
-    Outcome(name, tally, problems)
+    Outcome(name, tally, problems.into_iter().flatten().collect())
 }
 
 fn could_not_run(name: &'static str, why: anyhow::Error) -> Outcome {
     println!("{name}: {why:#}");
-    let problems = vec![format!("{why:#}")];
-    Outcome(name, Tally::default(), problems)
+    Outcome(name, Tally::default(), vec![format!("{why:#}")])
 }
 
 /// Checks made here, one line each, counted as tests.
@@ -214,27 +211,18 @@ fn run_wasm_suite(
         log.display()
     );
     let provider = Provider::start(&command, Some(&log), Duration::from_secs(30))?;
-    let mut test = tools.cargo();
     // The browser tests; the library's unit tests are host tests.
-    test.args([
-        "test",
-        "-p",
-        "pkce-playlists",
-        "--test",
-        "web",
-        "--target",
-        tools::WASM_TARGET,
-    ]);
+    let mut test = tools.cargo();
+    test.args(["test", "-p", "pkce-playlists", "--test", "web"]);
+    test.args(["--target", tools::WASM_TARGET]);
     for var in ["CHROMEDRIVER", "GECKODRIVER", "SAFARIDRIVER"] {
         test.env_remove(var);
     }
     test.envs(browsers.iter().filter(|(var, _)| *var == driver).cloned());
-    test.env("WASM_BINDGEN_TEST_ADDRESS", WASM_TEST_PAGE)
-        .env("LOCAL_SPOTIFY_URL", &provider.api_url);
-    Ok(run_suite(
-        name,
-        test.env("WASM_BINDGEN_TEST_TIMEOUT", WASM_SUITE_TIMEOUT_S),
-    ))
+    test.env("WASM_BINDGEN_TEST_ADDRESS", WASM_TEST_PAGE);
+    test.env("LOCAL_SPOTIFY_URL", &provider.api_url);
+    test.env("WASM_BINDGEN_TEST_TIMEOUT", WASM_SUITE_TIMEOUT_S);
+    Ok(run_suite(name, &mut test))
 }
 
 #[cfg(test)]
