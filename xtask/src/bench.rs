@@ -1,10 +1,7 @@
-//! `cargo xtask bench`: installs what is missing, builds `dist/` and the benchmark (the `bench`
-//! binary of the end-to-end crate, a release build, so the provider it runs in process is one
-//! too), then runs it with the drivers and browsers the end-to-end suite uses.
-//!
-//! The benchmark's report goes to the terminal. Its stderr, the in-process provider's request log
-//! (a line per request, thousands per run), goes to `<target>/xtask/bench.log`, whose end is
-//! shown if the benchmark fails. Missed targets are not a failure: it is a benchmark.
+//! `cargo xtask bench`: builds `dist/` and the e2e crate's `bench` binary (release, so the
+//! provider it runs in process is one too), then runs it with the end-to-end suite's browsers.
+//! Its stderr, the provider's request log (thousands of lines), goes to `<target>/xtask/bench.log`,
+//! whose end is shown if it fails. Missed targets are not a failure: it is a benchmark.
 
 use std::fs::File;
 use std::path::Path;
@@ -29,22 +26,19 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<()> {
     bench
         .args(args.to_args())
         .env("E2E_DIST", root.join("dist"));
-    let shown = tools::show(&bench);
-    println!(
-        "\n$ {shown} (the provider's request log: {})\n",
-        log_path.display()
-    );
-    let log = File::create(&log_path).with_context(|| log_path.display().to_string())?;
+    let (shown, log) = (xtask::process::show(&bench), log_path.display());
+    println!("\n$ {shown} (the provider's request log: {log})\n");
+    let file = File::create(&log_path).with_context(|| log.to_string())?;
     let status = bench
         .envs(browsers)
         .stdin(Stdio::null())
-        .stderr(log)
+        .stderr(file)
         .status()?;
     if !status.success() {
-        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        eprintln!("--- the end of {}:", log_path.display());
-        eprintln!("{}", lines[lines.len().saturating_sub(40)..].join("\n"));
+        eprintln!(
+            "--- the end of {log}:\n{}",
+            xtask::process::tail(&log_path, 40)
+        );
         bail!("the benchmark failed ({status})");
     }
     Ok(())

@@ -59,7 +59,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         command
             .arg(format!("-max_total_time={seconds}"))
             .args(LIBFUZZER_FLAGS);
-        println!("$ {}", tools::show(&command));
+        println!("$ {}", xtask::process::show(&command));
         let log = File::create(&log_path).with_context(|| log_path.display().to_string())?;
         command.stdin(Stdio::null()).stdout(log.try_clone()?);
         let passed = command.stderr(log).status()?.success();

@@ -120,6 +120,22 @@ impl Drop for ProcessGroup {
     }
 }
 
+/// The command line as a shell would show it.
+pub fn show(command: &Command) -> String {
+    let words = std::iter::once(command.get_program()).chain(command.get_args());
+    words
+        .map(|w| w.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The last `n` lines of the file at `path` (empty when it cannot be read).
+pub fn tail(path: &std::path::Path, n: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
 /// Polls `check` every [`POLL`] until it returns `Ok(Some(value))` and returns that value.
 /// `Ok(None)` means "not yet"; `Err` gives up at once with that error. After `timeout` the error
 /// is `timed out after … waiting for <what>`. `check` runs at least once, even with no time.

@@ -115,11 +115,9 @@ fn start_command(
 
 /// The end of a log file, to quote in an error (empty when there is no log or nothing in it).
 fn log_excerpt(log: Option<&Path>) -> String {
-    let text = log
-        .and_then(|path| std::fs::read_to_string(path).ok())
+    let tail = log
+        .map(|path| xtask::process::tail(path, 20))
         .unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
     match tail.trim() {
         "" => String::new(),
         _ => format!("; its output:\n{tail}"),

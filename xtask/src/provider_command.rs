@@ -9,7 +9,7 @@ use std::process::Command;
 
 /// `local-spotify --port P [--serve-dist DIR --dist-port Q] [--allow-origin O]... [--cors spotify]
 /// [--client ID=R,...]... [--client-quota ID=extended]...`
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProviderCommand {
     binary: PathBuf,
     port: u16,
@@ -26,14 +26,11 @@ impl ProviderCommand {
     /// The provider at `binary`, its accounts service and Web API on `127.0.0.1:port` (0 picks a
     /// free port; the provider prints the one it took).
     pub fn new(binary: impl Into<PathBuf>, port: u16) -> ProviderCommand {
+        let binary = binary.into();
         ProviderCommand {
-            binary: binary.into(),
+            binary,
             port,
-            dist: None,
-            origins: Vec::new(),
-            spotify_cors: false,
-            clients: Vec::new(),
-            extended: Vec::new(),
+            ..Default::default()
         }
     }
 
@@ -121,10 +118,7 @@ fn push_new(list: &mut Vec<String>, item: String) {
 /// The command line as a shell would show it (for the `$ ...` line printed before starting).
 impl fmt::Display for ProviderCommand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.binary.display())?;
-        self.args()
-            .iter()
-            .try_for_each(|arg| write!(f, " {}", arg.to_string_lossy()))
+        f.write_str(&crate::process::show(&self.command()))
     }
 }
 

@@ -62,7 +62,7 @@ pub fn tally(output: &str) -> Tally {
 /// Runs a suite, its stdout and stderr through one pipe, each line printed and kept; then judges
 /// it by its exit status and its counts.
 fn run_suite(name: &'static str, command: &mut Command) -> Outcome {
-    println!("\n=== {name}\n$ {}", tools::show(command));
+    println!("\n=== {name}\n$ {}", xtask::process::show(command));
     let mut run = || -> Result<_> {
         let (reader, writer) = std::io::pipe()?;
         command.stdin(Stdio::null()).stdout(writer.try_clone()?);

@@ -239,20 +239,11 @@ fn apt_install(packages: &[&str]) -> Result<()> {
 
 /// Runs a command with inherited output, after echoing it; an error unless it succeeds.
 pub fn run(command: &mut Command) -> Result<()> {
-    let shown = show(command);
+    let shown = xtask::process::show(command);
     println!("$ {shown}");
     let status = command.status().context(shown.clone())?;
     ensure!(status.success(), "{shown} failed ({status})");
     Ok(())
-}
-
-/// The command line as a shell would show it.
-pub fn show(command: &Command) -> String {
-    let words = std::iter::once(command.get_program()).chain(command.get_args());
-    words
-        .map(OsStr::to_string_lossy)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
