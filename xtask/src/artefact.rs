@@ -10,7 +10,6 @@ use regex::bytes::Regex;
 
 use crate::{csp, html};
 
-/// What a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rule {
     /// `client_secret=...`, `"client_secret": "..."`, or a configuration field named like a secret.
@@ -61,7 +60,6 @@ impl fmt::Display for Finding {
     }
 }
 
-/// The paths of this machine to look for besides the usual prefixes.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub local_paths: Vec<String>,
@@ -160,7 +158,6 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
     checks
 }
 
-/// Scans every file under `dir` (recursively; hidden ones too).
 pub fn scan_dir(dir: &Path, context: &Context) -> Result<Vec<Finding>, String> {
     let mut findings = Vec::new();
     for (name, path) in crate::files(dir, false).map_err(|e| format!("{e:#}"))? {
@@ -192,7 +189,6 @@ const SECRETS: [(Rule, &str); 5] = [
     (Rule::Token, r"(?:^|[^\w-])((?:BQ|AQ)[\w-]{98})"),
 ];
 
-/// Scans one file's name and bytes.
 pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut found = |rule, offset, shown| {

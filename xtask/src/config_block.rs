@@ -1,7 +1,5 @@
-//! The app's configuration block in `index.html`:
-//! `<script id="app-config" type="application/json">{ ... }</script>`, read and written by
-//! [`crate::html`], the one rewriter of the page (`cargo xtask configure`, `cargo xtask demo` and
-//! the end-to-end tests all go through it).
+//! The app's configuration block in `index.html`, `<script id="app-config"
+//! type="application/json">{ ... }</script>`, read and written by [`crate::html`].
 
 use anyhow::Result;
 use serde_json::Value;
@@ -11,7 +9,6 @@ use crate::html;
 
 pub use crate::html::read_config;
 
-/// The `id` of the script element that holds the configuration.
 pub const BLOCK_ID: &str = "app-config";
 
 /// `html` with the configuration block's content replaced by `config`, and its Content Security

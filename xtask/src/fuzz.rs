@@ -13,7 +13,6 @@ use regex::Regex;
 
 use crate::tools::{self, Tools};
 
-/// The targets (`fuzz/fuzz_targets/<name>.rs`), in the order they run.
 pub const TARGETS: [&str; 4] = ["callback", "token_response", "api_response", "config"];
 
 /// The nightly the targets are built with (cargo-fuzz needs one), by the date of its channel.

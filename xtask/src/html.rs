@@ -66,7 +66,6 @@ pub fn rewrite(html: &str, config: Option<&Value>, more: &Policy) -> Result<Stri
     Ok(rewrite_str(html, settings)?)
 }
 
-/// Rewrites the file `index` in place ([`rewrite`]).
 pub fn rewrite_file(index: &Path, config: Option<&Value>, more: &Policy) -> Result<()> {
     let html = rewrite(&read(index)?, config, more);
     let html = html.with_context(|| index.display().to_string())?;
@@ -96,7 +95,6 @@ pub fn headers_of(dist: &Path) -> Result<String> {
     Ok(csp::headers_file(&hashed))
 }
 
-/// The configuration block parsed as JSON.
 pub fn read_config(html: &str) -> Result<Value> {
     parse(config_tag(&tags(html)?, html)?)
 }
@@ -221,7 +219,6 @@ impl Tag {
     }
 }
 
-/// The start tags of `html` in order, read by lol_html.
 fn tags(html: &str) -> Result<Vec<Tag>> {
     let tags = RefCell::new(Vec::new());
     let handlers = vec![
@@ -280,7 +277,6 @@ fn parse(block: &str) -> Result<Value> {
     serde_json::from_str(block).context("the configuration block is not valid JSON")
 }
 
-/// The policy of a page with these tags and this configuration block.
 fn policy_of(tags: &[Tag], config: &Value) -> Result<Policy> {
     let mut policy = Policy::for_config(config)?;
     let scripts = tags.iter().filter(|t| t.runs());

@@ -1,7 +1,5 @@
-//! The parts of xtask that other crates share: the end-to-end tests rewrite a copy of `dist/`
-//! with the same rewriter ([`html::rewrite`]) that `cargo xtask configure` uses, and guard the
-//! processes they start (WebDrivers and their browsers) with the same code that guards xtask's
-//! own children.
+//! The parts of xtask the end-to-end tests share: the page's rewriter ([`html::rewrite`]), the
+//! guard of child processes ([`ProcessGroup`]), the presets, and the benchmark's options.
 
 pub mod artefact;
 pub mod config_block;
@@ -56,12 +54,10 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A configuration preset, `config/<name>.json`, parsed.
 pub fn load_preset(root: &Path, name: &str) -> Result<Value> {
     load_config_file(&root.join("config").join(format!("{name}.json")))
 }
 
-/// A configuration file (a preset, or a deployer's own), parsed as JSON.
 pub fn load_config_file(path: &Path) -> Result<Value> {
     let text = read(path)?;
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))

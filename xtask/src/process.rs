@@ -82,17 +82,14 @@ impl ProcessGroup {
         self.pgid as u32
     }
 
-    /// What errors call this process.
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// The leader's stdout, when it was piped (once).
     pub fn take_stdout(&mut self) -> Option<ChildStdout> {
         self.child.stdout().take()
     }
 
-    /// How the leader ended, if it has.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()
     }

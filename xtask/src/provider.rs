@@ -1,6 +1,5 @@
-//! The local provider as a child of xtask: started from a [`ProviderCommand`] in its own process
-//! group (so it cannot outlive xtask, see [`xtask::process`]), its output forwarded to the terminal
-//! or a log, its start lines read.
+//! The local provider as a child of xtask, in its own process group ([`xtask::process`]), its
+//! output forwarded to the terminal or a log, its start lines read.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -13,7 +12,6 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use xtask::{wait_until, ProcessGroup, ProviderCommand};
 
-/// A running local provider; killed when dropped.
 pub struct Provider {
     group: ProcessGroup,
     forwarder: Option<JoinHandle<()>>,

@@ -1,6 +1,5 @@
-//! The local provider's command line, assembled in one place. `cargo xtask demo` and the wasm
-//! test suites start the `local-spotify` binary with it; the end-to-end tests run the provider in
-//! process and need no command line.
+//! The local provider's command line, for `cargo xtask demo` and the wasm test suites (the
+//! end-to-end tests run the provider in process).
 
 use std::ffi::OsString;
 use std::fmt;
@@ -76,7 +75,6 @@ impl ProviderCommand {
         self.dist.is_some()
     }
 
-    /// The arguments, without the program.
     pub fn args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["--port".into(), self.port.to_string().into()];
         if let Some((dir, port)) = &self.dist {

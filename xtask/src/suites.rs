@@ -26,7 +26,6 @@ const DIST_CHECKS: &str = "dist/ checks (artefact, policy, integrity, headers)";
 const BUDGET: &str = "first-load budget";
 const E2E: &str = "end-to-end tests (Chrome and Firefox over WebDriver)";
 
-/// Sums of libtest's `test result:` lines.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tally {
     pub passed: u64,

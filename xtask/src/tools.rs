@@ -81,12 +81,10 @@ impl Tools {
         self.command(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
     }
 
-    /// The first `name` on the tools' PATH.
     fn which(&self, name: &str) -> Option<PathBuf> {
         which::which_in(name, Some(&self.path), &self.root).ok()
     }
 
-    /// Each of `names` on the tools' PATH, or `None`.
     fn which_all(&self, names: &[&str]) -> Option<Vec<PathBuf>> {
         names.iter().map(|name| self.which(name)).collect()
     }
@@ -132,7 +130,6 @@ impl Tools {
         })
     }
 
-    /// wasm-opt from npm's binaryen.
     pub fn ensure_wasm_opt(&self) -> Result<PathBuf> {
         self.npm_package("binaryen", BINARYEN, "node_modules/.bin/wasm-opt")
     }
@@ -219,7 +216,6 @@ fn satisfies(found: &str, want: &str) -> bool {
     }
 }
 
-/// The version of package `name` in the workspace's Cargo.lock.
 pub fn locked_version(root: &Path, name: &str) -> Result<String> {
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
     version_in_lock(&lock, name).with_context(|| format!("Cargo.lock has no package {name}"))

@@ -2,12 +2,10 @@
 //! (and, for the app, for its top-level module), the data segments and the other sections in
 //! their own rows, and the largest functions.
 //!
-//! The shipped wasm has no names (Trunk's `wasm-opt -Oz` drops them), so the breakdown reads a
-//! *named build*: Trunk's own wasm-bindgen output (`<target>/wasm-bindgen/release/<name>_bg.wasm`,
-//! the input of the shipped file's wasm-opt) through the same `wasm-opt -Oz` plus `-g`, which
-//! keeps the names and changes no other byte. The breakdown checks that (without its name
-//! section, the named build must be the shipped file), and keeps the named build in
-//! `<target>/xtask/sizes/` while it still matches.
+//! The shipped wasm has no names, so the breakdown reads a *named build*: Trunk's wasm-bindgen
+//! output (`<target>/wasm-bindgen/release/<name>_bg.wasm`) through the same `wasm-opt -Oz` plus
+//! `-g`, which keeps the names and changes no other byte: without its name section it must be the
+//! shipped file. It is kept in `<target>/xtask/sizes/` while it still matches.
 //!
 //! Who a function counts for is read from its name ([`owner`]): the crate that defines it, so a
 //! generic's instances count for the generic's crate and closures for their enclosing item.
@@ -27,11 +25,9 @@ use crate::tools::{self, Tools};
 
 /// The app's crate: its top-level modules get a row each.
 const APP_CRATE: &str = "pkce_playlists";
-/// The crates of the standard library.
 const STD: [&str; 3] = ["core", "alloc", "std"];
 /// What `index.html` asks Trunk for (`data-wasm-opt="z"`).
 const OPT_LEVEL: &str = "-Oz";
-/// How many of the largest functions to list.
 const TOP: usize = 15;
 
 /// Rows that are not a crate.
@@ -90,7 +86,6 @@ fn trunk_stem(file: &str) -> Option<&str> {
     (!hash.is_empty() && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(stem)
 }
 
-/// What the breakdown needs from a wasm module.
 #[derive(Debug, Default)]
 struct Module {
     /// Each defined function, in index order: its name, if any, and its size in the code section
@@ -352,7 +347,6 @@ struct CratePath<'a> {
     module: Option<&'a str>,
 }
 
-/// The paths in `text`, in order.
 fn paths(text: &str) -> impl Iterator<Item = CratePath<'_>> {
     static PATH: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?:^|[^\w:])([A-Za-z_]\w*)::(?:([a-z]\w*)::[\w<])?").unwrap()
