@@ -171,7 +171,7 @@ fn is_spotify(origin: &str) -> bool {
     host == "spotify.com" || host.ends_with(".spotify.com")
 }
 
-fn push_new(list: &mut Vec<String>, item: &str) {
+pub(crate) fn push_new(list: &mut Vec<String>, item: &str) {
     if !list.iter().any(|have| have == item) {
         list.push(item.to_owned());
     }

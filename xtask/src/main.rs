@@ -128,7 +128,7 @@ fn demo(root: &Path, api_port: u16, app_port: u16) -> Result<()> {
     // index.html carries the local preset (API on 8081); point it at the chosen port.
     let mut config = xtask::load_preset(root, "local")?;
     config_block::point_at_provider(&mut config, &format!("http://127.0.0.1:{api_port}"));
-    rewrite_index(&dist.join("index.html"), &config, None)?;
+    xtask::html::rewrite_file(&dist.join("index.html"), Some(&config), &Default::default())?;
 
     let client_id = xtask::local_client_id(root)?;
     let app = format!("http://127.0.0.1:{app_port}");
@@ -154,11 +154,13 @@ fn configure(root: &Path, args: Configure) -> Result<()> {
         (None, None) => unreachable!("clap asks for --preset or --config"),
     };
     let mut config = config?;
-    if let Some(id) = args.client_id {
-        config["client_id"] = id.into();
-    }
-    if let Some(uri) = args.redirect_uri {
-        config["redirect_uri"] = uri.into();
+    for (field, value) in [
+        ("client_id", args.client_id),
+        ("redirect_uri", args.redirect_uri),
+    ] {
+        if let Some(value) = value {
+            config[field] = value.into();
+        }
     }
     if config["client_id"] == "YOUR_SPOTIFY_CLIENT_ID" {
         eprintln!("xtask: warning: client_id is still the placeholder; pass --client-id");
@@ -169,7 +171,12 @@ fn configure(root: &Path, args: Configure) -> Result<()> {
         .dist
         .unwrap_or_else(|| root.join("dist"))
         .join("index.html");
-    rewrite_index(&index, &config, discovered.as_ref())?;
+    // The policy also lets the app reach what an issuer's metadata names.
+    let more = discovered
+        .as_ref()
+        .map(Discovered::sources)
+        .unwrap_or_default();
+    xtask::html::rewrite_file(&index, Some(&config), &more)?;
     println!("{}: configured from {source}", index.display());
     println!("{}", config_block::script_json(&config));
     if let Some(found) = &discovered {
@@ -190,15 +197,4 @@ fn configure(root: &Path, args: Configure) -> Result<()> {
         Err(e) => eprintln!("xtask: warning: {}: {e}", index.display()),
     }
     Ok(())
-}
-
-/// Writes `config` into the page, whose policy also lets the app reach what an issuer's
-/// metadata names.
-fn rewrite_index(
-    index: &Path,
-    config: &serde_json::Value,
-    found: Option<&Discovered>,
-) -> Result<()> {
-    let more = found.map(Discovered::sources).unwrap_or_default();
-    xtask::html::rewrite_file(index, Some(config), &more)
 }

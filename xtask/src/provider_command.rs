@@ -6,6 +6,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::csp::push_new;
+
 /// `local-spotify --port P [--serve-dist DIR --dist-port Q] [--allow-origin O]... [--cors spotify]
 /// [--client ID=R,...]... [--client-quota ID=extended]...`
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,7 +37,7 @@ impl ProviderCommand {
 
     /// The client `client_id` has extended quota (the others stay in Development Mode).
     pub fn extended_quota(mut self, client_id: &str) -> ProviderCommand {
-        push_new(&mut self.extended, client_id.to_owned());
+        push_new(&mut self.extended, client_id);
         self
     }
 
@@ -57,10 +59,10 @@ impl ProviderCommand {
     /// provider's own defaults (origin and client on port 8080) no longer apply.
     pub fn app_at(mut self, client_id: &str, origin: &str) -> ProviderCommand {
         let origin = origin.trim_end_matches('/');
-        push_new(&mut self.origins, origin.to_owned());
+        push_new(&mut self.origins, origin);
         let redirect = format!("{origin}/callback");
         match self.clients.iter_mut().find(|(id, _)| id == client_id) {
-            Some((_, redirects)) => push_new(redirects, redirect),
+            Some((_, redirects)) => push_new(redirects, &redirect),
             None => self.clients.push((client_id.to_owned(), vec![redirect])),
         }
         self
@@ -104,12 +106,6 @@ impl ProviderCommand {
         let mut command = Command::new(&self.binary);
         command.args(self.args());
         command
-    }
-}
-
-fn push_new(list: &mut Vec<String>, item: String) {
-    if !list.contains(&item) {
-        list.push(item);
     }
 }
 

@@ -39,7 +39,8 @@ pub const PRIMITIVES: &str = "core/alloc (methods of primitive types)";
 /// The breakdown of the shipped wasm at `shipped` (whose brotli size is `shipped_brotli`), as
 /// `cargo xtask sizes` prints it.
 pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<String> {
-    let shipped_bytes = std::fs::read(shipped).with_context(|| shipped.display().to_string())?;
+    let read = |path: &Path| std::fs::read(path).with_context(|| path.display().to_string());
+    let shipped_bytes = read(shipped)?;
     let file = shipped.file_name().unwrap_or_default().to_string_lossy();
     let stem =
         trunk_stem(&file).with_context(|| format!("{file} is not named NAME-HASH_bg.wasm"))?;
@@ -50,25 +51,19 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<S
         |wasm: &[u8]| Module::parse(wasm).is_ok_and(|m| m.shipped(wasm) == shipped_bytes);
     let mut how = "kept from an earlier run";
     if !std::fs::read(&named_path).is_ok_and(|bytes| is_shipped(&bytes)) {
-        ensure!(
-            input.is_file(),
-            "no {}: run `cargo xtask build`",
-            input.display()
-        );
+        let missing = input.display();
+        ensure!(input.is_file(), "no {missing}: run `cargo xtask build`");
         let mut wasm_opt = tools.command(tools.ensure_wasm_opt()?);
         std::fs::create_dir_all(target.join("xtask/sizes"))?;
         wasm_opt.arg(format!("--output={}", named_path.display()));
         tools::run(wasm_opt.args([OPT_LEVEL, "-g"]).arg(&input))?;
         how = "Trunk's wasm-bindgen output";
     }
-    let named_bytes =
-        std::fs::read(&named_path).with_context(|| named_path.display().to_string())?;
+    let named_bytes = read(&named_path)?;
     let named = Module::parse(&named_bytes)?;
     let input = input.strip_prefix(&tools.root).unwrap_or(&input).display();
-    let mut out = format!(
-        "{file} by crate ({} bytes, {shipped_brotli} brotli)\n",
-        shipped_bytes.len()
-    );
+    let size = shipped_bytes.len();
+    let mut out = format!("{file} by crate ({size} bytes, {shipped_brotli} brotli)\n");
     out += &format!("named build: wasm-opt {OPT_LEVEL} -g of {input} ({how})\n");
     out += match is_shipped(&named_bytes) {
         true => "  every section but its names is the shipped file's, byte for byte\n",
