@@ -33,14 +33,11 @@ impl Provider {
         timeout: Duration,
     ) -> Result<Provider> {
         println!("$ {provider}");
-        let name = provider.binary().display().to_string();
-        start_command(
-            &name,
-            provider.command(),
+        let (name, app) = (
+            provider.binary().display().to_string(),
             provider.serves_app(),
-            log,
-            timeout,
-        )
+        );
+        start_command(&name, provider.command(), app, log, timeout)
     }
 
     /// Waits until the provider exits by itself (the demo runs until Ctrl-C).
