@@ -17,12 +17,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+/// The latency the benchmark adds by default, in ms: the one its targets are set for.
+pub const BENCH_LATENCY_MS: u64 = 50;
+
 /// The benchmark's options: `cargo xtask bench` checks them before its builds and passes them on
 /// ([`BenchArgs::to_args`]); the benchmark binary flattens the same type into its command line.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct BenchArgs {
     /// Delay on every request to the provider, CORS preflights included
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = BENCH_LATENCY_MS)]
     pub latency_ms: u64,
     /// Runs per measurement [default: 5 for the first playlist, 3 per library]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
