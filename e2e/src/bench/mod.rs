@@ -1,47 +1,34 @@
-//! `cargo xtask bench` (`cargo run --release -p e2e --bin bench`): how fast the app shows a
-//! library, measured in a real browser against the local provider with a network's latency.
-//!
-//! Every run starts a fresh provider in this process (a release build when the benchmark is one)
-//! with `--latency-ms` on every request the browser sends it, CORS preflights included, over
-//! HTTPS (HTTP/2, as Spotify's Web API: the browser sends the pages it asks for at once over one
-//! connection, where HTTP/1.1 would hold it to six), approving the run's user at once, and
-//! serving a fresh copy of `dist/` configured for the run. The browser opens the app, clicks
-//! `button#login`, and is sent through the provider back to `/callback`, a full page load. All
-//! times come from the page's own clocks ([`scripts`]); the report is one table of medians over
-//! the runs ([`report::Row`]):
+//! `cargo xtask bench`: how fast the app shows a library, in a real browser against the local
+//! provider (in this process, over HTTPS as Spotify's Web API, so HTTP/2: the browser sends the
+//! pages it asks for at once over one connection) with `--latency-ms` on every request. All times
+//! come from the page's own clocks; the report is one table of medians ([`report::Row`]):
 //!
 //! - **first playlist**: from the callback to the app's `first-playlist` mark, against its lower
-//!   bound ([`report::first_row_bound`]), a round trip being the median of seven plain `GET`s
-//!   sent from the page once the library is loaded;
-//! - **whole library**, for grace (50 playlists), heidi (1,000) and carol (10,000), with
-//!   `"paging": "concurrent"` and `"sequential"`: from the start of the first page's request to
-//!   the frame after `#load-status` says `done`, against [`report::library_bound`];
-//! - **rows**: the most `ul#playlists > li.playlist` in the DOM at once, during every load and
-//!   while scrolling to the end and back (the observer is put in the `<head>` of the served page:
-//!   a one-page library can be loaded before a script sent over WebDriver would run);
-//! - **find**: over the largest library, from an `input` event on `input#find` to the frame after
-//!   the DOM changed, per keystroke;
-//! - **calls**: Web API calls by the provider's count to sign in, reopen a playlist, reload, and
-//!   reopen it after the reload, with the local copy; and **export everything** over heidi's.
+//!   bound ([`report::first_row_bound`]), a round trip being the median of seven plain `GET`s;
+//! - **whole library** for 50, 1,000 and 10,000 playlists, paging concurrently and sequentially:
+//!   from the first page's request to the frame after `#load-status` says `done`;
+//! - **rows**: the most playlist rows in the DOM at once, while loading and scrolling;
+//! - **find**: over the largest library, from an `input` event to the frame after the DOM changed;
+//! - **calls**: Web API calls to sign in, reopen a playlist, reload and reopen it after, with the
+//!   local copy; and **export everything** over heidi's library.
 
 mod report;
 mod run;
-mod scripts;
 
 use std::future::Future;
 use std::time::Duration;
 
 use clap::Parser;
 use pkce_playlists::config::PAGES_IN_FLIGHT;
+use xtask::BENCH_LATENCY_MS;
 
 use crate::browser::{Browser, Session};
 use crate::page::Page;
 use crate::provider::counted;
 use report::Target::{AtLeast, AtMost};
-use report::{grouped, median, Row, TARGET_LATENCY_MS};
+use report::{grouped, median, Row};
 use run::{Run, Setup, PAGINGS};
 
-/// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Parser)]
 #[command(
     name = "bench",
@@ -51,36 +38,25 @@ use run::{Run, Setup, PAGINGS};
                   cargo xtask bench sets them."
 )]
 pub struct Options {
-    /// Delay on every request to the provider, CORS preflights included
-    #[arg(long, value_name = "N", default_value_t = TARGET_LATENCY_MS)]
-    pub latency_ms: u64,
-    /// Runs per measurement [default: 5 for the first playlist, 3 per library]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub runs: Option<u32>,
-    /// Also read the libraries in Firefox and compare with Chromium
-    #[arg(long)]
-    pub firefox: bool,
-    /// Only the 50- and 1,000-playlist libraries (for development)
-    #[arg(long)]
-    pub quick: bool,
+    #[command(flatten)]
+    pub args: xtask::BenchArgs,
 }
 
 /// The sample users whose libraries are read, and their sizes.
 const LIBRARIES: [(&str, u32); 3] = [("grace", 50), ("heidi", 1_000), ("carol", 10_000)];
-/// The library whose figures the targets are set for.
+/// The library the targets and the `bench:` line are for.
 const TARGETED: u32 = 10_000;
-/// The browser window: a common laptop screen.
 const WINDOW: (u32, u32) = (1280, 900);
 /// How long a script run over WebDriver may take (scrolling and typing, on a slow machine).
 const SCRIPT_LIMIT: Duration = Duration::from_secs(120);
 
 impl Options {
     fn runs(&self, default: u32) -> u32 {
-        self.runs.unwrap_or(default)
+        self.args.runs.unwrap_or(default)
     }
 
     fn libraries(&self) -> &'static [(&'static str, u32)] {
-        &LIBRARIES[..if self.quick { 2 } else { 3 }]
+        &LIBRARIES[..if self.args.quick { 2 } else { 3 }]
     }
 
     /// The largest library read: the first playlist's, the calls' and find's.
@@ -89,26 +65,30 @@ impl Options {
     }
 }
 
-/// Every library run that worked: browser, playlists, paging, run.
-type Libraries = Vec<(Browser, u32, &'static str, Run)>;
+/// Every library run that worked: browser, playlists, sequential, run.
+type Libraries = Vec<(Browser, u32, bool, Run)>;
 
-/// Runs the benchmark and prints its report; the last line is [`report::last_line`].
+/// Runs the benchmark and prints its report, ending with [`report::last_line`].
 pub async fn run(options: Options) -> anyhow::Result<()> {
     let build = match cfg!(debug_assertions) {
         true => "DEBUG (not a release: run with --release)",
         false => "release",
     };
+    let latency_ms = options.args.latency_ms;
     println!(
-        "cargo xtask bench\n  latency: {} ms on every request to the provider, CORS preflights \
-         included (the app's own files come without it)\n  provider: local-spotify in this \
-         process, {build} build, over HTTPS (HTTP/2 or HTTP/1.1 by ALPN, as Spotify's Web API)\n  \
-         app: {}",
-        options.latency_ms,
+        "cargo xtask bench\n  latency: {latency_ms} ms on every request to the provider, CORS \
+         preflights included (the app's own files come without it)\n  provider: local-spotify \
+         in this process, {build} build, over HTTPS (HTTP/2 or HTTP/1.1 by ALPN, as Spotify's \
+         Web API)\n  app: {}",
         crate::provider::dist_dir().display()
     );
     let (session, page) = browser(Browser::Chromium).await;
     let (user, playlists) = options.largest();
-    let plain = |user| Setup::plain(user, options.latency_ms);
+    let plain = |user| Setup {
+        user,
+        latency_ms,
+        ..Setup::default()
+    };
     let mut first = Vec::new();
     for i in 1..=options.runs(5) {
         let label = format!("first playlist, run {i}/{}", options.runs(5));
@@ -118,33 +98,32 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
             first.push(run);
         }
     }
-    let mut libraries = read_libraries(&page, &options, true).await;
+    let mut libraries = read_libraries(&page, &options).await;
     let calls = attempt("calls", run::calls(page.clone(), plain(user))).await;
-    let heidi = plain("heidi");
-    let export = attempt("export", run::export_everything(page.clone(), heidi)).await;
+    let export = run::export_everything(page.clone(), plain("heidi"));
+    let export = attempt("export", export).await;
     session.close().await;
-    if options.firefox {
+    if options.args.firefox {
         let (session, page) = browser(Browser::Firefox).await;
-        libraries.extend(read_libraries(&page, &options, false).await);
+        libraries.extend(read_libraries(&page, &options).await);
         session.close().await;
     }
 
     let mut rows = first_rows(&first, user, playlists);
     rows.extend(library_rows(&libraries, &options));
     rows.extend(calls.into_iter().chain(export).flatten());
-    let latency = options.latency_ms;
     println!(
-        "\nChromium at {latency} ms, medians:\n{}",
+        "\nChromium at {latency_ms} ms, medians:\n{}",
         report::table(&rows)
     );
-    if latency != TARGET_LATENCY_MS {
-        println!("The targets are set for {TARGET_LATENCY_MS} ms; at {latency} ms they inform.");
+    if latency_ms != BENCH_LATENCY_MS {
+        println!("The targets are set for {BENCH_LATENCY_MS} ms; at {latency_ms} ms they inform.");
     }
     println!("{}", report::last_line(&rows));
     Ok(())
 }
 
-/// A headless browser for the benchmark (see [`Session::start_unwatched`]) and its tab.
+/// A headless browser for the benchmark and its tab.
 async fn browser(browser: Browser) -> (Session, Page) {
     let session = Session::start_unwatched(browser).await;
     let page = session.page();
@@ -175,38 +154,50 @@ async fn attempt<T: Send + 'static>(
     None
 }
 
-/// The libraries in `page`'s browser: both pagings, interleaved run by run, in Chromium
-/// (`chromium`, which also scrolls and types into the find box); concurrent only otherwise.
-async fn read_libraries(page: &Page, options: &Options, chromium: bool) -> Libraries {
+/// The libraries in `page`'s browser, runs interleaved: both pagings in Chromium, which also
+/// scrolls and types into the find box; concurrent paging only in Firefox.
+async fn read_libraries(page: &Page, options: &Options) -> Libraries {
     let browser = page.browser();
-    let pagings = &PAGINGS[..if chromium { 2 } else { 1 }];
+    let chromium = browser == Browser::Chromium;
     let n = options.runs(3);
     let mut all = Libraries::new();
     for &(user, playlists) in options.libraries() {
-        for (i, &paging) in (1..=n).flat_map(|i| pagings.iter().map(move |p| (i, p))) {
-            let size = grouped(playlists.into());
-            let label = format!("{browser} {size} playlists, {paging}, run {i}/{n}");
-            let mut setup = Setup::plain(user, options.latency_ms);
-            (setup.paging, setup.observe) = (paging, true);
-            setup.scroll = chromium && paging == PAGINGS[0];
-            setup.find = setup.scroll && (user, playlists) == options.largest();
-            let Some(run) = attempt(&label, run::run(page.clone(), setup)).await else {
-                continue;
-            };
-            if run.count != u64::from(playlists) {
-                println!(
-                    "  {label} FAILED: {} of {playlists} playlists shown",
-                    run.count
+        for i in 1..=n {
+            for sequential in [false, true].into_iter().filter(|s| chromium || !s) {
+                let paging = PAGINGS[usize::from(sequential)];
+                let label = format!(
+                    "{browser} {} playlists, {paging}, run {i}/{n}",
+                    grouped(playlists.into())
                 );
-                continue;
+                let scroll = chromium && !sequential;
+                let find = scroll && (user, playlists) == options.largest();
+                let (latency_ms, observe) = (options.args.latency_ms, true);
+                let setup = Setup {
+                    user,
+                    latency_ms,
+                    sequential,
+                    observe,
+                    scroll,
+                    find,
+                };
+                let Some(run) = attempt(&label, run::run(page.clone(), setup)).await else {
+                    continue;
+                };
+                if run.count != u64::from(playlists) {
+                    println!(
+                        "  {label} FAILED: {} of {playlists} playlists shown",
+                        run.count
+                    );
+                    continue;
+                }
+                let (time, bound) = (ms(run.library), ms(run.library_bound(playlists)));
+                let gets = counted(&run.stats, "GET", "/v1/me/playlists");
+                let preflights = counted(&run.stats, "preflight", "/v1/me/playlists");
+                println!(
+                    "  {label}: {time} (bound {bound}), {gets} page GETs, {preflights} preflights"
+                );
+                all.push((browser, playlists, sequential, run));
             }
-            let (time, bound) = (ms(run.library), ms(run.library_bound(playlists)));
-            let gets = counted(&run.stats, "GET", "/v1/me/playlists");
-            let preflights = counted(&run.stats, "preflight", "/v1/me/playlists");
-            println!(
-                "  {label}: {time} (bound {bound}), {gets} page GETs, {preflights} preflights"
-            );
-            all.push((browser, playlists, paging, run));
         }
     }
     all
@@ -225,13 +216,17 @@ fn ms(value: Option<f64>) -> String {
 }
 
 fn first_rows(first: &[Run], user: &str, playlists: u32) -> Vec<Row> {
-    let size = grouped(playlists.into());
-    let what = format!("first playlist after the callback ({user}, {size})");
-    let bound = "  lower bound: page load + 3 round trips";
+    let what = format!(
+        "first playlist after the callback ({user}, {})",
+        grouped(playlists.into())
+    );
     let ratio = med(first, |r| Some(r.first_playlist? / r.first_bound()?));
     vec![
         Row::ms(what, med(first, |r| r.first_playlist)),
-        Row::ms(bound, med(first, Run::first_bound)),
+        Row::ms(
+            "  lower bound: page load + 3 round trips",
+            med(first, Run::first_bound),
+        ),
         Row::ms("  page load", med(first, |r| r.page_load)),
         Row::ms("  round trip", med(first, |r| r.round_trip)),
         Row::ratio("first playlist ÷ its lower bound", ratio)
@@ -241,43 +236,49 @@ fn first_rows(first: &[Run], user: &str, playlists: u32) -> Vec<Row> {
 }
 
 fn library_rows(all: &Libraries, options: &Options) -> Vec<Row> {
-    let runs = |browser, n, paging| {
+    let runs = |browser, n, sequential| {
         let runs = all
             .iter()
-            .filter(move |(b, p, g, _)| (*b, *p, *g) == (browser, n, paging));
+            .filter(move |(b, p, s, _)| (*b, *p, *s) == (browser, n, sequential));
         runs.map(|(.., run)| run)
     };
     let library = |runs| med(runs, |r: &Run| r.library);
     let (mut rows, mut most) = (Vec::new(), Vec::new());
     for (_, n) in LIBRARIES {
-        // The targets, and the `bench:` line, are for the largest library.
         let ten = n == TARGETED;
         let name = format!("{} playlists", grouped(n.into()));
-        let [concurrent, sequential] = PAGINGS.map(|p| runs(Browser::Chromium, n, p));
+        let (concurrent, sequential) = (
+            runs(Browser::Chromium, n, false),
+            runs(Browser::Chromium, n, true),
+        );
         let (c, s) = (library(concurrent.clone()), library(sequential.clone()));
-        let speedup = s.zip(c).map(|(s, c)| s / c);
         let vs_bound = med(concurrent.clone(), |r| {
             Some(r.library? / r.library_bound(n)?)
         });
-        let bound = format!("bound ({PAGES_IN_FLIGHT} pages in flight)");
-        let typed = concurrent
+        let typed: Vec<f64> = concurrent
             .clone()
-            .flat_map(|r| r.keystrokes.iter().flatten().copied());
-        let typed: Vec<f64> = typed.collect();
-        let find = format!(
-            "find over {name}: keystroke to frame ({} typed)",
-            typed.len()
-        );
+            .flat_map(|r| r.keystrokes.iter().flatten().copied())
+            .collect();
         rows.extend([
             Row::ms(format!("{name}, concurrent"), c).key(ten.then_some("lib10k_ms")),
             Row::ms(format!("{name}, sequential"), s).key(ten.then_some("lib10k_sequential_ms")),
-            Row::ratio(format!("{name}, sequential ÷ concurrent"), speedup)
-                .target(ten.then_some(AtLeast(6.0))),
-            Row::ratio(format!("{name}, concurrent ÷ {bound}"), vs_bound)
-                .target(ten.then_some(AtMost(1.3)))
-                .key(ten.then_some("lib10k_vs_bound")),
+            Row::ratio(
+                format!("{name}, sequential ÷ concurrent"),
+                s.zip(c).map(|(s, c)| s / c),
+            )
+            .target(ten.then_some(AtLeast(6.0))),
+            Row::ratio(
+                format!("{name}, concurrent ÷ bound ({PAGES_IN_FLIGHT} pages in flight)"),
+                vs_bound,
+            )
+            .target(ten.then_some(AtMost(1.3)))
+            .key(ten.then_some("lib10k_vs_bound")),
         ]);
         if ten || !typed.is_empty() {
+            let find = format!(
+                "find over {name}: keystroke to frame ({} typed)",
+                typed.len()
+            );
             let row = Row::ms(find, median(typed)).target(ten.then_some(AtMost(16.0)));
             rows.push(row.key(ten.then_some("find_ms")));
         }
@@ -287,10 +288,10 @@ fn library_rows(all: &Libraries, options: &Options) -> Vec<Row> {
     let dom = most.into_iter().max().map(|n| n as f64);
     let what = "playlist rows in the DOM at once (any load, or scrolling)";
     rows.push(Row::count(what, dom).at_most(150.0).key(Some("dom_max")));
-    for (_, n) in LIBRARIES.into_iter().filter(|_| options.firefox) {
-        let f = library(runs(Browser::Firefox, n, PAGINGS[0]));
+    for (_, n) in LIBRARIES.into_iter().filter(|_| options.args.firefox) {
+        let f = library(runs(Browser::Firefox, n, false));
         let vs = f
-            .zip(library(runs(Browser::Chromium, n, PAGINGS[0])))
+            .zip(library(runs(Browser::Chromium, n, false)))
             .map(|(f, c)| f / c);
         let name = format!("{} playlists", grouped(n.into()));
         rows.push(Row::ms(format!("Firefox, {name}, concurrent"), f));
@@ -311,19 +312,21 @@ mod tests {
         assert_eq!(
             options,
             Options {
-                latency_ms: 50,
-                runs: None,
-                firefox: false,
-                quick: false
+                args: xtask::BenchArgs {
+                    latency_ms: BENCH_LATENCY_MS,
+                    runs: None,
+                    firefox: false,
+                    quick: false
+                }
             }
         );
         let options = parse(&["--latency-ms", "20", "--runs=2", "--firefox", "--quick"]);
         let options = options.expect("valid");
         assert_eq!(
-            (options.latency_ms, options.runs(5), options.runs(3)),
+            (options.args.latency_ms, options.runs(5), options.runs(3)),
             (20, 2, 2)
         );
-        assert!(options.firefox && options.quick);
+        assert!(options.args.firefox && options.args.quick);
         assert_eq!(options.libraries().len(), 2);
         assert_eq!(options.largest(), ("heidi", 1_000));
         for bad in [

@@ -1,13 +1,10 @@
-//! The report: one table of [`Row`]s (what, median, target, met?), and the `bench:` line read
-//! from the rows that carry a key. The arithmetic is pure, so it is tested on the host.
+//! The report: one table of [`Row`]s (what, median, target, met?) and the `bench:` line read from
+//! the rows that carry a key.
 
 use std::fmt::Write as _;
 
 use pkce_playlists::config::PAGES_IN_FLIGHT;
 use pkce_playlists::spotify::paging::PLAYLISTS_PAGE_LIMIT;
-
-/// The latency the targets are set for.
-pub const TARGET_LATENCY_MS: u64 = 50;
 
 /// The `bench:` line's keys, in order, with the decimals each is shown with.
 const KEYS: [(&str, usize); 6] = [
@@ -19,50 +16,35 @@ const KEYS: [(&str, usize); 6] = [
     ("find_ms", 1),
 ];
 
-/// How a figure is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
-    /// Milliseconds: a tenth below 100, whole and grouped by thousands above.
+    /// A tenth below 100, whole and grouped by thousands above.
     Ms,
     /// Three decimals, so that a ratio just over its limit does not read as equal to it.
     Ratio,
     Count,
 }
 
-/// What a figure should be.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
     AtMost(f64),
     AtLeast(f64),
 }
 
-/// One figure of the report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub what: String,
-    /// The median over the runs that measured it; `None` when none did.
+    /// Over the runs that measured it; `None` when none did.
     pub median: Option<f64>,
     pub unit: Unit,
     pub target: Option<Target>,
-    /// Its name in the `bench:` line, for the figures that line carries.
+    /// Its name in the `bench:` line.
     pub key: Option<&'static str>,
 }
 
 impl Row {
-    pub fn ms(what: impl Into<String>, median: Option<f64>) -> Row {
-        Row::new(what.into(), median, Unit::Ms)
-    }
-
-    pub fn ratio(what: impl Into<String>, median: Option<f64>) -> Row {
-        Row::new(what.into(), median, Unit::Ratio)
-    }
-
-    pub fn count(what: impl Into<String>, median: Option<f64>) -> Row {
-        Row::new(what.into(), median, Unit::Count)
-    }
-
-    fn new(what: String, median: Option<f64>, unit: Unit) -> Row {
-        let (target, key) = (None, None);
+    pub fn new(unit: Unit, what: impl Into<String>, median: Option<f64>) -> Row {
+        let (what, target, key) = (what.into(), None, None);
         Row {
             what,
             median,
@@ -70,6 +52,18 @@ impl Row {
             target,
             key,
         }
+    }
+
+    pub fn ms(what: impl Into<String>, median: Option<f64>) -> Row {
+        Row::new(Unit::Ms, what, median)
+    }
+
+    pub fn ratio(what: impl Into<String>, median: Option<f64>) -> Row {
+        Row::new(Unit::Ratio, what, median)
+    }
+
+    pub fn count(what: impl Into<String>, median: Option<f64>) -> Row {
+        Row::new(Unit::Count, what, median)
     }
 
     pub fn at_most(self, limit: f64) -> Row {
@@ -80,7 +74,6 @@ impl Row {
         Row { target, ..self }
     }
 
-    /// This row in the `bench:` line as `key`, if any.
     pub fn key(self, key: Option<&'static str>) -> Row {
         Row { key, ..self }
     }
@@ -93,22 +86,18 @@ impl Row {
         }
     }
 
-    /// The figure as the table shows it.
     pub fn shown(&self) -> String {
-        let Some(v) = self.median else {
-            return "-".to_owned();
-        };
-        match self.unit {
-            Unit::Ms if v.abs() < 100.0 => format!("{v:.1} ms"),
-            Unit::Ms => format!("{} ms", grouped(v.round() as u64)),
-            Unit::Ratio => format!("{v:.3}"),
-            Unit::Count => grouped(v.round() as u64),
+        match (self.unit, self.median) {
+            (_, None) => "-".to_owned(),
+            (Unit::Ms, Some(v)) if v.abs() < 100.0 => format!("{v:.1} ms"),
+            (Unit::Ms, Some(v)) => format!("{} ms", grouped(v.round() as u64)),
+            (Unit::Ratio, Some(v)) => format!("{v:.3}"),
+            (Unit::Count, Some(v)) => grouped(v.round() as u64),
         }
     }
 }
 
-/// The median of `values` (the mean of the middle two for an even count), leaving out what is not
-/// a number; `None` when nothing is left.
+/// The median of the finite `values` (the mean of the middle two for an even count).
 pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
     let mut sorted: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
     sorted.sort_by(f64::total_cmp);
@@ -120,10 +109,9 @@ pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
     }
 }
 
-/// The lower bound of the time from the callback to the first playlist: the page's own load
-/// (until the app sends the token request) and the three round trips the protocol needs after
-/// it: the token exchange (a CORS-safelisted `POST`, no preflight), then the preflight and the
-/// `GET` of the first page.
+/// The lower bound from the callback to the first playlist: the page's own load (until the app
+/// sends the token request), then three round trips: the token exchange (a CORS-safelisted
+/// `POST`, no preflight), the preflight and the `GET` of the first page.
 pub fn first_row_bound(page_load_ms: f64, round_trip_ms: f64) -> f64 {
     page_load_ms + 3.0 * round_trip_ms
 }
@@ -133,9 +121,8 @@ pub fn pages(playlists: u32) -> u32 {
     playlists.div_ceil(PLAYLISTS_PAGE_LIMIT).max(1)
 }
 
-/// The lower bound of reading a library of `playlists` with the app's pages in flight: pages ÷
-/// in flight waves (at least one) of the two round trips of a page, its preflight (cached per
-/// URL, so paid for every page) and its `GET`.
+/// The lower bound of reading a library with the app's pages in flight: waves (at least one) of
+/// a page's two round trips, its preflight (cached per URL, so paid for every page) and its `GET`.
 pub fn library_bound(playlists: u32, round_trip_ms: f64) -> f64 {
     let waves = f64::from(pages(playlists)) / PAGES_IN_FLIGHT as f64;
     waves.max(1.0) * 2.0 * round_trip_ms
@@ -145,16 +132,10 @@ pub fn library_bound(playlists: u32, round_trip_ms: f64) -> f64 {
 pub fn table(rows: &[Row]) -> String {
     let mut out = format!("  {:<58} {:>10}   target\n", "what", "median");
     for row in rows {
-        let target = match row.target {
-            Some(Target::AtMost(t)) => format!("≤ {t}"),
-            Some(Target::AtLeast(t)) => format!("≥ {t}"),
-            None => String::new(),
-        };
-        let verdict = match (row.target, row.met()) {
-            (None, _) => "",
-            (_, Some(true)) => "met",
-            (_, Some(false)) => "MISSED",
-            (_, None) => "not measured",
+        let (target, verdict) = match (row.target, row.met()) {
+            (None, _) => (String::new(), ""),
+            (Some(Target::AtMost(t)), met) => (format!("≤ {t}"), verdict(met)),
+            (Some(Target::AtLeast(t)), met) => (format!("≥ {t}"), verdict(met)),
         };
         let line = format!(
             "  {:<58} {:>10}   {target:<8} {verdict}",
@@ -168,8 +149,15 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
-/// `bench: first_row_vs_bound=… lib10k_ms=… lib10k_sequential_ms=… lib10k_vs_bound=… dom_max=…
-/// find_ms=…`, with `-` for what was not measured.
+fn verdict(met: Option<bool>) -> &'static str {
+    match met {
+        Some(true) => "met",
+        Some(false) => "MISSED",
+        None => "not measured",
+    }
+}
+
+/// `bench: first_row_vs_bound=… lib10k_ms=… … find_ms=…`, `-` for what was not measured.
 pub fn last_line(rows: &[Row]) -> String {
     let mut line = "bench:".to_owned();
     for (key, decimals) in KEYS {
@@ -279,7 +267,7 @@ mod tests {
         assert_eq!(grouped(0), "0");
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(1_234_567), "1,234,567");
-        let shown = |v, unit| Row::new("x".to_owned(), Some(v), unit).shown();
+        let shown = |v, unit| Row::new(unit, "x", Some(v)).shown();
         assert_eq!(shown(20_610.4, Unit::Ms), "20,610 ms");
         assert_eq!(shown(9.06, Unit::Ms), "9.1 ms");
         assert_eq!(shown(1.0844, Unit::Ratio), "1.084");

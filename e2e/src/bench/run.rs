@@ -1,8 +1,9 @@
-//! One run of the benchmark: a fresh provider in this process ([`serve_app`], a release build
-//! when the benchmark is one) serving a fresh copy of `dist/` configured for the run, and the
-//! browser signing in through it and reading the library, then what the page and the provider
-//! recorded. The browser is driven by the harness's [`Page`], whose failures panic: the caller
-//! runs each run as a task of its own and reports a panic as that run's failure.
+//! One run: a fresh provider in this process serving a copy of `dist/` configured for the run,
+//! the browser signing in through it and reading the library, then what the page and the provider
+//! recorded. [`Page`]'s failures panic: the caller runs each run as a task of its own.
+//!
+//! The scripts in `js/` (each says what it does) time with the page's `performance.now()`, so
+//! their times compare directly with Navigation and Resource Timing and the app's marks.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -14,73 +15,61 @@ use local_spotify::Config;
 use serde_json::{json, Value};
 
 use super::report::{first_row_bound, library_bound, median, Row};
-use super::scripts;
 use crate::flows::{back_to_library, LOADED, PLAYLIST, TRACKS_LOADED};
 use crate::page::Page;
 use crate::provider::{counted, serve_app, Local, COPY_RECORDS};
 
-/// How long a whole library may take to load (sequential paging of 200 pages at 50 ms is about
-/// 20 s; a slow machine or a higher latency takes longer), and an export.
+/// Put first in the `<head>` of the served page: a one-page library can be loaded before a
+/// script sent over WebDriver would run.
+const OBSERVER: &str = include_str!("js/observer.js");
+const TIMINGS: &str = include_str!("js/timings.js");
+const ROUND_TRIPS: &str = include_str!("js/round_trips.js");
+const SCROLL_THROUGH: &str = include_str!("js/scroll_through.js");
+const KEYSTROKES: &str = include_str!("js/keystrokes.js");
+const APP_START_TO_LIBRARY: &str = include_str!("js/app_start_to_library.js");
+
+/// How long a whole library (sequential paging of 200 pages at a high latency) or an export may
+/// take.
 const LOAD_LIMIT: Duration = Duration::from_secs(600);
-/// Round trips measured after each run for its bounds.
 const ROUND_TRIP_PROBES: usize = 7;
-/// What is typed into the find box, one keystroke each: digits (every playlist is called
-/// "... #N", so each keystroke changes the list; a letter of "carol" would match every owner).
+/// Typed into the find box, one keystroke each: digits (every playlist is called "... #N", so
+/// each keystroke changes the list; a letter of "carol" would match every owner).
 const QUERIES: [&str; 14] = [
     "2", "20", "202", "2025", "202", "20", "2", "", "9", "98", "987", "98", "9", "",
 ];
-/// How the app reads the pages of the library (the configuration block's `paging`).
+/// The configuration block's `paging`, by [`Setup::sequential`].
 pub const PAGINGS: [&str; 2] = ["concurrent", "sequential"];
 
-/// What one run does.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Setup {
     /// The sample user the provider approves at once.
     pub user: &'static str,
-    /// One of [`PAGINGS`].
-    pub paging: &'static str,
     pub latency_ms: u64,
-    /// Put [`scripts::OBSERVER`] in the page (rows, the moment the library is shown).
+    pub sequential: bool,
+    /// Put [`OBSERVER`] in the page (rows, the moment the library is shown).
     pub observe: bool,
-    /// Once loaded, scroll to the end and back (rows in the DOM).
+    /// Once loaded, scroll to the end and back.
     pub scroll: bool,
     /// Once loaded, type [`QUERIES`] into the find box.
     pub find: bool,
 }
 
-impl Setup {
-    /// A run that signs `user` in and reads the library concurrently, observing nothing more.
-    pub fn plain(user: &'static str, latency_ms: u64) -> Setup {
-        let (paging, observe, scroll, find) = (PAGINGS[0], false, false, false);
-        Setup {
-            user,
-            paging,
-            latency_ms,
-            observe,
-            scroll,
-            find,
-        }
-    }
-}
-
-/// What one run recorded, in ms (see [`scripts::TIMINGS`]).
+/// What one run recorded, in ms (see `js/timings.js`).
 #[derive(Debug, Clone)]
 pub struct Run {
     pub first_playlist: Option<f64>,
     pub page_load: Option<f64>,
     pub library: Option<f64>,
-    /// The most playlist rows in the DOM during the load (observed runs), and while scrolling to
-    /// the end and back.
+    /// The most playlist rows in the DOM during the load, and while scrolling.
     pub rows_max: Option<u64>,
     pub rows_scrolled: Option<u64>,
     /// The playlists the status line says are shown.
     pub count: u64,
     /// `GET /admin/stats` once the library was loaded.
     pub stats: Value,
-    /// The median of the round-trip probes sent once the library was loaded.
     pub round_trip: Option<f64>,
-    /// Per keystroke in the find box, from the `input` event to the frame showing the list;
-    /// `None` when the list did not change.
+    /// Per keystroke, from the `input` event to the frame showing the list; `None` when the list
+    /// did not change.
     pub keystrokes: Vec<Option<f64>>,
 }
 
@@ -94,21 +83,20 @@ impl Run {
     }
 }
 
-/// A provider for one run, serving the app configured for it, and a client for its admin calls.
+/// A provider for one run, serving the app configured for it.
 struct Served {
     local: Local,
     api_url: String,
-    app_url: String,
     http: reqwest::Client,
 }
 
 impl Served {
-    async fn start(setup: &Setup) -> anyhow::Result<Served> {
-        let root = xtask::workspace_root();
-        let client_id = xtask::local_client_id(&root).map_err(anyhow::Error::msg)?;
+    /// Starts a provider for `setup`, opens the app, logs in (the provider approves the run's
+    /// user at once) and waits for the library.
+    async fn sign_in(page: &Page, setup: &Setup) -> anyhow::Result<Served> {
+        let client_id = xtask::local_client_id(&xtask::workspace_root());
         let user = Person::sample_user(setup.user).context("no such sample user")?;
         let config = Config {
-            // The Web API answers CORS as Spotify's does: `*`, and a preflight per URL.
             cors: CorsMode::Spotify,
             latency: Duration::from_millis(setup.latency_ms),
             // HTTPS, so that the browser speaks HTTP/2 to it, as it does to Spotify: many
@@ -117,24 +105,24 @@ impl Served {
             auto_approve: Some(user),
             ..Config::default()
         };
-        let local = serve_app(config, &[client_id]).await?;
+        let local = serve_app(config, &[client_id.map_err(anyhow::Error::msg)?]).await?;
         let api_url = local.server.base_url();
-        let app_url = local.server.app_url().context("the app is not served")?;
         write_index(&local.dist.join("index.html"), &api_url, setup)?;
         let authority = local.server.authority_der().context("no HTTPS")?;
-        let authority = reqwest::Certificate::from_der(authority)?;
         let http = reqwest::Client::builder()
-            .add_root_certificate(authority)
+            .add_root_certificate(reqwest::Certificate::from_der(authority)?)
             .build()?;
+        page.open(&local.server.app_url().context("the app is not served")?)
+            .await;
+        page.click("button#login").await;
+        wait_until_loaded(page).await;
         Ok(Served {
             local,
             api_url,
-            app_url,
             http,
         })
     }
 
-    /// `GET /admin/stats`.
     async fn stats(&self) -> anyhow::Result<Value> {
         let url = format!("{}/admin/stats", self.api_url);
         let stats = self.http.get(&url).send().await?.json().await;
@@ -149,18 +137,18 @@ impl Served {
     }
 }
 
-/// Points the copy's configuration block at the provider, with the run's paging, and (for runs
-/// that observe) puts [`scripts::OBSERVER`] first in its `<head>`. The block is written last, so
-/// the page's Content Security Policy is recomputed with the observer in it.
+/// Points the copy's configuration block at the provider, with the run's paging, and puts
+/// [`OBSERVER`] first in its `<head>` when asked. The block is written last, so that the page's
+/// policy is recomputed with the observer in it.
 fn write_index(index: &Path, api_url: &str, setup: &Setup) -> anyhow::Result<()> {
     let preset = xtask::load_preset(&xtask::workspace_root(), "local");
     let mut config = preset.map_err(anyhow::Error::msg)?;
     xtask::config_block::point_at_provider(&mut config, api_url);
-    config["paging"] = json!(setup.paging);
+    config["paging"] = json!(PAGINGS[usize::from(setup.sequential)]);
     let mut html = std::fs::read_to_string(index)?;
     if setup.observe {
         let head = html.find("<head>").context("no <head>")? + "<head>".len();
-        html.insert_str(head, &format!("\n<script>{}</script>", scripts::OBSERVER));
+        html.insert_str(head, &format!("\n<script>{OBSERVER}</script>"));
     }
     let html = xtask::config_block::replace_config_block(&html, &config)?;
     Ok(std::fs::write(index, html)?)
@@ -168,17 +156,16 @@ fn write_index(index: &Path, api_url: &str, setup: &Setup) -> anyhow::Result<()>
 
 /// Waits until the page has `done` or `failed`, and says whether it was `done`.
 async fn done_or_failed(page: &Page, what: &str, done: &str, failed: &str) -> bool {
-    let what = || what.to_owned();
     let settled = || async {
         match (page.has(done).await, page.has(failed).await) {
             (false, false) => None,
             (done, _) => Some(done),
         }
     };
-    page.wait_until_within(LOAD_LIMIT, what, settled).await
+    page.wait_until_within(LOAD_LIMIT, || what.to_owned(), settled)
+        .await
 }
 
-/// Waits for the library's status line to say `done`; panics when it says `failed`.
 async fn wait_until_loaded(page: &Page) {
     let failed = r#"#load-status[data-state="failed"]"#;
     if !done_or_failed(page, "the library to load", LOADED, failed).await {
@@ -187,64 +174,55 @@ async fn wait_until_loaded(page: &Page) {
     }
 }
 
-/// Starts a provider for `setup`, opens the app and logs in (the provider approves the run's
-/// user at once), and waits for the library.
-async fn sign_in(page: &Page, setup: &Setup) -> anyhow::Result<Served> {
-    let served = Served::start(setup).await?;
-    page.open(&served.app_url).await;
-    page.click("button#login").await;
-    wait_until_loaded(page).await;
-    Ok(served)
-}
-
-/// One run as `setup` says: the timings, the requests the provider counted, round trips, and the
-/// rows and keystrokes when asked for.
+/// One run as `setup` says: the timings, the provider's counts, round trips, and the rows and
+/// keystrokes when asked for.
 pub async fn run(page: Page, setup: Setup) -> anyhow::Result<Run> {
-    let served = sign_in(&page, &setup).await?;
-    let t = page
-        .run(scripts::TIMINGS, vec![json!(served.api_url)])
-        .await;
+    let served = Served::sign_in(&page, &setup).await?;
+    let t = page.run(TIMINGS, vec![json!(served.api_url)]).await;
     let stats = served.stats().await?;
     let probe = json!(format!("{}/v1/me", served.api_url));
-    let probes = [probe, json!(ROUND_TRIP_PROBES)];
-    let probes = page.run_async(scripts::ROUND_TRIPS, probes.into()).await;
+    let probes = page
+        .run_async(ROUND_TRIPS, vec![probe, json!(ROUND_TRIP_PROBES)])
+        .await;
     let probes = probes
         .as_array()
         .with_context(|| format!("the probes failed: {probes}"))?;
-    let tab = &page;
-    let script = |yes, script, arg| async move {
-        match yes {
-            true => tab.run_async(script, vec![arg]).await,
-            false => Value::Null,
-        }
-    };
-    let rows_scrolled = script(setup.scroll, scripts::SCROLL_THROUGH, json!(40)).await;
-    let keystrokes = script(setup.find, scripts::KEYSTROKES, json!(QUERIES)).await;
+    let mut rows_scrolled = None;
+    if setup.scroll {
+        rows_scrolled = page
+            .run_async(SCROLL_THROUGH, vec![json!(40)])
+            .await
+            .as_u64();
+    }
+    let mut keystrokes = Vec::new();
+    if setup.find {
+        let typed = page.run_async(KEYSTROKES, vec![json!(QUERIES)]).await;
+        keystrokes = typed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(Value::as_f64)
+            .collect();
+    }
     served.stop(&page).await;
     Ok(Run {
         first_playlist: t["firstPlaylist"].as_f64(),
         page_load: t["pageLoad"].as_f64(),
         library: t["library"].as_f64(),
         rows_max: t["maxRows"].as_u64(),
-        rows_scrolled: rows_scrolled.as_u64(),
+        rows_scrolled,
         count: t["count"].as_u64().unwrap_or(0),
         stats,
         round_trip: median(probes.iter().filter_map(Value::as_f64)),
-        keystrokes: keystrokes
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(Value::as_f64)
-            .collect(),
+        keystrokes,
     })
 }
 
-/// What reading costs in Web API calls, by the provider's count, with the session's local copy:
-/// signing in and reading the library, reopening a playlist, reloading, and reopening it after
-/// the reload; with the targets for each.
+/// Web API calls by the provider's count, with the session's local copy: signing in and reading
+/// the library, reopening a playlist, reloading, and reopening it after the reload.
 pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     let started = Instant::now();
-    let served = sign_in(&page, &setup).await?;
+    let served = Served::sign_in(&page, &setup).await?;
     let sign_in_ms = started.elapsed().as_secs_f64() * 1000.0;
     let calls_now = || async { anyhow::Ok(counted(&served.stats().await?, "GET", "/v1/*")) };
     let sign_in = calls_now().await?;
@@ -260,7 +238,6 @@ pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     };
     let before = open_own().await?;
     let reopen = open_own().await? - before;
-
     // The copy is written in the background: wait until it holds the library and the playlist.
     let what = || "the local copy to hold the library and a playlist".to_owned();
     page.wait_until_within(LOAD_LIMIT, what, || async {
@@ -272,33 +249,35 @@ pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     page.reload().await;
     wait_until_loaded(&page).await;
     let reload = calls_now().await?;
-    let on_screen = page.run(scripts::APP_START_TO_LIBRARY, vec![]).await;
-    let on_screen = on_screen.as_f64();
+    let on_screen = page.run(APP_START_TO_LIBRARY, vec![]).await.as_f64();
     let reopen_after_reload = open_own().await? - reload;
     served.stop(&page).await;
     let n = |calls: u64| Some(calls as f64);
-    let user = format!("calls: sign-in and library ({})", setup.user);
-    let on_screen_what = "  after reload, app start to library shown";
-    let reopened = "calls: a playlist reopened after reload";
     Ok(vec![
-        Row::count(user, n(sign_in)),
+        Row::count(
+            format!("calls: sign-in and library ({})", setup.user),
+            n(sign_in),
+        ),
         Row::ms("  sign-in to the whole library shown", Some(sign_in_ms)),
         Row::count("calls: reopening a playlist", n(reopen)).at_most(0.0),
         Row::count("calls: reload", n(reload - before)).at_most(2.0),
-        Row::ms(on_screen_what, on_screen).at_most(150.0),
-        Row::count(reopened, n(reopen_after_reload)).at_most(0.0),
+        Row::ms("  after reload, app start to library shown", on_screen).at_most(150.0),
+        Row::count(
+            "calls: a playlist reopened after reload",
+            n(reopen_after_reload),
+        )
+        .at_most(0.0),
     ])
 }
 
-/// "Export everything" over the run's user: the calls it planned and made (by the provider's
-/// count of playlist and Liked Songs pages), and how long it took from the click to the file.
+/// "Export everything": the calls it planned and made (the provider's count of playlist and
+/// Liked Songs pages), and the time from the click to the file.
 pub async fn export_everything(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
-    let served = sign_in(&page, &setup).await?;
+    let served = Served::sign_in(&page, &setup).await?;
     page.click("button#export-everything").await;
     let planned = page.attribute("#everything-plan", "data-calls").await;
-    let planned: f64 = planned
-        .and_then(|c| c.parse().ok())
-        .context("the plan says no calls")?;
+    let planned = planned.and_then(|c| c.parse().ok());
+    let planned: f64 = planned.context("the plan says no calls")?;
     let pages = |stats: Value| {
         let items = counted(&stats, "GET", "/v1/playlists/{id}/items");
         (items + counted(&stats, "GET", "/v1/me/tracks")) as f64
@@ -312,9 +291,11 @@ pub async fn export_everything(page: Page, setup: Setup) -> anyhow::Result<Vec<R
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let made = pages(served.stats().await?) - before;
     served.stop(&page).await;
-    let what = format!("export everything ({}): calls planned", setup.user);
     Ok(vec![
-        Row::count(what, Some(planned)),
+        Row::count(
+            format!("export everything ({}): calls planned", setup.user),
+            Some(planned),
+        ),
         Row::count("  calls made", Some(made)),
         Row::ms("  from the click to the file", Some(ms)),
     ])
