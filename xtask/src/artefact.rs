@@ -106,15 +106,11 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
         Ok(findings) => findings,
         Err(e) => return vec![check("dist/ can be read", vec![e])],
     };
-    let found = |rule| findings.iter().filter(move |f: &&Finding| f.rule == rule);
-    let mut checks: Vec<Check> = Rule::ALL
-        .map(|rule| {
-            check(
-                rule.check_name(),
-                found(rule).map(Finding::to_string).collect(),
-            )
-        })
-        .into();
+    // `Rule::ALL` is in declaration order, so a rule's number is its check's index.
+    let mut checks = Vec::from(Rule::ALL.map(|rule| check(rule.check_name(), Vec::new())));
+    for f in findings {
+        checks[f.rule as usize].problems.push(f.to_string());
+    }
     let index = dist.join("index.html");
     let html = match std::fs::read_to_string(&index) {
         Ok(html) => html,
@@ -135,22 +131,18 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
         (Err(e), _) | (_, Err(e)) => vec![format!("index.html: {e:#}")],
     };
     let headers = dist.join(csp::HEADERS_FILE);
+    let shown = headers.display();
     let headers_problems = match (std::fs::read_to_string(&headers), html::headers_of(dist)) {
         (Ok(text), Ok(wanted)) if text == wanted => Vec::new(),
-        (Ok(_), Ok(_)) => vec![format!(
-            "{} is not what the build writes",
-            headers.display()
-        )],
-        (Err(e), _) => vec![format!("cannot read {}: {e}", headers.display())],
+        (Ok(_), Ok(_)) => vec![format!("{shown} is not what the build writes")],
+        (Err(e), _) => vec![format!("cannot read {shown}: {e}")],
         (_, Err(e)) => vec![format!("{e:#}")],
     };
     let inline = "no inline style or event handler (the policy has no 'unsafe-inline')";
     let sri = "Subresource Integrity on the script, the wasm and the style sheet";
+    let wanted = "the page's policy is the one its configuration and loader call for";
     checks.extend([
-        check(
-            "the page's policy is the one its configuration and loader call for",
-            policy,
-        ),
+        check(wanted, policy),
         check(inline, html::inline_attributes(&html)),
         check(sri, html::missing_integrity(&html)),
         check("the headers file for static hosts", headers_problems),
@@ -200,10 +192,8 @@ pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
             shown,
         })
     };
-    if name
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("map"))
-    {
+    let extension = name.extension().unwrap_or_default();
+    if extension.eq_ignore_ascii_case("map") {
         found(Rule::SourceMap, 0, "a source map file".to_owned());
     }
     // Binary files pack strings without separators, so no word boundary is asked for; a match
@@ -224,16 +214,10 @@ pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
     for (rule, pattern) in SECRETS {
         // ASCII classes only, so that `[^...]` matches any byte.
         let regex = Regex::new(&format!("(?-u){pattern}")).expect("a valid pattern");
-        for at in regex
-            .captures_iter(bytes)
-            .filter_map(|c| Some(c.get(1)?.start()))
-        {
+        for at in regex.captures_iter(bytes).filter_map(|c| c.get(1)) {
             // The key or prefix and a few characters, never the whole secret.
-            found(
-                rule,
-                at,
-                format!("{}… (redacted)", excerpt(&bytes[at..], 16)),
-            );
+            let shown = format!("{}… (redacted)", excerpt(&bytes[at.start()..], 16));
+            found(rule, at.start(), shown);
         }
     }
     if name.file_name().is_some_and(|n| n == "index.html") {

@@ -14,31 +14,24 @@ use crate::tools::{self, Tools};
 
 pub fn run(root: &Path, args: &BenchArgs) -> Result<()> {
     let tools = Tools::new(root)?;
-    let trunk = tools.ensure_build_tools()?;
-    let browsers = tools.ensure_browsers()?;
+    let (trunk, browsers) = (tools.ensure_build_tools()?, tools.ensure_browsers()?);
     tools.trunk_build(&trunk)?;
     let mut build = tools.cargo();
     tools::run(build.args(["build", "--release", "-p", "e2e", "--bin", "bench"]))?;
-    let log_dir = tools.target_dir().join("xtask");
+    let (target, dist) = (tools.target_dir(), root.join("dist"));
+    let log_dir = target.join("xtask");
     std::fs::create_dir_all(&log_dir).with_context(|| log_dir.display().to_string())?;
     let log_path = log_dir.join("bench.log");
-    let mut bench = tools.command(tools.target_dir().join("release/bench"));
-    bench
-        .args(args.to_args())
-        .env("E2E_DIST", root.join("dist"));
+    let mut bench = tools.command(target.join("release/bench"));
+    bench.args(args.to_args()).env("E2E_DIST", dist);
     let (shown, log) = (xtask::process::show(&bench), log_path.display());
     println!("\n$ {shown} (the provider's request log: {log})\n");
     let file = File::create(&log_path).with_context(|| log.to_string())?;
-    let status = bench
-        .envs(browsers)
-        .stdin(Stdio::null())
-        .stderr(file)
-        .status()?;
+    bench.envs(browsers).stdin(Stdio::null());
+    let status = bench.stderr(file).status()?;
     if !status.success() {
-        eprintln!(
-            "--- the end of {log}:\n{}",
-            xtask::process::tail(&log_path, 40)
-        );
+        let tail = xtask::process::tail(&log_path, 40);
+        eprintln!("--- the end of {log}:\n{tail}");
         bail!("the benchmark failed ({status})");
     }
     Ok(())

@@ -51,27 +51,19 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         let log_path = fuzz.join(format!("logs/{target}.log"));
         println!("xtask: fuzzing {target} for {seconds} s (output in fuzz/logs/{target}.log)");
         let mut command = cargo_fuzz(&tools, &toolchain);
-        command
-            .args(["run", "--sanitizer", "none", target])
-            .arg(&corpus);
-        command.arg(fuzz.join("seeds").join(target)).arg("--");
-        command
-            .arg(format!("-max_total_time={seconds}"))
-            .args(LIBFUZZER_FLAGS);
+        command.args(["run", "--sanitizer", "none", target]);
+        command.args([&corpus, &fuzz.join("seeds").join(target)]);
+        let time = format!("-max_total_time={seconds}");
+        command.arg("--").arg(time).args(LIBFUZZER_FLAGS);
         println!("$ {}", xtask::process::show(&command));
         let log = File::create(&log_path).with_context(|| log_path.display().to_string())?;
         command.stdin(Stdio::null()).stdout(log.try_clone()?);
         let passed = command.stderr(log).status()?.success();
         let report = Report::read(target, passed, &std::fs::read_to_string(&log_path)?);
         if !passed {
-            println!(
-                "xtask: {target} failed; the whole output is in {}",
-                log_path.display()
-            );
-            report
-                .findings
-                .iter()
-                .for_each(|line| println!("    {line}"));
+            let log = log_path.display();
+            println!("xtask: {target} failed; the whole output is in {log}");
+            report.findings.iter().for_each(|l| println!("    {l}"));
         }
         reports.push(report);
     }
@@ -79,9 +71,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         "\n{:<16} {:>12} {:>10}  result",
         "target", "executions", "exec/s"
     );
-    reports
-        .iter()
-        .for_each(|report| println!("{}", report.line()));
+    reports.iter().for_each(|r| println!("{}", r.line()));
     let (failed, all) = (reports.iter().filter(|r| !r.passed).count(), reports.len());
     ensure!(
         failed == 0,
@@ -104,10 +94,8 @@ fn cargo_fuzz(tools: &Tools, toolchain: &str) -> Command {
 /// `rustup ARGS`, which never downloads a toolchain behind our back nor takes this one's.
 fn rustup(tools: &Tools, args: &[&str]) -> Command {
     let mut command = tools.command("rustup");
-    command
-        .args(args)
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .env_remove("RUSTUP_TOOLCHAIN");
+    command.args(args).env("RUSTUP_AUTO_INSTALL", "0");
+    command.env_remove("RUSTUP_TOOLCHAIN");
     command
 }
 
@@ -136,9 +124,7 @@ fn pinned_toolchain(tools: &Tools) -> Result<String> {
 
 /// The first word of each line of `rustup toolchain list`.
 fn toolchain_names(list: &str) -> Vec<String> {
-    let words = list
-        .lines()
-        .filter_map(|line| line.split_whitespace().next());
+    let words = list.lines().filter_map(|l| l.split_whitespace().next());
     words.map(str::to_owned).collect()
 }
 
@@ -202,10 +188,8 @@ impl Report {
             (false, true) => "FAILED (see its log)",
         };
         let (executions, per_second) = (number(self.executions), number(self.per_second));
-        format!(
-            "{:<16} {executions:>12} {per_second:>10}  {result}",
-            self.target
-        )
+        let target = &self.target;
+        format!("{target:<16} {executions:>12} {per_second:>10}  {result}")
     }
 }
 

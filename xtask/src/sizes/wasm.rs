@@ -207,10 +207,8 @@ fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
     let line = |label: &str, raw: u64, of_code: &str, brotli: u64| {
         format!("{label:<44}  {raw:>9}  {of_code:>9}  {brotli:>13}\n")
     };
-    let mut out = format!(
-        "{:<46}raw bytes  % of code  ~brotli bytes\n",
-        "crate / app module"
-    );
+    let head = "crate / app module";
+    let mut out = format!("{head:<46}raw bytes  % of code  ~brotli bytes\n");
     for (Reverse(raw), label) in &rows {
         out += &line(label, *raw, &pct(*raw), est(*raw));
     }
@@ -218,24 +216,18 @@ fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
     let total = (wasm.len() - module.names.len()) as u64;
     let functions: u64 = module.functions.iter().map(|(_, size)| size).sum();
     let rest = total.saturating_sub(functions + data);
-    out += &line(
-        &format!("(data: {segments} segments)"),
-        data,
-        "-",
-        data_brotli,
-    );
+    let segments = format!("(data: {segments} segments)");
+    out += &line(&segments, data, "-", data_brotli);
     out += &line("(other sections, headers)", rest, "-", rest_brotli);
     out += &line("total (the shipped file)", total, "-", shipped_brotli);
     let app = rows
         .iter()
-        .filter(|r| r.1.split("::").next() == Some(APP_CRATE));
+        .filter(|(_, l)| l.split("::").next() == Some(APP_CRATE));
     let app: u64 = app.map(|(Reverse(raw), _)| raw).sum();
-    let (app_code, app_brotli, glue_code) = (pct(app), est(app), pct(glue.1));
+    let (app_code, app_brotli, (glued, glue)) = (pct(app), est(app), (glue.0, pct(glue.1)));
     out += &format!("{APP_CRATE} in all: {app} bytes, {app_code} of code, ~{app_brotli} brotli\n");
-    out += &format!(
-        "drop glue (for the dropped type's crate): {} functions, {glue_code} of code\n",
-        glue.0
-    );
+    out +=
+        &format!("drop glue (for the dropped type's crate): {glued} functions, {glue} of code\n");
     out += "~brotli, an estimate: data and the other sections compressed on their own, the code \
             the rest of the file's brotli size, shared out in proportion to raw bytes\n";
     out += &format!(
