@@ -15,6 +15,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use anyhow::{bail, Context as _};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -91,58 +92,36 @@ pub struct CspWatch {
     reader: JoinHandle<()>,
 }
 
-/// How many times the BiDi connection is tried.
-const BIDI_ATTEMPTS: u32 = 4;
-
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 impl CspWatch {
     /// Connects to the session's BiDi address (its `webSocketUrl` capability), subscribes to the
     /// channel and installs the listener for every document opened from now on.
-    pub async fn start(web_socket_url: &str) -> Result<CspWatch, String> {
-        // geckodriver sometimes drops the first handshake while the browser is still starting (seen on a
-        // loaded machine): the connection is tried a few times before giving up.
-        let mut attempt = 0;
+    pub async fn start(web_socket_url: &str) -> anyhow::Result<CspWatch> {
+        // geckodriver sometimes drops the first handshake while the browser is still starting.
+        let mut attempts = 1;
         let mut socket = loop {
-            attempt += 1;
             match tokio_tungstenite::connect_async(web_socket_url).await {
                 Ok((socket, _)) => break socket,
-                Err(e) if attempt >= BIDI_ATTEMPTS => {
-                    return Err(format!(
-                        "cannot open WebDriver BiDi at {web_socket_url}: {e}"
-                    ))
-                }
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+                Err(e) if attempts == 4 => bail!("WebDriver BiDi at {web_socket_url}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
             }
+            attempts += 1;
         };
         let seen = Arc::new(Mutex::new(Vec::new()));
-        command(
-            &mut socket,
-            &seen,
-            1,
-            "session.subscribe",
-            json!({ "events": ["script.message"] }),
-        )
-        .await?;
-        command(
-            &mut socket,
-            &seen,
-            2,
-            "script.addPreloadScript",
-            json!({
-                "functionDeclaration": LISTENER,
-                "arguments": [{ "type": "channel", "value": { "channel": CHANNEL } }],
-            }),
-        )
-        .await?;
+        let subscribe = json!({ "events": ["script.message"] });
+        command(&mut socket, &seen, 1, "session.subscribe", subscribe).await?;
+        let preload = json!({
+            "functionDeclaration": LISTENER,
+            "arguments": [{ "type": "channel", "value": { "channel": CHANNEL } }],
+        });
+        command(&mut socket, &seen, 2, "script.addPreloadScript", preload).await?;
         let reader = tokio::spawn({
             let seen = seen.clone();
             async move {
-                while let Some(Ok(message)) = socket.next().await {
-                    if let Message::Text(text) = message {
-                        record(&seen, text.as_str());
-                    }
+                while let Some(Ok(Message::Text(text))) = socket.next().await {
+                    record(&seen, text.as_str());
                 }
             }
         });
@@ -166,20 +145,16 @@ impl Drop for CspWatch {
 /// meanwhile.
 async fn command(
     socket: &mut Socket,
-    seen: &Arc<Mutex<Vec<Violation>>>,
+    seen: &Mutex<Vec<Violation>>,
     id: u64,
     method: &str,
     params: Value,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let request = json!({ "id": id, "method": method, "params": params }).to_string();
-    socket
-        .send(Message::Text(request.into()))
-        .await
-        .map_err(|e| format!("WebDriver BiDi {method}: {e}"))?;
+    socket.send(Message::Text(request.into())).await?;
     let answer = tokio::time::timeout(COMMAND_LIMIT, async {
         while let Some(message) = socket.next().await {
-            let message = message.map_err(|e| format!("WebDriver BiDi {method}: {e}"))?;
-            let Message::Text(text) = message else {
+            let Message::Text(text) = message? else {
                 continue;
             };
             let value: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
@@ -188,16 +163,14 @@ async fn command(
             }
             record(seen, text.as_str());
         }
-        Err(format!("WebDriver BiDi closed before answering {method}"))
-    })
-    .await
-    .map_err(|_| format!("WebDriver BiDi did not answer {method} in time"))??;
+        bail!("WebDriver BiDi closed before answering {method}")
+    });
+    let answer = answer
+        .await
+        .context(format!("WebDriver BiDi did not answer {method}"))??;
     match answer.get("error") {
         None => Ok(()),
-        Some(error) => Err(format!(
-            "WebDriver BiDi {method} failed: {error} {}",
-            answer["message"]
-        )),
+        Some(error) => bail!("WebDriver BiDi {method}: {error} {}", answer["message"]),
     }
 }
 

@@ -177,8 +177,7 @@ impl Page {
     /// Makes the window `width` CSS pixels wide (a phone's screen, say), keeping its height.
     pub async fn set_window_width(&self, width: u32) {
         let (_, _, _, height) = self.ok(self.client.get_window_rect().await, "no window size");
-        let resized = self.client.set_window_size(width, height as u32).await;
-        self.ok(resized, "cannot resize the window");
+        self.set_window_size(width, height as u32).await;
     }
 
     /// The browser's Back button.
@@ -368,20 +367,17 @@ impl Page {
         .await;
     }
 
-    /// On the consent page: picks `user` in `select[name=user]` (by value, else by label).
+    /// On the consent page: picks `user` in `select[name=user]`.
     pub async fn choose_user(&self, user: &str) {
-        let select = self.wait_for("select[name=user]").await;
-        if select.select_by_value(user).await.is_ok() {
-            return;
-        }
-        for option in self.all("select[name=user] option").await {
-            let label = option.text().await.unwrap_or_default();
-            if label.to_lowercase().contains(&user.to_lowercase()) {
-                self.ok(option.click().await, format_args!("cannot choose {user}"));
-                return;
-            }
-        }
-        panic!("{}: the consent page offers no user {user}", self.browser);
+        let chosen = self
+            .wait_for("select[name=user]")
+            .await
+            .select_by_value(user)
+            .await;
+        self.ok(
+            chosen,
+            format_args!("the consent page offers no user {user}"),
+        );
     }
 }
 
