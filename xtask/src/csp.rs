@@ -153,12 +153,10 @@ fn field<'a>(config: &'a Value, name: &str) -> Result<Option<&'a str>> {
 /// fragment: a source with a path allows only that path).
 pub fn origin(name: &str, value: &str) -> Result<String> {
     let url = url::Url::parse(value).map_err(|e| no_origin(name, value, &e.to_string()))?;
-    match url.origin() {
-        origin if origin.is_tuple() && matches!(url.scheme(), "http" | "https") => {
-            Ok(origin.ascii_serialization())
-        }
-        _ => Err(no_origin(name, value, "it is not an http or https URL")),
+    if !matches!(url.scheme(), "http" | "https") || !url.origin().is_tuple() {
+        return Err(no_origin(name, value, "it is not an http or https URL"));
     }
+    Ok(url.origin().ascii_serialization())
 }
 
 fn no_origin(name: &str, value: &str, why: &str) -> anyhow::Error {

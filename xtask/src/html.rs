@@ -86,12 +86,12 @@ pub fn secure_dist(dist: &Path) -> Result<String> {
 /// The `_headers` file ([`csp::headers_file`]) of `dist`, whose hashed files are all but
 /// `index.html` and `_headers` (Trunk names each of the others after its content's hash).
 pub fn headers_of(dist: &Path) -> Result<String> {
-    let files = crate::files(dist, false)?
-        .into_iter()
-        .map(|(name, _)| format!("/{name}"));
-    let hashed: Vec<String> = files
-        .filter(|n| n != "/index.html" && n != "/_headers")
-        .collect();
+    let mut hashed = Vec::new();
+    for (name, _) in crate::files(dist, false)? {
+        if name != "index.html" && name != csp::HEADERS_FILE {
+            hashed.push(format!("/{name}"));
+        }
+    }
     Ok(csp::headers_file(&hashed))
 }
 
@@ -253,10 +253,8 @@ fn config_tag<'t>(tags: &'t [Tag], html: &str) -> Result<&'t str> {
     let block = blocks
         .next()
         .with_context(|| format!("the page has no {script}"))?;
-    ensure!(
-        blocks.next().is_none(),
-        "the page has more than one {script}"
-    );
+    let two = blocks.next().is_some();
+    ensure!(!two, "the page has more than one {script}");
     let closed = html[block.end..].to_ascii_lowercase().contains("</script");
     ensure!(closed, "the {script} element is never closed");
     Ok(&block.text)
@@ -285,11 +283,9 @@ fn policy_of(tags: &[Tag], config: &Value) -> Result<Policy> {
 }
 
 fn meta_of(policy: &Policy) -> String {
-    let content = policy.to_string();
-    let mut meta = format!(
-        "<meta http-equiv=\"{HTTP_EQUIV}\" content=\"{}\" />",
-        encode(&content)
-    );
+    let policy_text = policy.to_string();
+    let content = encode(&policy_text);
+    let mut meta = format!("<meta http-equiv=\"{HTTP_EQUIV}\" content=\"{content}\" />");
     for origin in &policy.preconnect {
         // `crossorigin`: the app's requests carry no credentials, and a browser keeps such
         // connections apart from those that do.

@@ -145,19 +145,14 @@ fn demo(root: &Path, api_port: u16, app_port: u16) -> Result<()> {
 }
 
 fn configure(root: &Path, args: Configure) -> Result<()> {
-    let (config, source) = match (&args.preset, &args.config) {
-        (Some(name), _) => (
-            xtask::load_preset(root, name),
-            format!("config/{name}.json"),
-        ),
-        (None, Some(file)) => (xtask::load_config_file(file), file.display().to_string()),
-        (None, None) => unreachable!("clap asks for --preset or --config"),
+    let file = match (&args.preset, args.config) {
+        (Some(name), _) => root.join(format!("config/{name}.json")),
+        (None, file) => file.expect("clap asks for --preset or --config"),
     };
-    let mut config = config?;
-    for (field, value) in [
-        ("client_id", args.client_id),
-        ("redirect_uri", args.redirect_uri),
-    ] {
+    let source = file.strip_prefix(root).unwrap_or(&file);
+    let mut config = xtask::load_config_file(&file)?;
+    let fields = ["client_id", "redirect_uri"].into_iter();
+    for (field, value) in fields.zip([args.client_id, args.redirect_uri]) {
         if let Some(value) = value {
             config[field] = value.into();
         }
@@ -167,34 +162,26 @@ fn configure(root: &Path, args: Configure) -> Result<()> {
     }
     // A block that names only an issuer: its metadata names endpoints the policy must let the app reach.
     let discovered = discover::discover(&config, discover::http_get)?;
-    let index = args
-        .dist
-        .unwrap_or_else(|| root.join("dist"))
-        .join("index.html");
-    // The policy also lets the app reach what an issuer's metadata names.
-    let more = discovered
-        .as_ref()
-        .map(Discovered::sources)
-        .unwrap_or_default();
-    xtask::html::rewrite_file(&index, Some(&config), &more)?;
-    println!("{}: configured from {source}", index.display());
+    let index = args.dist.unwrap_or_else(|| root.join("dist"));
+    let index = index.join("index.html");
+    let more = discovered.as_ref().map(Discovered::sources);
+    xtask::html::rewrite_file(&index, Some(&config), &more.unwrap_or_default())?;
+    let shown = index.display();
+    println!("{shown}: configured from {}", source.display());
     println!("{}", config_block::script_json(&config));
     if let Some(found) = &discovered {
         let revocation = found.revocation.as_ref();
         let revocation = revocation.map(|r| format!(", revocation endpoint on {r}"));
         let (metadata, token) = (&found.metadata_url, &found.token);
-        println!(
-            "{metadata}: token endpoint on {token}{}",
-            revocation.unwrap_or_default()
-        );
+        let revocation = revocation.unwrap_or_default();
+        println!("{metadata}: token endpoint on {token}{revocation}");
     }
     match xtask::html::written_policy(&xtask::read(&index)?) {
         Ok(Some(policy)) => println!("Content-Security-Policy: {policy}"),
         Ok(None) => eprintln!(
-            "xtask: warning: {} has no Content Security Policy; `cargo xtask build` writes it",
-            index.display()
+            "xtask: warning: {shown} has no Content Security Policy; `cargo xtask build` writes it"
         ),
-        Err(e) => eprintln!("xtask: warning: {}: {e}", index.display()),
+        Err(e) => eprintln!("xtask: warning: {shown}: {e}"),
     }
     Ok(())
 }

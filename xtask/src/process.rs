@@ -68,12 +68,11 @@ impl ProcessGroup {
             .map_err(|e| anyhow!("cannot start {name} ({}): {e}", program.to_string_lossy()))?;
         let (pgid, name) = (child.id() as i32, name.to_owned());
         live.push(pgid);
-        let killed = false;
         Ok(ProcessGroup {
             child,
             name,
             pgid,
-            killed,
+            killed: false,
         })
     }
 
@@ -120,10 +119,8 @@ impl Drop for ProcessGroup {
 /// The command line as a shell would show it.
 pub fn show(command: &Command) -> String {
     let words = std::iter::once(command.get_program()).chain(command.get_args());
-    words
-        .map(|w| w.to_string_lossy())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let words: Vec<_> = words.map(|w| w.to_string_lossy()).collect();
+    words.join(" ")
 }
 
 /// The last `n` lines of the file at `path` (empty when it cannot be read).

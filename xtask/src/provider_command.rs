@@ -27,9 +27,8 @@ impl ProviderCommand {
     /// The provider at `binary`, its accounts service and Web API on `127.0.0.1:port` (0 picks a
     /// free port; the provider prints the one it took).
     pub fn new(binary: impl Into<PathBuf>, port: u16) -> ProviderCommand {
-        let binary = binary.into();
         ProviderCommand {
-            binary,
+            binary: binary.into(),
             port,
             ..Default::default()
         }
@@ -90,10 +89,8 @@ impl ProviderCommand {
             args.extend(["--cors".into(), "spotify".into()]);
         }
         for (id, redirects) in &self.clients {
-            args.extend([
-                "--client".into(),
-                format!("{id}={}", redirects.join(",")).into(),
-            ]);
+            let redirects = redirects.join(",");
+            args.extend(["--client".into(), format!("{id}={redirects}").into()]);
         }
         for id in &self.extended {
             args.extend(["--client-quota".into(), format!("{id}=extended").into()]);

@@ -83,13 +83,10 @@ fn verdict(total: u64, budget: u64) -> Result<String, String> {
         let spare = bytes(budget - total);
         return Ok(format!("{first}, within {budget} ({spare} to spare)"));
     }
-    let (over, share) = (
-        total - budget,
-        (total - budget) as f64 * 100.0 / budget as f64,
-    );
+    let over = bytes(total - budget);
+    let share = (total - budget) as f64 * 100.0 / budget as f64;
     Err(format!(
-        "{first}, {} ({share:.1}%) over the budget of {budget}",
-        bytes(over)
+        "{first}, {over} ({share:.1}%) over the budget of {budget}"
     ))
 }
 
@@ -97,10 +94,8 @@ fn verdict(total: u64, budget: u64) -> Result<String, String> {
 pub fn measure(dist: &Path) -> Result<Vec<FileSize>> {
     let mut files = Vec::new();
     for (name, path) in xtask::files(dist, true)? {
-        files.push((
-            name,
-            std::fs::read(&path).with_context(|| path.display().to_string())?,
-        ));
+        let data = std::fs::read(&path).with_context(|| path.display().to_string())?;
+        files.push((name, data));
     }
     let loaded = first_load(&files);
     let sizes = files
@@ -118,6 +113,9 @@ pub fn measure(dist: &Path) -> Result<Vec<FileSize>> {
 /// Which of `files` (name, content) the first page loads: `index.html`, every file it names, and
 /// every file that a page, style sheet or script so loaded names in turn. A file nothing names
 /// (`_headers`, which the host reads) is not loaded. Without an `index.html`, all are.
+/// The files that can name others for the page to load.
+const READS_OTHERS: [&str; 4] = [".html", ".css", ".js", ".mjs"];
+
 pub fn first_load(files: &[(String, Vec<u8>)]) -> Vec<bool> {
     let Some(index) = files.iter().position(|(name, _)| name == "index.html") else {
         return vec![true; files.len()];
@@ -127,10 +125,7 @@ pub fn first_load(files: &[(String, Vec<u8>)]) -> Vec<bool> {
     let mut to_read = vec![index];
     while let Some(i) = to_read.pop() {
         let (name, data) = &files[i];
-        if [".html", ".css", ".js", ".mjs"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-        {
+        if READS_OTHERS.iter().any(|ext| name.ends_with(ext)) {
             let text = String::from_utf8_lossy(data);
             for (j, (other, _)) in files.iter().enumerate() {
                 if !loaded[j] && names_file(&text, other) {
@@ -159,12 +154,8 @@ fn names_file(text: &str, name: &str) -> bool {
 pub fn report(files: &[FileSize]) -> String {
     let first: Vec<&FileSize> = files.iter().filter(|f| f.loaded).collect();
     let total = format!("first load ({} files)", first.len());
-    let width = files
-        .iter()
-        .map(|f| f.name.len())
-        .chain([total.len()])
-        .max();
-    let width = width.unwrap_or(0);
+    let widths = files.iter().map(|f| f.name.len());
+    let width = widths.max().unwrap_or(0).max(total.len());
     let kib = |n: u64| format!("{n} ({:.1} KiB)", n as f64 / 1024.0);
     let row = |name: &str, raw: String, brotli: String, note: &str| {
         format!("{name:<width$}  {raw:>18}  {brotli:>18}{note}\n")
@@ -176,11 +167,8 @@ pub fn report(files: &[FileSize]) -> String {
     }
     let sum = |size: fn(&FileSize) -> u64| kib(first.iter().map(|f| size(f)).sum());
     out += &row(&total, sum(|f| f.raw), sum(|f| f.brotli), "");
-    let left_out: Vec<&str> = files
-        .iter()
-        .filter(|f| !f.loaded)
-        .map(|f| &*f.name)
-        .collect();
+    let left_out = files.iter().filter(|f| !f.loaded).map(|f| &*f.name);
+    let left_out: Vec<&str> = left_out.collect();
     if !left_out.is_empty() {
         let left_out = left_out.join(", ");
         out += &format!("not in the first load (the page never requests them): {left_out}\n");

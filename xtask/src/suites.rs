@@ -41,11 +41,8 @@ struct Outcome(&'static str, Tally, Vec<String>);
 /// coloured or not.
 pub fn tally(output: &str) -> Tally {
     let count = regex::Regex::new(r"(\d+) (passed|failed|ignored)").expect("a valid regex");
-    let mut total = Tally::default();
-    for line in strip_ansi_escapes::strip_str(output).lines() {
-        let counts = line
-            .split_once("test result:")
-            .map_or("", |(_, counts)| counts);
+    let (mut total, text) = (Tally::default(), strip_ansi_escapes::strip_str(output));
+    for (_, counts) in text.lines().filter_map(|l| l.split_once("test result:")) {
         for found in count.captures_iter(counts) {
             let n: u64 = found[1].parse().unwrap_or(0);
             match &found[2] {
@@ -205,10 +202,8 @@ fn run_wasm_suite(
     let log = tools.target_dir().join("xtask");
     std::fs::create_dir_all(&log)?;
     let log = log.join(format!("provider-{}.log", driver.to_lowercase()));
-    println!(
-        "\n=== {name}: starting the provider (log: {})",
-        log.display()
-    );
+    let shown = log.display();
+    println!("\n=== {name}: starting the provider (log: {shown})");
     let provider = Provider::start(&command, Some(&log), Duration::from_secs(30))?;
     // The browser tests; the library's unit tests are host tests.
     let mut test = tools.cargo();

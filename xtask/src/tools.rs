@@ -209,9 +209,7 @@ impl Tools {
 /// Whether version `found` is `want`: `~X` takes any `X.*`.
 fn satisfies(found: &str, want: &str) -> bool {
     match want.strip_prefix('~') {
-        Some(series) => found
-            .strip_prefix(series)
-            .is_some_and(|r| r.starts_with('.')),
+        Some(s) => found.strip_prefix(s).is_some_and(|r| r.starts_with('.')),
         None => found == want,
     }
 }
