@@ -172,3 +172,35 @@ impl Audit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards against a finding of axe-core lost or misread on its way from the page: its fields
+    // are camelCase there, and a missing impact must not drop the whole list.
+    #[test]
+    fn reads_axe_cores_findings_and_names_them() {
+        let found = json!([
+            {
+                "id": "color-contrast", "impact": "serious", "help": "Enough contrast",
+                "helpUrl": "https://dequeuniversity.com/rules/axe/4.14/color-contrast",
+                "nodes": 7, "targets": ["#faint", "p > span"],
+            },
+            { "id": "region", "help": "Content in landmarks", "nodes": 1, "targets": ["#x"] },
+        ]);
+        let violations: Vec<AxeViolation> = serde_json::from_value(found).expect("they read");
+        let url = "https://dequeuniversity.com/rules/axe/4.14/color-contrast";
+        assert_eq!(violations[0].help_url, url);
+        assert_eq!(violations[1].impact, "");
+        assert_eq!(
+            violations[0].to_string(),
+            "color-contrast (serious): Enough contrast (7 elements: #faint, p > span, …) \
+             https://dequeuniversity.com/rules/axe/4.14/color-contrast"
+        );
+        assert_eq!(
+            violations[1].to_string(),
+            "region (): Content in landmarks (1 element: #x) "
+        );
+    }
+}

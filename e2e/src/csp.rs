@@ -269,4 +269,16 @@ mod tests {
             "http://127.0.0.1:1/ (enforce): img-src blocked \"https://elsewhere.example/a.png\""
         );
     }
+
+    // Guards against a scenario that passes while the page broke its policy.
+    #[test]
+    #[should_panic(expected = "1 Content Security Policy violation(s)")]
+    fn a_violation_fails_the_scenario() {
+        let violation = Violation {
+            directive: "script-src-elem".to_owned(),
+            blocked: "inline".to_owned(),
+            ..Violation::default()
+        };
+        assert_none(Browser::Firefox, &[violation]);
+    }
 }
