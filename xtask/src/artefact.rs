@@ -257,9 +257,8 @@ fn secret_config_keys(bytes: &[u8]) -> Vec<String> {
     }
     keys.retain(|key| {
         let key = key.to_ascii_lowercase();
-        let secret = ["secret", "password", "token"]
-            .iter()
-            .any(|word| key.contains(word));
+        let words = ["secret", "password", "token"];
+        let secret = words.iter().any(|w| key.contains(w));
         secret && !key.ends_with("_endpoint")
     });
     keys

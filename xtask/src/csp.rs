@@ -86,9 +86,7 @@ impl Policy {
     /// Adds `more`'s sources after this policy's, each once: the origins a page reaches that its
     /// block does not name (an issuer's discovered endpoints, a test's second port for images).
     pub fn merge(&mut self, more: &Policy) {
-        let add = |mine: &mut Vec<String>, theirs: &[String]| {
-            theirs.iter().for_each(|item| push_new(mine, item))
-        };
+        let add = |mine: &mut _, theirs: &[String]| theirs.iter().for_each(|t| push_new(mine, t));
         add(&mut self.script_hashes, &more.script_hashes);
         add(&mut self.img, &more.img);
         add(&mut self.connect, &more.connect);

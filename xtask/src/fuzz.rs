@@ -169,14 +169,13 @@ impl Report {
                 findings.push(*line);
             }
         }
-        let mut findings: Vec<String> = findings.into_iter().map(str::to_owned).collect();
         findings.dedup();
         Report {
             target: target.to_owned(),
             passed,
             executions: stat("number_of_executed_units"),
             per_second: stat("average_exec_per_sec"),
-            findings,
+            findings: findings.into_iter().map(str::to_owned).collect(),
         }
     }
 

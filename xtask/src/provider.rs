@@ -27,17 +27,10 @@ const APP_LINE: &str = "local-spotify: app on ";
 impl Provider {
     /// Starts the provider, its output in `log` (or on the terminal, for the demo), and waits (up
     /// to `timeout`) for its start lines: the API line, and the app line when it serves `dist/`.
-    pub fn start(
-        provider: &ProviderCommand,
-        log: Option<&Path>,
-        timeout: Duration,
-    ) -> Result<Provider> {
-        println!("$ {provider}");
-        let (name, app) = (
-            provider.binary().display().to_string(),
-            provider.serves_app(),
-        );
-        start_command(&name, provider.command(), app, log, timeout)
+    pub fn start(cli: &ProviderCommand, log: Option<&Path>, timeout: Duration) -> Result<Provider> {
+        println!("$ {cli}");
+        let name = cli.binary().display().to_string();
+        start_command(&name, cli.command(), cli.serves_app(), log, timeout)
     }
 
     /// Waits until the provider exits by itself (the demo runs until Ctrl-C).
@@ -95,9 +88,8 @@ fn start_command(
             }
             // Its stdout is closed: it has exited, or is about to.
             Err(RecvTimeoutError::Disconnected) => {
-                match wait_until("its exit", timeout, || {
-                    Ok::<_, String>(provider.group.exited())
-                }) {
+                let exited = || Ok::<_, String>(provider.group.exited());
+                match wait_until("its exit", timeout, exited) {
                     Ok(status) => anyhow!("exited ({status}) before printing its start line"),
                     Err(e) => e,
                 }
@@ -110,9 +102,7 @@ fn start_command(
 
 /// The end of a log file, to quote in an error (empty when there is no log or nothing in it).
 fn log_excerpt(log: Option<&Path>) -> String {
-    let tail = log
-        .map(|path| xtask::process::tail(path, 20))
-        .unwrap_or_default();
+    let tail = log.map_or(String::new(), |path| xtask::process::tail(path, 20));
     match tail.trim() {
         "" => String::new(),
         _ => format!("; its output:\n{tail}"),

@@ -33,10 +33,8 @@ pub type Browsers = Vec<(&'static str, PathBuf)>;
 /// `$name` as a path, or `~/<default>`.
 fn env_dir(name: &str, default: &str) -> Result<PathBuf> {
     let home = || Some(PathBuf::from(env::var_os("HOME")?).join(default));
-    env::var_os(name)
-        .map(PathBuf::from)
-        .or_else(home)
-        .context("HOME is not set")
+    let dir = env::var_os(name).map(PathBuf::from).or_else(home);
+    dir.context("HOME is not set")
 }
 
 /// `~/.cache/pkce-playlists`: a folder per npm package (its `--prefix`).
@@ -114,9 +112,8 @@ impl Tools {
         let manifest = prefix.join(format!("node_modules/{package}/package.json"));
         let found = || {
             let text = std::fs::read(&manifest).ok()?;
-            let version =
-                serde_json::from_slice::<serde_json::Value>(&text).ok()?["version"].take();
-            let there = satisfies(version.as_str()?, want) && prefix.join(file).is_file();
+            let json: serde_json::Value = serde_json::from_slice(&text).ok()?;
+            let there = satisfies(json["version"].as_str()?, want) && prefix.join(file).is_file();
             there.then(|| prefix.join(file))
         };
         ensure(package, found, || {

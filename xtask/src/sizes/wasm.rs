@@ -295,12 +295,10 @@ pub fn owner(name: &str) -> String {
         own
     };
     match path {
-        Some(CratePath {
-            krate: APP_CRATE,
-            module: Some(module),
-            ..
-        }) => format!("{APP_CRATE}::{module}"),
-        Some(path) => path.krate.to_owned(),
+        Some(path) => match (path.krate, path.module) {
+            (APP_CRATE, Some(module)) => format!("{APP_CRATE}::{module}"),
+            (krate, _) => krate.to_owned(),
+        },
         // `<char>::escape_debug_ext`: only the standard library has inherent methods on
         // primitives, and the name does not say which of its crates.
         None if name.starts_with('<') => PRIMITIVES.to_owned(),
