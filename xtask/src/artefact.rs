@@ -11,16 +11,11 @@ use regex::bytes::Regex;
 use crate::{csp, html};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a finding breaks; [`SECRETS`] and [`scan_file`] say what each looks like.
 pub enum Rule {
-    /// `client_secret=...`, `"client_secret": "..."`, or a configuration field named like a secret.
     ClientSecret,
-    /// An access, refresh or ID token, a code verifier, a bearer credential, a JWT, a Spotify
-    /// token.
     Token,
-    /// `/home/`, `/root/`, `/Users/`, `/work/`, `C:\`, or this machine's workspace, `$CARGO_HOME`,
-    /// `$RUSTUP_HOME` or `$HOME`.
     LocalPath,
-    /// A `.map` file, or a `sourceMappingURL` comment pointing at one.
     SourceMap,
 }
 
@@ -96,10 +91,8 @@ pub struct Check {
     pub problems: Vec<String>,
 }
 
-/// Every check `cargo xtask test` makes of a built `dist/`: one per [`Rule`], then that its page
-/// carries the Content Security Policy its configuration block and loader call for, that nothing
-/// in it needs `'unsafe-inline'`, that its scripts, wasm and style sheet keep their Subresource
-/// Integrity, and that the headers file is there.
+/// Every check `cargo xtask test` makes of a built `dist/`: one per [`Rule`], then the page's
+/// policy, inline code, Subresource Integrity and the headers file.
 pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
     let check = |name, problems| Check { name, problems };
     let findings = match scan_dir(dist, context) {

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use pkce_playlists::config::{AppConfig, Loaded};
-use pkce_playlists::oauth::discovery::{parse_metadata, DiscoveryError};
+use pkce_playlists::oauth::discovery::parse_metadata;
+use pkce_playlists::oauth::discovery::DiscoveryError::{NotFound, NotJson};
 use serde_json::Value;
 
 use crate::csp::{self, Policy};
@@ -54,9 +55,7 @@ pub fn discover(
     for url in pending.metadata_urls() {
         let refusal = match get(&url).map(|(status, body)| parse_metadata(&issuer, status, &body)) {
             Err(e) => format!("{e:#}"),
-            Ok(Err(e @ (DiscoveryError::NotFound { .. } | DiscoveryError::NotJson))) => {
-                e.to_string()
-            }
+            Ok(Err(e @ (NotFound { .. } | NotJson))) => e.to_string(),
             Ok(Err(refused)) => bail!("{url}: the app would refuse this metadata: {refused}"),
             Ok(Ok(endpoints)) => {
                 let config = pending.complete(endpoints).map_err(|e| {
@@ -64,11 +63,10 @@ pub fn discover(
                 })?;
                 let origin = |name, value| csp::origin(name, value).context(url.clone());
                 let revocation = config.revocation_endpoint.as_deref();
+                let revocation = revocation.map(|e| origin("revocation_endpoint", e));
                 return Ok(Some(Discovered {
                     token: origin("token_endpoint", &config.token_endpoint)?,
-                    revocation: revocation
-                        .map(|e| origin("revocation_endpoint", e))
-                        .transpose()?,
+                    revocation: revocation.transpose()?,
                     metadata_url: url,
                 }));
             }

@@ -43,8 +43,7 @@ fn kill_groups_on_signals() {
     );
 }
 
-/// A child process leading its own process group. Dropping the guard kills the whole group with
-/// SIGKILL and reaps the child.
+/// A child process leading its own process group; dropping it kills the group and reaps the child.
 pub struct ProcessGroup {
     child: Box<dyn StdChildWrapper>,
     name: String,

@@ -30,9 +30,8 @@ pub fn brotli_size(data: &[u8]) -> u64 {
     writer.into_inner().len() as u64
 }
 
-/// `cargo xtask sizes [--check]`: the files, the budget, the wasm by crate. With `check`, fails
-/// when the first load is over [`BUDGET`]; a wasm that cannot be broken down fails it too, after
-/// the rest is printed.
+/// With `check`, fails when the first load is over [`BUDGET`]; a wasm that cannot be broken down
+/// fails it too, after the rest is printed.
 pub fn run(tools: &Tools, dist: &Path, check: bool) -> Result<()> {
     let shown = dist.display();
     if !dist.is_dir() {

@@ -189,12 +189,10 @@ fn run_wasm_suite(
         .app_at(&client_id, &page)
         .app_at(&extended, &page)
         .extended_quota(&extended);
-    for address in [
-        WASM_TEST_PAGE.to_owned(),
-        format!("127.0.0.1:{WASM_TEST_PROVIDER_PORT}"),
-    ] {
+    let provider_address = format!("127.0.0.1:{WASM_TEST_PROVIDER_PORT}");
+    for address in [WASM_TEST_PAGE, &provider_address] {
         ensure!(
-            std::net::TcpListener::bind(&address).is_ok(),
+            std::net::TcpListener::bind(address).is_ok(),
             "{address} is already in use by another process; the wasm tests need it \
              (docs/ARCHITECTURE.md, \"Test ports\"): stop that process and run again"
         );

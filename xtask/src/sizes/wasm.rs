@@ -65,13 +65,12 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<S
     let size = shipped_bytes.len();
     let mut out = format!("{file} by crate ({size} bytes, {shipped_brotli} brotli)\n");
     out += &format!("named build: wasm-opt {OPT_LEVEL} -g of {input} ({how})\n");
-    out += match is_shipped(&named_bytes) {
-        true => "  every section but its names is the shipped file's, byte for byte\n",
-        false => {
-            "  WARNING: it differs from the shipped file: dist/ and the target directory are \
-                  from different builds; run `cargo xtask build`\n"
-        }
-    };
+    let same = "  every section but its names is the shipped file's, byte for byte\n";
+    let differs =
+        "  WARNING: it differs from the shipped file: dist/ and the target directory are \
+                   from different builds; run `cargo xtask build`\n";
+    let shipped = is_shipped(&named_bytes);
+    out += if shipped { same } else { differs };
     Ok(out + &table(&named, &named_bytes, shipped_brotli))
 }
 
@@ -311,10 +310,8 @@ pub fn owner(name: &str) -> String {
 fn is_glue(name: &str) -> bool {
     let adapter =
         name.starts_with("Closure(") || name.contains(" -> ") || name.ends_with(" externref shim");
-    ["__wbindgen", "__wbg_", "__externref"]
-        .iter()
-        .any(|p| name.starts_with(p))
-        || (!name.contains("::") && adapter)
+    let own = ["__wbindgen", "__wbg_", "__externref"];
+    own.iter().any(|p| name.starts_with(p)) || (!name.contains("::") && adapter)
 }
 
 /// `X` in `core::ptr::drop_in_place<X>` (and v0's `core::ptr::drop_in_place::<X>`).
