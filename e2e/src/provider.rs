@@ -1,8 +1,7 @@
-//! The local provider, in process: [`serve_app`] starts it on listeners bound first, serving a
-//! copy of `dist/` (for the harness's [`Provider`] and for the benchmark), and the [`Admin`] calls
-//! the scenarios use.
+//! The local provider in process ([`serve_app`], for the scenarios' [`Provider`] and the
+//! benchmark), and the [`Admin`] calls the scenarios use.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -31,18 +30,45 @@ pub fn dist_dir() -> PathBuf {
     dist
 }
 
-/// A provider running in this process, serving a fresh copy of `dist/` for its caller to
-/// configure.
+/// A provider in this process, serving a fresh copy of `dist/` for its caller to configure (it
+/// reads `index.html` on every request).
 pub struct Local {
     pub server: RunningServer,
-    /// The copy of `dist/` it serves (it reads `index.html` on every request).
     pub dist: PathBuf,
+    /// A client that trusts the provider's certificate, when it has one.
+    pub http: reqwest::Client,
     _dir: tempfile::TempDir,
 }
 
-/// Starts `config` on two ports of 127.0.0.1 the system picks, serving a fresh copy of `dist/`
-/// from the app's origin, which it allows (CORS) and whose `/callback` it registers for every
-/// client in `client_ids`. The ports are bound before the configuration names them.
+impl Local {
+    /// The local preset pointed at this provider as the page reaches it, at `api_url`.
+    pub fn preset(api_url: &str) -> anyhow::Result<Value> {
+        let mut config = xtask::load_preset(&xtask::workspace_root(), "local")?;
+        xtask::config_block::point_at_provider(&mut config, api_url);
+        Ok(config)
+    }
+
+    /// Writes `config` into the served page, and its policy with `more`.
+    pub fn configure(&self, config: &Value, more: &xtask::csp::Policy) -> anyhow::Result<()> {
+        xtask::html::rewrite_file(&self.dist.join("index.html"), Some(config), more)
+    }
+
+    /// `GET /admin/stats`.
+    pub async fn stats(&self) -> anyhow::Result<Value> {
+        let url = format!("{}/admin/stats", self.server.base_url());
+        let stats = self.http.get(&url).send().await?.json().await;
+        stats.with_context(|| format!("GET {url}"))
+    }
+
+    /// Stops the listeners and waits a little for open connections to finish.
+    pub async fn stop(self) {
+        let stopped = self.server.shutdown();
+        let _ = tokio::time::timeout(Duration::from_secs(5), stopped).await;
+    }
+}
+
+/// Starts `config` on two ports of 127.0.0.1, bound before the configuration names them, serving
+/// a copy of `dist/` from the app's origin, whose `/callback` it registers for `client_ids`.
 pub async fn serve_app(mut config: Config, client_ids: &[String]) -> anyhow::Result<Local> {
     let dir = temp_dir("provider");
     let dist = dir.path().join("dist");
@@ -60,10 +86,16 @@ pub async fn serve_app(mut config: Config, client_ids: &[String]) -> anyhow::Res
     let server = start_on(config, listeners)
         .await
         .context("the local provider did not start")?;
+    let mut http = reqwest::Client::builder();
+    if let Some(der) = server.authority_der() {
+        http = http.add_root_certificate(reqwest::Certificate::from_der(der)?);
+    }
+    let (http, _dir) = (http.build()?, dir);
     Ok(Local {
         server,
         dist,
-        _dir: dir,
+        http,
+        _dir,
     })
 }
 
@@ -71,49 +103,39 @@ pub async fn serve_app(mut config: Config, client_ids: &[String]) -> anyhow::Res
 /// Development Mode.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Setup {
-    /// The accounts service plays a standards-following server (`--mode standards`), which has
-    /// RFC 7009 revocation ([`Admin::revoke`]).
+    /// A standards-following accounts service (`--mode standards`), with RFC 7009 revocation.
     pub standards: bool,
-    /// The app is configured with a second client that has extended quota (the app's usual client
-    /// stays registered, in Development Mode).
+    /// The app's client is a second one, with extended quota.
     pub extended_quota: bool,
-    /// The page reaches the accounts service and the Web API through a [`Gate`] that
-    /// [`Admin::cut_api`] closes and [`Admin::restore_api`] opens again.
+    /// The page reaches the provider through a [`Gate`] ([`Admin::cut_api`], [`Admin::restore_api`]).
     pub gated: bool,
-    /// The app is configured with only its client id and the provider's issuer, and reads the
-    /// endpoints from the provider's metadata (RFC 8414). Implies [`Setup::standards`].
+    /// The app reads its endpoints from the provider's metadata (RFC 8414); implies `standards`.
     pub discovery: Discovery,
-    /// The Web API answers CORS for the app's origin and exposes `Retry-After` (a page can read
-    /// when a spent quota frees up), instead of as Spotify does.
+    /// The Web API answers CORS for the app's origin and exposes `Retry-After`, unlike Spotify.
     pub exposed_retry_after: bool,
 }
 
 /// Whether the app discovers its endpoints, and from which issuer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Discovery {
-    /// The endpoints are in the configuration block.
     #[default]
     No,
-    /// Only the provider's issuer is, as the provider names itself.
     Issuer,
-    /// Only an issuer is, but not the one the provider's metadata names (`localhost` for
-    /// `127.0.0.1`): the metadata must be refused.
+    /// Not the issuer the provider's metadata names (`localhost` for `127.0.0.1`): the app must
+    /// refuse the metadata.
     ForeignIssuer,
 }
 
-/// A scenario's provider ([`serve_app`]), whose copy of `dist/` is configured for it. Its request
-/// log goes to this test's stderr.
+/// A scenario's provider, whose copy of `dist/` is configured for it.
 pub struct Provider {
-    /// `http://127.0.0.1:PORT`: the accounts service and the Web API, as the page reaches them.
+    /// The accounts service and the Web API, as the page reaches them.
     pub api_url: String,
-    /// `http://127.0.0.1:PORT/`: the app.
     pub app_url: String,
     admin: Admin,
     local: Local,
 }
 
 impl Provider {
-    /// Starts the provider on the current tokio runtime, as `setup` says.
     pub async fn start(setup: Setup) -> Provider {
         let usual_client =
             xtask::local_client_id(&xtask::workspace_root()).unwrap_or_else(|e| panic!("{e}"));
@@ -121,13 +143,13 @@ impl Provider {
             true => format!("{usual_client}-extended"),
             false => usual_client.clone(),
         };
+        let quota = Some(Quota::Extended);
         let extended = ClientSettings {
-            quota: Some(Quota::Extended),
+            quota,
             allowed_users: None,
         };
+        let extended = setup.extended_quota.then(|| (client_id.clone(), extended));
         let config = Config {
-            // The Web API answers CORS as Spotify's does (`*`, `Retry-After` not exposed), so the
-            // whole flow runs under the rules the app meets in production.
             cors: match setup.exposed_retry_after {
                 true => CorsMode::PerOrigin,
                 false => CorsMode::Spotify,
@@ -136,27 +158,22 @@ impl Provider {
                 true => Mode::Standards,
                 false => Mode::Spotify,
             },
-            client_settings: (setup.extended_quota.then(|| (client_id.clone(), extended)))
-                .into_iter()
-                .collect(),
+            client_settings: extended.into_iter().collect(),
             ..Config::default()
         };
         let mut client_ids = vec![usual_client, client_id.clone()];
         client_ids.dedup();
         let local = serve_app(config, &client_ids).await;
         let local = local.unwrap_or_else(|e| panic!("{e:#}"));
-        let (server, served) = (&local.server, local.dist.clone());
-        let direct_url = server.base_url();
+        let direct_url = local.server.base_url();
         let gate = match setup.gated {
-            true => Some(Gate::start(server.addr).await),
+            true => Some(Gate::start(local.server.addr).await),
             false => None,
         };
         let api_url = gate.as_ref().map_or_else(|| direct_url.clone(), Gate::url);
-        let app_url = server
-            .app_url()
-            .expect("the provider serves the app when asked to");
-        // The API port is known only now; the provider reads index.html on every request.
-        let mut config = app_config(&api_url, &client_id);
+        let app_url = local.server.app_url().expect("the app is served");
+        let mut config = Local::preset(&api_url).unwrap_or_else(|e| panic!("{e:#}"));
+        config["client_id"] = json!(client_id);
         if setup.discovery != Discovery::No {
             let issuer = match setup.discovery {
                 Discovery::ForeignIssuer => direct_url.replace("127.0.0.1", "localhost"),
@@ -166,13 +183,19 @@ impl Provider {
         } else if setup.standards {
             // A standards provider names itself in every authorization response (RFC 9207); the
             // app checks that against its configured issuer, and revokes at log out (RFC 7009).
-            config["issuer"] = Value::String(direct_url.clone());
-            config["revocation_endpoint"] = Value::String(format!("{api_url}/api/revoke"));
+            config["issuer"] = json!(direct_url);
+            config["revocation_endpoint"] = json!(format!("{api_url}/api/revoke"));
         }
         // The covers' URLs name the provider's own port, which a gate does not stand in front
         // of: the page's policy must let the images come from there.
-        let images_from = gate.as_ref().map(|_| direct_url.clone());
-        write_config(&served.join("index.html"), &config, images_from);
+        let img = gate.iter().map(|_| direct_url.clone()).collect();
+        let more = xtask::csp::Policy {
+            img,
+            ..Default::default()
+        };
+        local
+            .configure(&config, &more)
+            .expect("the served page takes the configuration");
 
         let provider = Provider {
             api_url,
@@ -180,7 +203,7 @@ impl Provider {
                 direct_url,
                 redirect_uri: format!("{app_url}callback"),
                 client_id,
-                http: reqwest::Client::new(),
+                http: local.http.clone(),
                 gate,
             },
             app_url,
@@ -190,22 +213,18 @@ impl Provider {
         provider
     }
 
-    /// The admin calls, to hand to a scenario.
     pub fn admin(&self) -> Admin {
         self.admin.clone()
     }
 
-    /// Stops the listeners and waits (a little) for open connections to finish.
     pub async fn stop(self) {
         if let Some(gate) = &self.admin.gate {
             gate.close().await;
         }
-        let stopped = self.local.server.shutdown();
-        let _ = tokio::time::timeout(Duration::from_secs(5), stopped).await;
+        self.local.stop().await;
     }
 
-    /// This provider's addresses for a scenario; `expected_alice` is what the scenario expects
-    /// alice's library to show (empty when it does not look).
+    /// `expected_alice`: what alice's library should show (empty when the scenario does not look).
     pub fn urls(&self, expected_alice: Vec<String>) -> crate::Urls {
         crate::Urls {
             app: self.app_url.clone(),
@@ -266,36 +285,14 @@ pub const COPY_RECORDS: &str = r#"
     };
 "#;
 
-/// The local preset pointed at the provider at `api_origin`, for the client `client_id`.
-fn app_config(api_origin: &str, client_id: &str) -> Value {
-    let root = xtask::workspace_root();
-    let mut config = xtask::load_preset(&root, "local").unwrap_or_else(|e| panic!("{e}"));
-    xtask::config_block::point_at_provider(&mut config, api_origin);
-    config["client_id"] = Value::String(client_id.to_owned());
-    config
-}
-
-/// Rewrites the configuration block of `index` (a copy of dist's) to `config`, and its policy
-/// for it, letting images come from `images_from` too.
-fn write_config(index: &Path, config: &Value, images_from: Option<String>) {
-    let img = images_from.into_iter().collect();
-    let more = xtask::csp::Policy {
-        img,
-        ..Default::default()
-    };
-    xtask::html::rewrite_file(index, Some(config), &more).unwrap_or_else(|e| panic!("{e:#}"));
-}
-
-/// What a scenario may ask of the provider behind the page's back: the fault plan, tokens of its
-/// own, Web API reads, revocation, and (when [`Setup::gated`]) cutting the API off. These calls go
-/// to the provider directly, never through the gate.
+/// What a scenario may ask of the provider behind the page's back, directly, never through the
+/// gate: the fault plan, tokens of its own, Web API reads, revocation, and cutting the API off.
 #[derive(Clone)]
 pub struct Admin {
-    /// `http://127.0.0.1:PORT` of the provider itself.
     direct_url: String,
-    /// The app's `/callback`, registered for its client.
+    /// The app's `/callback`.
     redirect_uri: String,
-    /// The client the served app is configured with.
+    /// The served app's client.
     client_id: String,
     http: reqwest::Client,
     gate: Option<Gate>,
@@ -308,6 +305,10 @@ impl Admin {
 
     fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.http.post(format!("{}{path}", self.direct_url))
+    }
+
+    async fn stats(&self) -> Value {
+        send_json(self.get("/admin/stats")).await
     }
 
     /// Replaces the fault plan (`POST /admin/faults`): lifetimes, rotation and reuse detection
@@ -341,10 +342,10 @@ impl Admin {
             ("code_verifier", verifier),
         ]))
         .await;
-        let token = token["access_token"].as_str();
-        token
-            .expect("/api/token returns an access_token")
-            .to_owned()
+        let token = token["access_token"]
+            .as_str()
+            .expect("/api/token returns an access_token");
+        token.to_owned()
     }
 
     /// `GET /v1{path}` with `access_token`: the status and the body (JSON, or `Null`).
@@ -359,10 +360,7 @@ impl Admin {
         for offset in (0..).step_by(50) {
             let path = format!("/me/playlists?limit=50&offset={offset}");
             let (status, page) = self.api_get(&path, &token).await;
-            assert!(
-                status.is_success(),
-                "GET /v1{path} answered {status}: {page}"
-            );
+            assert!(status.is_success(), "GET /v1{path}: {status} {page}");
             let items = page["items"].as_array().expect("a page has items");
             playlists.extend(items.iter().cloned());
             if page["next"].is_null() || items.is_empty() {
@@ -416,26 +414,21 @@ impl Admin {
 
     /// How many of the app's calls the daily quota refused in its current window.
     pub async fn quota_refused(&self) -> u64 {
-        let stats = send_json(self.get("/admin/stats")).await;
-        stats["daily_quota"][&self.client_id]["refused"]
-            .as_u64()
-            .unwrap_or(0)
+        let refused = &self.stats().await["daily_quota"][&self.client_id]["refused"];
+        refused.as_u64().unwrap_or(0)
     }
 
-    /// The Web API calls (`GET /v1/*`, preflights apart) the provider has answered: what a quota
-    /// counts.
+    /// The Web API calls the provider has answered (preflights apart): what a quota counts.
     pub async fn web_api_calls(&self) -> u64 {
-        counted(&send_json(self.get("/admin/stats")).await, "GET", "/v1/*")
+        self.requests("GET", "/v1/*").await
     }
 
-    /// How many `route` requests of `kind` (`POST`, `GET`, `preflight`) the provider has answered
-    /// (from `GET /admin/stats`).
+    /// How many `route` requests of `kind` (see [`counted`]) the provider has answered.
     pub async fn requests(&self, kind: &str, route: &str) -> u64 {
-        counted(&send_json(self.get("/admin/stats")).await, kind, route)
+        counted(&self.stats().await, kind, route)
     }
 
-    /// The page can no longer reach the provider: its port refuses connections and the open ones
-    /// are cut, as when the provider is stopped. Needs [`Setup::gated`].
+    /// The page can no longer reach the provider, as when it is stopped. Needs [`Setup::gated`].
     pub async fn cut_api(&self) {
         self.gate().close().await;
     }
@@ -446,8 +439,9 @@ impl Admin {
     }
 
     fn gate(&self) -> &Gate {
-        let gate = self.gate.as_ref();
-        gate.expect("the scenario's Setup has `gated: true`")
+        self.gate
+            .as_ref()
+            .expect("the scenario's Setup has `gated: true`")
     }
 }
 

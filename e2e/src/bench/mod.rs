@@ -1,16 +1,9 @@
 //! `cargo xtask bench`: how fast the app shows a library, in a real browser against the local
-//! provider (in this process, over HTTPS as Spotify's Web API, so HTTP/2: the browser sends the
-//! pages it asks for at once over one connection) with `--latency-ms` on every request. All times
-//! come from the page's own clocks; the report is one table of medians ([`report::Row`]):
-//!
-//! - **first playlist**: from the callback to the app's `first-playlist` mark, against its lower
-//!   bound ([`report::first_row_bound`]), a round trip being the median of seven plain `GET`s;
-//! - **whole library** for 50, 1,000 and 10,000 playlists, paging concurrently and sequentially:
-//!   from the first page's request to the frame after `#load-status` says `done`;
-//! - **rows**: the most playlist rows in the DOM at once, while loading and scrolling;
-//! - **find**: over the largest library, from an `input` event to the frame after the DOM changed;
-//! - **calls**: Web API calls to sign in, reopen a playlist, reload and reopen it after, with the
-//!   local copy; and **export everything** over heidi's library.
+//! provider in this process, over HTTPS (so HTTP/2, as Spotify's Web API) with `--latency-ms` on
+//! every request. The times come from the page's own clocks; the report is one table of medians:
+//! the first playlist after the callback, whole libraries paged concurrently and sequentially
+//! (against their lower bounds, from measured round trips), playlist rows in the DOM, find's
+//! keystrokes, the Web API calls with the local copy, and "export everything".
 
 mod report;
 mod run;
@@ -51,6 +44,15 @@ const WINDOW: (u32, u32) = (1280, 900);
 const SCRIPT_LIMIT: Duration = Duration::from_secs(120);
 
 impl Options {
+    fn plain(&self, user: &'static str) -> Setup {
+        let latency_ms = self.args.latency_ms;
+        Setup {
+            user,
+            latency_ms,
+            ..Setup::default()
+        }
+    }
+
     fn runs(&self, default: u32) -> u32 {
         self.args.runs.unwrap_or(default)
     }
@@ -75,32 +77,26 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         false => "release",
     };
     let latency_ms = options.args.latency_ms;
+    let dist = crate::provider::dist_dir();
+    println!("cargo xtask bench\n  latency: {latency_ms} ms on every request to the provider");
     println!(
-        "cargo xtask bench\n  latency: {latency_ms} ms on every request to the provider, CORS \
-         preflights included (the app's own files come without it)\n  provider: local-spotify \
-         in this process, {build} build, over HTTPS (HTTP/2 or HTTP/1.1 by ALPN, as Spotify's \
-         Web API)\n  app: {}",
-        crate::provider::dist_dir().display()
+        "  provider: in this process, {build} build, over HTTPS\n  app: {}",
+        dist.display()
     );
     let (session, page) = browser(Browser::Chromium).await;
     let (user, playlists) = options.largest();
-    let plain = |user| Setup {
-        user,
-        latency_ms,
-        ..Setup::default()
-    };
     let mut first = Vec::new();
     for i in 1..=options.runs(5) {
         let label = format!("first playlist, run {i}/{}", options.runs(5));
-        if let Some(run) = attempt(&label, run::run(page.clone(), plain(user))).await {
+        if let Some(run) = attempt(&label, run::run(page.clone(), options.plain(user))).await {
             let (shown, bound) = (ms(run.first_playlist), ms(run.first_bound()));
             println!("  {label}: {shown} (bound {bound})");
             first.push(run);
         }
     }
     let mut libraries = read_libraries(&page, &options).await;
-    let calls = attempt("calls", run::calls(page.clone(), plain(user))).await;
-    let export = run::export_everything(page.clone(), plain("heidi"));
+    let calls = attempt("calls", run::calls(page.clone(), options.plain(user))).await;
+    let export = run::export_everything(page.clone(), options.plain("heidi"));
     let export = attempt("export", export).await;
     session.close().await;
     if options.args.firefox {
@@ -108,14 +104,11 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         libraries.extend(read_libraries(&page, &options).await);
         session.close().await;
     }
-
     let mut rows = first_rows(&first, user, playlists);
-    rows.extend(library_rows(&libraries, &options));
+    rows.extend(library_rows(&libraries, options.args.firefox));
     rows.extend(calls.into_iter().chain(export).flatten());
-    println!(
-        "\nChromium at {latency_ms} ms, medians:\n{}",
-        report::table(&rows)
-    );
+    let table = report::table(&rows);
+    println!("\nChromium at {latency_ms} ms, medians:\n{table}");
     if latency_ms != BENCH_LATENCY_MS {
         println!("The targets are set for {BENCH_LATENCY_MS} ms; at {latency_ms} ms they inform.");
     }
@@ -123,7 +116,6 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A headless browser for the benchmark and its tab.
 async fn browser(browser: Browser) -> (Session, Page) {
     let session = Session::start_unwatched(browser).await;
     let page = session.page();
@@ -162,53 +154,38 @@ async fn read_libraries(page: &Page, options: &Options) -> Libraries {
     let n = options.runs(3);
     let mut all = Libraries::new();
     for &(user, playlists) in options.libraries() {
-        for i in 1..=n {
-            for sequential in [false, true].into_iter().filter(|s| chromium || !s) {
-                let paging = PAGINGS[usize::from(sequential)];
-                let label = format!(
-                    "{browser} {} playlists, {paging}, run {i}/{n}",
-                    grouped(playlists.into())
-                );
-                let scroll = chromium && !sequential;
-                let find = scroll && (user, playlists) == options.largest();
-                let (latency_ms, observe) = (options.args.latency_ms, true);
-                let setup = Setup {
-                    user,
-                    latency_ms,
-                    sequential,
-                    observe,
-                    scroll,
-                    find,
-                };
-                let Some(run) = attempt(&label, run::run(page.clone(), setup)).await else {
-                    continue;
-                };
-                if run.count != u64::from(playlists) {
-                    println!(
-                        "  {label} FAILED: {} of {playlists} playlists shown",
-                        run.count
-                    );
-                    continue;
-                }
-                let (time, bound) = (ms(run.library), ms(run.library_bound(playlists)));
-                let gets = counted(&run.stats, "GET", "/v1/me/playlists");
-                let preflights = counted(&run.stats, "preflight", "/v1/me/playlists");
-                println!(
-                    "  {label}: {time} (bound {bound}), {gets} page GETs, {preflights} preflights"
-                );
-                all.push((browser, playlists, sequential, run));
+        let size = grouped(playlists.into());
+        for (i, sequential) in (1..=n).flat_map(|i| [(i, false), (i, true)]) {
+            if sequential && !chromium {
+                continue;
             }
+            let paging = PAGINGS[usize::from(sequential)];
+            let label = format!("{browser} {size} playlists, {paging}, run {i}/{n}");
+            let mut setup = options.plain(user);
+            (setup.sequential, setup.observe) = (sequential, true);
+            setup.scroll = chromium && !sequential;
+            setup.find = setup.scroll && (user, playlists) == options.largest();
+            let Some(run) = attempt(&label, run::run(page.clone(), setup)).await else {
+                continue;
+            };
+            if run.count != u64::from(playlists) {
+                let shown = run.count;
+                println!("  {label} FAILED: {shown} of {playlists} playlists shown");
+                continue;
+            }
+            let (time, bound) = (ms(run.library), ms(run.library_bound(playlists)));
+            let pages = |kind| counted(&run.stats, kind, "/v1/me/playlists");
+            let (gets, pre) = (pages("GET"), pages("preflight"));
+            println!("  {label}: {time} (bound {bound}), {gets} page GETs, {pre} preflights");
+            all.push((browser, playlists, sequential, run));
         }
     }
     all
 }
 
 /// The median of `f` over `runs`, where it is known.
-fn med<'a>(
-    runs: impl IntoIterator<Item = &'a Run>,
-    f: impl Fn(&Run) -> Option<f64>,
-) -> Option<f64> {
-    median(runs.into_iter().filter_map(f))
+fn med(runs: &[&Run], f: impl Fn(&Run) -> Option<f64>) -> Option<f64> {
+    median(runs.iter().filter_map(|r| f(r)))
 }
 
 fn ms(value: Option<f64>) -> String {
@@ -216,17 +193,14 @@ fn ms(value: Option<f64>) -> String {
 }
 
 fn first_rows(first: &[Run], user: &str, playlists: u32) -> Vec<Row> {
-    let what = format!(
-        "first playlist after the callback ({user}, {})",
-        grouped(playlists.into())
-    );
+    let first: &[&Run] = &first.iter().collect::<Vec<_>>();
+    let size = grouped(playlists.into());
+    let bound = "  lower bound: page load + 3 round trips";
     let ratio = med(first, |r| Some(r.first_playlist? / r.first_bound()?));
+    let what = format!("first playlist after the callback ({user}, {size})");
     vec![
         Row::ms(what, med(first, |r| r.first_playlist)),
-        Row::ms(
-            "  lower bound: page load + 3 round trips",
-            med(first, Run::first_bound),
-        ),
+        Row::ms(bound, med(first, Run::first_bound)),
         Row::ms("  page load", med(first, |r| r.page_load)),
         Row::ms("  round trip", med(first, |r| r.round_trip)),
         Row::ratio("first playlist ÷ its lower bound", ratio)
@@ -235,66 +209,54 @@ fn first_rows(first: &[Run], user: &str, playlists: u32) -> Vec<Row> {
     ]
 }
 
-fn library_rows(all: &Libraries, options: &Options) -> Vec<Row> {
-    let runs = |browser, n, sequential| {
-        let runs = all
-            .iter()
-            .filter(move |(b, p, s, _)| (*b, *p, *s) == (browser, n, sequential));
-        runs.map(|(.., run)| run)
+fn library_rows(all: &Libraries, firefox: bool) -> Vec<Row> {
+    let runs = |key: (Browser, u32, bool)| -> Vec<&Run> {
+        let runs = all.iter().filter(|l| (l.0, l.1, l.2) == key);
+        runs.map(|l| &l.3).collect()
     };
-    let library = |runs| med(runs, |r: &Run| r.library);
-    let (mut rows, mut most) = (Vec::new(), Vec::new());
+    let library = |runs: &[&Run]| med(runs, |r| r.library);
+    let (mut rows, mut dom) = (Vec::new(), None);
     for (_, n) in LIBRARIES {
-        let ten = n == TARGETED;
-        let name = format!("{} playlists", grouped(n.into()));
-        let (concurrent, sequential) = (
-            runs(Browser::Chromium, n, false),
-            runs(Browser::Chromium, n, true),
-        );
-        let (c, s) = (library(concurrent.clone()), library(sequential.clone()));
-        let vs_bound = med(concurrent.clone(), |r| {
-            Some(r.library? / r.library_bound(n)?)
-        });
-        let typed: Vec<f64> = concurrent
-            .clone()
-            .flat_map(|r| r.keystrokes.iter().flatten().copied())
-            .collect();
+        let (name, ten) = (format!("{} playlists", grouped(n.into())), n == TARGETED);
+        let key = |key| ten.then_some(key);
+        let [conc, seq] = [false, true].map(|s| runs((Browser::Chromium, n, s)));
+        let (c, s) = (library(&conc), library(&seq));
+        let vs_bound = med(&conc, |r| Some(r.library? / r.library_bound(n)?));
+        let bound = format!("bound ({PAGES_IN_FLIGHT} pages in flight)");
+        let speedup = s.zip(c).map(|(s, c)| s / c);
+        let speedup = Row::ratio(format!("{name}, sequential ÷ concurrent"), speedup);
+        let vs_bound = Row::ratio(format!("{name}, concurrent ÷ {bound}"), vs_bound);
         rows.extend([
-            Row::ms(format!("{name}, concurrent"), c).key(ten.then_some("lib10k_ms")),
-            Row::ms(format!("{name}, sequential"), s).key(ten.then_some("lib10k_sequential_ms")),
-            Row::ratio(
-                format!("{name}, sequential ÷ concurrent"),
-                s.zip(c).map(|(s, c)| s / c),
-            )
-            .target(ten.then_some(AtLeast(6.0))),
-            Row::ratio(
-                format!("{name}, concurrent ÷ bound ({PAGES_IN_FLIGHT} pages in flight)"),
-                vs_bound,
-            )
-            .target(ten.then_some(AtMost(1.3)))
-            .key(ten.then_some("lib10k_vs_bound")),
+            Row::ms(format!("{name}, concurrent"), c).key(key("lib10k_ms")),
+            Row::ms(format!("{name}, sequential"), s).key(key("lib10k_sequential_ms")),
+            speedup.target(ten.then_some(AtLeast(6.0))),
+            vs_bound
+                .target(ten.then_some(AtMost(1.3)))
+                .key(key("lib10k_vs_bound")),
         ]);
+        let typed = conc.iter().flat_map(|r| r.keystrokes.iter().flatten());
+        let typed: Vec<f64> = typed.copied().collect();
         if ten || !typed.is_empty() {
-            let find = format!(
+            let what = format!(
                 "find over {name}: keystroke to frame ({} typed)",
                 typed.len()
             );
-            let row = Row::ms(find, median(typed)).target(ten.then_some(AtMost(16.0)));
-            rows.push(row.key(ten.then_some("find_ms")));
+            let row = Row::ms(what, median(typed)).target(ten.then_some(AtMost(16.0)));
+            rows.push(row.key(key("find_ms")));
         }
-        let both = concurrent.chain(sequential);
-        most.extend(both.flat_map(|r| [r.rows_max, r.rows_scrolled]).flatten());
+        let seen = conc.iter().chain(&seq);
+        let seen = seen.flat_map(|r| [r.rows_max, r.rows_scrolled]);
+        dom = dom.max(seen.flatten().max());
     }
-    let dom = most.into_iter().max().map(|n| n as f64);
     let what = "playlist rows in the DOM at once (any load, or scrolling)";
-    rows.push(Row::count(what, dom).at_most(150.0).key(Some("dom_max")));
-    for (_, n) in LIBRARIES.into_iter().filter(|_| options.args.firefox) {
-        let f = library(runs(Browser::Firefox, n, false));
-        let vs = f
-            .zip(library(runs(Browser::Chromium, n, false)))
-            .map(|(f, c)| f / c);
+    let dom = Row::count(what, dom.map(|n| n as f64)).at_most(150.0);
+    rows.push(dom.key(Some("dom_max")));
+    for (_, n) in LIBRARIES.into_iter().filter(|_| firefox) {
         let name = format!("{} playlists", grouped(n.into()));
+        let f = library(&runs((Browser::Firefox, n, false)));
+        let vs = f.zip(library(&runs((Browser::Chromium, n, false))));
         rows.push(Row::ms(format!("Firefox, {name}, concurrent"), f));
+        let vs = vs.map(|(f, c)| f / c);
         let ratio = Row::ratio(format!("Firefox ÷ Chromium, {name}"), vs);
         rows.push(ratio.target((n == TARGETED).then_some(AtMost(1.5))));
     }
@@ -354,7 +316,7 @@ mod tests {
     fn the_report_has_every_target_and_key() {
         let options = Options::try_parse_from(["bench", "--firefox"]).expect("valid");
         let mut rows = first_rows(&[], "carol", 10_000);
-        rows.extend(library_rows(&Vec::new(), &options));
+        rows.extend(library_rows(&Vec::new(), options.args.firefox));
         let targets: Vec<&str> = rows
             .iter()
             .filter(|r| r.target.is_some())

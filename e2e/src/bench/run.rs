@@ -5,7 +5,6 @@
 //! The scripts in `js/` (each says what it does) time with the page's `performance.now()`, so
 //! their times compare directly with Navigation and Resource Timing and the app's marks.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -83,75 +82,43 @@ impl Run {
     }
 }
 
-/// A provider for one run, serving the app configured for it.
-struct Served {
-    local: Local,
-    api_url: String,
-    http: reqwest::Client,
-}
-
-impl Served {
-    /// Starts a provider for `setup`, opens the app, logs in (the provider approves the run's
-    /// user at once) and waits for the library.
-    async fn sign_in(page: &Page, setup: &Setup) -> anyhow::Result<Served> {
-        let client_id = xtask::local_client_id(&xtask::workspace_root());
-        let user = Person::sample_user(setup.user).context("no such sample user")?;
-        let config = Config {
-            cors: CorsMode::Spotify,
-            latency: Duration::from_millis(setup.latency_ms),
-            // HTTPS, so that the browser speaks HTTP/2 to it, as it does to Spotify: many
-            // requests on one connection, not one on each of six.
-            tls: true,
-            auto_approve: Some(user),
-            ..Config::default()
-        };
-        let local = serve_app(config, &[client_id.map_err(anyhow::Error::msg)?]).await?;
-        let api_url = local.server.base_url();
-        write_index(&local.dist.join("index.html"), &api_url, setup)?;
-        let authority = local.server.authority_der().context("no HTTPS")?;
-        let http = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_der(authority)?)
-            .build()?;
-        page.open(&local.server.app_url().context("the app is not served")?)
-            .await;
-        page.click("button#login").await;
-        wait_until_loaded(page).await;
-        Ok(Served {
-            local,
-            api_url,
-            http,
-        })
-    }
-
-    async fn stats(&self) -> anyhow::Result<Value> {
-        let url = format!("{}/admin/stats", self.api_url);
-        let stats = self.http.get(&url).send().await?.json().await;
-        stats.with_context(|| format!("GET {url}"))
-    }
-
-    /// Leaves the app first, so that nothing it still asks for fails loudly, then stops.
-    async fn stop(self, page: &Page) {
-        page.open("about:blank").await;
-        let stopped = self.local.server.shutdown();
-        let _ = tokio::time::timeout(Duration::from_secs(5), stopped).await;
-    }
-}
-
-/// Points the copy's configuration block at the provider, with the run's paging, and puts
-/// [`OBSERVER`] first in its `<head>` when asked. The block is written last, so that the page's
-/// policy is recomputed with the observer in it.
-fn write_index(index: &Path, api_url: &str, setup: &Setup) -> anyhow::Result<()> {
-    let preset = xtask::load_preset(&xtask::workspace_root(), "local");
-    let mut config = preset.map_err(anyhow::Error::msg)?;
-    xtask::config_block::point_at_provider(&mut config, api_url);
-    config["paging"] = json!(PAGINGS[usize::from(setup.sequential)]);
-    let mut html = std::fs::read_to_string(index)?;
+/// Starts a provider for `setup`, opens the app, logs in (the provider approves the run's user
+/// at once) and waits for the library.
+async fn sign_in(page: &Page, setup: &Setup) -> anyhow::Result<Local> {
+    let client_id = xtask::local_client_id(&xtask::workspace_root());
+    let user = Person::sample_user(setup.user).context("no such sample user")?;
+    let config = Config {
+        cors: CorsMode::Spotify,
+        latency: Duration::from_millis(setup.latency_ms),
+        // HTTPS, so that the browser speaks HTTP/2 to it, as it does to Spotify: many requests
+        // on one connection, not one on each of six.
+        tls: true,
+        auto_approve: Some(user),
+        ..Config::default()
+    };
+    let local = serve_app(config, &[client_id.map_err(anyhow::Error::msg)?]).await?;
+    let index = local.dist.join("index.html");
     if setup.observe {
-        let head = html.find("<head>").context("no <head>")? + "<head>".len();
-        html.insert_str(head, &format!("\n<script>{OBSERVER}</script>"));
+        let html = std::fs::read_to_string(&index)?;
+        anyhow::ensure!(html.contains("<head>"), "no <head>");
+        let observer = format!("<head>\n<script>{OBSERVER}</script>");
+        std::fs::write(&index, html.replacen("<head>", &observer, 1))?;
     }
-    let html = xtask::config_block::replace_config_block(&html, &config)?;
-    Ok(std::fs::write(index, html)?)
+    // Written after the observer, so that the policy lets it run.
+    let mut config = Local::preset(&local.server.base_url())?;
+    config["paging"] = json!(PAGINGS[usize::from(setup.sequential)]);
+    local.configure(&config, &Default::default())?;
+    page.open(&local.server.app_url().context("the app is not served")?)
+        .await;
+    page.click("button#login").await;
+    wait_until_loaded(page).await;
+    Ok(local)
+}
+
+/// Leaves the app first, so that nothing it still asks for fails loudly, then stops.
+async fn stop(local: Local, page: &Page) {
+    page.open("about:blank").await;
+    local.stop().await;
 }
 
 /// Waits until the page has `done` or `failed`, and says whether it was `done`.
@@ -177,10 +144,12 @@ async fn wait_until_loaded(page: &Page) {
 /// One run as `setup` says: the timings, the provider's counts, round trips, and the rows and
 /// keystrokes when asked for.
 pub async fn run(page: Page, setup: Setup) -> anyhow::Result<Run> {
-    let served = Served::sign_in(&page, &setup).await?;
-    let t = page.run(TIMINGS, vec![json!(served.api_url)]).await;
-    let stats = served.stats().await?;
-    let probe = json!(format!("{}/v1/me", served.api_url));
+    let local = sign_in(&page, &setup).await?;
+    let t = page
+        .run(TIMINGS, vec![json!(local.server.base_url())])
+        .await;
+    let stats = local.stats().await?;
+    let probe = json!(format!("{}/v1/me", local.server.base_url()));
     let probes = page
         .run_async(ROUND_TRIPS, vec![probe, json!(ROUND_TRIP_PROBES)])
         .await;
@@ -204,7 +173,7 @@ pub async fn run(page: Page, setup: Setup) -> anyhow::Result<Run> {
             .map(Value::as_f64)
             .collect();
     }
-    served.stop(&page).await;
+    stop(local, &page).await;
     Ok(Run {
         first_playlist: t["firstPlaylist"].as_f64(),
         page_load: t["pageLoad"].as_f64(),
@@ -222,9 +191,9 @@ pub async fn run(page: Page, setup: Setup) -> anyhow::Result<Run> {
 /// the library, reopening a playlist, reloading, and reopening it after the reload.
 pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     let started = Instant::now();
-    let served = Served::sign_in(&page, &setup).await?;
+    let local = sign_in(&page, &setup).await?;
     let sign_in_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let calls_now = || async { anyhow::Ok(counted(&served.stats().await?, "GET", "/v1/*")) };
+    let calls_now = || async { anyhow::Ok(counted(&local.stats().await?, "GET", "/v1/*")) };
     let sign_in = calls_now().await?;
     // An own playlist near the top, opened, left, and opened again.
     let open_own = || async {
@@ -251,7 +220,7 @@ pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     let reload = calls_now().await?;
     let on_screen = page.run(APP_START_TO_LIBRARY, vec![]).await.as_f64();
     let reopen_after_reload = open_own().await? - reload;
-    served.stop(&page).await;
+    stop(local, &page).await;
     let n = |calls: u64| Some(calls as f64);
     Ok(vec![
         Row::count(
@@ -273,7 +242,7 @@ pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
 /// "Export everything": the calls it planned and made (the provider's count of playlist and
 /// Liked Songs pages), and the time from the click to the file.
 pub async fn export_everything(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
-    let served = Served::sign_in(&page, &setup).await?;
+    let local = sign_in(&page, &setup).await?;
     page.click("button#export-everything").await;
     let planned = page.attribute("#everything-plan", "data-calls").await;
     let planned = planned.and_then(|c| c.parse().ok());
@@ -282,15 +251,15 @@ pub async fn export_everything(page: Page, setup: Setup) -> anyhow::Result<Vec<R
         let items = counted(&stats, "GET", "/v1/playlists/{id}/items");
         (items + counted(&stats, "GET", "/v1/me/tracks")) as f64
     };
-    let before = pages(served.stats().await?);
+    let before = pages(local.stats().await?);
     let started = Instant::now();
     page.click("button#everything-json").await;
     let (done, stopped) = ("#everything-done", "#everything-stopped");
     let finished = done_or_failed(&page, "the export to finish", done, stopped).await;
     anyhow::ensure!(finished, "the export stopped");
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let made = pages(served.stats().await?) - before;
-    served.stop(&page).await;
+    let made = pages(local.stats().await?) - before;
+    stop(local, &page).await;
     Ok(vec![
         Row::count(
             format!("export everything ({}): calls planned", setup.user),

@@ -1,5 +1,4 @@
-// How long after the app started (its `app-start` mark) the first playlist was on screen (the app's
-// `first-playlist` mark), in ms; `null` when either is missing.
+// From the app's `app-start` mark to its `first-playlist` mark, in ms, or `null`.
 const start = performance.getEntriesByName('app-start')[0];
 const shown = performance.getEntriesByName('first-playlist')[0];
 return start && shown ? shown.startTime - start.startTime : null;

@@ -1,9 +1,6 @@
-// Types the queries of `arguments[0]` into `input#find`, one keystroke at a time, as a user
-// would: the input's value set and an `input` event dispatched at `t0 = performance.now()`;
-// then `t1 = performance.now()` in the first animation frame after the page's DOM changed. Each
-// keystroke starts some time after the previous one has settled, at no particular point of the
-// frame. Calls back with, per keystroke, t1 - t0, or null when the DOM did not change within a
-// second.
+// Types `arguments[0]` into `input#find`, one query per keystroke, each some time after the last
+// settled (at no particular point of a frame); calls back with, per keystroke, the ms from the
+// `input` event to the first animation frame after the DOM changed, or null after a second.
 const [queries, done] = arguments;
 const input = document.querySelector("input#find");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

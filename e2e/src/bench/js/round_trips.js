@@ -1,7 +1,5 @@
-// `arguments[1]` plain `GET`s of `arguments[0]` one after another (a CORS request with no
-// preflight: no credentials, no custom header), each on a URL of its own so that no cache can
-// answer; calls back with how long each took, in milliseconds, as Resource Timing measures it
-// (from the start of the fetch to the end of the answer, as for the app's own requests), or
+// `arguments[1]` plain `GET`s (no preflight) of `arguments[0]`, each on a URL of its own so that no
+// cache answers; calls back with each one's ms as Resource Timing measures the app's requests, or
 // around the `fetch` when there is no entry.
 const [url, n, done] = arguments;
 (async () => {

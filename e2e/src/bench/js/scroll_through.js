@@ -1,5 +1,5 @@
-// Scrolls the page to the end in `arguments[0]` steps and back to the top, two animation
-// frames per step; calls back with the most playlist rows the observer saw in the DOM.
+// Scrolls to the end in `arguments[0]` steps and back, two frames a step; calls back with the
+// observer's `maxRows`.
 const [steps, done] = arguments;
 const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 const to = (i) => {

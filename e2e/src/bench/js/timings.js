@@ -1,9 +1,7 @@
-// Returns what the page recorded, in ms: `firstPlaylist`, from the callback (the navigation's
-// `fetchStart`: the browser, sent back by the provider, starts fetching `/callback`) to the app's
-// `first-playlist` mark; `pageLoad`, from the callback to the start of the token request;
-// `library`, from the start of the first request for a page of the library to the frame after
-// `#load-status` said `done`; `maxRows`; and `count`, the playlists the status line says are
-// shown. Requests are Resource Timing's entries for the API, whose origin is `arguments[0]`.
+// What the page recorded, in ms from the callback (its navigation's `fetchStart`): to the app's
+// `first-playlist` mark, and to the token request; `library`, from the first request for a page
+// of it to the frame after `#load-status` said `done`; `maxRows`; and `count`, the playlists the
+// status line says are shown. `arguments[0]` is the API's origin.
 const api = arguments[0];
 const callback = performance.getEntriesByType("navigation")[0].fetchStart;
 const mark = performance.getEntriesByName("first-playlist")[0];
