@@ -64,16 +64,11 @@ impl Context {
     /// The workspace root, `$CARGO_HOME` (default `~/.cargo`), `$RUSTUP_HOME` (default
     /// `~/.rustup`) and `$HOME`, as this process sees them.
     pub fn of_this_machine(root: &Path) -> Context {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let from_env = |name: &str, default: &str| {
-            let default = home.as_ref().map(|h| h.join(default));
-            std::env::var_os(name).map(PathBuf::from).or(default)
-        };
         let paths = [
             Some(root.to_path_buf()),
-            from_env("CARGO_HOME", ".cargo"),
-            from_env("RUSTUP_HOME", ".rustup"),
-            home.clone(),
+            crate::env_dir("CARGO_HOME", ".cargo").ok(),
+            crate::env_dir("RUSTUP_HOME", ".rustup").ok(),
+            std::env::var_os("HOME").map(PathBuf::from),
         ];
         let paths = paths.into_iter().flatten();
         let paths = paths.map(|p| p.to_string_lossy().trim_end_matches('/').to_owned());

@@ -70,6 +70,13 @@ pub fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// `$name` as a path, or `~/<default>`.
+pub fn env_dir(name: &str, default: &str) -> Result<PathBuf> {
+    let home = || Some(PathBuf::from(std::env::var_os("HOME")?).join(default));
+    let dir = std::env::var_os(name).map(PathBuf::from).or_else(home);
+    dir.context("HOME is not set")
+}
+
 /// The files under `dir` (hidden ones too unless `skip_hidden`), in walkdir's order by name: each
 /// as its path relative to `dir` with `/` separators, and its full path.
 pub fn files(dir: &Path, skip_hidden: bool) -> Result<Vec<(String, PathBuf)>> {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{ensure, Context, Result};
+use xtask::env_dir;
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Versions: `~X` is any `X.*`, anything else that version exactly.
@@ -29,13 +30,6 @@ pub struct Tools {
 /// The browsers and drivers, as the environment variables the end-to-end harness and the wasm
 /// suites read.
 pub type Browsers = Vec<(&'static str, PathBuf)>;
-
-/// `$name` as a path, or `~/<default>`.
-fn env_dir(name: &str, default: &str) -> Result<PathBuf> {
-    let home = || Some(PathBuf::from(env::var_os("HOME")?).join(default));
-    let dir = env::var_os(name).map(PathBuf::from).or_else(home);
-    dir.context("HOME is not set")
-}
 
 /// `~/.cache/pkce-playlists`: a folder per npm package (its `--prefix`).
 fn cache() -> Result<PathBuf> {
