@@ -256,6 +256,15 @@ fn secret_config_keys(bytes: &[u8]) -> Vec<String> {
 mod tests {
     use super::*;
 
+    // Guards against a finding counted for another rule's check: `check_dist` indexes the checks
+    // by the rule's number.
+    #[test]
+    fn the_rules_are_listed_in_declaration_order() {
+        for (i, rule) in Rule::ALL.into_iter().enumerate() {
+            assert_eq!(rule as usize, i, "{rule:?}");
+        }
+    }
+
     fn context() -> Context {
         Context {
             local_paths: vec!["/srv/ci/pkce".to_owned(), "/opt/cargo-home".to_owned()],
