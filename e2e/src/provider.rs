@@ -90,12 +90,11 @@ pub async fn serve_app(mut config: Config, client_ids: &[String]) -> anyhow::Res
     if let Some(der) = server.authority_der() {
         http = http.add_root_certificate(reqwest::Certificate::from_der(der)?);
     }
-    let (http, _dir) = (http.build()?, dir);
     Ok(Local {
         server,
         dist,
-        http,
-        _dir,
+        http: http.build()?,
+        _dir: dir,
     })
 }
 
@@ -234,8 +233,8 @@ impl Provider {
         }
     }
 
-    /// Guards against a scenario that passes or fails against another provider (the default port
-    /// 8081, a demo left running): the page served must carry this provider's endpoints.
+    /// Guards against a scenario that passes or fails against another provider (a demo left
+    /// running on the default port).
     async fn check_the_app_names_this_provider(&self) {
         let page = reqwest::get(&self.app_url)
             .await
@@ -270,23 +269,20 @@ pub fn counted(stats: &Value, kind: &str, route: &str) -> u64 {
         .sum()
 }
 
-/// How many records the app's sealed local copy holds in IndexedDB (once the page has opened it),
-/// `-1` when it cannot be read: a script for WebDriver's Execute Async Script.
+/// An asynchronous script: how many records the app's local copy holds in IndexedDB, or `-1`.
 pub const COPY_RECORDS: &str = r#"
-    const done = arguments[arguments.length - 1];
-    const open = indexedDB.open('pkce-playlists-copy');
+    const done = arguments[arguments.length - 1], open = indexedDB.open('pkce-playlists-copy');
+    const end = (db, n) => { db.close(); done(n); };
     open.onerror = () => done(-1);
     open.onsuccess = () => {
         const db = open.result;
-        if (!db.objectStoreNames.contains('copy')) { db.close(); done(0); return; }
+        if (!db.objectStoreNames.contains('copy')) return end(db, 0);
         const count = db.transaction('copy').objectStore('copy').count();
-        count.onsuccess = () => { db.close(); done(count.result); };
-        count.onerror = () => { db.close(); done(-1); };
-    };
-"#;
+        count.onsuccess = () => end(db, count.result);
+        count.onerror = () => end(db, -1);
+    };"#;
 
-/// What a scenario may ask of the provider behind the page's back, directly, never through the
-/// gate: the fault plan, tokens of its own, Web API reads, revocation, and cutting the API off.
+/// What a scenario may ask of the provider behind the page's back (never through the gate).
 #[derive(Clone)]
 pub struct Admin {
     direct_url: String,
@@ -311,14 +307,12 @@ impl Admin {
         send_json(self.get("/admin/stats")).await
     }
 
-    /// Replaces the fault plan (`POST /admin/faults`): lifetimes, rotation and reuse detection
-    /// apply to what is issued from then on.
+    /// Replaces the fault plan: it applies to what is issued from then on.
     pub async fn set_faults(&self, plan: Value) {
         send_json(self.post("/admin/faults").json(&plan)).await;
     }
 
-    /// An access token for `user`, from a code issued through the admin endpoint (as if `user`
-    /// approved) and a real PKCE exchange.
+    /// An access token for `user`: a code issued as if `user` approved, and a real PKCE exchange.
     pub async fn access_token(&self, user: &str) -> String {
         let verifier = "e2e-verifier-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ";
         let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -331,9 +325,8 @@ impl Admin {
             "scope": "playlist-read-private playlist-read-collaborative user-library-read",
         })))
         .await;
-        let code = issued["code"]
-            .as_str()
-            .expect("/admin/codes returns a code");
+        let code = issued["code"].as_str();
+        let code = code.expect("/admin/codes returns a code");
         let token = send_json(self.post("/api/token").form(&[
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -342,18 +335,15 @@ impl Admin {
             ("code_verifier", verifier),
         ]))
         .await;
-        let token = token["access_token"]
-            .as_str()
-            .expect("/api/token returns an access_token");
-        token.to_owned()
+        let token = token["access_token"].as_str();
+        token.expect("/api/token returns an access_token").into()
     }
 
-    /// `GET /v1{path}` with `access_token`: the status and the body (JSON, or `Null`).
     pub async fn api_get(&self, path: &str, access_token: &str) -> (StatusCode, Value) {
         answer(self.get(&format!("/v1{path}")).bearer_auth(access_token)).await
     }
 
-    /// Every playlist in `user`'s library, as the Web API lists it (page by page).
+    /// Every playlist in `user`'s library, as the Web API lists it.
     pub async fn library(&self, user: &str) -> Vec<Value> {
         let token = self.access_token(user).await;
         let mut playlists = Vec::new();
@@ -377,8 +367,8 @@ impl Admin {
         names.map(normalize_space).collect()
     }
 
-    /// How many entries playlist `id` holds, as `user` reads it with the app's client (so in the
-    /// client's quota mode), or the status with which the Web API refuses them.
+    /// How many entries playlist `id` holds as `user` reads it with the app's client (in its quota
+    /// mode), or the status with which the Web API refuses them.
     pub async fn items_total(&self, user: &str, id: &str) -> Result<usize, StatusCode> {
         let token = self.access_token(user).await;
         let path = format!("/playlists/{id}/items?limit=1");
@@ -390,7 +380,6 @@ impl Admin {
         Ok(total.unwrap_or_else(|| panic!("the items of {id} have no total: {page}")) as usize)
     }
 
-    /// `POST /api/token` with `grant_type=refresh_token`: the status and the body.
     pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
         answer(self.post("/api/token").form(&[
             ("grant_type", "refresh_token"),
@@ -400,8 +389,7 @@ impl Admin {
         .await
     }
 
-    /// Revokes `refresh_token` and with it its whole grant (RFC 7009 at `/api/revoke`; needs
-    /// [`Setup::standards`]), as a user who removes the app's access does.
+    /// Revokes `refresh_token` and its whole grant (RFC 7009; needs [`Setup::standards`]).
     pub async fn revoke(&self, refresh_token: &str) {
         let (status, body) = answer(self.post("/api/revoke").form(&[
             ("token", refresh_token),

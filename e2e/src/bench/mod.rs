@@ -168,8 +168,8 @@ async fn read_libraries(page: &Page, options: &Options) -> Libraries {
             let Some(run) = attempt(&label, run::run(page.clone(), setup)).await else {
                 continue;
             };
-            if run.count != u64::from(playlists) {
-                let shown = run.count;
+            if run.count != Some(playlists.into()) {
+                let shown = run.count.unwrap_or(0);
                 println!("  {label} FAILED: {shown} of {playlists} playlists shown");
                 continue;
             }
@@ -245,7 +245,7 @@ fn library_rows(all: &Libraries, firefox: bool) -> Vec<Row> {
             rows.push(row.key(key("find_ms")));
         }
         let seen = conc.iter().chain(&seq);
-        let seen = seen.flat_map(|r| [r.rows_max, r.rows_scrolled]);
+        let seen = seen.flat_map(|r| [r.max_rows, r.rows_scrolled]);
         dom = dom.max(seen.flatten().max());
     }
     let what = "playlist rows in the DOM at once (any load, or scrolling)";

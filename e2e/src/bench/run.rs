@@ -27,8 +27,7 @@ const SCROLL_THROUGH: &str = include_str!("js/scroll_through.js");
 const KEYSTROKES: &str = include_str!("js/keystrokes.js");
 const APP_START_TO_LIBRARY: &str = include_str!("js/app_start_to_library.js");
 
-/// How long a whole library (sequential paging of 200 pages at a high latency) or an export may
-/// take.
+/// How long a whole library (200 pages one after another at a high latency) or an export may take.
 const LOAD_LIMIT: Duration = Duration::from_secs(600);
 const ROUND_TRIP_PROBES: usize = 7;
 /// Typed into the find box, one keystroke each: digits (every playlist is called "... #N", so
@@ -53,22 +52,27 @@ pub struct Setup {
     pub find: bool,
 }
 
-/// What one run recorded, in ms (see `js/timings.js`).
-#[derive(Debug, Clone)]
+/// What one run recorded, in ms: `js/timings.js`'s answer, then what was measured after it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Run {
     pub first_playlist: Option<f64>,
     pub page_load: Option<f64>,
     pub library: Option<f64>,
     /// The most playlist rows in the DOM during the load, and while scrolling.
-    pub rows_max: Option<u64>,
+    pub max_rows: Option<u64>,
+    #[serde(skip)]
     pub rows_scrolled: Option<u64>,
     /// The playlists the status line says are shown.
-    pub count: u64,
+    pub count: Option<u64>,
     /// `GET /admin/stats` once the library was loaded.
+    #[serde(skip)]
     pub stats: Value,
+    #[serde(skip)]
     pub round_trip: Option<f64>,
     /// Per keystroke, from the `input` event to the frame showing the list; `None` when the list
     /// did not change.
+    #[serde(skip)]
     pub keystrokes: Vec<Option<f64>>,
 }
 
@@ -145,46 +149,27 @@ async fn wait_until_loaded(page: &Page) {
 /// keystrokes when asked for.
 pub async fn run(page: Page, setup: Setup) -> anyhow::Result<Run> {
     let local = sign_in(&page, &setup).await?;
-    let t = page
-        .run(TIMINGS, vec![json!(local.server.base_url())])
-        .await;
-    let stats = local.stats().await?;
-    let probe = json!(format!("{}/v1/me", local.server.base_url()));
-    let probes = page
-        .run_async(ROUND_TRIPS, vec![probe, json!(ROUND_TRIP_PROBES)])
-        .await;
-    let probes = probes
-        .as_array()
-        .with_context(|| format!("the probes failed: {probes}"))?;
-    let mut rows_scrolled = None;
+    let api = local.server.base_url();
+    let timings = page.run(TIMINGS, vec![json!(api)]).await;
+    let mut run: Run = serde_json::from_value(timings.clone()).context(timings)?;
+    run.stats = local.stats().await?;
+    let probes = [json!(format!("{api}/v1/me")), json!(ROUND_TRIP_PROBES)];
+    let probes = page.run_async(ROUND_TRIPS, probes.into()).await;
+    let failed = || format!("the probes failed: {probes}");
+    let probes: Vec<f64> = serde_json::from_value(probes.clone()).with_context(failed)?;
+    run.round_trip = median(probes);
     if setup.scroll {
-        rows_scrolled = page
+        run.rows_scrolled = page
             .run_async(SCROLL_THROUGH, vec![json!(40)])
             .await
             .as_u64();
     }
-    let mut keystrokes = Vec::new();
     if setup.find {
         let typed = page.run_async(KEYSTROKES, vec![json!(QUERIES)]).await;
-        keystrokes = typed
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(Value::as_f64)
-            .collect();
+        run.keystrokes = serde_json::from_value(typed).unwrap_or_default();
     }
     stop(local, &page).await;
-    Ok(Run {
-        first_playlist: t["firstPlaylist"].as_f64(),
-        page_load: t["pageLoad"].as_f64(),
-        library: t["library"].as_f64(),
-        rows_max: t["maxRows"].as_u64(),
-        rows_scrolled,
-        count: t["count"].as_u64().unwrap_or(0),
-        stats,
-        round_trip: median(probes.iter().filter_map(Value::as_f64)),
-        keystrokes,
-    })
+    Ok(run)
 }
 
 /// Web API calls by the provider's count, with the session's local copy: signing in and reading
@@ -222,20 +207,15 @@ pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     let reopen_after_reload = open_own().await? - reload;
     stop(local, &page).await;
     let n = |calls: u64| Some(calls as f64);
+    let user = format!("calls: sign-in and library ({})", setup.user);
+    let reopened = "calls: a playlist reopened after reload";
     Ok(vec![
-        Row::count(
-            format!("calls: sign-in and library ({})", setup.user),
-            n(sign_in),
-        ),
+        Row::count(user, n(sign_in)),
         Row::ms("  sign-in to the whole library shown", Some(sign_in_ms)),
         Row::count("calls: reopening a playlist", n(reopen)).at_most(0.0),
         Row::count("calls: reload", n(reload - before)).at_most(2.0),
         Row::ms("  after reload, app start to library shown", on_screen).at_most(150.0),
-        Row::count(
-            "calls: a playlist reopened after reload",
-            n(reopen_after_reload),
-        )
-        .at_most(0.0),
+        Row::count(reopened, n(reopen_after_reload)).at_most(0.0),
     ])
 }
 
@@ -260,11 +240,9 @@ pub async fn export_everything(page: Page, setup: Setup) -> anyhow::Result<Vec<R
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let made = pages(local.stats().await?) - before;
     stop(local, &page).await;
+    let what = format!("export everything ({}): calls planned", setup.user);
     Ok(vec![
-        Row::count(
-            format!("export everything ({}): calls planned", setup.user),
-            Some(planned),
-        ),
+        Row::count(what, Some(planned)),
         Row::count("  calls made", Some(made)),
         Row::ms("  from the click to the file", Some(ms)),
     ])
