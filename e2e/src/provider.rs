@@ -20,22 +20,19 @@ use crate::support::{copy_dir, env_path, temp_dir};
 /// The built app to serve: `$E2E_DIST` or `<workspace>/dist`; panics (never skips) when missing.
 pub fn dist_dir() -> PathBuf {
     let dist = env_path("E2E_DIST").unwrap_or_else(|| xtask::workspace_root().join("dist"));
-    if !dist.join("index.html").is_file() {
-        panic!(
-            "{} has no index.html: build the app first (`cargo xtask build`; `cargo xtask test` \
-             does it)",
-            dist.display()
-        );
-    }
+    let built = dist.join("index.html").is_file();
+    assert!(
+        built,
+        "{}: no index.html; `cargo xtask build` first",
+        dist.display()
+    );
     dist
 }
 
-/// A provider in this process, serving a fresh copy of `dist/` for its caller to configure (it
-/// reads `index.html` on every request).
+/// A provider in this process, serving a copy of `dist/` for its caller to configure.
 pub struct Local {
     pub server: RunningServer,
     pub dist: PathBuf,
-    /// A client that trusts the provider's certificate, when it has one.
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -53,22 +50,19 @@ impl Local {
         xtask::html::rewrite_file(&self.dist.join("index.html"), Some(config), more)
     }
 
-    /// `GET /admin/stats`.
     pub async fn stats(&self) -> anyhow::Result<Value> {
         let url = format!("{}/admin/stats", self.server.base_url());
         let stats = self.http.get(&url).send().await?.json().await;
         stats.with_context(|| format!("GET {url}"))
     }
 
-    /// Stops the listeners and waits a little for open connections to finish.
     pub async fn stop(self) {
         let stopped = self.server.shutdown();
         let _ = tokio::time::timeout(Duration::from_secs(5), stopped).await;
     }
 }
 
-/// Starts `config` on two ports of 127.0.0.1, bound before the configuration names them, serving
-/// a copy of `dist/` from the app's origin, whose `/callback` it registers for `client_ids`.
+/// Starts `config` serving a copy of `dist/`, whose `/callback` it registers for `client_ids`.
 pub async fn serve_app(mut config: Config, client_ids: &[String]) -> anyhow::Result<Local> {
     let dir = temp_dir("provider");
     let dist = dir.path().join("dist");
@@ -98,15 +92,14 @@ pub async fn serve_app(mut config: Config, client_ids: &[String]) -> anyhow::Res
     })
 }
 
-/// How a scenario wants the provider; the default is Spotify as it is in 2026, the app's client in
-/// Development Mode.
+/// How a scenario wants the provider; by default Spotify's, the app's client in Development Mode.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Setup {
     /// A standards-following accounts service (`--mode standards`), with RFC 7009 revocation.
     pub standards: bool,
     /// The app's client is a second one, with extended quota.
     pub extended_quota: bool,
-    /// The page reaches the provider through a [`Gate`] ([`Admin::cut_api`], [`Admin::restore_api`]).
+    /// The page reaches the provider through a [`Gate`] (see [`Admin::cut_api`]).
     pub gated: bool,
     /// The app reads its endpoints from the provider's metadata (RFC 8414); implies `standards`.
     pub discovery: Discovery,
@@ -114,18 +107,15 @@ pub struct Setup {
     pub exposed_retry_after: bool,
 }
 
-/// Whether the app discovers its endpoints, and from which issuer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Discovery {
     #[default]
     No,
     Issuer,
-    /// Not the issuer the provider's metadata names (`localhost` for `127.0.0.1`): the app must
-    /// refuse the metadata.
+    /// `localhost` for `127.0.0.1`: the app must refuse the provider's metadata.
     ForeignIssuer,
 }
 
-/// A scenario's provider, whose copy of `dist/` is configured for it.
 pub struct Provider {
     /// The accounts service and the Web API, as the page reaches them.
     pub api_url: String,
@@ -142,10 +132,9 @@ impl Provider {
             true => format!("{usual_client}-extended"),
             false => usual_client.clone(),
         };
-        let quota = Some(Quota::Extended);
         let extended = ClientSettings {
-            quota,
-            allowed_users: None,
+            quota: Some(Quota::Extended),
+            ..Default::default()
         };
         let extended = setup.extended_quota.then(|| (client_id.clone(), extended));
         let config = Config {
@@ -192,10 +181,8 @@ impl Provider {
             img,
             ..Default::default()
         };
-        local
-            .configure(&config, &more)
-            .expect("the served page takes the configuration");
-
+        let configured = local.configure(&config, &more);
+        configured.expect("the served page takes the configuration");
         let provider = Provider {
             api_url,
             admin: Admin {
@@ -256,8 +243,7 @@ impl Provider {
     }
 }
 
-/// The `kind` requests (`GET`, `POST`, `preflight`) of `route` in an `/admin/stats` answer; a
-/// `route` ending in `*` is a prefix (`GET` of `/v1/*`: the Web API calls, what a quota counts).
+/// The `kind` (`GET`, `POST`, `preflight`) requests of `route` (`/v1/*`: a prefix) in the stats.
 pub fn counted(stats: &Value, kind: &str, route: &str) -> u64 {
     let matches = |r: &Value| match route.strip_suffix('*') {
         Some(prefix) => r["route"].as_str().is_some_and(|p| p.starts_with(prefix)),
@@ -286,9 +272,7 @@ pub const COPY_RECORDS: &str = r#"
 #[derive(Clone)]
 pub struct Admin {
     direct_url: String,
-    /// The app's `/callback`.
     redirect_uri: String,
-    /// The served app's client.
     client_id: String,
     http: reqwest::Client,
     gate: Option<Gate>,
@@ -360,15 +344,13 @@ impl Admin {
         playlists
     }
 
-    /// The names of `user`'s playlists as the Web API reports them, whitespace-normalized.
     pub async fn playlist_names(&self, user: &str) -> Vec<String> {
         let library = self.library(user).await;
         let names = library.iter().filter_map(|p| p["name"].as_str());
         names.map(normalize_space).collect()
     }
 
-    /// How many entries playlist `id` holds as `user` reads it with the app's client (in its quota
-    /// mode), or the status with which the Web API refuses them.
+    /// How many entries playlist `id` holds as `user` reads it with the app's client.
     pub async fn items_total(&self, user: &str, id: &str) -> Result<usize, StatusCode> {
         let token = self.access_token(user).await;
         let path = format!("/playlists/{id}/items?limit=1");
@@ -421,7 +403,6 @@ impl Admin {
         self.gate().close().await;
     }
 
-    /// The provider is reachable again, on the same port.
     pub async fn restore_api(&self) {
         self.gate().open().await;
     }
@@ -441,7 +422,6 @@ async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-/// The provider's JSON answer to `request`, which must succeed.
 async fn send_json(request: reqwest::RequestBuilder) -> Value {
     let (status, body) = answer(request).await;
     assert!(

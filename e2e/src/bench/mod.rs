@@ -22,20 +22,15 @@ use report::Target::{AtLeast, AtMost};
 use report::{grouped, median, Row};
 use run::{Run, Setup, PAGINGS};
 
+/// How fast the app shows a library, in a real browser against the local provider. Needs dist/
+/// (E2E_DIST for another) and the end-to-end tests' drivers: `cargo xtask bench` sets them.
 #[derive(Debug, Clone, PartialEq, Eq, Parser)]
-#[command(
-    name = "bench",
-    about = "How fast the app shows a library, in a real browser against the local provider.",
-    after_help = "Needs dist/ (cargo xtask build; E2E_DIST to use another) and the drivers the \
-                  end-to-end tests use (CHROMEDRIVER, CHROMIUM_BIN, GECKODRIVER, FIREFOX_BIN): \
-                  cargo xtask bench sets them."
-)]
+#[command(name = "bench")]
 pub struct Options {
     #[command(flatten)]
     pub args: xtask::BenchArgs,
 }
 
-/// The sample users whose libraries are read, and their sizes.
 const LIBRARIES: [(&str, u32); 3] = [("grace", 50), ("heidi", 1_000), ("carol", 10_000)];
 /// The library the targets and the `bench:` line are for.
 const TARGETED: u32 = 10_000;
@@ -70,7 +65,6 @@ impl Options {
 /// Every library run that worked: browser, playlists, sequential, run.
 type Libraries = Vec<(Browser, u32, bool, Run)>;
 
-/// Runs the benchmark and prints its report, ending with [`report::last_line`].
 pub async fn run(options: Options) -> anyhow::Result<()> {
     let build = match cfg!(debug_assertions) {
         true => "DEBUG (not a release: run with --release)",
@@ -78,11 +72,9 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     };
     let latency_ms = options.args.latency_ms;
     let dist = crate::provider::dist_dir();
+    let dist = dist.display();
     println!("cargo xtask bench\n  latency: {latency_ms} ms on every request to the provider");
-    println!(
-        "  provider: in this process, {build} build, over HTTPS\n  app: {}",
-        dist.display()
-    );
+    println!("  provider: in this process, {build} build, over HTTPS\n  app: {dist}");
     let (session, page) = browser(Browser::Chromium).await;
     let (user, playlists) = options.largest();
     let mut first = Vec::new();
@@ -126,8 +118,7 @@ async fn browser(browser: Browser) -> (Session, Page) {
     (session, page)
 }
 
-/// Runs `work` as a task of its own, so that a failure (an error, or a panic of the harness's
-/// waits) ends that run only: it is reported, and `None` returned.
+/// Runs `work` as a task of its own, so that a failure (an error, or a panic) ends that run only.
 async fn attempt<T: Send + 'static>(
     label: &str,
     work: impl Future<Output = anyhow::Result<T>> + Send + 'static,
@@ -146,8 +137,7 @@ async fn attempt<T: Send + 'static>(
     None
 }
 
-/// The libraries in `page`'s browser, runs interleaved: both pagings in Chromium, which also
-/// scrolls and types into the find box; concurrent paging only in Firefox.
+/// The libraries, runs interleaved: in Chromium both pagings, scrolling and typing into find.
 async fn read_libraries(page: &Page, options: &Options) -> Libraries {
     let browser = page.browser();
     let chromium = browser == Browser::Chromium;
@@ -183,7 +173,6 @@ async fn read_libraries(page: &Page, options: &Options) -> Libraries {
     all
 }
 
-/// The median of `f` over `runs`, where it is known.
 fn med(runs: &[&Run], f: impl Fn(&Run) -> Option<f64>) -> Option<f64> {
     median(runs.iter().filter_map(|r| f(r)))
 }

@@ -34,11 +34,9 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub what: String,
-    /// Over the runs that measured it; `None` when none did.
     pub median: Option<f64>,
     pub unit: Unit,
     pub target: Option<Target>,
-    /// Its name in the `bench:` line.
     pub key: Option<&'static str>,
 }
 
@@ -116,7 +114,6 @@ pub fn first_row_bound(page_load_ms: f64, round_trip_ms: f64) -> f64 {
     page_load_ms + 3.0 * round_trip_ms
 }
 
-/// Pages of `/v1/me/playlists`, as the app asks for them, in a library of `playlists`.
 pub fn pages(playlists: u32) -> u32 {
     playlists.div_ceil(PLAYLISTS_PAGE_LIMIT).max(1)
 }
@@ -128,14 +125,19 @@ pub fn library_bound(playlists: u32, round_trip_ms: f64) -> f64 {
     waves.max(1.0) * 2.0 * round_trip_ms
 }
 
-/// The table, then how many targets were met and missed.
 pub fn table(rows: &[Row]) -> String {
     let mut out = format!("  {:<58} {:>10}   target\n", "what", "median");
     for row in rows {
-        let (target, verdict) = match (row.target, row.met()) {
-            (None, _) => (String::new(), ""),
-            (Some(Target::AtMost(t)), met) => (format!("≤ {t}"), verdict(met)),
-            (Some(Target::AtLeast(t)), met) => (format!("≥ {t}"), verdict(met)),
+        let target = match row.target {
+            Some(Target::AtMost(t)) => format!("≤ {t}"),
+            Some(Target::AtLeast(t)) => format!("≥ {t}"),
+            None => String::new(),
+        };
+        let verdict = match (row.target, row.met()) {
+            (None, _) => "",
+            (_, Some(true)) => "met",
+            (_, Some(false)) => "MISSED",
+            (_, None) => "not measured",
         };
         let line = format!(
             "  {:<58} {:>10}   {target:<8} {verdict}",
@@ -147,14 +149,6 @@ pub fn table(rows: &[Row]) -> String {
     let count = |met| rows.iter().filter(|r| r.met() == Some(met)).count();
     let _ = writeln!(out, "  {} met, {} missed", count(true), count(false));
     out
-}
-
-fn verdict(met: Option<bool>) -> &'static str {
-    match met {
-        Some(true) => "met",
-        Some(false) => "MISSED",
-        None => "not measured",
-    }
 }
 
 /// `bench: first_row_vs_bound=… lib10k_ms=… … find_ms=…`, `-` for what was not measured.

@@ -1,9 +1,6 @@
-//! One run: a fresh provider in this process serving a copy of `dist/` configured for the run,
-//! the browser signing in through it and reading the library, then what the page and the provider
-//! recorded. [`Page`]'s failures panic: the caller runs each run as a task of its own.
-//!
-//! The scripts in `js/` (each says what it does) time with the page's `performance.now()`, so
-//! their times compare directly with Navigation and Resource Timing and the app's marks.
+//! One run: a fresh provider serving the app configured for the run, the browser signing in and
+//! reading the library, then what the page (`js/`, on the page's clock) and the provider recorded.
+//! [`Page`]'s failures panic: the caller runs each run as a task of its own.
 
 use std::time::{Duration, Instant};
 
@@ -46,9 +43,7 @@ pub struct Setup {
     pub sequential: bool,
     /// Put [`OBSERVER`] in the page (rows, the moment the library is shown).
     pub observe: bool,
-    /// Once loaded, scroll to the end and back.
     pub scroll: bool,
-    /// Once loaded, type [`QUERIES`] into the find box.
     pub find: bool,
 }
 
@@ -63,15 +58,12 @@ pub struct Run {
     pub max_rows: Option<u64>,
     #[serde(skip)]
     pub rows_scrolled: Option<u64>,
-    /// The playlists the status line says are shown.
     pub count: Option<u64>,
-    /// `GET /admin/stats` once the library was loaded.
     #[serde(skip)]
     pub stats: Value,
     #[serde(skip)]
     pub round_trip: Option<f64>,
-    /// Per keystroke, from the `input` event to the frame showing the list; `None` when the list
-    /// did not change.
+    /// Per keystroke, to the frame showing the list; `None` when it did not change.
     #[serde(skip)]
     pub keystrokes: Vec<Option<f64>>,
 }
@@ -86,8 +78,7 @@ impl Run {
     }
 }
 
-/// Starts a provider for `setup`, opens the app, logs in (the provider approves the run's user
-/// at once) and waits for the library.
+/// Starts a provider for `setup`, signs in (approved at once) and waits for the library.
 async fn sign_in(page: &Page, setup: &Setup) -> anyhow::Result<Local> {
     let client_id = xtask::local_client_id(&xtask::workspace_root());
     let user = Person::sample_user(setup.user).context("no such sample user")?;
@@ -125,7 +116,6 @@ async fn stop(local: Local, page: &Page) {
     local.stop().await;
 }
 
-/// Waits until the page has `done` or `failed`, and says whether it was `done`.
 async fn done_or_failed(page: &Page, what: &str, done: &str, failed: &str) -> bool {
     let settled = || async {
         match (page.has(done).await, page.has(failed).await) {
@@ -145,8 +135,6 @@ async fn wait_until_loaded(page: &Page) {
     }
 }
 
-/// One run as `setup` says: the timings, the provider's counts, round trips, and the rows and
-/// keystrokes when asked for.
 pub async fn run(page: Page, setup: Setup) -> anyhow::Result<Run> {
     let local = sign_in(&page, &setup).await?;
     let api = local.server.base_url();
@@ -172,8 +160,7 @@ pub async fn run(page: Page, setup: Setup) -> anyhow::Result<Run> {
     Ok(run)
 }
 
-/// Web API calls by the provider's count, with the session's local copy: signing in and reading
-/// the library, reopening a playlist, reloading, and reopening it after the reload.
+/// Web API calls, with the local copy: to sign in, reopen a playlist, reload, and reopen it.
 pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     let started = Instant::now();
     let local = sign_in(&page, &setup).await?;
@@ -219,8 +206,7 @@ pub async fn calls(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     ])
 }
 
-/// "Export everything": the calls it planned and made (the provider's count of playlist and
-/// Liked Songs pages), and the time from the click to the file.
+/// "Export everything": the calls it planned and made, and the time from the click to the file.
 pub async fn export_everything(page: Page, setup: Setup) -> anyhow::Result<Vec<Row>> {
     let local = sign_in(&page, &setup).await?;
     page.click("button#export-everything").await;

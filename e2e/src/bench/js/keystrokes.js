@@ -8,12 +8,11 @@ const one = (query) => new Promise((resolve) => {
   let t0 = 0, changed = false;
   const finish = (ms) => { observer.disconnect(); resolve(ms); };
   const observer = new MutationObserver(() => {
-    if (changed) return;
+    if (!changed) requestAnimationFrame(() => finish(performance.now() - t0));
     changed = true;
-    requestAnimationFrame(() => finish(performance.now() - t0));
   });
-  observer.observe(document.body, { subtree: true, childList: true, attributes: true,
-                                    characterData: true });
+  const all = { subtree: true, childList: true, attributes: true, characterData: true };
+  observer.observe(document.body, all);
   input.value = query;
   t0 = performance.now();
   input.dispatchEvent(new Event("input", { bubbles: true }));

@@ -17,6 +17,5 @@
       bench.states.push(entry);
       requestAnimationFrame(() => { entry.frame = performance.now(); });
     }
-  }).observe(document, { subtree: true, childList: true, attributes: true,
-                         attributeFilter: ["data-state"] });
+  }).observe(document, { subtree: true, childList: true, attributeFilter: ["data-state"] });
 })();
