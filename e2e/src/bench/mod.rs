@@ -1,9 +1,7 @@
 //! `cargo xtask bench`: how fast the app shows a library, in a real browser against the local
-//! provider in this process, over HTTPS (so HTTP/2, as Spotify's Web API) with `--latency-ms` on
-//! every request. The times come from the page's own clocks; the report is one table of medians:
-//! the first playlist after the callback, whole libraries paged concurrently and sequentially
-//! (against their lower bounds, from measured round trips), playlist rows in the DOM, find's
-//! keystrokes, the Web API calls with the local copy, and "export everything".
+//! provider (over HTTPS, so HTTP/2 as Spotify's Web API, with `--latency-ms` on every request), by
+//! the page's own clocks: the first playlist and whole libraries against their lower bounds, rows
+//! in the DOM, find's keystrokes, the Web API calls with the local copy, and "export everything".
 
 mod report;
 mod run;
@@ -66,10 +64,8 @@ impl Options {
 type Libraries = Vec<(Browser, u32, bool, Run)>;
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
-    let build = match cfg!(debug_assertions) {
-        true => "DEBUG (not a release: run with --release)",
-        false => "release",
-    };
+    let build = ["release", "DEBUG (not a release: run with --release)"];
+    let build = build[usize::from(cfg!(debug_assertions))];
     let latency_ms = options.args.latency_ms;
     let dist = crate::provider::dist_dir();
     let dist = dist.display();
@@ -127,9 +123,7 @@ async fn attempt<T: Send + 'static>(
         Ok(Ok(value)) => return Some(value),
         Ok(Err(e)) => format!("{e:#}"),
         Err(e) => match e.try_into_panic() {
-            Ok(panic) => panic
-                .downcast::<String>()
-                .map_or("a panic".to_owned(), |s| *s),
+            Ok(panic) => *panic.downcast().unwrap_or(Box::new("a panic".to_owned())),
             Err(e) => e.to_string(),
         },
     };
@@ -142,13 +136,11 @@ async fn read_libraries(page: &Page, options: &Options) -> Libraries {
     let browser = page.browser();
     let chromium = browser == Browser::Chromium;
     let n = options.runs(3);
-    let mut all = Libraries::new();
+    let mut all = Vec::new();
     for &(user, playlists) in options.libraries() {
         let size = grouped(playlists.into());
-        for (i, sequential) in (1..=n).flat_map(|i| [(i, false), (i, true)]) {
-            if sequential && !chromium {
-                continue;
-            }
+        let pagings = (1..=n).flat_map(|i| [(i, false), (i, true)]);
+        for (i, sequential) in pagings.filter(|&(_, s)| chromium || !s) {
             let paging = PAGINGS[usize::from(sequential)];
             let label = format!("{browser} {size} playlists, {paging}, run {i}/{n}");
             let mut setup = options.plain(user);

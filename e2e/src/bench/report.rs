@@ -139,11 +139,8 @@ pub fn table(rows: &[Row]) -> String {
             (_, Some(false)) => "MISSED",
             (_, None) => "not measured",
         };
-        let line = format!(
-            "  {:<58} {:>10}   {target:<8} {verdict}",
-            row.what,
-            row.shown()
-        );
+        let (what, shown) = (&row.what, row.shown());
+        let line = format!("  {what:<58} {shown:>10}   {target:<8} {verdict}");
         let _ = writeln!(out, "{}", line.trim_end());
     }
     let count = |met| rows.iter().filter(|r| r.met() == Some(met)).count();
@@ -155,27 +152,22 @@ pub fn table(rows: &[Row]) -> String {
 pub fn last_line(rows: &[Row]) -> String {
     let mut line = "bench:".to_owned();
     for (key, decimals) in KEYS {
-        let value = rows
-            .iter()
-            .find(|r| r.key == Some(key))
-            .and_then(|r| r.median);
+        let value = rows.iter().find(|r| r.key == Some(key));
+        let value = value.and_then(|r| r.median);
         let value = value.map_or("-".to_owned(), |v| format!("{v:.decimals$}"));
         let _ = write!(line, " {key}={value}");
     }
     line
 }
 
-/// `12345` as `12,345`.
 pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    let comma = |i: usize| (i > 0 && (digits.len() - i).is_multiple_of(3)).then_some(',');
+    let chars = digits.chars().enumerate();
+    chars
+        .flat_map(|(i, c)| [comma(i), Some(c)])
+        .flatten()
+        .collect()
 }
 
 #[cfg(test)]

@@ -26,13 +26,11 @@ const APP_START_TO_LIBRARY: &str = include_str!("js/app_start_to_library.js");
 
 /// How long a whole library (200 pages one after another at a high latency) or an export may take.
 const LOAD_LIMIT: Duration = Duration::from_secs(600);
-const ROUND_TRIP_PROBES: usize = 7;
 /// Typed into the find box, one keystroke each: digits (every playlist is called "... #N", so
 /// each keystroke changes the list; a letter of "carol" would match every owner).
 const QUERIES: [&str; 14] = [
     "2", "20", "202", "2025", "202", "20", "2", "", "9", "98", "987", "98", "9", "",
 ];
-/// The configuration block's `paging`, by [`Setup::sequential`].
 pub const PAGINGS: [&str; 2] = ["concurrent", "sequential"];
 
 #[derive(Debug, Clone, Default)]
@@ -141,16 +139,14 @@ pub async fn run(page: Page, setup: Setup) -> anyhow::Result<Run> {
     let timings = page.run(TIMINGS, vec![json!(api)]).await;
     let mut run: Run = serde_json::from_value(timings.clone()).context(timings)?;
     run.stats = local.stats().await?;
-    let probes = [json!(format!("{api}/v1/me")), json!(ROUND_TRIP_PROBES)];
+    let probes = [json!(format!("{api}/v1/me")), json!(7)]; // seven, for a median
     let probes = page.run_async(ROUND_TRIPS, probes.into()).await;
     let failed = || format!("the probes failed: {probes}");
     let probes: Vec<f64> = serde_json::from_value(probes.clone()).with_context(failed)?;
     run.round_trip = median(probes);
     if setup.scroll {
-        run.rows_scrolled = page
-            .run_async(SCROLL_THROUGH, vec![json!(40)])
-            .await
-            .as_u64();
+        let scrolled = page.run_async(SCROLL_THROUGH, vec![json!(40)]).await;
+        run.rows_scrolled = scrolled.as_u64();
     }
     if setup.find {
         let typed = page.run_async(KEYSTROKES, vec![json!(QUERIES)]).await;

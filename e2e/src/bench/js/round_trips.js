@@ -8,11 +8,9 @@ const [url, n, done] = arguments;
     const probe = `${url}?bench-probe=${i}-${Math.random()}`;
     const t0 = performance.now();
     try {
-      const response = await fetch(probe, { credentials: "omit", referrerPolicy: "no-referrer" });
-      await response.text();
+      await (await fetch(probe, { credentials: "omit", referrerPolicy: "no-referrer" })).text();
     } catch (e) {
-      done({ error: String(e) });
-      return;
+      return done({ error: String(e) });
     }
     const around = performance.now() - t0;
     const entry = performance.getEntriesByName(probe)[0];

@@ -11,13 +11,13 @@ const first = (path) => {
   return starts.length ? Math.min(...starts) : null;
 };
 const bench = window.__bench;
-const done = bench && bench.states.find((s) => s.state === "done");
+const done = bench?.states.find((s) => s.state === "done");
 const since = (from, to) => (from == null || to == null ? null : to - from);
 const status = document.getElementById("load-status");
 return {
-  firstPlaylist: since(callback, mark ? mark.startTime : null),
+  firstPlaylist: since(callback, mark?.startTime),
   pageLoad: since(callback, first("/api/token")),
-  library: since(first("/v1/me/playlists"), done ? done.frame : null),
-  maxRows: bench ? bench.maxRows : null,
+  library: since(first("/v1/me/playlists"), done?.frame),
+  maxRows: bench?.maxRows ?? null,
   count: status && Number(status.getAttribute("data-count")),
 };
