@@ -198,19 +198,15 @@ fn record(seen: &Mutex<Vec<Violation>>, text: &str) {
 /// one: the policy is the build's, so a violation is either the app doing what the policy forbids
 /// or the policy forbidding what the app needs, and neither may pass.
 pub fn assert_none(browser: Browser, violations: &[Violation]) {
-    eprintln!(
+    let count = format!(
         "{browser}: {} Content Security Policy violation(s)",
         violations.len()
     );
-    if violations.is_empty() {
-        return;
+    eprintln!("{count}");
+    if !violations.is_empty() {
+        let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+        panic!("{count}:\n{}", list.join("\n"));
     }
-    let list: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
-    panic!(
-        "{browser}: the page reported {} Content Security Policy violation(s):\n{}",
-        violations.len(),
-        list.join("\n")
-    );
 }
 
 /// Runs `body` against a fresh provider in `browser` and returns the violations it caused, for

@@ -57,11 +57,13 @@ pub async fn wait_for_library(page: &Page, count: usize) {
 /// Fails when the page shows `#load-error`, saying which.
 pub async fn assert_no_load_error(page: &Page) {
     if page.has("#load-error").await {
-        let code = page.attribute("#load-error", "data-error").await;
+        let (code, url) = (
+            page.attribute("#load-error", "data-error").await,
+            page.url().await,
+        );
         panic!(
-            "{}: #load-error[data-error={code:?}] is shown at {}",
-            page.browser(),
-            page.url().await
+            "{}: #load-error[data-error={code:?}] is shown at {url}",
+            page.browser()
         );
     }
 }

@@ -102,12 +102,10 @@ impl Page {
                 return value;
             }
             if Instant::now() > deadline {
+                let (what, url, browser) = (what(), self.url().await, self.browser);
+                let limit = limit.as_secs();
                 panic!(
-                    "{}: timed out after {} s waiting for {}; the page is at {}",
-                    self.browser,
-                    limit.as_secs(),
-                    what(),
-                    self.url().await
+                    "{browser}: timed out after {limit} s waiting for {what}; the page is at {url}"
                 );
             }
             tokio::time::sleep(xtask::process::POLL).await;

@@ -425,3 +425,26 @@ async fn send_json(request: reqwest::RequestBuilder) -> Value {
     );
     body
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards against a count of Web API calls that takes in preflights, other routes or the
+    // accounts service, which would let a scenario or the benchmark miss a call too many.
+    #[test]
+    fn counts_the_requests_of_a_route_or_a_prefix() {
+        let stats = json!({ "routes": [
+            { "kind": "GET", "route": "/v1/me", "count": 2 },
+            { "kind": "GET", "route": "/v1/me/playlists", "count": 5 },
+            { "kind": "preflight", "route": "/v1/me/playlists", "count": 5 },
+            { "kind": "POST", "route": "/api/token", "count": 1 },
+            { "kind": "GET", "route": "/v1x", "count": 9 },
+        ]});
+        assert_eq!(counted(&stats, "GET", "/v1/*"), 7);
+        assert_eq!(counted(&stats, "GET", "/v1/me"), 2);
+        assert_eq!(counted(&stats, "preflight", "/v1/*"), 5);
+        assert_eq!(counted(&stats, "POST", "/api/token"), 1);
+        assert_eq!(counted(&json!({}), "GET", "/v1/*"), 0);
+    }
+}
