@@ -501,7 +501,8 @@ pub fn PlaylistsPage() -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <LoadStatus list=list singular="playlist" plural="playlists" retry=retry explain=Explained::of/>
+            <LoadStatus list=list.status() singular="playlist" plural="playlists" retry=retry
+                explain=Callback::new(|error: SessionError| Explained::of(&error))/>
             <CopyStatus library=library refresh=refresh/>
             <SignInEnds/>
             <LikedRow library=library/>
@@ -524,16 +525,16 @@ pub fn PlaylistsPage() -> impl IntoView {
                 <p id="no-match" class="empty" role="status">"No playlist matches your search."</p>
             </Show>
             <VirtualList id="playlists" class="playlists" label="Your playlists" count=count row_px=ROW_PX
-                key=move |pos| order.with_untracked(|o| o.get(pos).copied()).and_then(|i| {
-                    list.items.with_untracked(|all| all.get(i as usize).map(|p| p.playlist.id.clone()))
-                })
-                row=move |pos| {
+                key=Callback::new(move |pos: usize| order.with_untracked(|o| o.get(pos).copied()).and_then(|i| {
+                    list.items.with_untracked(|all| all.get(i as usize).map(|p| p.playlist.id.to_string()))
+                }))
+                row=Callback::new(move |pos: usize| {
                     let listed = order
                         .with_untracked(|o| o.get(pos).copied())
                         .and_then(|i| list.items.with_untracked(|all| all.get(i as usize).cloned()));
-                    listed.map(|listed| view! { <PlaylistRow listed=listed pos=pos library=library/> })
-                }/>
-            <CallCount list=list/>
+                    listed.map(|listed| view! { <PlaylistRow listed=listed pos=pos library=library/> }).into_any()
+                })/>
+            <CallCount load=list.load/>
         </main>
     }
 }
@@ -631,9 +632,9 @@ fn CopyStatus(
 /// Development Mode app's quota is counted per client id over a rolling day, so every call counts. Read again
 /// whenever the load's state changes.
 #[component]
-fn CallCount<T: Send + Sync + 'static>(list: PagedList<T>) -> impl IntoView {
+fn CallCount(load: RwSignal<Load>) -> impl IntoView {
     let calls = move || {
-        list.load.track();
+        load.track();
         crate::browser::tabs::calls_today()
     };
     view! {

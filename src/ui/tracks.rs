@@ -313,7 +313,8 @@ fn LikedList() -> impl IntoView {
                 </p>
             })}
             {may_read.then(|| view! {
-                <LoadStatus list=list singular="track" plural="tracks" retry=retry explain=explain_liked/>
+                <LoadStatus list=list.status() singular="track" plural="tracks" retry=retry
+                    explain=Callback::new(|error: SessionError| explain_liked(&error))/>
             })}
             <ExportEntries load=list.load title=Signal::derive(|| "Liked Songs".to_owned())
                 row=move || {
@@ -344,12 +345,12 @@ fn LikedList() -> impl IntoView {
                 </p>
             </Show>
             <VirtualList id="tracks" class="tracks" label="Liked Songs" count=count row_px=TRACK_ROW_PX
-                key=move |pos| order.with_untracked(|o| o.get(pos).copied())
-                row=move |pos| {
+                key=Callback::new(move |pos: usize| order.with_untracked(|o| o.get(pos).map(usize::to_string)))
+                row=Callback::new(move |pos: usize| {
                     let at = order.with_untracked(|o| o.get(pos).copied());
                     let entry = at.and_then(|at| list.items.with_untracked(|all| all.get(at).cloned()));
-                    view! { <TrackRow entry=entry pos=pos/> }
-                }/>
+                    view! { <TrackRow entry=entry pos=pos/> }.into_any()
+                })/>
         </main>
     }
 }
@@ -412,7 +413,8 @@ pub fn TrackList(id: PlaylistId) -> impl IntoView {
                     {if n == 1 { "1 track".to_owned() } else { format!("{} tracks", crate::browser::text::number(n)) }}
                 </p>
             })}
-            <LoadStatus list=list singular="track" plural="tracks" retry=retry explain=explain/>
+            <LoadStatus list=list.status() singular="track" plural="tracks" retry=retry
+                explain=Callback::new(move |error: SessionError| explain(&error))/>
             <ExportEntries load=list.load title=Signal::derive(move || {
                     playlist.get().map(|p| p.display_name().to_owned()).unwrap_or_default()
                 })
@@ -423,11 +425,12 @@ pub fn TrackList(id: PlaylistId) -> impl IntoView {
                     Some(PlaylistRow::playlist(&found, &user_id, &library.access.get_untracked(), Some(&entries)))
                 }/>
             <VirtualList id="tracks" class="tracks" label="Tracks" count=count row_px=TRACK_ROW_PX
-                key=|pos| pos
-                row=move |pos| {
+                // The position names the entry: entries are only ever appended.
+                key=Callback::new(|_: usize| None)
+                row=Callback::new(move |pos: usize| {
                     let entry = list.items.with_untracked(|all| all.get(pos).cloned());
-                    view! { <TrackRow entry=entry pos=pos/> }
-                }/>
+                    view! { <TrackRow entry=entry pos=pos/> }.into_any()
+                })/>
         </main>
     }
 }
