@@ -43,7 +43,8 @@ async fn store() -> Option<Rc<CopyStore>> {
 async fn read<T: DeserializeOwned>(key: &SessionKey, name: &str) -> Option<T> {
     let store = store().await?;
     match store.get(key, name).await {
-        Ok(bytes) => serde_json::from_slice(&bytes?).ok(),
+        // Read as text, as the API's answers are: `from_slice` would compile every type's reader a second time.
+        Ok(bytes) => serde_json::from_str(std::str::from_utf8(&bytes?).ok()?).ok(),
         Err(error) => {
             trouble(error);
             None

@@ -141,7 +141,8 @@ impl Message {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Option<Message> {
-        serde_json::from_slice(bytes).ok()
+        // As text, like every other JSON the app reads (one reader compiled, not two).
+        serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
     }
 }
 
