@@ -666,6 +666,19 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         limit: u32,
         mut on_page: impl FnMut(Page<I>) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
+        self.read_pages_with(cursor, &page_url, limit, &mut on_page)
+            .await
+    }
+
+    /// [`Self::read_pages`] with its closures as trait objects: the reading (concurrent requests, reordering,
+    /// retries) is compiled once per kind of entry, not once per caller's closures.
+    async fn read_pages_with<I: DeserializeOwned>(
+        &self,
+        cursor: &mut Cursor,
+        page_url: &dyn Fn(u32) -> String,
+        limit: u32,
+        mut on_page: &mut dyn FnMut(Page<I>) -> ControlFlow<()>,
+    ) -> Result<(), SessionError> {
         let limit = limit.max(1);
         if cursor.done {
             return Ok(());
@@ -800,27 +813,28 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
+        let mut on_page = on_page;
         self.read_entries(
             cursor,
-            |offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT),
-            on_page,
+            &|offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT),
+            &mut on_page,
         )
         .await
     }
 
-    /// Reads a list of entries (a playlist's, or Liked Songs) page by page from `page_url`.
+    /// Reads a list of entries (a playlist's, or Liked Songs) page by page from `page_url`. Not generic: compiled
+    /// once, whoever reads.
     async fn read_entries(
         &self,
         cursor: &mut Cursor,
-        page_url: impl Fn(u32) -> String,
-        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
+        page_url: &dyn Fn(u32) -> String,
+        on_page: &mut dyn FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
-        self.read_pages(
-            cursor,
-            page_url,
-            ITEMS_PAGE_LIMIT,
-            |page: Page<PlaylistEntry>| on_page(page.items, page.total, page.skipped),
-        )
+        self.read_pages_with(cursor, page_url, ITEMS_PAGE_LIMIT, &mut |page: Page<
+            PlaylistEntry,
+        >| {
+            on_page(page.items, page.total, page.skipped)
+        })
         .await
     }
 
@@ -831,10 +845,11 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
+        let mut on_page = on_page;
         self.read_entries(
             cursor,
-            |offset| liked_songs_url(base, offset, ITEMS_PAGE_LIMIT),
-            on_page,
+            &|offset| liked_songs_url(base, offset, ITEMS_PAGE_LIMIT),
+            &mut on_page,
         )
         .await
     }
