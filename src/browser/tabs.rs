@@ -12,8 +12,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use futures::future::{select, Either};
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -128,7 +126,7 @@ impl Default for BrowserTabs {
     fn default() -> Self {
         BrowserTabs {
             alone: Default::default(),
-            tab: URL_SAFE_NO_PAD.encode(random::bytes::<12>().unwrap_or_default()),
+            tab: crate::base64url::encode(random::bytes::<12>().unwrap_or_default()),
         }
     }
 }

@@ -16,8 +16,6 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use super::key::SessionKey;
@@ -191,7 +189,7 @@ pub const MESSAGE_AAD: &[u8] = b"pkce-playlists tabs message v1";
 pub fn envelope(nonce: [u8; 12], sealed: &[u8]) -> String {
     let mut bytes = nonce.to_vec();
     bytes.extend_from_slice(sealed);
-    URL_SAFE_NO_PAD.encode(bytes)
+    crate::base64url::encode(bytes)
 }
 
 /// The nonce and the sealed bytes of an envelope; `None` for anything that cannot be one (AES-GCM's tag alone is
@@ -200,7 +198,7 @@ pub fn open_envelope(text: &str) -> Option<([u8; 12], Vec<u8>)> {
     if text.len() > 64 * 1024 {
         return None;
     }
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    let bytes = crate::base64url::decode(text)?;
     if bytes.len() < 12 + 16 {
         return None;
     }
