@@ -67,10 +67,12 @@ fn now_ms() -> u64 {
 pub fn ExportEntries(
     load: RwSignal<Load>,
     title: Signal<String>,
-    row: impl Fn() -> Option<PlaylistRow> + Copy + Send + Sync + 'static,
+    /// The list's row, with its entries (a callback: the panel is compiled once for every list).
+    #[prop(into)]
+    row: Callback<(), Option<PlaylistRow>>,
 ) -> impl IntoView {
     let export = move |format: Format| {
-        if let Some(row) = row() {
+        if let Some(row) = row.run(()) {
             offer(
                 &Export::new(now_ms(), vec![row]),
                 format,
