@@ -12,6 +12,7 @@ use leptos::task::spawn_local;
 use super::paged::{Explained, Load};
 use super::playlists::{copy_until, Library};
 use super::AppState;
+use super::When;
 use crate::browser::{download, local_copy, session, Cancel, SessionTokens};
 use crate::session::copy::EntriesCopy;
 use crate::session::everything::Plan;
@@ -82,12 +83,12 @@ pub fn ExportEntries(
         }
     };
     view! {
-        <Show when=move || load.get() == Load::Done>
+        <When when=Signal::derive(move || load.get() == Load::Done)>
             <p class="exports">
                 <button id="export-csv" type="button" on:click=move |_| export(Format::Csv)>"Export CSV"</button>
                 <button id="export-json" type="button" on:click=move |_| export(Format::Json)>"Export JSON"</button>
             </p>
-        </Show>
+        </When>
     }
 }
 

@@ -10,6 +10,7 @@ use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
 use super::playlists::copy_until;
 use super::playlists::Library;
 use super::virtual_list::VirtualList;
+use super::When;
 use super::{use_app, AppState};
 use crate::browser::text;
 use crate::browser::{local_copy, session, Fetch, SessionTokens};
@@ -326,9 +327,9 @@ fn LikedList() -> impl IntoView {
                     let total = list.total.get_untracked();
                     Some(PlaylistRow::liked_songs(&user, total, Some(&entries)))
                 }/>
-            <Show when=refused>
+            <When when=Signal::derive(refused)>
                 <LoginButton id="grant-liked" label="Sign in again to show Liked Songs"/>
-            </Show>
+            </When>
             <div class="tools" role="search">
                 <label class="find">
                     <span class="visually-hidden">"Find in Liked Songs by name, artist or album"</span>
@@ -337,13 +338,13 @@ fn LikedList() -> impl IntoView {
                         on:input=move |ev| query.set(event_target_value(&ev))/>
                 </label>
             </div>
-            <Show when=move || !query.with(String::is_empty) && !list.is_empty()>
+            <When when=Signal::derive(move || !query.with(String::is_empty) && !list.is_empty())>
                 <p id="match-count" class="summary" role="status" data-count=move || count.get()
                     data-total=move || list.len()>
                     {move || format!("{} of {} tracks match", crate::browser::text::number(count.get() as u32),
                         crate::browser::text::number(list.len() as u32))}
                 </p>
-            </Show>
+            </When>
             <VirtualList id="tracks" class="tracks" label="Liked Songs" count=count row_px=TRACK_ROW_PX
                 key=Callback::new(move |pos: usize| order.with_untracked(|o| o.get(pos).map(usize::to_string)))
                 row=Callback::new(move |pos: usize| {
