@@ -56,7 +56,7 @@ async fn read<T: DeserializeOwned>(key: &SessionKey, name: &str) -> Option<T> {
 /// read from Spotify later.
 fn write<T: Serialize + 'static>(key: &SessionKey, name: String, value: T, until_ms: u64) {
     let key = key.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    super::spawn(async move {
         let Some(store) = store().await else {
             return;
         };
@@ -105,7 +105,7 @@ pub fn keep_entries_named(key: &SessionKey, name: &str, copy: EntriesCopy, until
 /// Deletes everything of the session of `key` (log out).
 pub fn forget(key: &SessionKey) {
     let key = key.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    super::spawn(async move {
         if let Some(store) = store().await {
             let _ = store.delete_session(&key).await;
         }
@@ -114,7 +114,7 @@ pub fn forget(key: &SessionKey) {
 
 /// Deletes what has had its time, whichever session wrote it: at start.
 pub fn purge() {
-    wasm_bindgen_futures::spawn_local(async {
+    super::spawn(async {
         if let Some(store) = store().await {
             let _ = store.purge(js_sys::Date::now() as u64).await;
         }
