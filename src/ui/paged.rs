@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::ops::ControlFlow;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -234,7 +235,7 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         self.items.set(Vec::new());
         self.total.set(None);
         self.skipped.set(0);
-        self.run(app, task);
+        self.run(app, boxed(task));
     }
 
     /// Like [`Self::start`], but keeps what is already shown: `task` reads on from where the last load stopped.
@@ -242,13 +243,11 @@ impl<T: Send + Sync + 'static> PagedList<T> {
     where
         Fut: Future<Output = Result<(), SessionError>> + 'static,
     {
-        self.run(app, task);
+        self.run(app, boxed(task));
     }
 
-    fn run<Fut>(self, app: AppState, task: impl FnOnce(Sink<T>, Fetch) -> Fut + 'static)
-    where
-        Fut: Future<Output = Result<(), SessionError>> + 'static,
-    {
+    /// Not generic over the task: compiled once per kind of entry.
+    fn run(self, app: AppState, task: Task<T>) {
         let generation = self.generation.get_untracked() + 1;
         self.generation.set(generation);
         self.load.set(Load::Loading);
@@ -282,6 +281,19 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         // are on the wire (the task above sends them before this timeout fires).
         set_timeout(text::prepare, std::time::Duration::ZERO);
     }
+}
+
+/// A load's task, boxed (see [`PagedList::start`]).
+type Task<T> =
+    Box<dyn FnOnce(Sink<T>, Fetch) -> Pin<Box<dyn Future<Output = Result<(), SessionError>>>>>;
+
+fn boxed<T: Send + Sync + 'static, Fut>(
+    task: impl FnOnce(Sink<T>, Fetch) -> Fut + 'static,
+) -> Task<T>
+where
+    Fut: Future<Output = Result<(), SessionError>> + 'static,
+{
+    Box::new(move |sink, fetch| Box::pin(task(sink, fetch)))
 }
 
 /// A failure in the user's words: what the page shows, its `data-error` hook, and the ways forward.
