@@ -7,6 +7,7 @@
 //! `ui`) exists only on `wasm32`. Imports run one way: `ui` → `browser` → `session` → `oauth`, `spotify`,
 //! `http`, `config`.
 
+pub mod base64url;
 pub mod config;
 pub mod csp;
 pub mod frame;

@@ -3,8 +3,12 @@
 //! token elsewhere), nothing from or to the HTTP cache, a time limit on every request, and an optional abort
 //! signal so that whoever no longer wants the answers cancels the requests on the wire.
 
-use gloo_net::http::Request;
-use web_sys::{AbortSignal, ReferrerPolicy, RequestCache, RequestCredentials, RequestRedirect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortSignal, Headers, ReferrerPolicy, RequestCache, RequestCredentials, RequestInit,
+    RequestRedirect,
+};
 
 use crate::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::oauth::TokenRequest;
@@ -55,24 +59,35 @@ impl Transport for Fetch {
         // refresh token, so it is always read and kept.
         let cancellable = !matches!(request, HttpRequest::PostForm { .. });
         let (timeout, signal) = self.signal(cancellable);
-        let builder = match &request {
-            HttpRequest::PostForm { url, .. } => {
-                Request::post(url).header("Content-Type", TokenRequest::CONTENT_TYPE)
+        let init = RequestInit::new();
+        let headers = Headers::new().map_err(describe)?;
+        let url = match &request {
+            HttpRequest::PostForm { url, body } => {
+                init.set_method("POST");
+                headers
+                    .set("Content-Type", TokenRequest::CONTENT_TYPE)
+                    .map_err(describe)?;
+                init.set_body(&JsValue::from_str(body));
+                url
             }
             HttpRequest::GetWithBearer { url, token } => {
-                Request::get(url).header("Authorization", &format!("Bearer {}", token.secret()))
+                init.set_method("GET");
+                headers
+                    .set("Authorization", &format!("Bearer {}", token.secret()))
+                    .map_err(describe)?;
+                url
             }
-            HttpRequest::Get { url } => Request::get(url),
-        }
-        .credentials(RequestCredentials::Omit)
-        .referrer_policy(ReferrerPolicy::NoReferrer)
-        .redirect(RequestRedirect::Error)
-        .cache(RequestCache::NoStore)
-        .abort_signal(Some(&signal));
-        let built = match request {
-            HttpRequest::PostForm { body, .. } => builder.body(body),
-            HttpRequest::GetWithBearer { .. } | HttpRequest::Get { .. } => builder.build(),
+            HttpRequest::Get { url } => {
+                init.set_method("GET");
+                url
+            }
         };
+        init.set_headers(&headers);
+        init.set_credentials(RequestCredentials::Omit);
+        init.set_referrer_policy(ReferrerPolicy::NoReferrer);
+        init.set_redirect(RequestRedirect::Error);
+        init.set_cache(RequestCache::NoStore);
+        init.set_signal(Some(&signal));
         let why = |error| {
             if timeout.aborted() {
                 TransportError::Timeout {
@@ -84,10 +99,20 @@ impl Transport for Fetch {
                 describe(error)
             }
         };
-        let response = built.map_err(describe)?.send().await.map_err(why)?;
+        let built = web_sys::Request::new_with_str_and_init(url, &init).map_err(describe)?;
+        let window = web_sys::window().ok_or(TransportError::NotSent)?;
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&built))
+            .await
+            .map_err(why)?
+            .unchecked_into();
         let status = response.status();
-        let retry_after = response.headers().get("retry-after");
-        let body = response.text().await.map_err(why)?;
+        let retry_after = response.headers().get("retry-after").ok().flatten();
+        let text = response.text().map_err(describe)?;
+        let body = JsFuture::from(text)
+            .await
+            .map_err(why)?
+            .as_string()
+            .unwrap_or_default();
         Ok(HttpResponse {
             status,
             body,
@@ -98,10 +123,10 @@ impl Transport for Fetch {
 
 /// A fetch failure as a [`TransportError`]. Browsers deliberately say little ("Failed to fetch", "NetworkError
 /// when attempting to fetch resource."), and never anything of the request's headers or body.
-fn describe(error: gloo_net::Error) -> TransportError {
-    let detail = match error {
-        gloo_net::Error::JsError(e) => e.message,
-        other => other.to_string(),
+fn describe(error: JsValue) -> TransportError {
+    let detail = match error.dyn_into::<js_sys::Error>() {
+        Ok(error) => String::from(error.message()),
+        Err(other) => other.as_string().unwrap_or_default(),
     };
     TransportError::Network { detail }
 }

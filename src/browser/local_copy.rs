@@ -43,7 +43,8 @@ async fn store() -> Option<Rc<CopyStore>> {
 async fn read<T: DeserializeOwned>(key: &SessionKey, name: &str) -> Option<T> {
     let store = store().await?;
     match store.get(key, name).await {
-        Ok(bytes) => serde_json::from_slice(&bytes?).ok(),
+        // Read as text, as the API's answers are: `from_slice` would compile every type's reader a second time.
+        Ok(bytes) => serde_json::from_str(std::str::from_utf8(&bytes?).ok()?).ok(),
         Err(error) => {
             trouble(error);
             None
@@ -55,7 +56,7 @@ async fn read<T: DeserializeOwned>(key: &SessionKey, name: &str) -> Option<T> {
 /// read from Spotify later.
 fn write<T: Serialize + 'static>(key: &SessionKey, name: String, value: T, until_ms: u64) {
     let key = key.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    super::spawn(async move {
         let Some(store) = store().await else {
             return;
         };
@@ -104,7 +105,7 @@ pub fn keep_entries_named(key: &SessionKey, name: &str, copy: EntriesCopy, until
 /// Deletes everything of the session of `key` (log out).
 pub fn forget(key: &SessionKey) {
     let key = key.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    super::spawn(async move {
         if let Some(store) = store().await {
             let _ = store.delete_session(&key).await;
         }
@@ -113,7 +114,7 @@ pub fn forget(key: &SessionKey) {
 
 /// Deletes what has had its time, whichever session wrote it: at start.
 pub fn purge() {
-    wasm_bindgen_futures::spawn_local(async {
+    super::spawn(async {
         if let Some(store) = store().await {
             let _ = store.purge(js_sys::Date::now() as u64).await;
         }

@@ -25,6 +25,13 @@ use crate::session::{Clock, Pacer, Session, SessionKey, StoreError, TokenStore};
 pub use http::Fetch;
 pub use tabs::BrowserTabs;
 
+/// Runs `task` in the background (`wasm_bindgen_futures::spawn_local`), boxed: the executor's spawning code is
+/// compiled once, not once per kind of task.
+pub fn spawn(task: impl std::future::Future<Output = ()> + 'static) {
+    let task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(task);
+    wasm_bindgen_futures::spawn_local(task);
+}
+
 /// Resolves after `ms` milliseconds (`setTimeout`).
 pub async fn sleep_ms(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

@@ -12,16 +12,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use futures::future::{select, Either};
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{BroadcastChannel, MessageEvent};
 
-use super::{crypto, random, sleep_ms, SessionTokens};
+use super::{crypto, random, sleep_ms, spawn, SessionTokens};
 use crate::oauth::TokenSet;
 use crate::session::key::{ENDED_PREFIX, QUOTA_PREFIX, RECORD_PREFIX};
 use crate::session::tabs::{
@@ -105,7 +103,7 @@ fn post(key: &SessionKey, message: Message) {
         return;
     };
     let sealing = key.sealing_key();
-    spawn_local(async move {
+    spawn(async move {
         let Some(nonce) = random::bytes::<12>() else {
             return;
         };
@@ -128,7 +126,7 @@ impl Default for BrowserTabs {
     fn default() -> Self {
         BrowserTabs {
             alone: Default::default(),
-            tab: URL_SAFE_NO_PAD.encode(random::bytes::<12>().unwrap_or_default()),
+            tab: crate::base64url::encode(random::bytes::<12>().unwrap_or_default()),
         }
     }
 }
@@ -493,7 +491,7 @@ pub fn listen(on_end: impl Fn(SessionEnd) + 'static) {
         let Some(key) = SessionTokens.load().map(|t| t.key) else {
             return;
         };
-        spawn_local(async move {
+        spawn(async move {
             let opened = crypto::open(&key.sealing_key(), nonce, MESSAGE_AAD, &sealed).await;
             if let Some(message) = opened.as_deref().and_then(Message::from_bytes) {
                 // Only if the tab still holds the session the message was opened with.

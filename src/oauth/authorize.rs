@@ -138,14 +138,12 @@ impl PendingLogin {
     /// The id of the grant this login will start: a digest of the verifier, so it names the authorization
     /// without revealing anything of it, and it is the same in every tab that later holds a copy of the session.
     pub fn grant_id(&self) -> String {
-        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        use base64::Engine as _;
         use sha2::{Digest, Sha256};
         let digest = Sha256::new()
             .chain_update(b"pkce-playlists grant\0")
             .chain_update(self.verifier.secret())
             .finalize();
-        URL_SAFE_NO_PAD.encode(&digest[..12])
+        crate::base64url::encode(&digest[..12])
     }
 
     /// Whether the login is too old to finish (or claims to come from the future).

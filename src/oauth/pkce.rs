@@ -1,7 +1,5 @@
 //! PKCE with the S256 method (RFC 7636).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::secret::{CodeVerifier, State};
@@ -23,19 +21,21 @@ impl CodeChallenge {
 impl CodeVerifier {
     /// A verifier made from fresh random bytes (the caller supplies them, so tests are deterministic).
     pub fn from_random(bytes: &[u8; RANDOM_BYTES]) -> Self {
-        CodeVerifier::new(URL_SAFE_NO_PAD.encode(bytes))
+        CodeVerifier::new(crate::base64url::encode(bytes))
     }
 
     /// `BASE64URL(SHA256(ASCII(code_verifier)))`, without padding.
     pub fn challenge(&self) -> CodeChallenge {
-        CodeChallenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.secret().as_bytes())))
+        CodeChallenge(crate::base64url::encode(Sha256::digest(
+            self.secret().as_bytes(),
+        )))
     }
 }
 
 impl State {
     /// A `state` made from fresh random bytes.
     pub fn from_random(bytes: &[u8; RANDOM_BYTES]) -> Self {
-        State::new(URL_SAFE_NO_PAD.encode(bytes))
+        State::new(crate::base64url::encode(bytes))
     }
 }
 

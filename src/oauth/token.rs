@@ -285,9 +285,56 @@ impl std::error::Error for TokenError {}
 struct RawSuccess {
     access_token: Option<String>,
     token_type: Option<String>,
-    expires_in: Option<serde_json::Value>,
+    expires_in: Option<Seconds>,
     refresh_token: Option<String>,
     scope: Option<String>,
+}
+
+/// `expires_in` as `serde_json::Value::as_u64` would read it: a non-negative integer, else nothing. Any other
+/// JSON value is read (with the same depth limit) and passed over without failing the answer. A `Value` would
+/// bring in a whole JSON tree (maps and all) for one number.
+struct Seconds(Option<u64>);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SecondsVisitor)
+    }
+}
+
+struct SecondsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SecondsVisitor {
+    type Value = Seconds;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Seconds, E> {
+        Ok(Seconds(Some(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Seconds, E> {
+        Ok(Seconds(u64::try_from(v).ok()))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Seconds, E> {
+        Ok(Seconds(None))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Seconds, E> {
+        Ok(Seconds(None))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Seconds, E> {
+        Ok(Seconds(None))
+    }
+    fn visit_unit<E>(self) -> Result<Seconds, E> {
+        Ok(Seconds(None))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Seconds, A::Error> {
+        while seq.next_element::<Seconds>()?.is_some() {}
+        Ok(Seconds(None))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Seconds, A::Error> {
+        while map.next_entry::<Seconds, Seconds>()?.is_some() {}
+        Ok(Seconds(None))
+    }
 }
 
 #[derive(Deserialize)]
@@ -336,8 +383,7 @@ pub fn parse_token_response(
     }
     let expires_in = raw
         .expires_in
-        .as_ref()
-        .and_then(serde_json::Value::as_u64)
+        .and_then(|s| s.0)
         .filter(|&s| (1..=10 * 365 * 24 * 3600).contains(&s))
         .ok_or(TokenError::InvalidExpiresIn)?;
     let refresh_token = raw
@@ -538,6 +584,10 @@ mod tests {
             r#","expires_in":-5"#,
             r#","expires_in":"3600""#,
             r#","expires_in":1.5"#,
+            r#","expires_in":null"#,
+            r#","expires_in":true"#,
+            r#","expires_in":[3600]"#,
+            r#","expires_in":{"seconds":3600,"more":[{"x":null}]}"#,
         ] {
             let body = format!(r#"{{"access_token":"a","token_type":"Bearer"{expires}}}"#);
             assert_eq!(

@@ -9,8 +9,6 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -61,12 +59,12 @@ impl SessionKey {
 
     /// The form kept in sessionStorage with the tokens.
     pub fn to_storage(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0)
+        crate::base64url::encode(self.0)
     }
 
     /// Reads back what [`Self::to_storage`] wrote; `None` for anything else.
     pub fn from_storage(text: &str) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        let bytes = crate::base64url::decode(text)?;
         Some(SessionKey(bytes.try_into().ok()?))
     }
 
@@ -82,7 +80,7 @@ impl SessionKey {
 
     /// A name for `label`: 128 bits of its digest.
     fn name(&self, label: &str) -> String {
-        URL_SAFE_NO_PAD.encode(&self.hmac(label, b"")[..16])
+        crate::base64url::encode(&self.hmac(label, b"")[..16])
     }
 
     pub fn names(&self) -> Names {
@@ -103,7 +101,7 @@ impl SessionKey {
 
     /// A tag that proves `data` was written by a holder of this key, for `purpose`.
     pub fn tag(&self, purpose: &str, data: &str) -> String {
-        URL_SAFE_NO_PAD.encode(self.hmac(purpose, data.as_bytes()))
+        crate::base64url::encode(self.hmac(purpose, data.as_bytes()))
     }
 
     /// Whether `tag` is [`Self::tag`] of `data` for `purpose` (compared in constant time).
@@ -114,7 +112,7 @@ impl SessionKey {
     /// A digest of a refresh token that says whether two tabs hold the same one; without the key it reveals
     /// nothing, not even whether two records name the same token.
     pub fn fingerprint(&self, refresh_token: &str) -> String {
-        URL_SAFE_NO_PAD.encode(&self.hmac("refresh", refresh_token.as_bytes())[..16])
+        crate::base64url::encode(&self.hmac("refresh", refresh_token.as_bytes())[..16])
     }
 
     /// The AES-GCM key that seals the session's local copy of what it read (IndexedDB); not the messages' key.
@@ -125,7 +123,7 @@ impl SessionKey {
     /// What the local copy calls the entry `name` (say `playlist:{id}`): 128 bits of a digest that says nothing
     /// of the name without the key.
     pub fn copy_name(&self, name: &str) -> String {
-        URL_SAFE_NO_PAD.encode(&self.hmac("copy:", name.as_bytes())[..16])
+        crate::base64url::encode(&self.hmac("copy:", name.as_bytes())[..16])
     }
 
     /// The tag every entry of this session's local copy carries, so that its end can remove them all.

@@ -33,7 +33,7 @@ use crate::spotify::paging::{
     MAX_LIBRARY_SIZE, PLAYLISTS_PAGE_LIMIT,
 };
 use crate::spotify::{
-    parse_api_response, ApiError, Page, Playlist, PlaylistEntry, PlaylistId, User,
+    check_api_response, read_api_json, ApiError, Page, Playlist, PlaylistEntry, PlaylistId, User,
 };
 
 pub use key::SessionKey;
@@ -564,8 +564,8 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         Ok(tokens.access_token)
     }
 
-    /// One `GET url` with the bearer token, read as `R`; a 401 gets one refresh and one retry.
-    async fn get_once<R: DeserializeOwned>(&self, url: &str) -> Result<R, SessionError> {
+    /// One `GET url` with the bearer token, its body when it succeeds; a 401 gets one refresh and one retry.
+    async fn get_once(&self, url: &str) -> Result<String, SessionError> {
         let mut token = self.fresh_access_token().await?;
         let mut refreshed = false;
         loop {
@@ -582,7 +582,7 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
             }
             let response = response.map_err(ApiError::Network)?;
             self.pacer.succeeded(self.clock.now_ms());
-            match parse_api_response(
+            match check_api_response(
                 response.status,
                 response.retry_after.as_deref(),
                 &response.body,
@@ -591,15 +591,23 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
                     refreshed = true;
                     token = self.refresh(Some(&token)).await?.access_token;
                 }
-                other => return other.map_err(SessionError::Api),
+                Err(error) => return Err(SessionError::Api(error)),
+                Ok(()) => return Ok(response.body),
             }
         }
     }
 
     /// `GET url` with the bearer token, read as `R`. Waits out the app's pause first. A failure that may pass
     /// (429, 5xx, no answer) is retried a few times with backoff (a 429 after its `Retry-After` when the answer
-    /// exposes it), and a 429 or a missing answer pauses every request of the app meanwhile.
+    /// exposes it), and a 429 or a missing answer pauses every request of the app meanwhile. A body that does not
+    /// read as `R` is not retried.
     pub async fn get_json<R: DeserializeOwned>(&self, url: &str) -> Result<R, SessionError> {
+        let body = self.get_body(url).await?;
+        read_api_json(&body).map_err(SessionError::Api)
+    }
+
+    /// [`Self::get_json`] up to the body of the successful answer. Not generic: compiled once, whatever is read.
+    async fn get_body(&self, url: &str) -> Result<String, SessionError> {
         let mut retry = 0;
         loop {
             self.quota_check()?;
@@ -657,6 +665,19 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         page_url: impl Fn(u32) -> String,
         limit: u32,
         mut on_page: impl FnMut(Page<I>) -> ControlFlow<()>,
+    ) -> Result<(), SessionError> {
+        self.read_pages_with(cursor, &page_url, limit, &mut on_page)
+            .await
+    }
+
+    /// [`Self::read_pages`] with its closures as trait objects: the reading (concurrent requests, reordering,
+    /// retries) is compiled once per kind of entry, not once per caller's closures.
+    async fn read_pages_with<I: DeserializeOwned>(
+        &self,
+        cursor: &mut Cursor,
+        page_url: &dyn Fn(u32) -> String,
+        limit: u32,
+        mut on_page: &mut dyn FnMut(Page<I>) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let limit = limit.max(1);
         if cursor.done {
@@ -792,27 +813,28 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
+        let mut on_page = on_page;
         self.read_entries(
             cursor,
-            |offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT),
-            on_page,
+            &|offset| playlist_items_url(base, id, offset, ITEMS_PAGE_LIMIT),
+            &mut on_page,
         )
         .await
     }
 
-    /// Reads a list of entries (a playlist's, or Liked Songs) page by page from `page_url`.
+    /// Reads a list of entries (a playlist's, or Liked Songs) page by page from `page_url`. Not generic: compiled
+    /// once, whoever reads.
     async fn read_entries(
         &self,
         cursor: &mut Cursor,
-        page_url: impl Fn(u32) -> String,
-        mut on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
+        page_url: &dyn Fn(u32) -> String,
+        on_page: &mut dyn FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
-        self.read_pages(
-            cursor,
-            page_url,
-            ITEMS_PAGE_LIMIT,
-            |page: Page<PlaylistEntry>| on_page(page.items, page.total, page.skipped),
-        )
+        self.read_pages_with(cursor, page_url, ITEMS_PAGE_LIMIT, &mut |page: Page<
+            PlaylistEntry,
+        >| {
+            on_page(page.items, page.total, page.skipped)
+        })
         .await
     }
 
@@ -823,10 +845,11 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
         on_page: impl FnMut(Vec<PlaylistEntry>, u32, u32) -> ControlFlow<()>,
     ) -> Result<(), SessionError> {
         let base = &self.config.api_base_url;
+        let mut on_page = on_page;
         self.read_entries(
             cursor,
-            |offset| liked_songs_url(base, offset, ITEMS_PAGE_LIMIT),
-            on_page,
+            &|offset| liked_songs_url(base, offset, ITEMS_PAGE_LIMIT),
+            &mut on_page,
         )
         .await
     }

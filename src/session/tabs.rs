@@ -16,8 +16,6 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use super::key::SessionKey;
@@ -124,7 +122,7 @@ pub fn open_end(key: &SessionKey, text: &str) -> Option<SessionEnd> {
 }
 
 /// What the tabs of a session say to each other, always sealed with the session's key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Message {
     /// New tokens (their storage JSON, which names the grant and its version).
@@ -141,8 +139,37 @@ impl Message {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Option<Message> {
-        serde_json::from_slice(bytes).ok()
+        // As text, like every other JSON the app reads (one reader compiled, not two).
+        let flat: FlatMessage = serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()?;
+        Some(match flat.kind {
+            Kind::Tokens => Message::Tokens {
+                tokens: flat.tokens?,
+            },
+            Kind::Ask => Message::Ask {
+                version: flat.version?,
+            },
+            Kind::End => Message::End { why: flat.why? },
+        })
     }
+}
+
+/// A [`Message`] as [`Message::to_bytes`] writes it: its `kind` and the fields of every kind, read flat rather
+/// than as serde's internally tagged enum, which buffers the whole object first and brings in that machinery.
+/// Messages are sealed, so only this app's tabs write them; a kind without its field is no message.
+#[derive(Deserialize)]
+struct FlatMessage {
+    kind: Kind,
+    tokens: Option<String>,
+    version: Option<u64>,
+    why: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Tokens,
+    Ask,
+    End,
 }
 
 /// What a tab does with a message it could open.
@@ -190,7 +217,7 @@ pub const MESSAGE_AAD: &[u8] = b"pkce-playlists tabs message v1";
 pub fn envelope(nonce: [u8; 12], sealed: &[u8]) -> String {
     let mut bytes = nonce.to_vec();
     bytes.extend_from_slice(sealed);
-    URL_SAFE_NO_PAD.encode(bytes)
+    crate::base64url::encode(bytes)
 }
 
 /// The nonce and the sealed bytes of an envelope; `None` for anything that cannot be one (AES-GCM's tag alone is
@@ -199,7 +226,7 @@ pub fn open_envelope(text: &str) -> Option<([u8; 12], Vec<u8>)> {
     if text.len() > 64 * 1024 {
         return None;
     }
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    let bytes = crate::base64url::decode(text)?;
     if bytes.len() < 12 + 16 {
         return None;
     }
@@ -587,6 +614,36 @@ mod tests {
         let message = Message::Ask { version: 4 };
         assert_eq!(Message::from_bytes(&message.to_bytes()), Some(message));
         assert_eq!(Message::from_bytes(b"{\"kind\":\"tokens\"}"), None);
+        for message in [
+            Message::Tokens {
+                tokens: "{\"a\":1}".into(),
+            },
+            Message::End {
+                why: "revoked".into(),
+            },
+        ] {
+            assert_eq!(Message::from_bytes(&message.to_bytes()), Some(message));
+        }
+        assert_eq!(
+            Message::Ask { version: 4 }.to_bytes(),
+            b"{\"kind\":\"ask\",\"version\":4}"
+        );
+        for text in [
+            &b"{\"kind\":\"ask\"}"[..],
+            b"{\"kind\":\"end\",\"tokens\":\"t\"}",
+            b"{\"kind\":\"ask\",\"version\":\"4\"}",
+            b"{\"kind\":\"other\",\"why\":\"x\"}",
+            b"{\"version\":4}",
+            b"[\"ask\",4]",
+            b"\xff",
+        ] {
+            assert_eq!(
+                Message::from_bytes(text),
+                None,
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
     }
 
     /// Guards against a script that sits on the refresh lock stalling the session for good, and against a tab

@@ -102,16 +102,17 @@ pub fn arrange(keys: &[&SearchKey], words: &[String], sort: Sort) -> Vec<u32> {
     let mut shown: Vec<u32> = (0..keys.len() as u32)
         .filter(|&i| words.is_empty() || keys[i as usize].matches(words))
         .collect();
-    let key = |i: &u32| keys[*i as usize];
-    match sort {
-        Sort::Spotify => {}
-        Sort::Name => shown.sort_by(|a, b| key(a).name.cmp(&key(b).name)),
-        Sort::Owner => shown.sort_by(|a, b| {
-            (key(a).owner.as_str(), key(a).name.as_str())
-                .cmp(&(key(b).owner.as_str(), key(b).name.as_str()))
-        }),
-        Sort::Tracks => shown.sort_by_key(|i| std::cmp::Reverse(key(i).tracks)),
-    }
+    // One comparator chosen up front, so that the (large) stable sort is compiled once, not once per order.
+    let by: fn(&SearchKey, &SearchKey) -> std::cmp::Ordering = match sort {
+        Sort::Spotify => return shown,
+        Sort::Name => |a, b| a.name.cmp(&b.name),
+        Sort::Owner => {
+            |a, b| (a.owner.as_str(), a.name.as_str()).cmp(&(b.owner.as_str(), b.name.as_str()))
+        }
+        // Most tracks first.
+        Sort::Tracks => |a, b| b.tracks.cmp(&a.tracks),
+    };
+    shown.sort_by(|a, b| by(keys[*a as usize], keys[*b as usize]));
     shown
 }
 

@@ -153,11 +153,27 @@ pub fn parse_api_response<T: DeserializeOwned>(
     retry_after: Option<&str>,
     body: &str,
 ) -> Result<T, ApiError> {
+    check_api_response(status, retry_after, body)?;
+    read_api_json(body)
+}
+
+/// The body of a successful answer read as `T` (the part of [`parse_api_response`] that depends on `T`).
+pub fn read_api_json<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
+    // serde's message may quote the body ("invalid type: string \"...\""): cleaned like the rest.
+    serde_json::from_str(body).map_err(|e| {
+        ApiError::Malformed(shown(&e.to_string()).unwrap_or_else(|| "unreadable JSON".into()))
+    })
+}
+
+/// Whether the answer is a success (2xx), and if not, the error it says, as [`parse_api_response`] reads it.
+/// Not generic: whatever the body holds, this is compiled once.
+pub fn check_api_response(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &str,
+) -> Result<(), ApiError> {
     if (200..300).contains(&status) {
-        // serde's message may quote the body ("invalid type: string \"...\""): cleaned like the rest.
-        return serde_json::from_str(body).map_err(|e| {
-            ApiError::Malformed(shown(&e.to_string()).unwrap_or_else(|| "unreadable JSON".into()))
-        });
+        return Ok(());
     }
     // Spotify's message is shown to the user: cleaned and capped, or the status when nothing is left of it.
     let parsed = serde_json::from_str::<ErrorBody>(body).ok();

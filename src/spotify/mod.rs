@@ -6,5 +6,5 @@ pub mod export;
 pub mod model;
 pub mod paging;
 
-pub use error::{parse_api_response, ApiError};
+pub use error::{check_api_response, parse_api_response, read_api_json, ApiError};
 pub use model::{Access, ItemsAccess, Page, Playable, Playlist, PlaylistEntry, PlaylistId, User};

@@ -25,7 +25,12 @@ pub fn App() -> impl IntoView {
     match load_config() {
         Ok(Loaded::Ready(config)) => view! { <Routed config=config/> }.into_any(),
         Ok(Loaded::Discover(pending)) => {
-            let found = LocalResource::new(move || discover(pending.clone()));
+            // Read once, by a task that writes what it found (a resource would bring in its machinery for one read).
+            let found = RwSignal::new(None);
+            leptos::task::spawn_local(async move {
+                let config = discover(pending).await;
+                found.try_set(Some(config));
+            });
             view! {
                 {move || match found.get() {
                     None => view! {

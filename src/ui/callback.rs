@@ -1,6 +1,7 @@
 //! `/callback`: where the provider sends the browser back.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::error::AuthError;
 use super::playlists::start_new_library;
@@ -22,16 +23,16 @@ pub fn CallbackPage() -> impl IntoView {
 /// Finishes the login that `query` (the callback's query string) answers, then shows the playlists, or says what
 /// went wrong and offers a fresh login.
 ///
-/// Finishing is a one-shot side effect (a `POST` that spends the code), so it is an [`Action`] dispatched once
-/// when the view is made. A second view of the same callback finds no pending login: it was taken out of
-/// storage by the first.
+/// Finishing is a one-shot side effect (a `POST` that spends the code), so it is a task spawned once when the
+/// view is made (an `Action` would bring in its machinery for one dispatch). A second view of the same callback
+/// finds no pending login: it was taken out of storage by the first.
 #[component]
 pub fn CallbackView(query: String) -> impl IntoView {
     let app = use_app();
     let router = use_router();
-    let finish = Action::new_local(move |query: &String| {
-        let query = query.clone();
-        async move {
+    let failed = RwSignal::new(None::<LoginError>);
+    spawn_local(async move {
+        let finish = async move {
             let signed_in = complete_login(app.config, &query).await?;
             app.library.reset();
             // Landing on the library: its first requests leave now, and the page is built while they are on
@@ -47,14 +48,16 @@ pub fn CallbackView(query: String) -> impl IntoView {
                 None => location::replace_url(&signed_in.return_to),
             }
             Ok::<(), LoginError>(())
+        };
+        if let Err(error) = finish.await {
+            failed.try_set(Some(error));
         }
     });
-    finish.dispatch_local(query);
     view! {
         <main class="page narrow">
-            {move || match finish.value().get() {
-                Some(Err(error)) => view! { <AuthError error=error/> }.into_any(),
-                _ => view! { <p class="status" role="status">"Signing you in…"</p> }.into_any(),
+            {move || match failed.get() {
+                Some(error) => view! { <AuthError error=error/> }.into_any(),
+                None => view! { <p class="status" role="status">"Signing you in…"</p> }.into_any(),
             }}
         </main>
     }

@@ -12,6 +12,7 @@ use leptos::task::spawn_local;
 use super::paged::{Explained, Load};
 use super::playlists::{copy_until, Library};
 use super::AppState;
+use super::When;
 use crate::browser::{download, local_copy, session, Cancel, SessionTokens};
 use crate::session::copy::EntriesCopy;
 use crate::session::everything::Plan;
@@ -67,10 +68,12 @@ fn now_ms() -> u64 {
 pub fn ExportEntries(
     load: RwSignal<Load>,
     title: Signal<String>,
-    row: impl Fn() -> Option<PlaylistRow> + Copy + Send + Sync + 'static,
+    /// The list's row, with its entries (a callback: the panel is compiled once for every list).
+    #[prop(into)]
+    row: Callback<(), Option<PlaylistRow>>,
 ) -> impl IntoView {
     let export = move |format: Format| {
-        if let Some(row) = row() {
+        if let Some(row) = row.run(()) {
             offer(
                 &Export::new(now_ms(), vec![row]),
                 format,
@@ -80,12 +83,12 @@ pub fn ExportEntries(
         }
     };
     view! {
-        <Show when=move || load.get() == Load::Done>
+        <When when=Signal::derive(move || load.get() == Load::Done)>
             <p class="exports">
                 <button id="export-csv" type="button" on:click=move |_| export(Format::Csv)>"Export CSV"</button>
                 <button id="export-json" type="button" on:click=move |_| export(Format::Json)>"Export JSON"</button>
             </p>
-        </Show>
+        </When>
     }
 }
 

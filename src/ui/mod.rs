@@ -167,6 +167,20 @@ impl AppState {
     }
 }
 
+/// `children` while `when` holds, made anew each time it comes to hold, as `<Show>` does. Not generic: one
+/// compiled view for every use, where each `<Show>` compiles its own (and its own memo).
+#[component]
+pub fn When(#[prop(into)] when: Signal<bool>, children: ChildrenFn) -> impl IntoView {
+    let when = Memo::new(move |_| when.get());
+    move || {
+        if when.get() {
+            leptos::either::Either::Left(children())
+        } else {
+            leptos::either::Either::Right(())
+        }
+    }
+}
+
 /// The app's state, provided by [`App`].
 pub fn use_app() -> AppState {
     expect_context::<AppState>()

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::ops::ControlFlow;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -61,6 +62,16 @@ impl<T: Send + Sync + 'static> Clone for PagedList<T> {
 }
 
 impl<T: Send + Sync + 'static> Copy for PagedList<T> {}
+
+/// What the status line reads of a list, whatever its entries.
+#[derive(Clone, Copy)]
+pub struct ListStatus {
+    pub load: RwSignal<Load>,
+    pub total: RwSignal<Option<u32>>,
+    pub skipped: RwSignal<u32>,
+    /// How many entries are shown.
+    pub len: Signal<usize>,
+}
 
 /// What a load writes through. Every write is a no-op once a newer load has started or the page is gone.
 pub struct Sink<T: Send + Sync + 'static> {
@@ -174,6 +185,16 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         self.items.with(Vec::len)
     }
 
+    /// The list as its status line reads it.
+    pub fn status(self) -> ListStatus {
+        ListStatus {
+            load: self.load,
+            total: self.total,
+            skipped: self.skipped,
+            len: Signal::derive(move || self.len()),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -214,7 +235,7 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         self.items.set(Vec::new());
         self.total.set(None);
         self.skipped.set(0);
-        self.run(app, task);
+        self.run(app, boxed(task));
     }
 
     /// Like [`Self::start`], but keeps what is already shown: `task` reads on from where the last load stopped.
@@ -222,13 +243,11 @@ impl<T: Send + Sync + 'static> PagedList<T> {
     where
         Fut: Future<Output = Result<(), SessionError>> + 'static,
     {
-        self.run(app, task);
+        self.run(app, boxed(task));
     }
 
-    fn run<Fut>(self, app: AppState, task: impl FnOnce(Sink<T>, Fetch) -> Fut + 'static)
-    where
-        Fut: Future<Output = Result<(), SessionError>> + 'static,
-    {
+    /// Not generic over the task: compiled once per kind of entry.
+    fn run(self, app: AppState, task: Task<T>) {
         let generation = self.generation.get_untracked() + 1;
         self.generation.set(generation);
         self.load.set(Load::Loading);
@@ -262,6 +281,19 @@ impl<T: Send + Sync + 'static> PagedList<T> {
         // are on the wire (the task above sends them before this timeout fires).
         set_timeout(text::prepare, std::time::Duration::ZERO);
     }
+}
+
+/// A load's task, boxed (see [`PagedList::start`]).
+type Task<T> =
+    Box<dyn FnOnce(Sink<T>, Fetch) -> Pin<Box<dyn Future<Output = Result<(), SessionError>>>>>;
+
+fn boxed<T: Send + Sync + 'static, Fut>(
+    task: impl FnOnce(Sink<T>, Fetch) -> Fut + 'static,
+) -> Task<T>
+where
+    Fut: Future<Output = Result<(), SessionError>> + 'static,
+{
+    Box::new(move |sink, fetch| Box::pin(task(sink, fetch)))
 }
 
 /// A failure in the user's words: what the page shows, its `data-error` hook, and the ways forward.
@@ -319,14 +351,18 @@ const RECOVER_AFTER_S: u32 = 15;
 /// failure, the error (`#load-error[data-error]`) as `explain` puts it, with "Try again" (`button#try-again`)
 /// where that can help. A load that failed because nothing answered resumes by itself: when the browser comes
 /// back online, or after a short wait.
+///
+/// Not generic (the list is read through its [`ListStatus`], `retry` and `explain` are callbacks), so that its
+/// view is compiled once for every list.
 #[component]
-pub fn LoadStatus<T: Send + Sync + 'static>(
-    list: PagedList<T>,
+pub fn LoadStatus(
+    list: ListStatus,
     singular: &'static str,
     plural: &'static str,
-    retry: impl Fn() + Copy + Send + Sync + 'static,
-    explain: impl Fn(&SessionError) -> Explained + Copy + Send + Sync + 'static,
+    #[prop(into)] retry: Callback<()>,
+    explain: Callback<SessionError, Explained>,
 ) -> impl IntoView {
+    let retry = move || retry.run(());
     let app = use_app();
     // A clock for the countdowns, ticking once a second while there is one to show.
     let now = RwSignal::new(js_sys::Date::now() as u64);
@@ -394,10 +430,10 @@ pub fn LoadStatus<T: Send + Sync + 'static>(
             (Load::Idle | Load::Loading, None) => format!("Loading {plural}…"),
             (Load::Loading, Some(total)) => format!(
                 "Loaded {} of {} {plural}",
-                text::number(list.len() as u32),
+                text::number(list.len.get() as u32),
                 text::number(total)
             ),
-            (_, total) => match total.unwrap_or(0).max(list.len() as u32) {
+            (_, total) => match total.unwrap_or(0).max(list.len.get() as u32) {
                 1 => format!("1 {singular}"),
                 n => format!("{} {plural}", text::number(n)),
             },
@@ -422,20 +458,20 @@ pub fn LoadStatus<T: Send + Sync + 'static>(
     };
     let progress = move || match (list.load.get(), list.total.get()) {
         (Load::Loading, Some(total)) if total > 0 => Some(view! {
-            <progress id="progress" max=total value=move || list.len() aria-hidden="true"></progress>
+            <progress id="progress" max=total value=move || list.len.get() aria-hidden="true"></progress>
         }),
         _ => None,
     };
     view! {
         <p id="load-status" class="summary" role="status" aria-live="polite"
             data-state=move || list.load.with(Load::code) data-pause=pause_code
-            data-count=move || list.len() data-total=move || list.total.get()>{summary}</p>
+            data-count=move || list.len.get() data-total=move || list.total.get()>{summary}</p>
         {progress}
         {skipped}
         {move || match list.load.get() {
             Load::Failed(error) => {
-                let explained = explain(&error);
                 let recovering = unanswered(&error);
+                let explained = explain.run(error);
                 Some(view! {
                     <div id="load-error" class="error" role="alert" data-error=explained.code
                         data-retry-after=explained.retry_after.map(|s| s.to_string())>

@@ -10,6 +10,7 @@ use super::export::ExportEverything;
 use super::login::LoginButton;
 use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
 use super::virtual_list::VirtualList;
+use super::When;
 use super::{use_app, AppState};
 use crate::browser::{local_copy, location, session, text, BrowserSession, Fetch, SessionTokens};
 use crate::session::copy::{Freshness, LibraryCopy};
@@ -501,39 +502,40 @@ pub fn PlaylistsPage() -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <LoadStatus list=list singular="playlist" plural="playlists" retry=retry explain=Explained::of/>
+            <LoadStatus list=list.status() singular="playlist" plural="playlists" retry=retry
+                explain=Callback::new(|error: SessionError| Explained::of(&error))/>
             <CopyStatus library=library refresh=refresh/>
             <SignInEnds/>
             <LikedRow library=library/>
-            <Show when=move || list.load.get() == Load::Done>
+            <When when=Signal::derive(move || list.load.get() == Load::Done)>
                 <ExportEverything app=app/>
-            </Show>
-            <Show when=move || list.load.get() == Load::Done && list.is_empty()>
+            </When>
+            <When when=Signal::derive(move || list.load.get() == Load::Done && list.is_empty())>
                 <p id="empty-library" class="empty">
                     "You have no playlists yet. Playlists you create or follow on Spotify will appear here."
                 </p>
-            </Show>
-            <Show when=move || !query.with(String::is_empty) && !list.is_empty()>
+            </When>
+            <When when=Signal::derive(move || !query.with(String::is_empty) && !list.is_empty())>
                 <p id="match-count" class="summary" role="status" data-count=move || count.get()
                     data-total=move || list.len()>
                     {move || format!("{} of {} playlists match", text::number(count.get() as u32),
                         text::number(list.len() as u32))}
                 </p>
-            </Show>
-            <Show when=move || !list.is_empty() && count.get() == 0>
+            </When>
+            <When when=Signal::derive(move || !list.is_empty() && count.get() == 0)>
                 <p id="no-match" class="empty" role="status">"No playlist matches your search."</p>
-            </Show>
+            </When>
             <VirtualList id="playlists" class="playlists" label="Your playlists" count=count row_px=ROW_PX
-                key=move |pos| order.with_untracked(|o| o.get(pos).copied()).and_then(|i| {
-                    list.items.with_untracked(|all| all.get(i as usize).map(|p| p.playlist.id.clone()))
-                })
-                row=move |pos| {
+                key=Callback::new(move |pos: usize| order.with_untracked(|o| o.get(pos).copied()).and_then(|i| {
+                    list.items.with_untracked(|all| all.get(i as usize).map(|p| p.playlist.id.to_string()))
+                }))
+                row=Callback::new(move |pos: usize| {
                     let listed = order
                         .with_untracked(|o| o.get(pos).copied())
                         .and_then(|i| list.items.with_untracked(|all| all.get(i as usize).cloned()));
-                    listed.map(|listed| view! { <PlaylistRow listed=listed pos=pos library=library/> })
-                }/>
-            <CallCount list=list/>
+                    listed.map(|listed| view! { <PlaylistRow listed=listed pos=pos library=library/> }).into_any()
+                })/>
+            <CallCount load=list.load/>
         </main>
     }
 }
@@ -631,9 +633,9 @@ fn CopyStatus(
 /// Development Mode app's quota is counted per client id over a rolling day, so every call counts. Read again
 /// whenever the load's state changes.
 #[component]
-fn CallCount<T: Send + Sync + 'static>(list: PagedList<T>) -> impl IntoView {
+fn CallCount(load: RwSignal<Load>) -> impl IntoView {
     let calls = move || {
-        list.load.track();
+        load.track();
         crate::browser::tabs::calls_today()
     };
     view! {

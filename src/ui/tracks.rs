@@ -10,6 +10,7 @@ use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
 use super::playlists::copy_until;
 use super::playlists::Library;
 use super::virtual_list::VirtualList;
+use super::When;
 use super::{use_app, AppState};
 use crate::browser::text;
 use crate::browser::{local_copy, session, Fetch, SessionTokens};
@@ -313,7 +314,8 @@ fn LikedList() -> impl IntoView {
                 </p>
             })}
             {may_read.then(|| view! {
-                <LoadStatus list=list singular="track" plural="tracks" retry=retry explain=explain_liked/>
+                <LoadStatus list=list.status() singular="track" plural="tracks" retry=retry
+                    explain=Callback::new(|error: SessionError| explain_liked(&error))/>
             })}
             <ExportEntries load=list.load title=Signal::derive(|| "Liked Songs".to_owned())
                 row=move || {
@@ -325,9 +327,9 @@ fn LikedList() -> impl IntoView {
                     let total = list.total.get_untracked();
                     Some(PlaylistRow::liked_songs(&user, total, Some(&entries)))
                 }/>
-            <Show when=refused>
+            <When when=Signal::derive(refused)>
                 <LoginButton id="grant-liked" label="Sign in again to show Liked Songs"/>
-            </Show>
+            </When>
             <div class="tools" role="search">
                 <label class="find">
                     <span class="visually-hidden">"Find in Liked Songs by name, artist or album"</span>
@@ -336,20 +338,20 @@ fn LikedList() -> impl IntoView {
                         on:input=move |ev| query.set(event_target_value(&ev))/>
                 </label>
             </div>
-            <Show when=move || !query.with(String::is_empty) && !list.is_empty()>
+            <When when=Signal::derive(move || !query.with(String::is_empty) && !list.is_empty())>
                 <p id="match-count" class="summary" role="status" data-count=move || count.get()
                     data-total=move || list.len()>
                     {move || format!("{} of {} tracks match", crate::browser::text::number(count.get() as u32),
                         crate::browser::text::number(list.len() as u32))}
                 </p>
-            </Show>
+            </When>
             <VirtualList id="tracks" class="tracks" label="Liked Songs" count=count row_px=TRACK_ROW_PX
-                key=move |pos| order.with_untracked(|o| o.get(pos).copied())
-                row=move |pos| {
+                key=Callback::new(move |pos: usize| order.with_untracked(|o| o.get(pos).map(usize::to_string)))
+                row=Callback::new(move |pos: usize| {
                     let at = order.with_untracked(|o| o.get(pos).copied());
                     let entry = at.and_then(|at| list.items.with_untracked(|all| all.get(at).cloned()));
-                    view! { <TrackRow entry=entry pos=pos/> }
-                }/>
+                    view! { <TrackRow entry=entry pos=pos/> }.into_any()
+                })/>
         </main>
     }
 }
@@ -412,7 +414,8 @@ pub fn TrackList(id: PlaylistId) -> impl IntoView {
                     {if n == 1 { "1 track".to_owned() } else { format!("{} tracks", crate::browser::text::number(n)) }}
                 </p>
             })}
-            <LoadStatus list=list singular="track" plural="tracks" retry=retry explain=explain/>
+            <LoadStatus list=list.status() singular="track" plural="tracks" retry=retry
+                explain=Callback::new(move |error: SessionError| explain(&error))/>
             <ExportEntries load=list.load title=Signal::derive(move || {
                     playlist.get().map(|p| p.display_name().to_owned()).unwrap_or_default()
                 })
@@ -423,11 +426,12 @@ pub fn TrackList(id: PlaylistId) -> impl IntoView {
                     Some(PlaylistRow::playlist(&found, &user_id, &library.access.get_untracked(), Some(&entries)))
                 }/>
             <VirtualList id="tracks" class="tracks" label="Tracks" count=count row_px=TRACK_ROW_PX
-                key=|pos| pos
-                row=move |pos| {
+                // The position names the entry: entries are only ever appended.
+                key=Callback::new(|_: usize| None)
+                row=Callback::new(move |pos: usize| {
                     let entry = list.items.with_untracked(|all| all.get(pos).cloned());
-                    view! { <TrackRow entry=entry pos=pos/> }
-                }/>
+                    view! { <TrackRow entry=entry pos=pos/> }.into_any()
+                })/>
         </main>
     }
 }

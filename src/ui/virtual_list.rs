@@ -5,8 +5,6 @@
 //! Keyboard: in the list, the arrow keys, Page Up/Down, Home and End move the focus from row to row (scrolling
 //! rows into the DOM first), so every row is reachable without a mouse.
 
-use std::hash::Hash;
-
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -16,24 +14,19 @@ use crate::viewport::rows_to_render as window_of;
 
 /// A virtual `<ul>` of `count` rows, each `row_px` high. `key` names the item at a position (a row is made again
 /// only when its position shows another item) and `row` renders it; the `<li>` is `row`'s to make, and must
-/// carry `data-pos` (its position) and be focusable, or hold a focusable link.
+/// carry `data-pos` (its position) and be focusable, or hold a focusable link. Not generic (`key` and `row` are
+/// callbacks, and a row is an [`AnyView`]), so that the list is compiled once for every list of the app.
 #[component]
-pub fn VirtualList<K, KF, R, V>(
+pub fn VirtualList(
     id: &'static str,
     class: &'static str,
     /// What the list is, for assistive technology.
     label: &'static str,
     count: Signal<usize>,
     row_px: u32,
-    key: KF,
-    row: R,
-) -> impl IntoView
-where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    KF: Fn(usize) -> K + Clone + Send + Sync + 'static,
-    R: Fn(usize) -> V + Clone + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
+    key: Callback<usize, Option<String>>,
+    row: Callback<usize, AnyView>,
+) -> impl IntoView {
     let list = NodeRef::<html::Ul>::new();
     let range = RwSignal::new((0usize, 0usize));
     let row_f = f64::from(row_px);
@@ -131,13 +124,12 @@ where
         let (first, last) = range.get();
         (first..last.min(count.get())).collect::<Vec<_>>()
     };
-    let key_of = key.clone();
     view! {
         <ul id=id class=class aria-label=label node_ref=list tabindex="0" on:keydown=on_key
             style:height=move || format!("{}px", count.get() * row_px as usize)
             style:padding-top=move || format!("{}px", range.get().0.min(count.get()) * row_px as usize)>
-            <For each=rows key=move |pos| (*pos, key_of(*pos)) let:pos>
-                {row(pos)}
+            <For each=rows key=move |pos| (*pos, key.run(*pos)) let:pos>
+                {row.run(pos)}
             </For>
         </ul>
     }
