@@ -25,6 +25,9 @@ const WASM_SUITES: [(&str, &str); 2] = [
 const DIST_CHECKS: &str = "dist/ checks (artefact, policy, integrity, headers)";
 const BUDGET: &str = "first-load budget";
 const E2E: &str = "end-to-end tests (Chrome and Firefox over WebDriver)";
+/// The scenarios need `dist/` and browsers, so they sit behind a feature (`e2e/Cargo.toml`) that a
+/// plain `cargo test --workspace` leaves off; here it is on, or the suite would run none of them.
+const E2E_ARGS: [&str; 5] = ["test", "-p", "e2e", "--features", "browsers"];
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tally {
@@ -163,7 +166,7 @@ fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> Vec<Outcome> {
         Err(e) => could_not_run(E2E, e.context("axe-core did not install")),
         Ok(axe) => {
             let mut e2e = tools.cargo();
-            e2e.args(["test", "-p", "e2e"]).env("E2E_DIST", dist);
+            e2e.args(E2E_ARGS).env("E2E_DIST", dist);
             // The accessibility tests' axe-core (`e2e/src/axe.rs`).
             run_suite(E2E, e2e.env("AXE_CORE_JS", axe).envs(browsers.clone()))
         }
@@ -220,6 +223,25 @@ fn run_wasm_suite(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Guards against an end-to-end suite that runs none of the scenarios and still passes: every
+    // scenario's required feature must be one the suite turns on.
+    #[test]
+    fn the_end_to_end_suite_turns_on_every_scenarios_feature() {
+        let manifest = xtask::read(&xtask::workspace_root().join("e2e/Cargo.toml")).unwrap();
+        let required: Vec<&str> = manifest
+            .lines()
+            .filter_map(|line| line.strip_prefix("required-features = "))
+            .collect();
+        assert!(
+            required.len() >= 12,
+            "e2e/Cargo.toml lists its scenarios: {required:?}"
+        );
+        let on = E2E_ARGS.iter().skip_while(|a| **a != "--features").nth(1);
+        for features in required {
+            assert_eq!(Some(features), on.map(|f| format!("[\"{f}\"]")).as_deref());
+        }
+    }
 
     #[test]
     fn sums_every_result_line() {
