@@ -15,7 +15,7 @@ use sha2::Digest as _;
 
 use crate::gate::Gate;
 use crate::page::normalize_space;
-use crate::support::{copy_dir, env_path, temp_dir};
+use crate::support::{env_path, temp_dir};
 
 /// The built app to serve: `$E2E_DIST` or `<workspace>/dist`; panics (never skips) when missing.
 pub fn dist_dir() -> PathBuf {
@@ -66,7 +66,11 @@ impl Local {
 pub async fn serve_app(mut config: Config, client_ids: &[String]) -> anyhow::Result<Local> {
     let dir = temp_dir("provider");
     let dist = dir.path().join("dist");
-    copy_dir(&dist_dir(), &dist);
+    for (name, file) in xtask::files(&dist_dir(), false)? {
+        let target = dist.join(name);
+        std::fs::create_dir_all(target.parent().context("a file in dist/")?)?;
+        std::fs::copy(&file, &target).with_context(|| format!("cannot copy {}", file.display()))?;
+    }
     let listeners = Listeners::local().context("cannot listen on 127.0.0.1")?;
     let origin = listeners.app_origin().context("no app listener")?;
     config.serve_dist = Some(dist.clone());

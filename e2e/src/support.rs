@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 /// A port nothing listens on right now, never the same one twice in this process. Another
@@ -35,22 +35,4 @@ pub fn temp_dir(label: &str) -> tempfile::TempDir {
         .prefix(&format!("pkce-playlists-e2e-{label}-"))
         .tempdir()
         .expect("a temporary directory")
-}
-
-/// Copies the directory tree `from` to `to`.
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("cannot create {}: {e}", to.display()));
-    let entries =
-        std::fs::read_dir(from).unwrap_or_else(|e| panic!("cannot read {}: {e}", from.display()));
-    for entry in entries {
-        let entry = entry.expect("a readable directory entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| {
-                panic!("cannot copy {}: {e}", entry.path().display());
-            });
-        }
-    }
 }

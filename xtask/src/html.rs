@@ -66,6 +66,18 @@ pub fn rewrite(html: &str, config: Option<&Value>, more: &Policy) -> Result<Stri
     Ok(rewrite_str(html, settings)?)
 }
 
+/// `html` with `<script>{script}</script>` first in its `<head>`; a [`rewrite`] after it writes
+/// the policy that lets it run.
+pub fn prepend_script(html: &str, script: &str) -> Result<String> {
+    let tag = format!("<script>{script}</script>");
+    let mut settings = RewriteStrSettings::new();
+    settings.element_content_handlers = vec![element!("head", |el| {
+        el.prepend(&tag, ContentType::Html);
+        Ok(())
+    })];
+    Ok(rewrite_str(html, settings)?)
+}
+
 pub fn rewrite_file(index: &Path, config: Option<&Value>, more: &Policy) -> Result<()> {
     let html = rewrite(&read(index)?, config, more);
     let html = html.with_context(|| index.display().to_string())?;
@@ -372,6 +384,21 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
     fn line_breaks_are_normalized_before_hashing() {
         let crlf = BUILT.replace('\n', "\r\n");
         assert_eq!(hashes(&crlf).unwrap(), vec![sha256(LOADER)]);
+    }
+
+    // Guards against a script put in a page (the benchmark's observer) that its policy then blocks,
+    // or that runs after the app's loader.
+    #[test]
+    fn a_prepended_script_runs_first_and_the_rewrite_lets_it() {
+        let page = write_policy(&prepend_script(BUILT, "observe()").unwrap()).unwrap();
+        let first_script = page.find("<script").unwrap();
+        assert!(page[first_script..].starts_with("<script>observe()</script>"));
+        assert_eq!(
+            hashes(&page).unwrap(),
+            vec![sha256("observe()"), sha256(LOADER)]
+        );
+        let policy = written_policy(&page).unwrap().unwrap();
+        assert!(policy.contains(&sha256("observe()")), "{policy}");
     }
 
     #[test]

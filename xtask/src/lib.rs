@@ -82,7 +82,10 @@ pub fn env_dir(name: &str, default: &str) -> Result<PathBuf> {
 pub fn files(dir: &Path, skip_hidden: bool) -> Result<Vec<(String, PathBuf)>> {
     let hidden =
         |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().as_encoded_bytes().starts_with(b".");
-    let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+    let walk = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
     let mut files = Vec::new();
     for entry in walk.filter_entry(|e| !(skip_hidden && hidden(e))) {
         let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;

@@ -52,6 +52,23 @@ pub struct ProcessGroup {
     killed: bool,
 }
 
+/// The kernel kills the child when the thread that spawned it ends, the one guard that holds when
+/// xtask or a test binary is killed outright (no `Drop`, no handler). process-wrap has no wrapper
+/// for it. The spawning thread must outlive the child.
+#[cfg(target_os = "linux")]
+#[derive(Debug)]
+struct DieWithParent;
+
+#[cfg(target_os = "linux")]
+impl process_wrap::std::StdCommandWrapper for DieWithParent {
+    fn pre_spawn(&mut self, command: &mut Command, _: &StdCommandWrap) -> std::io::Result<()> {
+        let die = || Ok(nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?);
+        // SAFETY: prctl is async-signal-safe and changes only the child's own state.
+        unsafe { std::os::unix::process::CommandExt::pre_exec(command, die) };
+        Ok(())
+    }
+}
+
 impl ProcessGroup {
     /// Starts `command` (its stdio as the caller set it up; the command itself is taken, leaving
     /// `command` empty) as the leader of a new process group. `name` is what errors call it.
@@ -61,8 +78,10 @@ impl ProcessGroup {
         let mut wrap = StdCommandWrap::from(std::mem::replace(command, Command::new(&program)));
         // Registered before a signal can be handled, so the handler never misses it.
         let mut live = live();
+        wrap.wrap(NewGroup::leader());
+        #[cfg(target_os = "linux")]
+        wrap.wrap(DieWithParent);
         let child = wrap
-            .wrap(NewGroup::leader())
             .spawn()
             .map_err(|e| anyhow!("cannot start {name} ({}): {e}", program.to_string_lossy()))?;
         let (pgid, name) = (child.id() as i32, name.to_owned());

@@ -168,10 +168,28 @@ fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> Vec<Outcome> {
             let mut e2e = tools.cargo();
             e2e.args(E2E_ARGS).env("E2E_DIST", dist);
             // The accessibility tests' axe-core (`e2e/src/axe.rs`).
-            run_suite(E2E, e2e.env("AXE_CORE_JS", axe).envs(browsers.clone()))
+            let mut run = run_suite(E2E, e2e.env("AXE_CORE_JS", axe).envs(browsers.clone()));
+            let ran = run.1.passed + run.1.failed;
+            match scenarios(&tools.root.join("e2e/tests")) {
+                Ok(n) if ran < n => run.2.push(format!("ran {ran} tests of {n} scenarios")),
+                Err(e) => run.2.push(format!("{e:#}")),
+                Ok(_) => {}
+            }
+            run
         }
     });
     outcomes
+}
+
+/// How many tests the scenarios in `dir` make: a run of fewer skipped some.
+fn scenarios(dir: &Path) -> Result<u64> {
+    let mut count = 0;
+    for (_, file) in xtask::files(dir, true)? {
+        let text = xtask::read(&file)?;
+        count +=
+            2 * text.matches("in_both_browsers! {").count() + text.matches("#[tokio::test").count();
+    }
+    Ok(count as u64)
 }
 
 /// The root package's wasm-bindgen tests in one browser (its WebDriver in `$driver`), against a
@@ -223,6 +241,20 @@ fn run_wasm_suite(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Guards against an end-to-end suite that runs fewer tests than there are scenarios and passes.
+    #[test]
+    fn counts_each_scenario_once_per_browser() {
+        let dir = tempfile::tempdir().unwrap();
+        let both = "in_both_browsers! {\n    fn a(browser) {}\n}\n";
+        std::fs::write(
+            dir.path().join("a.rs"),
+            format!("{both}{both}#[tokio::test]\nasync fn b() {{}}"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("c.rs"), "#[test]\nfn c() {}").unwrap();
+        assert_eq!(scenarios(dir.path()).unwrap(), 5);
+    }
 
     // Guards against an end-to-end suite that runs none of the scenarios and still passes: every
     // scenario's required feature must be one the suite turns on.

@@ -89,13 +89,13 @@ async fn sign_in(page: &Page, setup: &Setup) -> anyhow::Result<Local> {
         auto_approve: Some(user),
         ..Config::default()
     };
-    let local = serve_app(config, &[client_id.map_err(anyhow::Error::msg)?]).await?;
+    let local = serve_app(config, &[client_id?]).await?;
     let index = local.dist.join("index.html");
     if setup.observe {
-        let html = std::fs::read_to_string(&index)?;
-        anyhow::ensure!(html.contains("<head>"), "no <head>");
-        let observer = format!("<head>\n<script>{OBSERVER}</script>");
-        std::fs::write(&index, html.replacen("<head>", &observer, 1))?;
+        std::fs::write(
+            &index,
+            xtask::html::prepend_script(&xtask::read(&index)?, OBSERVER)?,
+        )?;
     }
     // Written after the observer, so that the policy lets it run.
     let mut config = Local::preset(&local.server.base_url())?;
