@@ -166,6 +166,8 @@ impl Session {
         let err = out.try_clone().expect("a log file can be shared");
         let mut command = browser.driver_command(port);
         command.stdin(Stdio::null()).stdout(out).stderr(err);
+        // Spawned from a runtime thread, which lives as long as the test: the driver's parent-death
+        // signal follows the spawning thread.
         let driver = ProcessGroup::spawn(&format!("the {browser} WebDriver"), &mut command)
             .unwrap_or_else(|e| panic!("{e}"));
 

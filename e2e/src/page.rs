@@ -56,11 +56,8 @@ impl Page {
 
     /// The address bar.
     pub async fn url(&self) -> String {
-        self.client
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_else(|e| format!("<unknown: {e}>"))
+        let url = self.client.current_url().await;
+        url.map_or_else(|e| format!("<unknown: {e}>"), |u| u.to_string())
     }
 
     /// The page's HTML as the browser has it now (empty when it cannot be read).
@@ -119,11 +116,8 @@ impl Page {
 
     /// Every tab of the session (none when they cannot be listed).
     pub async fn tabs(&self) -> Vec<Tab> {
-        self.client
-            .windows()
-            .await
-            .map(|all| all.into_iter().map(Tab).collect())
-            .unwrap_or_default()
+        let all = self.client.windows().await.unwrap_or_default();
+        all.into_iter().map(Tab).collect()
     }
 
     /// Makes `tab` the current one.
@@ -142,21 +136,11 @@ impl Page {
     /// auxiliary browsing context copies its opener's session storage"). Switches to the new tab.
     pub async fn open_tab(&self, url: &str) -> Tab {
         let before = self.tabs().await;
-        self.run(
-            "window.open(arguments[0]); return null;",
-            vec![Value::String(url.to_owned())],
-        )
-        .await;
+        self.run("window.open(arguments[0]); return null;", vec![url.into()])
+            .await;
+        let new = || async { self.tabs().await.into_iter().find(|t| !before.contains(t)) };
         let opened = self
-            .wait_until(
-                || format!("a new tab for {url}"),
-                || async {
-                    self.tabs()
-                        .await
-                        .into_iter()
-                        .find(|tab| !before.contains(tab))
-                },
-            )
+            .wait_until(|| format!("a new tab for {url}"), new)
             .await;
         self.switch_to(&opened).await;
         opened
@@ -198,25 +182,15 @@ impl Page {
 
     /// The sessionStorage entry `key` of the current tab.
     pub async fn session_item(&self, key: &str) -> Option<String> {
-        match self
-            .run(
-                "return window.sessionStorage.getItem(arguments[0]);",
-                vec![Value::String(key.to_owned())],
-            )
-            .await
-        {
-            Value::String(item) => Some(item),
-            _ => None,
-        }
+        let script = "return window.sessionStorage.getItem(arguments[0]);";
+        let item = self.run(script, vec![key.into()]).await;
+        item.as_str().map(str::to_owned)
     }
 
     /// The browser's clock, in milliseconds since the Unix epoch.
     pub async fn now_ms(&self) -> u64 {
-        self.run("return Date.now();", vec![])
-            .await
-            .as_f64()
-            .map(|ms| ms as u64)
-            .unwrap_or_else(|| panic!("{}: Date.now() is not a number", self.browser))
+        let now = self.run("return Date.now();", vec![]).await.as_f64();
+        now.unwrap_or_else(|| panic!("{}: Date.now() is not a number", self.browser)) as u64
     }
 
     /// Marks the document the current tab shows, so that [`Self::same_document`] can tell later
@@ -229,12 +203,8 @@ impl Page {
     /// Whether the current tab still shows the document [`Self::mark_document`] marked; `None`
     /// while it cannot tell (between two documents).
     pub async fn same_document(&self) -> Option<bool> {
-        let marked = self
-            .client
-            .execute("return window.__e2eMarked === true;", vec![])
-            .await
-            .ok()?;
-        marked.as_bool()
+        let script = "return window.__e2eMarked === true;";
+        self.client.execute(script, vec![]).await.ok()?.as_bool()
     }
 
     /// Makes the current tab reload itself when the browser's clock reaches `at_ms`, so that
@@ -267,10 +237,8 @@ impl Page {
 
     /// All elements matching `css` now (possibly none).
     pub async fn all(&self, css: &str) -> Vec<Element> {
-        self.client
-            .find_all(Locator::Css(css))
-            .await
-            .unwrap_or_default()
+        let found = self.client.find_all(Locator::Css(css)).await;
+        found.unwrap_or_default()
     }
 
     /// Waits for an element matching `css` that is displayed.
@@ -297,12 +265,9 @@ impl Page {
 
     /// [`Self::wait_for_present`] with a limit of its own.
     pub async fn wait_for_present_within(&self, limit: Duration, css: &str) -> Element {
-        self.wait_until_within(
-            limit,
-            || format!("`{css}` to be in the page"),
-            || async { self.all(css).await.into_iter().next() },
-        )
-        .await
+        let first = || async { self.all(css).await.into_iter().next() };
+        let what = || format!("`{css}` to be in the page");
+        self.wait_until_within(limit, what, first).await
     }
 
     /// Whether an element matching `css` is in the document now.
@@ -358,20 +323,15 @@ impl Page {
 
     /// Waits until the address bar starts with `prefix`.
     pub async fn wait_for_url_prefix(&self, prefix: &str) {
-        self.wait_until(
-            || format!("the address bar to start with {prefix}"),
-            || async { self.url().await.starts_with(prefix).then_some(()) },
-        )
-        .await;
+        let there = || async { self.url().await.starts_with(prefix).then_some(()) };
+        let what = || format!("the address bar to start with {prefix}");
+        self.wait_until(what, there).await;
     }
 
     /// On the consent page: picks `user` in `select[name=user]`.
     pub async fn choose_user(&self, user: &str) {
-        let chosen = self
-            .wait_for("select[name=user]")
-            .await
-            .select_by_value(user)
-            .await;
+        let select = self.wait_for("select[name=user]").await;
+        let chosen = select.select_by_value(user).await;
         self.ok(
             chosen,
             format_args!("the consent page offers no user {user}"),
