@@ -99,11 +99,10 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
         Err(e) => checks.push(check("dist/ can be read", vec![e])),
     }
     let index = dist.join("index.html");
-    let html = match std::fs::read_to_string(&index) {
+    let html = match crate::read(&index) {
         Ok(html) => html,
         Err(e) => {
-            let why = format!("cannot read {}: {e}", index.display());
-            checks.push(check("index.html can be read", vec![why]));
+            checks.push(check("index.html can be read", vec![format!("{e:#}")]));
             return checks;
         }
     };
@@ -119,11 +118,10 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
     };
     let headers = dist.join(csp::HEADERS_FILE);
     let shown = headers.display();
-    let headers_problems = match (std::fs::read_to_string(&headers), html::headers_of(dist)) {
+    let headers_problems = match (crate::read(&headers), html::headers_of(dist)) {
         (Ok(text), Ok(wanted)) if text == wanted => Vec::new(),
         (Ok(_), Ok(_)) => vec![format!("{shown} is not what the build writes")],
-        (Err(e), _) => vec![format!("cannot read {shown}: {e}")],
-        (_, Err(e)) => vec![format!("{e:#}")],
+        (Err(e), _) | (_, Err(e)) => vec![format!("{e:#}")],
     };
     let inline = "no inline style or event handler (the policy has no 'unsafe-inline')";
     let sri = "Subresource Integrity on the script, the wasm and the style sheet";
@@ -222,9 +220,7 @@ pub fn scan_file(name: &Path, bytes: &[u8], context: &Context) -> Vec<Finding> {
 /// At most `max` bytes as text, control characters as spaces.
 fn excerpt(bytes: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(&bytes[..max.min(bytes.len())]);
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    text.replace(char::is_control, " ")
 }
 
 /// Keys of the configuration block (in `index.html`) that would put a credential in the page.

@@ -67,10 +67,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         }
         reports.push(report);
     }
-    println!(
-        "\n{:<16} {:>12} {:>10}  result",
-        "target", "executions", "exec/s"
-    );
+    println!("\ntarget             executions     exec/s  result");
     reports.iter().for_each(|r| println!("{}", r.line()));
     let (failed, all) = (reports.iter().filter(|r| !r.passed).count(), reports.len());
     ensure!(

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::{ensure, Context, Result};
 use html_escape::{decode_html_entities as decode, encode_double_quoted_attribute as encode};
-use lol_html::html_content::{ContentType, Element};
+use lol_html::html_content::{Attribute, ContentType, Element};
 use lol_html::{element, rewrite_str, text, RewriteStrSettings};
 use serde_json::Value;
 
@@ -98,12 +98,9 @@ pub fn secure_dist(dist: &Path) -> Result<String> {
 /// The `_headers` file ([`csp::headers_file`]) of `dist`, whose hashed files are all but
 /// `index.html` and `_headers` (Trunk names each of the others after its content's hash).
 pub fn headers_of(dist: &Path) -> Result<String> {
-    let mut hashed = Vec::new();
-    for (name, _) in crate::files(dist, false)? {
-        if name != "index.html" && name != csp::HEADERS_FILE {
-            hashed.push(format!("/{name}"));
-        }
-    }
+    let files = crate::files(dist, false)?.into_iter().map(|(name, _)| name);
+    let hashed = files.filter(|n| n != "index.html" && n != csp::HEADERS_FILE);
+    let hashed: Vec<_> = hashed.map(|n| format!("/{n}")).collect();
     Ok(csp::headers_file(&hashed))
 }
 
@@ -181,10 +178,8 @@ struct Tag {
 
 impl Tag {
     fn of(el: &Element) -> Tag {
-        let attrs = el.attributes().iter();
-        let attrs = attrs
-            .map(|a| (a.name(), decode(&a.value()).into_owned()))
-            .collect();
+        let attr = |a: &Attribute| (a.name(), decode(&a.value()).into_owned());
+        let attrs = el.attributes().iter().map(attr).collect();
         let (name, end) = (el.tag_name(), el.source_location().bytes().end);
         Tag {
             name,

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
+use walkdir::{DirEntry, WalkDir};
 
 /// The latency the benchmark adds by default, in ms: the one its targets are set for.
 pub const BENCH_LATENCY_MS: u64 = 50;
@@ -80,13 +81,10 @@ pub fn env_dir(name: &str, default: &str) -> Result<PathBuf> {
 /// The files under `dir` (hidden ones too unless `skip_hidden`), in walkdir's order by name: each
 /// as its path relative to `dir` with `/` separators, and its full path.
 pub fn files(dir: &Path, skip_hidden: bool) -> Result<Vec<(String, PathBuf)>> {
-    let hidden =
-        |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().as_encoded_bytes().starts_with(b".");
-    let walk = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter();
+    let hidden = |e: &DirEntry| e.depth() > 0 && e.file_name().as_encoded_bytes().starts_with(b".");
+    let walk = WalkDir::new(dir).follow_links(true).sort_by_file_name();
     let mut files = Vec::new();
+    let walk = walk.into_iter();
     for entry in walk.filter_entry(|e| !(skip_hidden && hidden(e))) {
         let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
         if entry.file_type().is_file() {

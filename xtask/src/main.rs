@@ -114,7 +114,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Installs what is missing and builds dist/.
 fn build(root: &Path) -> Result<Tools> {
     let tools = Tools::new(root)?;
     tools.trunk_build(&tools.ensure_build_tools()?)?;

@@ -106,7 +106,6 @@ impl ProviderCommand {
     }
 }
 
-/// The command line as a shell would show it (for the `$ ...` line printed before starting).
 impl fmt::Display for ProviderCommand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&crate::process::show(&self.command()))

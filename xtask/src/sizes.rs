@@ -78,11 +78,9 @@ fn verdict(total: u64, budget: u64) -> Result<String, String> {
         let spare = bytes(budget - total);
         return Ok(format!("{first}, within {budget} ({spare} to spare)"));
     }
-    let over = bytes(total - budget);
-    let share = (total - budget) as f64 * 100.0 / budget as f64;
-    Err(format!(
-        "{first}, {over} ({share:.1}%) over the budget of {budget}"
-    ))
+    let pct = (total - budget) as f64 * 100.0 / budget as f64;
+    let over = format!("{} ({pct:.1}%)", bytes(total - budget));
+    Err(format!("{first}, {over} over the budget of {budget}"))
 }
 
 /// Sizes of every file under `dist` (hidden ones aside: Trunk stages a build in `dist/.stage`).
@@ -108,9 +106,6 @@ pub fn measure(dist: &Path) -> Result<Vec<FileSize>> {
 /// Which of `files` (name, content) the first page loads: `index.html`, every file it names, and
 /// every file that a page, style sheet or script so loaded names in turn. A file nothing names
 /// (`_headers`, which the host reads) is not loaded. Without an `index.html`, all are.
-/// The files that can name others for the page to load.
-const READS_OTHERS: [&str; 4] = [".html", ".css", ".js", ".mjs"];
-
 pub fn first_load(files: &[(String, Vec<u8>)]) -> Vec<bool> {
     let Some(index) = files.iter().position(|(name, _)| name == "index.html") else {
         return vec![true; files.len()];
@@ -120,7 +115,8 @@ pub fn first_load(files: &[(String, Vec<u8>)]) -> Vec<bool> {
     let mut to_read = vec![index];
     while let Some(i) = to_read.pop() {
         let (name, data) = &files[i];
-        if READS_OTHERS.iter().any(|ext| name.ends_with(ext)) {
+        // The files that can name others for the page to load.
+        if let Some((_, "html" | "css" | "js" | "mjs")) = name.rsplit_once('.') {
             let text = String::from_utf8_lossy(data);
             for (j, (other, _)) in files.iter().enumerate() {
                 if !loaded[j] && names_file(&text, other) {

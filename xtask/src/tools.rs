@@ -12,7 +12,6 @@ use anyhow::{ensure, Context, Result};
 use xtask::env_dir;
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// Versions: `~X` is any `X.*`, anything else that version exactly.
 const TRUNK: &str = "~0.21";
 const BINARYEN: &str = "~132";
 const AXE_CORE: &str = "4.14.1";
@@ -31,7 +30,6 @@ pub struct Tools {
 /// suites read.
 pub type Browsers = Vec<(&'static str, PathBuf)>;
 
-/// `~/.cache/pkce-playlists`: a folder per npm package (its `--prefix`).
 fn cache() -> Result<PathBuf> {
     Ok(env_dir("HOME", "")?.join(".cache/pkce-playlists"))
 }
@@ -61,7 +59,6 @@ impl Tools {
         Ok(Tools { root, path })
     }
 
-    /// A command with the tools' PATH, run from the workspace root.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut command = Command::new(program);
         command.env("PATH", &self.path).current_dir(&self.root);
@@ -139,7 +136,9 @@ impl Tools {
         }
         let trunk = self.cargo_tool("trunk", TRUNK, &["trunk"], true)?;
         // No --locked: the registry mirror lags one of its dependencies and the locked build fails.
-        let bindgen = locked_version(&self.root, "wasm-bindgen")?;
+        let lock = xtask::read(&self.root.join("Cargo.lock"))?;
+        let bindgen = version_in_lock(&lock, "wasm-bindgen");
+        let bindgen = bindgen.context("Cargo.lock has no package wasm-bindgen")?;
         let bins = ["wasm-bindgen", "wasm-bindgen-test-runner"];
         self.cargo_tool("wasm-bindgen-cli", &bindgen, &bins, false)?;
         self.ensure_wasm_opt()?;
@@ -158,7 +157,6 @@ impl Tools {
         Ok(browsers)
     }
 
-    /// The target directory cargo uses: `$CARGO_TARGET_DIR` or `<root>/target`.
     pub fn target_dir(&self) -> PathBuf {
         match env::var_os("CARGO_TARGET_DIR") {
             Some(dir) => env::current_dir().unwrap_or_default().join(dir),
@@ -203,11 +201,6 @@ fn satisfies(found: &str, want: &str) -> bool {
         Some(s) => found.strip_prefix(s).is_some_and(|r| r.starts_with('.')),
         None => found == want,
     }
-}
-
-pub fn locked_version(root: &Path, name: &str) -> Result<String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
-    version_in_lock(&lock, name).with_context(|| format!("Cargo.lock has no package {name}"))
 }
 
 fn version_in_lock(lock: &str, name: &str) -> Option<String> {
