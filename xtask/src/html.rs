@@ -34,7 +34,8 @@ pub fn rewrite(html: &str, config: Option<&Value>, more: &Policy) -> Result<Stri
     let head = tags.iter().any(|t| t.name == "head");
     ensure!(head, "the page has no <head> to put the policy in");
     let meta = meta_of(&policy);
-    let first = tags.iter().find(|t| t.loads() || t.is_charset());
+    let loads = |t: &&Tag| matches!(t.name.as_str(), "script" | "style" | "link" | "base");
+    let first = tags.iter().find(|t| loads(t) || t.is_charset());
     let after_charset = first.is_some_and(Tag::is_charset);
     let inserted = Cell::new(false);
     let handlers = vec![
@@ -69,10 +70,9 @@ pub fn rewrite(html: &str, config: Option<&Value>, more: &Policy) -> Result<Stri
 /// `html` with `<script>{script}</script>` first in its `<head>`; a [`rewrite`] after it writes
 /// the policy that lets it run.
 pub fn prepend_script(html: &str, script: &str) -> Result<String> {
-    let tag = format!("<script>{script}</script>");
     let mut settings = RewriteStrSettings::new();
     settings.element_content_handlers = vec![element!("head", |el| {
-        el.prepend(&tag, ContentType::Html);
+        el.prepend(&format!("<script>{script}</script>"), ContentType::Html);
         Ok(())
     })];
     Ok(rewrite_str(html, settings)?)
@@ -209,10 +209,6 @@ impl Tag {
         self.name == "meta" && self.attr("charset").is_some()
     }
 
-    fn loads(&self) -> bool {
-        matches!(self.name.as_str(), "script" | "style" | "link" | "base")
-    }
-
     /// Whether a script runs (so the policy must allow it): a `type` that is not JavaScript, a
     /// module, an import map or speculation rules makes a data block (the configuration block).
     fn runs(&self) -> bool {
@@ -254,27 +250,23 @@ fn problems(html: &str, check: impl Fn(&[Tag]) -> Vec<String>) -> Vec<String> {
 
 /// The text of the one `<script id="app-config">`, closed.
 fn config_tag<'t>(tags: &'t [Tag], html: &str) -> Result<&'t str> {
-    let script = format!("<script id=\"{BLOCK_ID}\">");
+    let tag = format!("<script id=\"{BLOCK_ID}\">");
     let is_block = |t: &&Tag| t.name == "script" && t.attr("id") == Some(BLOCK_ID);
     let mut blocks = tags.iter().filter(is_block);
     let block = blocks
         .next()
-        .with_context(|| format!("the page has no {script}"))?;
-    let two = blocks.next().is_some();
-    ensure!(!two, "the page has more than one {script}");
+        .with_context(|| format!("the page has no {tag}"))?;
+    ensure!(blocks.next().is_none(), "the page has more than one {tag}");
     let closed = html[block.end..].to_ascii_lowercase().contains("</script");
-    ensure!(closed, "the {script} element is never closed");
+    ensure!(closed, "the {tag} element is never closed");
     Ok(&block.text)
 }
 
 /// The page's policy `<meta>`, if any; a browser would enforce every one, so two are refused.
 fn policy_meta(tags: &[Tag]) -> Result<Option<&Tag>> {
     let mut metas = tags.iter().filter(|t| t.is_policy());
-    let (meta, two) = (metas.next(), metas.next().is_some());
-    ensure!(
-        !two,
-        "the page has more than one <meta http-equiv=\"{HTTP_EQUIV}\">"
-    );
+    let (meta, tag) = (metas.next(), format!("<meta http-equiv=\"{HTTP_EQUIV}\">"));
+    ensure!(metas.next().is_none(), "the page has more than one {tag}");
     Ok(meta)
 }
 

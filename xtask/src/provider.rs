@@ -95,18 +95,14 @@ fn start_command(
                 }
             }
         };
-        bail!("{name}: {why}{}", log_excerpt(log));
+        // The end of the log, to quote when there is one with something in it.
+        let tail = log.map_or(String::new(), |path| xtask::process::tail(path, 20));
+        match tail.trim() {
+            "" => bail!("{name}: {why}"),
+            _ => bail!("{name}: {why}; its output:\n{tail}"),
+        }
     }
     Ok(provider)
-}
-
-/// The end of a log file, to quote in an error (empty when there is no log or nothing in it).
-fn log_excerpt(log: Option<&Path>) -> String {
-    let tail = log.map_or(String::new(), |path| xtask::process::tail(path, 20));
-    match tail.trim() {
-        "" => String::new(),
-        _ => format!("; its output:\n{tail}"),
-    }
 }
 
 impl Drop for Provider {

@@ -16,7 +16,6 @@ use crate::tools::Tools;
 pub const BUDGET: u64 = 250_000;
 
 pub struct FileSize {
-    /// Path relative to the dist directory, with `/` separators.
     pub name: String,
     pub raw: u64,
     pub brotli: u64,

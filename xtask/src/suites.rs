@@ -97,19 +97,18 @@ fn could_not_run(name: &'static str, why: anyhow::Error) -> Outcome {
 /// Checks made here, one line each, counted as tests.
 fn checks(name: &'static str, checks: Vec<Check>) -> Outcome {
     println!("\n=== {name}");
-    let (mut tally, mut problems) = (Tally::default(), Vec::new());
-    for check in checks {
-        let (name, found) = (check.name, check.problems);
-        let verdict = if found.is_empty() { "ok" } else { "FAILED" };
+    let (mut tally, mut failures) = (Tally::default(), Vec::new());
+    for Check { name, problems } in checks {
+        let verdict = if problems.is_empty() { "ok" } else { "FAILED" };
         println!("check {name} ... {verdict}");
-        found.iter().for_each(|problem| println!("    {problem}"));
-        match found.first() {
-            Some(first) => problems.push(format!("{name}: {first}")),
+        problems.iter().for_each(|p| println!("    {p}"));
+        match problems.first() {
+            Some(first) => failures.push(format!("{name}: {first}")),
             None => tally.passed += 1,
         }
     }
-    tally.failed = problems.len() as u64;
-    Outcome(name, tally, problems)
+    tally.failed = failures.len() as u64;
+    Outcome(name, tally, failures)
 }
 
 /// `cargo xtask test`: installs what is missing, runs every suite, and ends with the line

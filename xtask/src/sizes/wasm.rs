@@ -219,9 +219,8 @@ fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
     out += &line(&segments, data, "-", data_brotli);
     out += &line("(other sections, headers)", rest, "-", rest_brotli);
     out += &line("total (the shipped file)", total, "-", shipped_brotli);
-    let app = rows
-        .iter()
-        .filter(|(_, l)| l.split("::").next() == Some(APP_CRATE));
+    let in_app = |(_, l): &&(Reverse<u64>, String)| l.split("::").next() == Some(APP_CRATE);
+    let app = rows.iter().filter(in_app);
     let app: u64 = app.map(|(Reverse(raw), _)| raw).sum();
     let (app_code, app_brotli, (glued, glue)) = (pct(app), est(app), (glue.0, pct(glue.1)));
     out += &format!("{APP_CRATE} in all: {app} bytes, {app_code} of code, ~{app_brotli} brotli\n");
