@@ -7,13 +7,14 @@ use pkce_playlists::config::PAGES_IN_FLIGHT;
 use pkce_playlists::spotify::paging::PLAYLISTS_PAGE_LIMIT;
 
 /// The `bench:` line's keys, in order, with the decimals each is shown with.
-const KEYS: [(&str, usize); 6] = [
+const KEYS: [(&str, usize); 7] = [
     ("first_row_vs_bound", 2),
     ("lib10k_ms", 0),
     ("lib10k_sequential_ms", 0),
     ("lib10k_vs_bound", 2),
     ("dom_max", 0),
     ("find_ms", 1),
+    ("warm_bytes", 0),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,16 +213,17 @@ mod tests {
             keyed("lib10k_vs_bound", Some(1.1149)),
             keyed("dom_max", Some(38.0)),
             keyed("find_ms", Some(9.06)),
+            keyed("warm_bytes", Some(1_234.0)),
         ];
         assert_eq!(
             last_line(&rows),
             "bench: first_row_vs_bound=1.08 lib10k_ms=3712 lib10k_sequential_ms=20610 \
-             lib10k_vs_bound=1.11 dom_max=38 find_ms=9.1"
+             lib10k_vs_bound=1.11 dom_max=38 find_ms=9.1 warm_bytes=1234"
         );
         assert_eq!(
             last_line(&[]),
             "bench: first_row_vs_bound=- lib10k_ms=- lib10k_sequential_ms=- lib10k_vs_bound=- \
-             dom_max=- find_ms=-"
+             dom_max=- find_ms=- warm_bytes=-"
         );
     }
 

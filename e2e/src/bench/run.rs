@@ -43,6 +43,8 @@ pub struct Setup {
     pub observe: bool,
     pub scroll: bool,
     pub find: bool,
+    /// Log out and sign in again: the callback's page load with the app's files cached.
+    pub warm: bool,
 }
 
 /// What one run recorded, in ms: `js/timings.js`'s answer, then what was measured after it.
@@ -57,6 +59,9 @@ pub struct Run {
     #[serde(skip)]
     pub rows_scrolled: Option<u64>,
     pub count: Option<u64>,
+    /// The app's files fetched over the network besides the page, and the bytes of those and it.
+    pub fetched: Vec<String>,
+    pub bytes: f64,
     #[serde(skip)]
     pub stats: Value,
     #[serde(skip)]
@@ -105,6 +110,11 @@ async fn sign_in(page: &Page, setup: &Setup) -> anyhow::Result<Local> {
         .await;
     page.click("button#login").await;
     wait_until_loaded(page).await;
+    if setup.warm {
+        page.click("button#logout").await;
+        page.click("button#login").await;
+        wait_until_loaded(page).await;
+    }
     Ok(local)
 }
 
