@@ -1,24 +1,19 @@
 //! `cargo xtask fuzz [--seconds N] [TARGET...]`: runs each cargo-fuzz target of `fuzz/` for a
-//! fixed time with one pinned nightly ([`NIGHTLY`], recognised by its rustc commit when installed
-//! as plain `nightly`), and fails when one crashed. Each run grows `fuzz/corpus/<target>/` from
-//! `fuzz/seeds/<target>/`; crashes go to `fuzz/artifacts/<target>/`, the output to
-//! `fuzz/logs/<target>.log`. See `docs/ARCHITECTURE.md` ("Fuzzing") and `docs/TOOLCHAIN.md`.
+//! fixed time with the pinned nightly ([`NIGHTLY`]), and fails when one crashed. Each run grows
+//! `fuzz/corpus/<target>/` from `fuzz/seeds/<target>/`; crashes go to `fuzz/artifacts/<target>/`,
+//! the output to `fuzz/logs/<target>.log`. See `docs/ARCHITECTURE.md` ("Fuzzing") and `docs/TOOLCHAIN.md`.
 
 use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use regex::Regex;
 
+use crate::nightly::{self, NIGHTLY};
 use crate::tools::{self, Tools};
 
 pub const TARGETS: [&str; 4] = ["callback", "token_response", "api_response", "config"];
-
-/// The nightly the targets are built with (cargo-fuzz needs one), by the date of its channel.
-pub const NIGHTLY: &str = "nightly-2026-05-20";
-/// That nightly's rustc commit (`rustc -vV`).
-const NIGHTLY_COMMIT: &str = "e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a";
 
 /// libFuzzer's flags after `-max_total_time`; an input that runs for 10 s is a hang. The build has
 /// no sanitizer: the core has no `unsafe`, and AddressSanitizer would slow every execution.
@@ -38,7 +33,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     let seconds = args.seconds;
     let tools = Tools::new(root)?;
     tools.cargo_tool("cargo-fuzz", "~0.13", &["cargo-fuzz"], true)?;
-    let toolchain = pinned_toolchain(&tools)?;
+    let toolchain = nightly::ensure(&tools)?;
     println!("xtask: fuzzing with {toolchain} ({NIGHTLY}), {seconds} s per target");
     let fuzz = root.join("fuzz");
     // Once for every target, so that the timed runs do not include the build.
@@ -81,59 +76,11 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
 /// `rustup run TOOLCHAIN cargo fuzz`, with nothing of this (stable) cargo's environment: cargo-fuzz
 /// builds into fuzz/target, not into the stable builds' target directory.
 fn cargo_fuzz(tools: &Tools, toolchain: &str) -> Command {
-    let mut command = rustup(tools, &["run", toolchain, "cargo", "fuzz"]);
+    let mut command = nightly::rustup(tools, &["run", toolchain, "cargo", "fuzz"]);
     for name in ["CARGO_TARGET_DIR", "CARGO", "RUSTC", "RUSTDOC"] {
         command.env_remove(name);
     }
     command
-}
-
-/// `rustup ARGS`, which never downloads a toolchain behind our back nor takes this one's.
-fn rustup(tools: &Tools, args: &[&str]) -> Command {
-    let mut command = tools.command("rustup");
-    command.args(args).env("RUSTUP_AUTO_INSTALL", "0");
-    command.env_remove("RUSTUP_TOOLCHAIN");
-    command
-}
-
-/// The installed toolchain that is [`NIGHTLY`]: by that name, or a `nightly*` toolchain whose
-/// rustc is its commit.
-fn pinned_toolchain(tools: &Tools) -> Result<String> {
-    let list = rustup(tools, &["toolchain", "list"]).output()?;
-    let names = toolchain_names(&String::from_utf8_lossy(&list.stdout));
-    if names.iter().any(|n| is_pinned_name(n)) {
-        return Ok(NIGHTLY.to_owned());
-    }
-    for name in names.iter().filter(|n| n.starts_with("nightly")) {
-        let verbose = rustup(tools, &["run", name, "rustc", "-vV"]).output()?;
-        if rustc_commit(&String::from_utf8_lossy(&verbose.stdout)) == Some(NIGHTLY_COMMIT) {
-            return Ok(name.clone());
-        }
-    }
-    bail!(
-        "the fuzz targets are built with {NIGHTLY} (rustc commit {}), and no installed toolchain is it \
-         (installed: {}). Install it with `rustup toolchain install {NIGHTLY} --profile minimal`, or move \
-         NIGHTLY in xtask/src/fuzz.rs to a nightly you have, after checking that the targets build with it",
-        &NIGHTLY_COMMIT[..9],
-        names.join(", ")
-    )
-}
-
-/// The first word of each line of `rustup toolchain list`.
-fn toolchain_names(list: &str) -> Vec<String> {
-    let words = list.lines().filter_map(|l| l.split_whitespace().next());
-    words.map(str::to_owned).collect()
-}
-
-/// `nightly-2026-05-20` or `nightly-2026-05-20-<host triple>`.
-fn is_pinned_name(name: &str) -> bool {
-    let rest = name.strip_prefix(NIGHTLY);
-    rest.is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
-}
-
-fn rustc_commit(verbose: &str) -> Option<&str> {
-    let hash = verbose.lines().find_map(|l| l.strip_prefix("commit-hash:"));
-    hash.map(str::trim)
 }
 
 /// What one target's run came to, read from libFuzzer's output.
@@ -211,31 +158,6 @@ mod tests {
         assert!(parse_args(&["--seconds"]).is_err());
         assert!(parse_args(&["--secondsx"]).is_err());
         assert!(parse_args(&["nope"]).is_err());
-    }
-
-    /// Guards against taking the wrong toolchain for the pinned one, or missing it under its full name.
-    #[test]
-    fn recognises_the_pinned_nightly() {
-        let list =
-            "stable-x86_64-unknown-linux-gnu (active, default)\nnightly-x86_64-unknown-linux-gnu\n\
-                    nightly-2026-05-20-x86_64-unknown-linux-gnu\n";
-        assert_eq!(
-            toolchain_names(list),
-            [
-                "stable-x86_64-unknown-linux-gnu",
-                "nightly-x86_64-unknown-linux-gnu",
-                "nightly-2026-05-20-x86_64-unknown-linux-gnu"
-            ]
-        );
-        assert!(is_pinned_name("nightly-2026-05-20"));
-        assert!(is_pinned_name(
-            "nightly-2026-05-20-x86_64-unknown-linux-gnu"
-        ));
-        assert!(!is_pinned_name("nightly-x86_64-unknown-linux-gnu"));
-        assert!(!is_pinned_name("nightly-2026-05-201"));
-        let verbose = "rustc 1.97.0-nightly (e50aa6fba 2026-05-19)\nbinary: rustc\n\
-                       commit-hash: e50aa6fba4e63ab34c72bf9acfd2c307c1155d1a\ncommit-date: 2026-05-19\n";
-        assert_eq!(rustc_commit(verbose), Some(NIGHTLY_COMMIT));
     }
 
     /// Guards against reporting a crash as a pass, or losing the executions count.

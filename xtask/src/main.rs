@@ -2,6 +2,7 @@
 
 mod bench;
 mod fuzz;
+mod nightly;
 mod provider;
 mod sizes;
 mod suites;

@@ -18,6 +18,10 @@ const AXE_CORE: &str = "4.14.1";
 const GECKODRIVER: &str = "0.37.1";
 /// The wasm target's rustflags (cargo merges them with the configuration file's).
 const WASM_RUSTFLAGS: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
+/// What the pinned nightly builds the release wasm with, besides std rebuilt for size: a panic
+/// traps at once (a release build prints none anyway), no Debug text, no panic locations.
+const NIGHTLY_RUSTFLAGS: &str =
+    "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none";
 
 /// The workspace, and the PATH that child processes get: binaryen's and cargo's bin folders
 /// first, then the inherited PATH.
@@ -170,12 +174,13 @@ impl Tools {
         Ok(self.target_dir().join("debug/local-spotify"))
     }
 
-    /// `trunk build --release --offline` into `dist/`, then its Content Security Policy and
-    /// `_headers` ([`xtask::html::secure_dist`]). This machine's paths are remapped out of the
+    /// `trunk build --release --offline` with the pinned nightly ([`crate::nightly`]) into
+    /// `dist/`, then its Content Security Policy and `_headers` ([`xtask::html::secure_dist`]). This machine's paths are remapped out of the
     /// wasm's panic messages (`cargo xtask test` fails a `dist/` that holds one); one with a space
     /// cannot be (cargo splits the rustflags on spaces), and the check of `dist/` reports it.
     pub fn trunk_build(&self, trunk: &Path) -> Result<()> {
-        let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default();
+        let toolchain = crate::nightly::ensure(self)?;
+        let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default() + " " + NIGHTLY_RUSTFLAGS;
         for (from, to) in [
             (env_dir("CARGO_HOME", ".cargo")?, "/cargo"),
             (env_dir("RUSTUP_HOME", ".rustup")?, "/rustup"),
@@ -187,7 +192,11 @@ impl Tools {
             }
         }
         let mut build = self.command(trunk);
-        build.args(["build", "--release", "--offline"]);
+        build
+            .args(["build", "--release", "--offline"])
+            .env("RUSTUP_TOOLCHAIN", toolchain);
+        build.env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort");
+        build.env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size");
         run(build.env(WASM_RUSTFLAGS, flags.trim()))?;
         let policy = xtask::html::secure_dist(&self.root.join("dist"))?;
         println!("xtask: dist/index.html: Content-Security-Policy: {policy}");
