@@ -58,6 +58,10 @@ enum Task {
         /// Fail when the first load is over the budget.
         #[arg(long)]
         check: bool,
+        /// Record this figure as the last one (xtask/last-figure.tsv), which the budget check
+        /// names the largest movers against.
+        #[arg(long)]
+        record: bool,
     },
     /// Rewrite the configuration block in dist/index.html from a preset or your own
     /// configuration file, with the given overrides, and the page's Content Security Policy with
@@ -98,9 +102,13 @@ fn main() -> ExitCode {
         Task::Demo { port, app_port } => demo(&root, port, app_port),
         Task::Build => build(&root).map(drop),
         Task::Test => return suites::test(&root),
-        Task::Sizes { dist, check } => {
+        Task::Sizes {
+            dist,
+            check,
+            record,
+        } => {
             let dist = dist.unwrap_or_else(|| root.join("dist"));
-            Tools::new(&root).and_then(|tools| sizes::run(&tools, &dist, check))
+            Tools::new(&root).and_then(|tools| sizes::run(&tools, &dist, check, record))
         }
         Task::Configure(args) => configure(&root, args),
         Task::Bench(args) => bench::run(&root, &args),

@@ -8,6 +8,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use regex::Regex;
+use std::collections::HashMap;
 
 use crate::tools::Tools;
 
@@ -29,9 +31,16 @@ pub fn brotli_size(data: &[u8]) -> u64 {
     writer.into_inner().len() as u64
 }
 
+/// The last figure (`cargo xtask sizes --record`): the first load's brotli bytes in all, by file
+/// and, for the wasm, by crate. A budget failure names the rows that moved most since.
+pub const LAST_FIGURE: &str = "xtask/last-figure.tsv";
+
+/// Rows of a figure: what (a file without its hash, or a row of the wasm's breakdown), brotli bytes.
+type Figure = Vec<(String, u64)>;
+
 /// With `check`, fails when the first load is over [`BUDGET`]; a wasm that cannot be broken down
-/// fails it too, after the rest is printed.
-pub fn run(tools: &Tools, dist: &Path, check: bool) -> Result<()> {
+/// fails it too, after the rest is printed. With `record`, writes the figure to [`LAST_FIGURE`].
+pub fn run(tools: &Tools, dist: &Path, check: bool, record: bool) -> Result<()> {
     let shown = dist.display();
     if !dist.is_dir() {
         bail!("{shown} does not exist: build it first (cargo xtask build)");
@@ -40,23 +49,104 @@ pub fn run(tools: &Tools, dist: &Path, check: bool) -> Result<()> {
     println!("{shown} (brotli quality 11)\n{}", report(&files));
     let verdict = against_budget(&files);
     println!("{}", verdict.as_ref().unwrap_or_else(|over| over));
-    let wasm = files.iter().find(|f| f.loaded && f.name.ends_with(".wasm"));
-    let wasm = wasm.with_context(|| format!("{shown} has no wasm that the page loads"));
-    let breakdown = wasm.and_then(|f| wasm::breakdown(tools, &dist.join(&f.name), f.brotli));
-    let breakdown = breakdown
-        .map(|text| print!("\n{text}"))
-        .context("the wasm by crate");
+    let breakdown = breakdown(tools, dist, &files).map(|(text, figure)| {
+        print!("\n{text}\n{}\n", movers(tools, &figure));
+        figure
+    });
+    if let (true, Ok(figure)) = (record, &breakdown) {
+        let lines = figure
+            .iter()
+            .map(|(what, bytes)| format!("{bytes}\t{what}\n"));
+        std::fs::write(tools.root.join(LAST_FIGURE), lines.collect::<String>())?;
+        println!("recorded in {LAST_FIGURE}");
+    }
+    let breakdown = breakdown.context("the wasm by crate");
     match (verdict, breakdown) {
         (Err(over), Err(e)) if check => bail!("{over}\n{e:#}"),
         (Err(over), _) if check => bail!("{over}"),
-        (_, breakdown) => breakdown,
+        (_, breakdown) => breakdown.map(drop),
     }
 }
 
 /// The built `dist/`'s first load against [`BUDGET`]: `Ok` with the room left, `Err` naming the
-/// excess and the largest files loaded.
-pub fn check_budget(dist: &Path) -> Result<String> {
-    against_budget(&measure(dist)?).map_err(anyhow::Error::msg)
+/// excess, the largest files loaded and the largest movers since the last figure.
+pub fn check_budget(tools: &Tools, dist: &Path) -> Result<String> {
+    let files = measure(dist)?;
+    against_budget(&files).or_else(|over| match breakdown(tools, dist, &files) {
+        Ok((_, figure)) => bail!("{over}\n{}", movers(tools, &figure)),
+        Err(e) => bail!("{over}\n(no movers: the wasm by crate: {e:#})"),
+    })
+}
+
+/// The wasm's breakdown as text, and the whole figure: the first load, its files, the wasm's rows.
+fn breakdown(tools: &Tools, dist: &Path, files: &[FileSize]) -> Result<(String, Figure)> {
+    let loaded: Vec<&FileSize> = files.iter().filter(|f| f.loaded).collect();
+    let wasm = loaded.iter().find(|f| f.name.ends_with(".wasm"));
+    let wasm =
+        wasm.with_context(|| format!("{} has no wasm that the page loads", dist.display()))?;
+    let (text, rows) = wasm::breakdown(tools, &dist.join(&wasm.name), wasm.brotli)?;
+    let total = (
+        "first load".to_owned(),
+        loaded.iter().map(|f| f.brotli).sum(),
+    );
+    let files = loaded
+        .iter()
+        .map(|f| (format!("file {}", unhashed(&f.name)), f.brotli));
+    Ok((text, [total].into_iter().chain(files).chain(rows).collect()))
+}
+
+/// `main.css` for Trunk's `main-53d0e90ff056f8af.css`.
+fn unhashed(name: &str) -> String {
+    let hashed = Regex::new(r"-[0-9a-f]{16}([._])").expect("a valid pattern");
+    hashed.replace(name, "$1").into_owned()
+}
+
+/// The figure's largest moves since [`LAST_FIGURE`], as one line.
+fn movers(tools: &Tools, now: &Figure) -> String {
+    let last = std::fs::read_to_string(tools.root.join(LAST_FIGURE)).unwrap_or_default();
+    format!(
+        "since the last figure ({LAST_FIGURE}): {}",
+        moves(&last, now)
+    )
+}
+
+/// The five rows of `now` that moved most from `last` (a [`LAST_FIGURE`] text), the first load's
+/// total first.
+fn moves(last: &str, now: &Figure) -> String {
+    let last: HashMap<&str, i64> = last
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .filter_map(|(bytes, what)| Some((what, bytes.parse().ok()?)))
+        .collect();
+    if last.is_empty() {
+        return "none recorded (cargo xtask sizes --record)".to_owned();
+    }
+    let was = |what: &str| last.get(what).copied().unwrap_or(0);
+    let mut moved: Vec<(i64, &str)> = now
+        .iter()
+        .map(|(w, b)| (*b as i64 - was(w), &**w))
+        .collect();
+    let gone = last
+        .iter()
+        .filter(|(w, _)| !now.iter().any(|(n, _)| n == *w));
+    moved.extend(gone.map(|(w, b)| (-b, *w)));
+    let (total, mut rows) = moved
+        .split_first()
+        .map(|(t, r)| (t.0, r.to_vec()))
+        .unwrap_or_default();
+    rows.retain(|(delta, _)| *delta != 0);
+    rows.sort_by_key(|(delta, what)| (std::cmp::Reverse(delta.abs()), *what));
+    let rows = rows
+        .iter()
+        .take(5)
+        .map(|(delta, what)| format!("{delta:+} {what}"));
+    let rows: Vec<String> = rows.collect();
+    let rows = if rows.is_empty() {
+        "nothing moved".to_owned()
+    } else {
+        rows.join(", ")
+    };
+    format!("first load {total:+} bytes; the largest movers: {rows}")
 }
 
 fn against_budget(files: &[FileSize]) -> Result<String, String> {
@@ -256,7 +346,7 @@ mod tests {
         let dist = tempfile::tempdir().unwrap();
         std::fs::write(dist.path().join("index.html"), "<p>hello</p>").unwrap();
         std::fs::write(dist.path().join("_headers"), "x".repeat(300_000)).unwrap();
-        let verdict = check_budget(dist.path()).unwrap();
+        let verdict = check_budget(&Tools::new(dist.path()).unwrap(), dist.path()).unwrap();
         assert!(verdict.contains(&format!("within {BUDGET}")), "{verdict}");
     }
 
@@ -277,12 +367,47 @@ mod tests {
             })
             .collect();
         std::fs::write(dist.path().join("app.js"), noise).unwrap();
-        let error = check_budget(dist.path()).unwrap_err().to_string();
+        let tools = Tools::new(dist.path()).unwrap();
+        let error = check_budget(&tools, dist.path()).unwrap_err().to_string();
         assert!(
             error.contains(&format!("over the budget of {BUDGET}")),
             "{error}"
         );
         assert!(error.contains("the largest files: app.js "), "{error}");
+        assert!(error.contains("no movers: "), "{error}");
+    }
+
+    /// Guards against a budget failure that names the wrong rows, or none, as the cause.
+    #[test]
+    fn movers_are_the_rows_that_moved_most_since_the_last_figure() {
+        let last = "1000\tfirst load\n600\tfile app.wasm\n300\tui\n200\ttachys\n50\tgone\n";
+        let row = |what: &str, bytes: u64| (what.to_owned(), bytes);
+        let now = vec![
+            row("first load", 1090),
+            row("file app.wasm", 690),
+            row("ui", 400),
+        ];
+        let now = [now, vec![row("tachys", 190), row("new", 40)]].concat();
+        assert_eq!(
+            moves(last, &now),
+            "first load +90 bytes; the largest movers: +100 ui, +90 file app.wasm, -50 gone, \
+             +40 new, -10 tachys"
+        );
+        assert_eq!(
+            moves("", &now),
+            "none recorded (cargo xtask sizes --record)"
+        );
+        let same = last.lines().filter_map(|l| l.split_once('\t'));
+        let same: Figure = same
+            .map(|(b, w)| (w.to_owned(), b.parse().unwrap()))
+            .collect();
+        assert!(moves(last, &same).ends_with("nothing moved"));
+        assert_eq!(
+            unhashed("pkce-playlists-76a76129577398b8_bg.wasm"),
+            "pkce-playlists_bg.wasm"
+        );
+        assert_eq!(unhashed("main-53d0e90ff056f8af.css"), "main.css");
+        assert_eq!(unhashed("index.html"), "index.html");
     }
 
     #[test]

@@ -157,7 +157,7 @@ fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> Vec<Outcome> {
     let dist = tools.root.join("dist");
     let context = Context::of_this_machine(&tools.root);
     outcomes.push(checks(DIST_CHECKS, check_dist(&dist, &context)));
-    let budget = crate::sizes::check_budget(&dist).map(|within| println!("{within}"));
+    let budget = crate::sizes::check_budget(tools, &dist).map(|within| println!("{within}"));
     let problems = budget.err().map(|e| format!("{e:#}")).into_iter().collect();
     let name = "the first load is within its budget";
     outcomes.push(checks(BUDGET, vec![Check { name, problems }]));

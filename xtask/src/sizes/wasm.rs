@@ -20,7 +20,7 @@ use anyhow::{ensure, Context, Result};
 use regex::Regex;
 use wasmparser::{KnownCustom, Name, Parser, Payload, TypeRef};
 
-use super::brotli_size;
+use super::{brotli_size, Figure};
 use crate::tools::{self, Tools};
 
 /// The app's crate: its top-level modules get a row each.
@@ -35,10 +35,12 @@ pub const GLUE: &str = "(wasm-bindgen glue)";
 pub const NO_PATH: &str = "(names without a crate path)";
 pub const UNNAMED: &str = "(unnamed functions: bodies wasm-opt made)";
 pub const PRIMITIVES: &str = "core/alloc (methods of primitive types)";
+const OTHER: &str = "(other sections, headers)";
 
 /// The breakdown of the shipped wasm at `shipped` (whose brotli size is `shipped_brotli`), as
-/// `cargo xtask sizes` prints it.
-pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<String> {
+/// `cargo xtask sizes` prints it, and its rows (estimated brotli bytes of each crate, of the data
+/// and of the other sections).
+pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<(String, Figure)> {
     let read = |path: &Path| std::fs::read(path).with_context(|| path.display().to_string());
     let shipped_bytes = read(shipped)?;
     let file = shipped.file_name().unwrap_or_default().to_string_lossy();
@@ -71,7 +73,8 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<S
                    from different builds; run `cargo xtask build`\n";
     let shipped = is_shipped(&named_bytes);
     out += if shipped { same } else { differs };
-    Ok(out + &table(&named, &named_bytes, shipped_brotli))
+    let (table, rows) = table(&named, &named_bytes, shipped_brotli);
+    Ok((out + &table, rows))
 }
 
 /// `pkce-playlists` from `pkce-playlists-76527952ea872922_bg.wasm`.
@@ -181,7 +184,7 @@ fn leb128_len(n: usize) -> usize {
 /// The rows by crate and the largest functions, with brotli estimates: the data and the rest of
 /// the file are each compressed on their own, the code is what remains of the shipped file's
 /// brotli size, and the code's share is divided among the functions in proportion to their size.
-fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
+fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> (String, Figure) {
     let data_brotli = brotli_size(&wasm[module.data.clone()]);
     let rest_brotli = brotli_size(&module.rest(wasm));
     let code = module.code.len().max(1) as f64;
@@ -217,7 +220,15 @@ fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
     let rest = total.saturating_sub(functions + data);
     let segments = format!("(data: {segments} segments)");
     out += &line(&segments, data, "-", data_brotli);
-    out += &line("(other sections, headers)", rest, "-", rest_brotli);
+    out += &line(OTHER, rest, "-", rest_brotli);
+    let crates = rows
+        .iter()
+        .map(|(Reverse(raw), label)| (label.clone(), est(*raw)));
+    let rest = [
+        ("(data)".to_owned(), data_brotli),
+        (OTHER.to_owned(), rest_brotli),
+    ];
+    let figure = crates.chain(rest).collect();
     out += &line("total (the shipped file)", total, "-", shipped_brotli);
     let in_app = |(_, l): &&(Reverse<u64>, String)| l.split("::").next() == Some(APP_CRATE);
     let app = rows.iter().filter(in_app);
@@ -235,7 +246,7 @@ fn table(module: &Module, wasm: &[u8], shipped_brotli: u64) -> String {
         let (of_code, brotli, name) = (pct(*size), est(*size), shorten(name, 150));
         out += &format!("{size:>9}  {of_code:>9}  {brotli:>13}  {name} ({owner})\n");
     }
-    out
+    (out, figure)
 }
 
 /// At most `max` characters: the start and the end of a long name, which say what it is.
