@@ -352,10 +352,42 @@ impl Page {
         self.ok(resized, "cannot resize the window");
     }
 
+    /// Empties Chromium's HTTP cache (a DevTools command, through chromedriver), so that the next
+    /// page load fetches every file as a first visit does.
+    pub async fn clear_cache(&self) {
+        let cleared = self
+            .client
+            .issue_cmd(Cdp("Network.clearBrowserCache"))
+            .await;
+        self.ok(cleared, "cannot clear the cache");
+    }
+
     /// Lets a script run for up to `limit` before WebDriver gives up on it.
     pub async fn set_script_timeout(&self, limit: Duration) {
         let timeouts = fantoccini::wd::TimeoutConfiguration::new(Some(limit), None, None);
         let set = self.client.update_timeouts(timeouts).await;
         self.ok(set, "cannot set the scripts' time limit");
+    }
+}
+
+/// A Chrome DevTools Protocol command without parameters, which chromedriver runs for WebDriver.
+#[derive(Debug)]
+struct Cdp(&'static str);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.0, "params": {} });
+        (http::Method::POST, Some(body.to_string()))
     }
 }

@@ -43,6 +43,8 @@ pub struct Setup {
     pub observe: bool,
     pub scroll: bool,
     pub find: bool,
+    /// Empty the browser's cache before signing in: the callback's page load fetches every file.
+    pub cold: bool,
     /// Log out and sign in again: the callback's page load with the app's files cached.
     pub warm: bool,
 }
@@ -108,6 +110,9 @@ async fn sign_in(page: &Page, setup: &Setup) -> anyhow::Result<Local> {
     local.configure(&config, &Default::default())?;
     page.open(&local.server.app_url().context("the app is not served")?)
         .await;
+    if setup.cold {
+        page.clear_cache().await;
+    }
     page.click("button#login").await;
     wait_until_loaded(page).await;
     if setup.warm {
