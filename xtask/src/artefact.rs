@@ -129,7 +129,14 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
     checks.extend([
         check(wanted, policy),
         check(inline, html::inline_attributes(&html)),
-        check(sri, html::missing_integrity(&html)),
+        check(
+            sri,
+            [
+                html::missing_integrity(&html),
+                html::wrong_integrity(&html, dist),
+            ]
+            .concat(),
+        ),
         check("the headers file for static hosts", headers_problems),
     ]);
     checks
@@ -435,6 +442,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("index.html"), PAGE).unwrap();
         std::fs::write(dir.join("a.js"), "export default function init() {}").unwrap();
+        std::fs::write(dir.join("a_bg.wasm"), "\0asm").unwrap();
+        std::fs::write(dir.join("m.css"), "p {}").unwrap();
+        let page = crate::html::write_integrity(PAGE, &dir).unwrap();
+        std::fs::write(dir.join("index.html"), page).unwrap();
         crate::html::secure_dist(&dir).unwrap();
         let failed = |checks: Vec<Check>| -> Vec<&'static str> {
             checks
@@ -447,7 +458,8 @@ mod tests {
         assert_eq!(checks.len(), 8);
         assert_eq!(failed(checks), Vec::<&str>::new());
 
-        // The endpoints changed by hand, the policy not; a path and a source map in the script.
+        // The endpoints changed by hand, the policy not; a path and a source map in the script,
+        // its integrity not written again.
         let index = dir.join("index.html");
         let html = std::fs::read_to_string(&index).unwrap();
         std::fs::write(
@@ -469,6 +481,7 @@ mod tests {
                 Rule::LocalPath.check_name(),
                 Rule::SourceMap.check_name(),
                 "the page's policy is the one its configuration and loader call for",
+                "Subresource Integrity on the script, the wasm and the style sheet",
                 "the headers file for static hosts",
             ]
         );

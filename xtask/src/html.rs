@@ -166,6 +166,51 @@ pub fn missing_integrity(html: &str) -> Vec<String> {
     })
 }
 
+/// `html` with the `integrity` of each script and link that has one written again for the file in
+/// `dist` it names (sha384, as Trunk writes it): for files changed after Trunk wrote the page.
+pub fn write_integrity(html: &str, dist: &Path) -> Result<String> {
+    let failed = RefCell::new(None);
+    let handler = element!("script[integrity], link[integrity]", |el| {
+        let target = el.get_attribute("src").or_else(|| el.get_attribute("href"));
+        match target.as_deref().map(|t| integrity_of(dist, t)) {
+            Some(Ok(value)) => el.set_attribute("integrity", &value)?,
+            Some(Err(e)) => *failed.borrow_mut() = Some(e),
+            None => {}
+        }
+        Ok(())
+    });
+    let mut settings = RewriteStrSettings::new();
+    settings.element_content_handlers = vec![handler];
+    let written = rewrite_str(html, settings).context("cannot rewrite the page")?;
+    failed.into_inner().map_or(Ok(written), Err)
+}
+
+/// The scripts and links whose `integrity` is not their file's in `dist`.
+pub fn wrong_integrity(html: &str, dist: &Path) -> Vec<String> {
+    problems(html, |tags| {
+        let with = tags.iter().filter_map(|t| Some((t.attr("integrity")?, t)));
+        let with = with.filter_map(|(value, t)| Some((value, t.attr("src").or(t.attr("href"))?)));
+        let wrong = with
+            .filter(|(value, target)| integrity_of(dist, target).ok().as_deref() != Some(*value));
+        wrong
+            .map(|(_, target)| format!("{target}'s integrity is not its file's"))
+            .collect()
+    })
+}
+
+/// `sha384-<base64>` of the file `dist/<target>` (`target` as the page names it, from `/`).
+fn integrity_of(dist: &Path, target: &str) -> Result<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let bytes = std::fs::read(dist.join(target.trim_start_matches('/')))
+        .with_context(|| format!("the page names {target}, which is not in dist/"))?;
+    let digest = sha2::Sha384::digest(bytes);
+    Ok(format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    ))
+}
+
 /// A start tag of the page (lower-case names, values decoded), with the text of a script and
 /// where the tag ends.
 #[derive(Debug)]
@@ -546,6 +591,30 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
         let page = r#"<div style="color:red"><img src=x ONERROR="a()"><p class=x></p></div>"#;
         assert_eq!(inline_attributes(page), ["<div style>", "<img onerror>"]);
         assert!(inline_attributes(BUILT).is_empty());
+    }
+
+    /// Guards against a page whose integrity no longer matches a file the build changed.
+    #[test]
+    fn integrity_is_written_for_the_files_as_they_are() {
+        let dist = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("main-1.css", "p{}"),
+            ("app-1.js", "1"),
+            ("app-1_bg.wasm", "2"),
+        ] {
+            std::fs::write(dist.path().join(name), text).unwrap();
+        }
+        let wrong = wrong_integrity(BUILT, dist.path());
+        assert_eq!(wrong.len(), 3, "{wrong:?}");
+        assert!(wrong[1].starts_with("/app-1.js"), "{wrong:?}");
+        let written = write_integrity(BUILT, dist.path()).unwrap();
+        assert!(wrong_integrity(&written, dist.path()).is_empty());
+        // "1" hashed by sha384, in base64 (`printf 1 | openssl dgst -sha384 -binary | base64`).
+        let one =
+            "integrity=\"sha384-R/BdNnsMMuQ4+2Pmz0pfNcKqL5DcdUP4pBoPlc6KQKMTq1zzYTSiBoxMlpy1Dbd2\"";
+        assert!(written.contains(one), "{written}");
+        std::fs::remove_file(dist.path().join("app-1.js")).unwrap();
+        assert!(write_integrity(BUILT, dist.path()).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod config_block;
 pub mod csp;
 pub mod discover;
 pub mod html;
+pub mod imports;
 pub mod process;
 pub mod provider_command;
 

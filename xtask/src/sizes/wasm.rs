@@ -22,6 +22,7 @@ use wasmparser::{KnownCustom, Name, Parser, Payload, TypeRef};
 
 use super::{brotli_size, Figure};
 use crate::tools::{self, Tools};
+use xtask::imports::shorten_wasm;
 
 /// The app's crate: its top-level modules get a row each.
 const APP_CRATE: &str = "pkce_playlists";
@@ -49,10 +50,12 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<(
     let (target, output) = (tools.target_dir(), format!("{stem}_bg.wasm"));
     let input = target.join("wasm-bindgen/release").join(&output);
     let named_path = target.join("xtask/sizes").join(&output);
+    // The build renames the shipped wasm's imports after wasm-opt: so is the named build.
+    let renamed = |path: &Path| Ok::<_, anyhow::Error>(shorten_wasm(&read(path)?)?.0);
     let is_shipped =
         |wasm: &[u8]| Module::parse(wasm).is_ok_and(|m| m.shipped(wasm) == shipped_bytes);
     let mut how = "kept from an earlier run";
-    if !std::fs::read(&named_path).is_ok_and(|bytes| is_shipped(&bytes)) {
+    if !renamed(&named_path).is_ok_and(|bytes| is_shipped(&bytes)) {
         let missing = input.display();
         ensure!(input.is_file(), "no {missing}: run `cargo xtask build`");
         let mut wasm_opt = tools.command(tools.ensure_wasm_opt()?);
@@ -61,7 +64,7 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<(
         tools::run(wasm_opt.args([OPT_LEVEL, "-g"]).arg(&input))?;
         how = "Trunk's wasm-bindgen output";
     }
-    let named_bytes = read(&named_path)?;
+    let named_bytes = renamed(&named_path)?;
     let named = Module::parse(&named_bytes)?;
     let input = input.strip_prefix(&tools.root).unwrap_or(&input).display();
     let size = shipped_bytes.len();
