@@ -7,57 +7,71 @@
 
 use std::path::Path;
 
-use anyhow::{bail, ensure, Context, Result};
-use wasmparser::{BinaryReader, Imports, Parser, Payload};
+use anyhow::{ensure, Context, Result};
+use wasmparser::{BinaryReader, ImportSectionReader, Parser, Payload, TypeRef};
 
-/// Each import's old name and new name, in import order.
+/// Each key of the loader's import objects that is renamed, and its new name, in import order:
+/// the functions' names, then the modules' (quoted, as the loader writes them).
 pub type Renames = Vec<(String, String)>;
 
-/// The wasm with its imports renamed, and the renames.
+/// The wasm with its imports renamed (and without the custom sections other than `name`, which
+/// tools write for tools), and the renames.
 pub fn shorten_wasm(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
-    let mut start = 8;
+    let (mut out, mut renames, mut start) = (wasm[..8].to_vec(), Vec::new(), 8);
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.context("not a valid wasm module")?;
         let Some((_, range)) = payload.as_section() else {
             continue;
         };
-        let (header, end, range_start) = (start, range.end as usize, range.start as usize);
+        let (header, end) = (start, range.end as usize);
         start = end;
-        let Payload::ImportSection(reader) = payload else {
-            continue;
-        };
-        let mut entries = Vec::new();
-        for group in reader.clone().into_iter_with_offsets() {
-            let Imports::Single(_, import) = group.context("a bad import section")?.1 else {
-                bail!("an import section in the compact encoding");
-            };
-            entries.push((import.module, import.name));
-        }
-        let mut section = leb128(entries.len());
-        let mut renames = Vec::new();
-        let mut at = BinaryReader::new(&wasm[range_start..end], range_start as u64);
-        at.read_var_u32()?;
-        for (i, (module, name)) in entries.into_iter().enumerate() {
-            at.read_string()?;
-            at.read_string()?;
-            let type_start = at.original_position() as usize;
-            at.read::<wasmparser::TypeRef>()?;
-            let new = short_name(i);
-            for part in [module, &new] {
-                section.extend(leb128(part.len()));
-                section.extend(part.as_bytes());
+        match payload {
+            Payload::ImportSection(reader) => {
+                let section = imports(wasm, reader, &mut renames)?;
+                out.push(2);
+                out.extend(leb128(section.len()));
+                out.extend(section);
             }
-            section.extend(&wasm[type_start..at.original_position() as usize]);
-            renames.push((name.to_owned(), new));
+            Payload::CustomSection(custom) if custom.name() != "name" => {}
+            _ => out.extend(&wasm[header..end]),
         }
-        let mut out = wasm[..header].to_vec();
-        out.push(2);
-        out.extend(leb128(section.len()));
-        out.extend(section);
-        out.extend(&wasm[end..]);
-        return Ok((out, renames));
     }
-    Ok((wasm.to_vec(), Vec::new()))
+    Ok((out, renames))
+}
+
+/// The import section `reader` reads, each function and module renamed by its place.
+fn imports(wasm: &[u8], reader: ImportSectionReader, renames: &mut Renames) -> Result<Vec<u8>> {
+    let range = reader.range();
+    let mut at = BinaryReader::new(&wasm[range.start as usize..range.end as usize], range.start);
+    let count = at.read_var_u32()? as usize;
+    let (mut section, mut modules) = (leb128(count), Vec::<&str>::new());
+    for i in 0..count {
+        let (module, name) = (at.read_string()?, at.read_string()?);
+        ensure!(
+            !name.is_empty(),
+            "an import section in the compact encoding"
+        );
+        let type_start = at.original_position() as usize;
+        at.read::<TypeRef>().context("a bad import section")?;
+        if !modules.contains(&module) {
+            modules.push(module);
+        }
+        let m = modules
+            .iter()
+            .position(|m| *m == module)
+            .unwrap_or_default();
+        let new = short_name(i);
+        for part in [&short_name(m), &new] {
+            section.extend(leb128(part.len()));
+            section.extend(part.as_bytes());
+        }
+        section.extend(&wasm[type_start..at.original_position() as usize]);
+        renames.push((name.to_owned(), new));
+    }
+    let quoted = |name: &str| format!("\"{name}\"");
+    let modules = modules.iter().enumerate();
+    renames.extend(modules.map(|(i, m)| (quoted(m), quoted(&short_name(i)))));
+    Ok(section)
 }
 
 /// The loader with the import object's keys renamed as `renames` says; each old name must be
@@ -129,7 +143,7 @@ fn leb128(mut n: usize) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    /// Two imported functions and a memory from the loader's module, then one function.
+    /// Two imported functions and a memory from the loader's module, one function, a custom section.
     fn module() -> Vec<u8> {
         let mut wasm = b"\0asm\x01\0\0\0".to_vec();
         wasm.extend([1, 4, 1, 0x60, 0, 0]); // type section: () -> ()
@@ -149,6 +163,8 @@ mod tests {
         wasm.extend(imports);
         wasm.extend([3, 2, 1, 0]); // one function of type 0
         wasm.extend([10, 4, 1, 2, 0, 0x0b]); // its body: nothing
+        wasm.extend([0, 11, 9]); // a custom section for tools
+        wasm.extend(b"producers\0");
         wasm
     }
 
@@ -166,14 +182,20 @@ mod tests {
             "version, 3 sections, the code section and its body, end"
         );
         let names: Vec<&str> = renames.iter().map(|(_, new)| new.as_str()).collect();
-        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(names, ["a", "b", "c", "\"a\""]);
         assert!(wasm.windows(4).all(|w| w != b"wbg_"), "an old name is left");
+        assert!(
+            wasm.windows(9).all(|w| w != b"producers"),
+            "the custom section is left"
+        );
         assert!(wasm.len() < module().len());
         let js = "const i = { __proto__: null, __wbg_alert_0123456789abcdef: function() {}, \
-                  __wbg_now_fedcba9876543210: function() { return 1; }, memory: m };";
+                  __wbg_now_fedcba9876543210: function() { return 1; }, memory: m }; \
+                  return { \"./a.js\": i };";
         assert_eq!(
             shorten_js(js, &renames).unwrap(),
-            "const i = { __proto__: null, a: function() {}, b: function() { return 1; }, c: m };"
+            "const i = { __proto__: null, a: function() {}, b: function() { return 1; }, c: m }; \
+             return { \"a\": i };"
         );
         let twice = format!("{js} __wbg_now_fedcba9876543210();");
         assert!(shorten_js(&twice, &renames).is_err());
