@@ -84,15 +84,19 @@ pub fn rewrite_file(index: &Path, config: Option<&Value>, more: &Policy) -> Resu
     std::fs::write(index, html).with_context(|| format!("cannot write {}", index.display()))
 }
 
-/// Writes the policy into `dist/index.html`, and `dist/_headers` ([`headers_of`]); returns the
+/// Writes into `dist/index.html` the integrity of the files it names, as they now are
+/// ([`write_integrity`]), and its policy; writes `dist/_headers` ([`headers_of`]); returns the
 /// policy.
 pub fn secure_dist(dist: &Path) -> Result<String> {
     let index = dist.join("index.html");
-    rewrite_file(&index, None, &Policy::default())?;
+    let html = write_integrity(&read(&index)?, dist)
+        .and_then(|html| rewrite(&html, None, &Policy::default()))
+        .with_context(|| index.display().to_string())?;
+    std::fs::write(&index, &html).with_context(|| format!("cannot write {}", index.display()))?;
     let headers = dist.join(csp::HEADERS_FILE);
     std::fs::write(&headers, headers_of(dist)?)
         .with_context(|| format!("cannot write {}", headers.display()))?;
-    Ok(written_policy(&read(&index)?)?.unwrap_or_default())
+    Ok(written_policy(&html)?.unwrap_or_default())
 }
 
 /// The `_headers` file ([`csp::headers_file`]) of `dist`, whose hashed files are all but
@@ -168,7 +172,7 @@ pub fn missing_integrity(html: &str) -> Vec<String> {
 
 /// `html` with the `integrity` of each script and link that has one written again for the file in
 /// `dist` it names (sha384, as Trunk writes it): for files changed after Trunk wrote the page.
-pub fn write_integrity(html: &str, dist: &Path) -> Result<String> {
+fn write_integrity(html: &str, dist: &Path) -> Result<String> {
     let failed = RefCell::new(None);
     let handler = element!("script[integrity], link[integrity]", |el| {
         let target = el.get_attribute("src").or_else(|| el.get_attribute("href"));

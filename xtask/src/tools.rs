@@ -175,10 +175,11 @@ impl Tools {
     }
 
     /// `trunk build --release --offline` with the pinned nightly ([`crate::nightly`]) into
-    /// `dist/`; the wasm's imports renamed ([`xtask::imports`]) and the page's integrity written
-    /// again; then its Content Security Policy and `_headers` ([`xtask::html::secure_dist`]). This machine's paths are remapped out of the
-    /// wasm's panic messages (`cargo xtask test` fails a `dist/` that holds one); one with a space
-    /// cannot be (cargo splits the rustflags on spaces), and the check of `dist/` reports it.
+    /// `dist/`; the wasm's imports renamed ([`xtask::imports`]); then the page's integrity and
+    /// Content Security Policy, and `_headers` ([`xtask::html::secure_dist`]). This machine's
+    /// paths are remapped out of the wasm's panic messages (`cargo xtask test` fails a `dist/`
+    /// that holds one); one with a space cannot be (cargo splits the rustflags on spaces), and the
+    /// check of `dist/` reports it.
     pub fn trunk_build(&self, trunk: &Path) -> Result<()> {
         let toolchain = crate::nightly::ensure(self)?;
         let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default() + " " + NIGHTLY_RUSTFLAGS;
@@ -201,11 +202,6 @@ impl Tools {
         run(build.env(WASM_RUSTFLAGS, flags.trim()))?;
         let dist = self.root.join("dist");
         xtask::imports::shorten_dist(&dist)?;
-        let index = dist.join("index.html");
-        std::fs::write(
-            &index,
-            xtask::html::write_integrity(&xtask::read(&index)?, &dist)?,
-        )?;
         let policy = xtask::html::secure_dist(&dist)?;
         println!("xtask: dist/index.html: Content-Security-Policy: {policy}");
         Ok(())
