@@ -7,9 +7,8 @@
 
 use std::fmt;
 
-use serde::Deserialize;
-
 use crate::csp;
+use crate::json::{self, FromJson, Json};
 use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::{ClientId, RedirectUri};
 use crate::url::{self, UrlProblem};
@@ -42,31 +41,65 @@ pub struct AppConfig {
     pub library_max_age_hours: u32,
 }
 
-/// The block as written.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The block as written: only `client_id` is required.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Block {
     client_id: ClientId,
-    #[serde(default)]
     issuer: Option<String>,
-    #[serde(default)]
     authorization_endpoint: Option<String>,
-    #[serde(default)]
     token_endpoint: Option<String>,
-    #[serde(default)]
     revocation_endpoint: Option<String>,
-    #[serde(default)]
     api_base_url: Option<String>,
-    #[serde(default)]
     scopes: Option<Vec<String>>,
-    #[serde(default)]
     redirect_uri: Option<RedirectUri>,
-    #[serde(default)]
     paging: Paging,
-    #[serde(default)]
     rotates_refresh_tokens: Option<bool>,
-    #[serde(default)]
     library_max_age_hours: Option<u32>,
+}
+
+impl Block {
+    /// The block's fields: any other is refused by name, so that a misspelt one cannot pass unnoticed.
+    const FIELDS: [&str; 11] = [
+        "client_id",
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "revocation_endpoint",
+        "api_base_url",
+        "scopes",
+        "redirect_uri",
+        "paging",
+        "rotates_refresh_tokens",
+        "library_max_age_hours",
+    ];
+
+    /// Reads the block's text; what is wrong with it, for [`ConfigError::NotJson`].
+    fn read(text: &str) -> Result<Block, String> {
+        let json = json::parse(text).map_err(|e| e.to_string())?;
+        if !matches!(json, Json::Object(_)) {
+            return Err("it is not an object".into());
+        }
+        if let Some(name) = json.unknown_members(&Block::FIELDS).first() {
+            return Err(format!("unknown field `{name}`"));
+        }
+        fn field<T: FromJson>(json: &Json<'_>, name: &str) -> Result<T, String> {
+            json.field(name)
+                .ok_or_else(|| format!("`{name}` is missing or not of its type"))
+        }
+        Ok(Block {
+            client_id: field(&json, "client_id")?,
+            issuer: field(&json, "issuer")?,
+            authorization_endpoint: field(&json, "authorization_endpoint")?,
+            token_endpoint: field(&json, "token_endpoint")?,
+            revocation_endpoint: field(&json, "revocation_endpoint")?,
+            api_base_url: field(&json, "api_base_url")?,
+            scopes: field(&json, "scopes")?,
+            redirect_uri: field(&json, "redirect_uri")?,
+            paging: field::<Option<Paging>>(&json, "paging")?.unwrap_or_default(),
+            rotates_refresh_tokens: field(&json, "rotates_refresh_tokens")?,
+            library_max_age_hours: field(&json, "library_max_age_hours")?,
+        })
+    }
 }
 
 /// The scopes asked for when the block names none: what reading the library needs.
@@ -77,14 +110,24 @@ pub const DEFAULT_SCOPES: [&str; 3] = [
 ];
 
 /// How the pages of a long list are read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Paging {
     /// After the first page has given the total, up to [`PAGES_IN_FLIGHT`] pages at a time, shown in order.
     #[default]
     Concurrent,
     /// One page after another, following `next`.
     Sequential,
+}
+
+/// `"concurrent"` or `"sequential"`.
+impl FromJson for Paging {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        match json.as_str()? {
+            "concurrent" => Some(Paging::Concurrent),
+            "sequential" => Some(Paging::Sequential),
+            _ => None,
+        }
+    }
 }
 
 /// How many pages of a list are read at once. Spotify's Web API speaks HTTP/2, so they share one connection and
@@ -295,8 +338,7 @@ impl AppConfig {
     /// Parses and checks the configuration block's text: ready when it names its endpoints, waiting for
     /// discovery when it names only an `issuer`.
     pub fn load(text: &str) -> Result<Loaded, ConfigError> {
-        let block: Block =
-            serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+        let block = Block::read(text).map_err(ConfigError::NotJson)?;
         if block.client_id.as_str().trim().is_empty() {
             return Err(ConfigError::EmptyField("client_id"));
         }

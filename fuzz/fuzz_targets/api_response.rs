@@ -8,16 +8,17 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use pkce_playlists::json::FromJson;
 use pkce_playlists::spotify::arrange::{self, SearchKey, Sort};
+use pkce_playlists::spotify::error::QUOTA_RETRY_AFTER_SECS;
 use pkce_playlists::spotify::model::format_duration;
 use pkce_playlists::spotify::{
     parse_api_response, Access, ApiError, Page, Playlist, PlaylistEntry, PlaylistId, User,
 };
 use pkce_playlists_fuzz::{assert_sentence, nfd, split_first_line, status};
-use serde::de::DeserializeOwned;
 
 /// Reads the answer as `T`; checks what holds of every answer, whatever `T`.
-fn parse<T: DeserializeOwned>(status: u16, retry_after: Option<&str>, body: &str) -> Option<T> {
+fn parse<T: FromJson>(status: u16, retry_after: Option<&str>, body: &str) -> Option<T> {
     let result = parse_api_response::<T>(status, retry_after, body);
     let success = (200..300).contains(&status);
     let error = match result {
@@ -33,10 +34,28 @@ fn parse<T: DeserializeOwned>(status: u16, retry_after: Option<&str>, body: &str
         (ApiError::Malformed(_), _) => assert!(success),
         (ApiError::Unauthorized(m), 401) | (ApiError::Forbidden(m), 403) => assert!(!m.is_empty()),
         (ApiError::NotFound, 404) | (ApiError::Server { .. }, 500..=599) => {}
-        (ApiError::RateLimited { retry_after_secs }, 429) => assert_eq!(
-            *retry_after_secs,
-            retry_after.and_then(|v| v.trim().parse::<u64>().ok())
-        ),
+        (ApiError::RateLimited { retry_after_secs }, 429) => {
+            assert_eq!(
+                *retry_after_secs,
+                retry_after.and_then(|v| v.trim().parse::<u64>().ok())
+            );
+            assert!(retry_after_secs.is_none_or(|s| s <= QUOTA_RETRY_AFTER_SECS));
+        }
+        // A spent daily quota: Spotify's `reason`, or a wait longer than a rate limit's.
+        (ApiError::QuotaExceeded { retry_after_secs }, 429) => {
+            assert_eq!(
+                *retry_after_secs,
+                retry_after.and_then(|v| v.trim().parse::<u64>().ok())
+            );
+            let long = retry_after_secs.is_some_and(|s| s > QUOTA_RETRY_AFTER_SECS);
+            let reason = serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v["error"]["reason"].as_str().map(str::to_ascii_uppercase));
+            assert!(
+                long || reason.as_deref() == Some("QUOTA_EXCEEDED"),
+                "{retry_after_secs:?} {reason:?}"
+            );
+        }
         (ApiError::Http { status: s, message }, _) => {
             assert_eq!(*s, status);
             assert!(!message.is_empty());

@@ -47,7 +47,13 @@ fuzz_target!(|data: &[u8]| {
     let now = clock(fields.next(), 1_700_000_000_000);
     let previous = fields.next().filter(|t| !t.is_empty()).map(str::to_owned);
 
-    match parse_token_response(status, &body, now, previous.clone().map(RefreshToken::new), SessionKey::from_bytes([7; 32])) {
+    match parse_token_response(
+        status,
+        &body,
+        now,
+        previous.clone().map(RefreshToken::new),
+        SessionKey::from_bytes([7; 32]),
+    ) {
         Ok(set) => {
             assert!((200..300).contains(&status), "tokens from HTTP {status}");
             check_kept(&set);

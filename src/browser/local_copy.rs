@@ -4,10 +4,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
 use super::copy_store::{CopyError, CopyStore};
+use crate::json::{self, FromJson, ToJson};
 use crate::session::copy::{EntriesCopy, LibraryCopy};
 use crate::session::SessionKey;
 use crate::spotify::PlaylistId;
@@ -40,11 +38,10 @@ async fn store() -> Option<Rc<CopyStore>> {
     opened.ok()
 }
 
-async fn read<T: DeserializeOwned>(key: &SessionKey, name: &str) -> Option<T> {
+async fn read<T: FromJson>(key: &SessionKey, name: &str) -> Option<T> {
     let store = store().await?;
     match store.get(key, name).await {
-        // Read as text, as the API's answers are: `from_slice` would compile every type's reader a second time.
-        Ok(bytes) => serde_json::from_str(std::str::from_utf8(&bytes?).ok()?).ok(),
+        Ok(bytes) => json::from_str(std::str::from_utf8(&bytes?).ok()?),
         Err(error) => {
             trouble(error);
             None
@@ -54,13 +51,11 @@ async fn read<T: DeserializeOwned>(key: &SessionKey, name: &str) -> Option<T> {
 
 /// Keeps `value` under `name` until `until_ms`, in the background: a copy that cannot be written costs only a
 /// read from Spotify later.
-fn write<T: Serialize + 'static>(key: &SessionKey, name: String, value: T, until_ms: u64) {
+fn write<T: ToJson>(key: &SessionKey, name: String, value: T, until_ms: u64) {
     let key = key.clone();
+    let bytes = value.to_json().into_bytes();
     super::spawn(async move {
         let Some(store) = store().await else {
-            return;
-        };
-        let Ok(bytes) = serde_json::to_vec(&value) else {
             return;
         };
         if let Err(error) = store.put(&key, &name, &bytes, until_ms).await {

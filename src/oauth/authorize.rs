@@ -1,6 +1,6 @@
 //! Starting a login: the pending login that waits in storage, and the authorization URL.
 
-use serde::{Deserialize, Serialize};
+use crate::json::{self, Json, Writer};
 
 use super::client::RedirectUri;
 use super::pkce::RANDOM_BYTES;
@@ -48,23 +48,6 @@ pub fn return_path(candidate: &str) -> Option<String> {
 /// How long a pending login stays usable: as long as the provider keeps its codes (Spotify: 10 minutes).
 pub const PENDING_LOGIN_MAX_AGE_MS: u64 = 10 * 60 * 1000;
 
-/// The stored form of a [`PendingLogin`].
-#[derive(Serialize, Deserialize)]
-struct StoredPendingLogin {
-    verifier: String,
-    state: String,
-    redirect_uri: RedirectUri,
-    created_at_ms: u64,
-    #[serde(default)]
-    return_to: Option<String>,
-    #[serde(default)]
-    show_dialog: bool,
-    #[serde(default)]
-    issuer: Option<String>,
-    #[serde(default)]
-    iss_required: bool,
-}
-
 impl PendingLogin {
     /// A new login with a fresh verifier and state, made from 64 random bytes supplied by the caller.
     pub fn new(
@@ -107,31 +90,35 @@ impl PendingLogin {
 
     /// The JSON kept in storage. It holds the verifier: it goes to sessionStorage and nowhere else.
     pub fn to_storage_json(&self) -> String {
-        let stored = StoredPendingLogin {
-            verifier: self.verifier.secret().to_owned(),
-            state: self.state.secret().to_owned(),
-            redirect_uri: self.redirect_uri.clone(),
-            created_at_ms: self.created_at_ms,
-            return_to: self.return_to.clone(),
-            show_dialog: self.show_dialog,
-            issuer: self.issuer.clone(),
-            iss_required: self.iss_required,
-        };
-        serde_json::to_string(&stored).unwrap_or_default()
+        let mut w = Writer::compact();
+        w.object(|w| {
+            w.member("verifier", self.verifier.secret())
+                .member("state", self.state.secret())
+                .member("redirect_uri", &self.redirect_uri)
+                .member("created_at_ms", &self.created_at_ms)
+                .member("return_to", &self.return_to)
+                .member("show_dialog", &self.show_dialog)
+                .member("issuer", &self.issuer)
+                .member("iss_required", &self.iss_required);
+        });
+        w.finish()
     }
 
     /// Reads back what [`Self::to_storage_json`] wrote; `None` for anything else.
     pub fn from_storage_json(json: &str) -> Option<Self> {
-        let stored: StoredPendingLogin = serde_json::from_str(json).ok()?;
+        let stored: Json = json::parse(json).ok()?;
         Some(PendingLogin {
-            verifier: CodeVerifier::new(stored.verifier),
-            state: State::new(stored.state),
-            redirect_uri: stored.redirect_uri,
-            created_at_ms: stored.created_at_ms,
-            return_to: stored.return_to.as_deref().and_then(return_path),
-            show_dialog: stored.show_dialog,
-            issuer: stored.issuer,
-            iss_required: stored.iss_required,
+            verifier: CodeVerifier::new(stored.field::<String>("verifier")?),
+            state: State::new(stored.field::<String>("state")?),
+            redirect_uri: stored.field("redirect_uri")?,
+            created_at_ms: stored.field("created_at_ms")?,
+            return_to: stored
+                .field::<Option<String>>("return_to")?
+                .as_deref()
+                .and_then(return_path),
+            show_dialog: stored.field_or_default("show_dialog")?,
+            issuer: stored.field("issuer")?,
+            iss_required: stored.field_or_default("iss_required")?,
         })
     }
 

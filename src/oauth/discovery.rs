@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use crate::json::{self, FromJson, Json};
 
 use crate::http::TransportError;
 use crate::untrusted::shown;
@@ -113,19 +113,29 @@ impl DiscoveryError {
 
 impl std::error::Error for DiscoveryError {}
 
-#[derive(Deserialize)]
 struct Metadata {
     issuer: String,
     authorization_endpoint: String,
     token_endpoint: String,
-    #[serde(default)]
     revocation_endpoint: Option<String>,
-    #[serde(default)]
     response_types_supported: Option<Vec<String>>,
-    #[serde(default)]
     code_challenge_methods_supported: Option<Vec<String>>,
-    #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
+}
+
+impl FromJson for Metadata {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(Metadata {
+            issuer: json.field("issuer")?,
+            authorization_endpoint: json.field("authorization_endpoint")?,
+            token_endpoint: json.field("token_endpoint")?,
+            revocation_endpoint: json.field("revocation_endpoint")?,
+            response_types_supported: json.field("response_types_supported")?,
+            code_challenge_methods_supported: json.field("code_challenge_methods_supported")?,
+            authorization_response_iss_parameter_supported: json
+                .field_or_default("authorization_response_iss_parameter_supported")?,
+        })
+    }
 }
 
 /// Reads `issuer`'s metadata document, refusing one that names another issuer, does not advertise PKCE S256 or
@@ -134,7 +144,7 @@ pub fn parse_metadata(issuer: &str, status: u16, body: &str) -> Result<Endpoints
     if status != 200 {
         return Err(DiscoveryError::NotFound { status });
     }
-    let doc: Metadata = serde_json::from_str(body).map_err(|_| DiscoveryError::NotJson)?;
+    let doc: Metadata = json::from_str(body).ok_or(DiscoveryError::NotJson)?;
     // RFC 8414 §3.3: identical, character for character.
     if doc.issuer != issuer {
         return Err(DiscoveryError::IssuerMismatch {

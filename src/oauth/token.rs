@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use crate::json::{self, FromJson, Json, ToJson, Writer};
 
 use super::authorize::PendingLogin;
 use super::client::ClientId;
@@ -74,7 +74,7 @@ impl std::fmt::Debug for TokenRequest {
 
 /// Which authorization a token set belongs to. Every tab that holds a copy of a session (a duplicated tab copies
 /// sessionStorage) has the same grant, and the one that refreshes tells the others (see `session::Tabs`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grant {
     /// Names the authorization; not secret (derived from the login's spent verifier).
     pub id: String,
@@ -84,13 +84,11 @@ pub struct Grant {
     /// (Spotify: six months).
     pub authorized_at_ms: u64,
     /// Whether the provider has been seen to replace the refresh token when it is used.
-    #[serde(default)]
     pub rotation: Rotation,
 }
 
 /// What a refresh does to the refresh token, as far as the app has seen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Rotation {
     /// No refresh yet.
     #[default]
@@ -130,16 +128,20 @@ impl TokenSet {
 
     /// The JSON kept in sessionStorage.
     pub fn to_storage_json(&self) -> String {
-        let stored = StoredTokens {
-            access_token: self.access_token.secret().to_owned(),
-            refresh_token: self.refresh_token.as_ref().map(|t| t.secret().to_owned()),
-            expires_at_ms: self.expires_at_ms,
-            refresh_at_ms: Some(self.refresh_at_ms),
-            scopes: self.scopes.clone(),
-            grant: self.grant.clone(),
-            key: Some(self.key.to_storage()),
-        };
-        serde_json::to_string(&stored).unwrap_or_default()
+        let mut w = Writer::compact();
+        w.object(|w| {
+            w.member("access_token", self.access_token.secret())
+                .member(
+                    "refresh_token",
+                    &self.refresh_token.as_ref().map(|t| t.secret()),
+                )
+                .member("expires_at_ms", &self.expires_at_ms)
+                .member("refresh_at_ms", &self.refresh_at_ms)
+                .member("scopes", &self.scopes)
+                .member("grant", &self.grant)
+                .member("key", &self.key.to_storage());
+        });
+        w.finish()
     }
 
     /// Reads back what [`Self::to_storage_json`] wrote; `None` for anything else, a set without its session key
@@ -155,7 +157,7 @@ impl TokenSet {
     }
 
     fn read_stored(json: &str, fallback: Option<SessionKey>) -> Option<Self> {
-        let s: StoredTokens = serde_json::from_str(json).ok()?;
+        let s: StoredTokens = json::from_str(json)?;
         if s.access_token.is_empty() {
             return None;
         }
@@ -180,18 +182,77 @@ impl TokenSet {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+/// The tokens as [`TokenSet::to_storage_json`] writes them; `refresh_at_ms`, `grant` and `key` may be missing
+/// from what older versions wrote.
 struct StoredTokens {
     access_token: String,
     refresh_token: Option<String>,
     expires_at_ms: u64,
-    #[serde(default)]
     refresh_at_ms: Option<u64>,
     scopes: Vec<String>,
-    #[serde(default)]
     grant: Grant,
-    #[serde(default)]
     key: Option<String>,
+}
+
+impl FromJson for StoredTokens {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(StoredTokens {
+            access_token: json.field("access_token")?,
+            refresh_token: json.field("refresh_token")?,
+            expires_at_ms: json.field("expires_at_ms")?,
+            refresh_at_ms: json.field("refresh_at_ms")?,
+            scopes: json.field("scopes")?,
+            grant: json.field_or_default("grant")?,
+            key: json.field("key")?,
+        })
+    }
+}
+
+impl FromJson for Grant {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(Grant {
+            id: json.field("id")?,
+            version: json.field("version")?,
+            authorized_at_ms: json.field("authorized_at_ms")?,
+            rotation: json.field_or_default("rotation")?,
+        })
+    }
+}
+
+impl ToJson for Grant {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("id", &self.id)
+                .member("version", &self.version)
+                .member("authorized_at_ms", &self.authorized_at_ms)
+                .member("rotation", &self.rotation);
+        });
+    }
+}
+
+impl Rotation {
+    fn code(self) -> &'static str {
+        match self {
+            Rotation::Unknown => "unknown",
+            Rotation::Rotates => "rotates",
+            Rotation::Keeps => "keeps",
+        }
+    }
+}
+
+impl FromJson for Rotation {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        let code = json.as_str()?;
+        [Rotation::Unknown, Rotation::Rotates, Rotation::Keeps]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+}
+
+impl ToJson for Rotation {
+    fn write_json(&self, w: &mut Writer) {
+        self.code().write_json(w);
+    }
 }
 
 /// Why the token endpoint's answer gave no tokens. Messages are sentences without secrets.
@@ -281,66 +342,41 @@ impl fmt::Display for TokenError {
 
 impl std::error::Error for TokenError {}
 
-#[derive(Deserialize)]
+/// A successful answer, as far as it is JSON of the right types. `expires_in` is read as a whole number of
+/// seconds, and any other value of it (a string, a fraction, a negative) as none.
 struct RawSuccess {
     access_token: Option<String>,
     token_type: Option<String>,
-    expires_in: Option<Seconds>,
+    expires_in: Option<u64>,
     refresh_token: Option<String>,
     scope: Option<String>,
 }
 
-/// `expires_in` as `serde_json::Value::as_u64` would read it: a non-negative integer, else nothing. Any other
-/// JSON value is read (with the same depth limit) and passed over without failing the answer. A `Value` would
-/// bring in a whole JSON tree (maps and all) for one number.
-struct Seconds(Option<u64>);
-
-impl<'de> Deserialize<'de> for Seconds {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(SecondsVisitor)
+impl FromJson for RawSuccess {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(RawSuccess {
+            access_token: json.field("access_token")?,
+            token_type: json.field("token_type")?,
+            expires_in: json.member("expires_in")?.as_u64(),
+            refresh_token: json.field("refresh_token")?,
+            scope: json.field("scope")?,
+        })
     }
 }
 
-struct SecondsVisitor;
-
-impl<'de> serde::de::Visitor<'de> for SecondsVisitor {
-    type Value = Seconds;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Seconds, E> {
-        Ok(Seconds(Some(v)))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Seconds, E> {
-        Ok(Seconds(u64::try_from(v).ok()))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Seconds, E> {
-        Ok(Seconds(None))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Seconds, E> {
-        Ok(Seconds(None))
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Seconds, E> {
-        Ok(Seconds(None))
-    }
-    fn visit_unit<E>(self) -> Result<Seconds, E> {
-        Ok(Seconds(None))
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Seconds, A::Error> {
-        while seq.next_element::<Seconds>()?.is_some() {}
-        Ok(Seconds(None))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Seconds, A::Error> {
-        while map.next_entry::<Seconds, Seconds>()?.is_some() {}
-        Ok(Seconds(None))
-    }
-}
-
-#[derive(Deserialize)]
+/// An error answer (RFC 6749 §5.2).
 struct RawError {
     error: String,
     error_description: Option<String>,
+}
+
+impl FromJson for RawError {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(RawError {
+            error: json.field("error")?,
+            error_description: json.field("error_description")?,
+        })
+    }
 }
 
 /// Parses the token endpoint's answer.
@@ -358,8 +394,8 @@ pub fn parse_token_response(
     if !(200..300).contains(&status) {
         // Both texts are the provider's, shown to the user: cleaned and capped. An `error` with nothing
         // showable in it is not an OAuth error body.
-        return Err(match serde_json::from_str::<RawError>(body) {
-            Ok(raw) if shown(&raw.error).is_some() => TokenError::OAuth {
+        return Err(match json::from_str::<RawError>(body) {
+            Some(raw) if shown(&raw.error).is_some() => TokenError::OAuth {
                 status,
                 error: ErrorCode::parse(&raw.error),
                 description: raw.error_description.as_deref().and_then(shown),
@@ -367,7 +403,7 @@ pub fn parse_token_response(
             _ => TokenError::NotJson { status },
         });
     }
-    let raw: RawSuccess = serde_json::from_str(body).map_err(|_| TokenError::NotJson { status })?;
+    let raw: RawSuccess = json::from_str(body).ok_or(TokenError::NotJson { status })?;
     let access_token = raw
         .access_token
         .filter(|t| !t.is_empty())
@@ -383,7 +419,6 @@ pub fn parse_token_response(
     }
     let expires_in = raw
         .expires_in
-        .and_then(|s| s.0)
         .filter(|&s| (1..=10 * 365 * 24 * 3600).contains(&s))
         .ok_or(TokenError::InvalidExpiresIn)?;
     let refresh_token = raw

@@ -9,9 +9,8 @@
 //! - the whole library is read again only when the user asks, or when the copy is older than the configured
 //!   limit (a change below the first page shows no other way).
 
-use serde::{Deserialize, Serialize};
-
 use super::LibraryRead;
+use crate::json::{FromJson, Json, ToJson, Writer};
 use crate::spotify::{ItemsAccess, Page, Playlist, PlaylistEntry, User};
 
 /// How old a library copy may grow before it is read again in full, when the configuration does not say: a day,
@@ -20,7 +19,7 @@ use crate::spotify::{ItemsAccess, Page, Playlist, PlaylistEntry, User};
 pub const DEFAULT_LIBRARY_MAX_AGE_HOURS: u32 = 24;
 
 /// The library as it was read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LibraryCopy {
     pub read_at_ms: u64,
     pub user: User,
@@ -28,25 +27,76 @@ pub struct LibraryCopy {
     pub total: u32,
     pub playlists: Vec<Playlist>,
     /// How many of the library's entries could not be read.
-    #[serde(default)]
     pub skipped: u32,
     /// What the API showed this app may read.
-    #[serde(default)]
     pub access: ItemsAccess,
     /// How many Liked Songs the user had, when the app may read them.
-    #[serde(default)]
     pub liked_total: Option<u32>,
 }
 
 /// A playlist's entries as they were read, at one snapshot of the playlist.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EntriesCopy {
     pub snapshot_id: String,
     pub read_at_ms: u64,
     pub total: u32,
     pub entries: Vec<PlaylistEntry>,
-    #[serde(default)]
     pub skipped: u32,
+}
+
+// Copies are written with the names of their fields; `skipped`, `access` and `liked_total` may be missing from
+// what older versions wrote.
+
+impl FromJson for LibraryCopy {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(LibraryCopy {
+            read_at_ms: json.field("read_at_ms")?,
+            user: json.field("user")?,
+            total: json.field("total")?,
+            playlists: json.field("playlists")?,
+            skipped: json.field_or_default("skipped")?,
+            access: json.field_or_default("access")?,
+            liked_total: json.field("liked_total")?,
+        })
+    }
+}
+
+impl ToJson for LibraryCopy {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("read_at_ms", &self.read_at_ms)
+                .member("user", &self.user)
+                .member("total", &self.total)
+                .member("playlists", &self.playlists)
+                .member("skipped", &self.skipped)
+                .member("access", &self.access)
+                .member("liked_total", &self.liked_total);
+        });
+    }
+}
+
+impl FromJson for EntriesCopy {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(EntriesCopy {
+            snapshot_id: json.field("snapshot_id")?,
+            read_at_ms: json.field("read_at_ms")?,
+            total: json.field("total")?,
+            entries: json.field("entries")?,
+            skipped: json.field_or_default("skipped")?,
+        })
+    }
+}
+
+impl ToJson for EntriesCopy {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("snapshot_id", &self.snapshot_id)
+                .member("read_at_ms", &self.read_at_ms)
+                .member("total", &self.total)
+                .member("entries", &self.entries)
+                .member("skipped", &self.skipped);
+        });
+    }
 }
 
 /// What to do with a library copy at start.
@@ -128,7 +178,7 @@ mod tests {
     const HOUR: u64 = 60 * 60 * 1000;
 
     fn playlist(id: &str, snapshot: &str) -> Playlist {
-        serde_json::from_str(&format!(
+        crate::json::from_str(&format!(
             r#"{{"id":"{id}","name":"P {id}","snapshot_id":"{snapshot}","owner":{{"id":"alice"}},"items":{{"total":3}}}}"#
         ))
         .unwrap()
@@ -229,9 +279,9 @@ mod tests {
     #[test]
     fn copies_round_trip() {
         let c = copy();
-        let back: LibraryCopy = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        let back: LibraryCopy = crate::json::from_str(&c.to_json()).unwrap();
         assert_eq!(back, c);
-        let untidy: Page<PlaylistEntry> = serde_json::from_str(
+        let untidy: Page<PlaylistEntry> = crate::json::from_str(
             r#"{"items":[{"item":{"name":"Local","is_local":true,"artists":[null,{"name":"Me"}],"album":null,"type":"track"}},
                 {"item":null,"track":null},{"item":{"name":"Ep","type":"episode","show":{"name":"Show"},"duration_ms":5}}],
                 "total":3,"next":null}"#,
@@ -244,8 +294,7 @@ mod tests {
             entries: untidy.items,
             skipped: 0,
         };
-        let back: EntriesCopy =
-            serde_json::from_str(&serde_json::to_string(&entries).unwrap()).unwrap();
+        let back: EntriesCopy = crate::json::from_str(&entries.to_json()).unwrap();
         assert_eq!(back, entries);
     }
 

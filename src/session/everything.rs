@@ -64,7 +64,7 @@ mod tests {
     use super::*;
 
     fn playlist(id: &str, owner: &str, total: u32) -> Playlist {
-        serde_json::from_str(&format!(
+        crate::json::from_str(&format!(
             r#"{{"id":"{id}","name":"P","owner":{{"id":"{owner}"}},"items":{{"total":{total}}},"snapshot_id":"s"}}"#
         ))
         .unwrap()

@@ -18,8 +18,8 @@ use std::fmt;
 use std::future::Future;
 use std::ops::ControlFlow;
 
+use crate::json::FromJson;
 use futures::stream::{self, StreamExt as _};
-use serde::de::DeserializeOwned;
 
 use crate::config::{AppConfig, Paging, PAGES_IN_FLIGHT};
 use crate::http::TransportError;
@@ -601,7 +601,7 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
     /// (429, 5xx, no answer) is retried a few times with backoff (a 429 after its `Retry-After` when the answer
     /// exposes it), and a 429 or a missing answer pauses every request of the app meanwhile. A body that does not
     /// read as `R` is not retried.
-    pub async fn get_json<R: DeserializeOwned>(&self, url: &str) -> Result<R, SessionError> {
+    pub async fn get_json<R: FromJson>(&self, url: &str) -> Result<R, SessionError> {
         let body = self.get_body(url).await?;
         read_api_json(&body).map_err(SessionError::Api)
     }
@@ -659,7 +659,7 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
     /// early when a page comes back empty (the list shrank meanwhile) or when `on_page` says to (nobody is
     /// looking any more). After a failure, calling it again with the same cursor reads on from the first page
     /// that was not handed on: nothing shown is fetched twice.
-    pub async fn read_pages<I: DeserializeOwned>(
+    pub async fn read_pages<I: FromJson>(
         &self,
         cursor: &mut Cursor,
         page_url: impl Fn(u32) -> String,
@@ -672,7 +672,7 @@ impl<T: Transport, S: TokenStore, C: Clock, B: Tabs> Session<'_, T, S, C, B> {
 
     /// [`Self::read_pages`] with its closures as trait objects: the reading (concurrent requests, reordering,
     /// retries) is compiled once per kind of entry, not once per caller's closures.
-    async fn read_pages_with<I: DeserializeOwned>(
+    async fn read_pages_with<I: FromJson>(
         &self,
         cursor: &mut Cursor,
         page_url: &dyn Fn(u32) -> String,

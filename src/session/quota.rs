@@ -7,14 +7,14 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use crate::json::{self, FromJson, Json, ToJson, Writer};
 
 /// When Spotify did not say: one call is allowed this long after the refusal, to see whether the quota freed up
 /// (it frees up over the rolling 24 hours, not all at once).
 pub const QUOTA_PROBE_MS: u64 = 60 * 60 * 1000;
 
 /// The quota is spent: no Web API call until `until_ms`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotaPause {
     pub until_ms: u64,
     /// Whether Spotify said when (its `Retry-After`); otherwise `until_ms` is only when the app looks again.
@@ -66,13 +66,31 @@ impl fmt::Display for QuotaPause {
     }
 }
 
+impl FromJson for QuotaPause {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(QuotaPause {
+            until_ms: json.field("until_ms")?,
+            known: json.field("known")?,
+        })
+    }
+}
+
+impl ToJson for QuotaPause {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("until_ms", &self.until_ms)
+                .member("known", &self.known);
+        });
+    }
+}
+
 /// How finely the calls are counted.
 const BUCKET_MS: u64 = 10 * 60 * 1000;
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// The app's own Web API calls over the last 24 hours, in ten-minute buckets (so it stays small however many
 /// calls are made). Kept where every tab of the app adds to it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallLog {
     /// Bucket start (ms since the epoch) and calls in it, oldest first.
     buckets: Vec<(u64, u32)>,
@@ -104,13 +122,34 @@ impl CallLog {
         self.buckets.retain(|(start, _)| start + BUCKET_MS > since);
     }
 
+    /// `{"buckets": [[start, calls], …]}`.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let buckets: Vec<[u64; 2]> = self
+            .buckets
+            .iter()
+            .map(|&(start, calls)| [start, u64::from(calls)])
+            .collect();
+        let mut w = Writer::compact();
+        w.object(|w| {
+            w.member("buckets", &buckets);
+        });
+        w.finish()
     }
 
     /// Reads back what [`Self::to_json`] wrote; an empty log for anything else.
     pub fn from_json(text: &str) -> Self {
-        serde_json::from_str(text).unwrap_or_default()
+        let read = || {
+            let buckets: Vec<Vec<u64>> = json::parse(text).ok()?.field("buckets")?;
+            let buckets = buckets
+                .into_iter()
+                .map(|bucket| match bucket[..] {
+                    [start, calls] => Some((start, u32::try_from(calls).ok()?)),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?;
+            Some(CallLog { buckets })
+        };
+        read().unwrap_or_default()
     }
 }
 

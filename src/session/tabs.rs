@@ -16,7 +16,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use crate::json::{self, FromJson, Json, ToJson, Writer};
 
 use super::key::SessionKey;
 use super::quota::QuotaPause;
@@ -25,16 +25,15 @@ use crate::oauth::TokenSet;
 /// What a session's tabs keep about their grant, for every tab of the session (and only them) to read: the newest
 /// version, a keyed fingerprint of that version's refresh token, and the refresh of it that is on the wire, if
 /// any.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     pub version: u64,
     pub refresh_fingerprint: String,
-    #[serde(default)]
     pub in_flight: Option<InFlight>,
 }
 
 /// A refresh that was sent and whose answer has not been settled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InFlight {
     /// When it was sent, in milliseconds since the Unix epoch.
     pub since_ms: u64,
@@ -44,43 +43,86 @@ pub struct InFlight {
 
 /// How a record or marker is written: in the clear, only when it may be thrown away (so that any tab can purge
 /// what no session can use any more); the rest is covered by the session key's tag.
-#[derive(Serialize, Deserialize)]
 struct Tagged {
     until: u64,
     body: String,
     tag: String,
 }
 
+impl FromJson for Tagged {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(Tagged {
+            until: json.field("until")?,
+            body: json.field("body")?,
+            tag: json.field("tag")?,
+        })
+    }
+}
+
 fn tagged(key: &SessionKey, purpose: &str, until_ms: u64, body: String) -> String {
     let tag = key.tag(purpose, &format!("{until_ms}.{body}"));
-    serde_json::to_string(&Tagged {
-        until: until_ms,
-        body,
-        tag,
-    })
-    .unwrap_or_default()
+    let mut w = Writer::compact();
+    w.object(|w| {
+        w.member("until", &until_ms)
+            .member("body", &body)
+            .member("tag", &tag);
+    });
+    w.finish()
 }
 
 fn untagged(key: &SessionKey, purpose: &str, text: &str) -> Option<String> {
-    let t: Tagged = serde_json::from_str(text).ok()?;
+    let t: Tagged = json::from_str(text)?;
     key.verify(purpose, &format!("{}.{}", t.until, t.body), &t.tag)
         .then_some(t.body)
 }
 
 /// Whether a record or marker may be thrown away at `now_ms`: its time is up, or it is not one of ours at all.
 pub fn expired(text: &str, now_ms: u64) -> bool {
-    serde_json::from_str::<Tagged>(text).map_or(true, |t| t.until <= now_ms)
+    json::from_str::<Tagged>(text).is_none_or(|t| t.until <= now_ms)
+}
+
+impl FromJson for Record {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(Record {
+            version: json.field("version")?,
+            refresh_fingerprint: json.field("refresh_fingerprint")?,
+            in_flight: json.field("in_flight")?,
+        })
+    }
+}
+
+impl ToJson for Record {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("version", &self.version)
+                .member("refresh_fingerprint", &self.refresh_fingerprint)
+                .member("in_flight", &self.in_flight);
+        });
+    }
+}
+
+impl FromJson for InFlight {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(InFlight {
+            since_ms: json.field("since_ms")?,
+            tab: json.field("tab")?,
+        })
+    }
+}
+
+impl ToJson for InFlight {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("since_ms", &self.since_ms)
+                .member("tab", &self.tab);
+        });
+    }
 }
 
 impl Record {
     /// The record as kept in localStorage, until `until_ms`.
     pub fn seal(&self, key: &SessionKey, until_ms: u64) -> String {
-        tagged(
-            key,
-            "record",
-            until_ms,
-            serde_json::to_string(self).unwrap_or_default(),
-        )
+        tagged(key, "record", until_ms, self.to_json())
     }
 
     /// The record of `tokens` with nothing on the wire: what a tab holding them publishes. `None` without a
@@ -106,7 +148,7 @@ impl Record {
 
     /// The record in `text`, when `key` wrote it; a forged or altered one is `None`, as if there were none.
     pub fn open(key: &SessionKey, text: &str) -> Option<Record> {
-        serde_json::from_str(&untagged(key, "record", text)?).ok()
+        json::from_str(&untagged(key, "record", text)?)
     }
 }
 
@@ -122,8 +164,7 @@ pub fn open_end(key: &SessionKey, text: &str) -> Option<SessionEnd> {
 }
 
 /// What the tabs of a session say to each other, always sealed with the session's key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     /// New tokens (their storage JSON, which names the grant and its version).
     Tokens { tokens: String },
@@ -134,42 +175,39 @@ pub enum Message {
 }
 
 impl Message {
+    /// `{"kind": "tokens" | "ask" | "end", …}` with the kind's one field.
     pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        let mut w = Writer::compact();
+        w.object(|w| match self {
+            Message::Tokens { tokens } => {
+                w.member("kind", "tokens").member("tokens", tokens);
+            }
+            Message::Ask { version } => {
+                w.member("kind", "ask").member("version", version);
+            }
+            Message::End { why } => {
+                w.member("kind", "end").member("why", why);
+            }
+        });
+        w.finish().into_bytes()
     }
 
+    /// Messages are sealed, so only this app's tabs write them; a kind without its field is no message.
     pub fn from_bytes(bytes: &[u8]) -> Option<Message> {
-        // As text, like every other JSON the app reads (one reader compiled, not two).
-        let flat: FlatMessage = serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()?;
-        Some(match flat.kind {
-            Kind::Tokens => Message::Tokens {
-                tokens: flat.tokens?,
+        let json = json::parse(std::str::from_utf8(bytes).ok()?).ok()?;
+        Some(match json.member("kind")?.as_str()? {
+            "tokens" => Message::Tokens {
+                tokens: json.field("tokens")?,
             },
-            Kind::Ask => Message::Ask {
-                version: flat.version?,
+            "ask" => Message::Ask {
+                version: json.field("version")?,
             },
-            Kind::End => Message::End { why: flat.why? },
+            "end" => Message::End {
+                why: json.field("why")?,
+            },
+            _ => return None,
         })
     }
-}
-
-/// A [`Message`] as [`Message::to_bytes`] writes it: its `kind` and the fields of every kind, read flat rather
-/// than as serde's internally tagged enum, which buffers the whole object first and brings in that machinery.
-/// Messages are sealed, so only this app's tabs write them; a kind without its field is no message.
-#[derive(Deserialize)]
-struct FlatMessage {
-    kind: Kind,
-    tokens: Option<String>,
-    version: Option<u64>,
-    why: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Kind {
-    Tokens,
-    Ask,
-    End,
 }
 
 /// What a tab does with a message it could open.
@@ -402,17 +440,12 @@ pub trait Tabs {
 
 /// The quota pause as kept in localStorage, tagged like a record and kept until it ends.
 pub fn seal_quota(key: &SessionKey, pause: &QuotaPause) -> String {
-    tagged(
-        key,
-        "quota",
-        pause.until_ms,
-        serde_json::to_string(pause).unwrap_or_default(),
-    )
+    tagged(key, "quota", pause.until_ms, pause.to_json())
 }
 
 /// The quota pause in `text`, when `key` wrote it.
 pub fn open_quota(key: &SessionKey, text: &str) -> Option<QuotaPause> {
-    serde_json::from_str(&untagged(key, "quota", text)?).ok()
+    json::from_str(&untagged(key, "quota", text)?)
 }
 
 /// A tab alone: one refresh at a time within the tab, nothing shared. For tests of the single-tab policy and for
@@ -513,7 +546,7 @@ mod tests {
         );
         let unsigned = format!(
             r#"{{"until":99,"body":{},"tag":""}}"#,
-            serde_json::to_string(&serde_json::to_string(&record()).unwrap()).unwrap()
+            serde_json::to_string(&record().to_json()).unwrap()
         );
         assert_eq!(Record::open(&key(1), &unsigned), None);
         assert_eq!(Record::open(&key(1), "garbage"), None);

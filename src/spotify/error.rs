@@ -3,10 +3,8 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-
 use crate::http::TransportError;
+use crate::json::{self, FromJson, Json};
 use crate::untrusted::shown;
 
 /// Why a Web API call gave no data. Messages are sentences without secrets.
@@ -119,17 +117,19 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorObject,
+/// The `error` object of an error body: its `message` (empty when there is none) and its `reason`.
+struct ErrorObject {
+    message: String,
+    reason: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct ErrorObject {
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    reason: Option<String>,
+impl FromJson for ErrorObject {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(ErrorObject {
+            message: json.field_or_default("message")?,
+            reason: json.field("reason")?,
+        })
+    }
 }
 
 /// A `Retry-After` longer than this (seconds) is no rate limit but a spent quota.
@@ -148,7 +148,7 @@ fn plain_text(body: &str) -> Option<String> {
 
 /// Reads a Web API answer: a 2xx body as `T`, anything else as an [`ApiError`]. `retry_after` is the
 /// `Retry-After` header, if any.
-pub fn parse_api_response<T: DeserializeOwned>(
+pub fn parse_api_response<T: FromJson>(
     status: u16,
     retry_after: Option<&str>,
     body: &str,
@@ -158,11 +158,10 @@ pub fn parse_api_response<T: DeserializeOwned>(
 }
 
 /// The body of a successful answer read as `T` (the part of [`parse_api_response`] that depends on `T`).
-pub fn read_api_json<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
-    // serde's message may quote the body ("invalid type: string \"...\""): cleaned like the rest.
-    serde_json::from_str(body).map_err(|e| {
-        ApiError::Malformed(shown(&e.to_string()).unwrap_or_else(|| "unreadable JSON".into()))
-    })
+pub fn read_api_json<T: FromJson>(body: &str) -> Result<T, ApiError> {
+    // The details name a place in the body, never its text.
+    let json = json::parse(body).map_err(|e| ApiError::Malformed(format!("not JSON: {e}")))?;
+    T::from_json(&json).ok_or_else(|| ApiError::Malformed("not the object the app reads".into()))
 }
 
 /// Whether the answer is a success (2xx), and if not, the error it says, as [`parse_api_response`] reads it.
@@ -176,13 +175,13 @@ pub fn check_api_response(
         return Ok(());
     }
     // Spotify's message is shown to the user: cleaned and capped, or the status when nothing is left of it.
-    let parsed = serde_json::from_str::<ErrorBody>(body).ok();
+    let parsed: Option<ErrorObject> = json::parse(body).ok().and_then(|b| b.field("error"));
     let quota_reason = parsed
         .as_ref()
-        .and_then(|b| b.error.reason.as_deref())
+        .and_then(|error| error.reason.as_deref())
         .is_some_and(|r| r.eq_ignore_ascii_case("QUOTA_EXCEEDED"));
     let message = match parsed {
-        Some(b) => shown(&b.error.message),
+        Some(error) => shown(&error.message),
         None => plain_text(body),
     }
     .unwrap_or_else(|| format!("HTTP {status}"));

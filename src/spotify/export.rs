@@ -13,8 +13,7 @@
 
 use std::fmt::Write as _;
 
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Serialize, Serializer};
+use crate::json::{ToJson, Writer};
 
 use super::model::{ItemsAccess, Playable, Playlist, PlaylistEntry, User};
 
@@ -93,8 +92,8 @@ pub enum CsvFlavor {
 }
 
 /// Whether this app may read a playlist's entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Deserialize), serde(rename_all = "lowercase"))]
 pub enum Readable {
     Yes,
     No,
@@ -122,19 +121,20 @@ impl Readable {
 }
 
 /// What an entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub enum EntryKind {
-    #[serde(rename = "track")]
+    #[cfg_attr(test, serde(rename = "track"))]
     Track,
-    #[serde(rename = "episode")]
+    #[cfg_attr(test, serde(rename = "episode"))]
     Episode,
-    #[serde(rename = "local file")]
+    #[cfg_attr(test, serde(rename = "local file"))]
     LocalFile,
     /// Spotify sends `null` for the track: it was removed from Spotify.
-    #[serde(rename = "unavailable")]
+    #[cfg_attr(test, serde(rename = "unavailable"))]
     Unavailable,
     /// Stands for the entries of a playlist that the export does not hold.
-    #[serde(rename = "not read")]
+    #[cfg_attr(test, serde(rename = "not read"))]
     NotRead,
 }
 
@@ -151,8 +151,8 @@ impl EntryKind {
 }
 
 /// One entry of a playlist, as exported: see [`ENTRY_COLUMNS`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Deserialize), serde(deny_unknown_fields))]
 pub struct EntryRow {
     pub playlist_name: String,
     pub playlist_id: Option<String>,
@@ -171,8 +171,8 @@ pub struct EntryRow {
 }
 
 /// One playlist, as exported: see [`PLAYLIST_COLUMNS`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Deserialize), serde(deny_unknown_fields))]
 pub struct PlaylistRow {
     pub name: String,
     pub id: Option<String>,
@@ -349,8 +349,8 @@ impl EntryRow {
 }
 
 /// A whole export: when it was made, and what it holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(test, derive(serde::Deserialize), serde(deny_unknown_fields))]
 pub struct Export {
     /// RFC 3339, UTC, to the millisecond.
     pub exported_at: String,
@@ -368,7 +368,9 @@ impl Export {
 
     /// The export as JSON, indented for people who open it.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        let mut writer = Writer::pretty();
+        self.write_json(&mut writer);
+        writer.finish()
     }
 
     /// One row per entry of every playlist, RFC 4180 (CRLF, a header row, quoted where needed) in UTF-8. A playlist
@@ -400,43 +402,45 @@ enum Cell<'a> {
     Bool(Option<bool>),
 }
 
-impl Serialize for Cell<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl ToJson for Cell<'_> {
+    fn write_json(&self, w: &mut Writer) {
         match self {
-            Cell::Text(text) => text.serialize(serializer),
-            Cell::List(items) => items.serialize(serializer),
-            Cell::Number(number) => number.serialize(serializer),
-            Cell::Bool(flag) => flag.serialize(serializer),
+            Cell::Text(text) => text.write_json(w),
+            Cell::List(items) => items.write_json(w),
+            Cell::Number(number) => number.write_json(w),
+            Cell::Bool(flag) => flag.write_json(w),
         }
     }
 }
 
 /// The fields of a row, named by its columns: the columns are written once, for CSV and JSON both.
-fn serialize_row<M: SerializeMap, const N: usize>(
-    map: &mut M,
-    columns: [&str; N],
-    cells: [Cell<'_>; N],
-) -> Result<(), M::Error> {
+fn write_row<const N: usize>(w: &mut Writer, columns: [&str; N], cells: [Cell<'_>; N]) {
     for (column, cell) in columns.into_iter().zip(cells) {
-        map.serialize_entry(column, &cell)?;
-    }
-    Ok(())
-}
-
-impl Serialize for EntryRow {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(ENTRY_COLUMNS.len()))?;
-        serialize_row(&mut map, ENTRY_COLUMNS, self.cells())?;
-        map.end()
+        w.member(column, &cell);
     }
 }
 
-impl Serialize for PlaylistRow {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(PLAYLIST_COLUMNS.len() + 1))?;
-        serialize_row(&mut map, PLAYLIST_COLUMNS, self.cells())?;
-        map.serialize_entry("entries", &self.entries)?;
-        map.end()
+impl ToJson for EntryRow {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| write_row(w, ENTRY_COLUMNS, self.cells()));
+    }
+}
+
+impl ToJson for PlaylistRow {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            write_row(w, PLAYLIST_COLUMNS, self.cells());
+            w.member("entries", &self.entries);
+        });
+    }
+}
+
+impl ToJson for Export {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("exported_at", &self.exported_at)
+                .member("playlists", &self.playlists);
+        });
     }
 }
 
@@ -532,17 +536,17 @@ mod tests {
     use crate::spotify::model::Page;
 
     fn entries(json: &str) -> Vec<PlaylistEntry> {
-        serde_json::from_str::<Page<PlaylistEntry>>(json)
+        crate::json::from_str::<Page<PlaylistEntry>>(json)
             .unwrap()
             .items
     }
 
     fn playlist(json: &str) -> Playlist {
-        serde_json::from_str(json).unwrap()
+        crate::json::from_str(json).unwrap()
     }
 
     fn user() -> User {
-        serde_json::from_str(r#"{"id":"alice","display_name":"Alice"}"#).unwrap()
+        crate::json::from_str(r#"{"id":"alice","display_name":"Alice"}"#).unwrap()
     }
 
     /// A strict RFC 4180 reader: CRLF after every record, quotes only around whole fields, doubled inside.
@@ -896,7 +900,7 @@ mod tests {
             &ItemsAccess::default(),
             Some(&entries(r#"{"items":[{"item":null}],"total":1}"#)),
         );
-        let value = serde_json::to_value(&unavailable).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&unavailable.to_json()).unwrap();
         let entry = &value["entries"][0];
         for field in [
             "name",
@@ -1036,8 +1040,7 @@ mod tests {
                 "artists":[{"name":"A","uri":"spotify:artist:a"}],"album":{"name":"L","uri":"spotify:album:l"}}},
                 {"item":{"id":null,"uri":null,"explicit":null,"external_urls":null,"name":"local","is_local":true}}],"total":2}"#,
         );
-        let again: Vec<PlaylistEntry> =
-            serde_json::from_str(&serde_json::to_string(&list).unwrap()).unwrap();
+        let again: Vec<PlaylistEntry> = crate::json::from_str(&list.to_json()).unwrap();
         assert_eq!(again, list);
         let item = again[0].content().unwrap();
         assert_eq!(again[0].added_at.as_deref(), Some("2024-01-01T00:00:00Z"));

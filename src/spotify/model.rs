@@ -5,17 +5,7 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::value::RawValue;
-
-fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
+use crate::json::{FromJson, Json, ToJson, Writer};
 
 /// A Spotify playlist id: base62, as Spotify's ids are. Parsed once where an id enters the app (the address bar,
 /// an API answer), so that every URL built from one is safe: a crafted id can never point the bearer token at
@@ -41,24 +31,22 @@ impl fmt::Display for PlaylistId {
     }
 }
 
-impl Serialize for PlaylistId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+impl FromJson for PlaylistId {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        PlaylistId::parse(json.as_str()?)
     }
 }
 
-impl<'de> Deserialize<'de> for PlaylistId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let id = String::deserialize(deserializer)?;
-        PlaylistId::parse(&id).ok_or_else(|| serde::de::Error::custom("not a Spotify id"))
+impl ToJson for PlaylistId {
+    fn write_json(&self, w: &mut Writer) {
+        self.0.write_json(w);
     }
 }
 
 /// `GET /v1/me`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct User {
     pub id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
 }
 
@@ -72,67 +60,50 @@ impl User {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Image {
     /// Old data holds images without one.
-    #[serde(default)]
     pub url: Option<String>,
-    #[serde(default)]
     pub height: Option<u32>,
-    #[serde(default)]
     pub width: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Owner {
-    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
 }
 
 /// `{href, total}`: the reference to a playlist's entries.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EntriesRef {
-    #[serde(default)]
     pub total: Option<u32>,
 }
 
 /// `{"spotify": "https://open.spotify.com/..."}`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExternalUrls {
-    #[serde(default)]
     pub spotify: Option<String>,
 }
 
 /// A simplified playlist object, as listed by `GET /v1/me/playlists`. Only the id is required: old data holds
 /// playlists with a `null` name or owner.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Playlist {
     pub id: PlaylistId,
-    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
-    #[serde(default, deserialize_with = "present_entries")]
     pub images: Vec<Image>,
-    #[serde(default)]
     pub owner: Option<Owner>,
-    #[serde(default, deserialize_with = "null_as_default")]
     pub collaborative: bool,
-    #[serde(default)]
     pub public: Option<bool>,
-    #[serde(default)]
     pub description: Option<String>,
     /// The current name of the entries reference.
-    #[serde(default)]
     pub items: Option<EntriesRef>,
     /// The deprecated name, still sent by some answers.
-    #[serde(default)]
     pub tracks: Option<EntriesRef>,
-    #[serde(default)]
     pub external_urls: Option<ExternalUrls>,
     /// The version of the playlist's entries: it changes whenever they do, so entries read at one snapshot can be
     /// shown again for as long as the playlist's snapshot is the same.
-    #[serde(default)]
     pub snapshot_id: Option<String>,
 }
 
@@ -232,7 +203,7 @@ impl Access {
 }
 
 /// What the API has shown this app may read, learned from its answers: `None` until one answer told.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ItemsAccess {
     /// Whether the entries of a playlist the user only follows can be read (no in Development Mode).
     pub followed: Option<bool>,
@@ -262,14 +233,11 @@ impl ItemsAccess {
 
 /// One entry of `GET /v1/playlists/{id}/items`. Spotify sends the content as `item` and, deprecated, as `track`;
 /// either may be `null` (a track that is no longer available).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlaylistEntry {
-    #[serde(default)]
     pub item: Option<Playable>,
-    #[serde(default)]
     pub track: Option<Playable>,
     /// When the entry was added (ISO 8601, as Spotify sends it); `null` on some old entries.
-    #[serde(default)]
     pub added_at: Option<String>,
 }
 
@@ -282,49 +250,35 @@ impl PlaylistEntry {
 
 /// A track or an episode, as far as a track list shows it. Episodes come either as episode objects (with
 /// `additional_types=episode`) or shaped as tracks; local files have `is_local` and no ids or album images.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Playable {
-    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
-    #[serde(default, deserialize_with = "present_entries")]
     pub artists: Vec<Named>,
     /// A track's album.
-    #[serde(default)]
     pub album: Option<Named>,
     /// An episode's show.
-    #[serde(default)]
     pub show: Option<Named>,
-    #[serde(default)]
     pub duration_ms: Option<u64>,
     /// A file from the user's own computer, added to the playlist in a Spotify client.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub is_local: bool,
     /// `track` or `episode`.
-    #[serde(default, rename = "type")]
     pub kind: Option<String>,
     /// Set on some track-shaped episodes.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub episode: bool,
     /// `null` on local files.
-    #[serde(default)]
     pub id: Option<String>,
     /// `spotify:track:…`, `spotify:episode:…` or, for a local file, `spotify:local:…`.
-    #[serde(default)]
     pub uri: Option<String>,
-    #[serde(default)]
     pub explicit: Option<bool>,
     /// Empty (`{}`) on local files.
-    #[serde(default)]
     pub external_urls: Option<ExternalUrls>,
 }
 
 /// Anything with a name: an artist, an album, a show.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Named {
-    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// `null` on the artists and albums of local files.
-    #[serde(default)]
     pub uri: Option<String>,
 }
 
@@ -373,15 +327,11 @@ pub fn format_duration(ms: u64) -> String {
     }
 }
 
-/// A list whose `null` entries (which Spotify sends inside `images` and `artists`) are dropped, and which may be
-/// `null` itself.
-fn present_entries<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    let items: Option<Vec<Option<T>>> = Option::deserialize(deserializer)?;
-    Ok(items.unwrap_or_default().into_iter().flatten().collect())
+/// The list `name` of `json` with its `null` entries (which Spotify sends inside `images` and `artists`) dropped;
+/// empty when it is `null` or missing.
+fn present<T: FromJson>(json: &Json<'_>, name: &str) -> Option<Vec<T>> {
+    let items: Option<Vec<Option<T>>> = json.field(name)?;
+    Some(items.unwrap_or_default().into_iter().flatten().collect())
 }
 
 /// One page of a paged list. Each entry is decoded on its own: an entry that cannot be read (a `null`, a
@@ -398,42 +348,250 @@ pub struct Page<T> {
     pub skipped: u32,
 }
 
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Page<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Raw {
-            #[serde(default)]
-            items: Option<Vec<Box<RawValue>>>,
-            total: u32,
-            #[serde(default, deserialize_with = "null_as_default")]
-            offset: u32,
-            #[serde(default, deserialize_with = "null_as_default")]
-            limit: u32,
-            #[serde(default)]
-            next: Option<String>,
-        }
-        let raw = Raw::deserialize(deserializer)?;
+impl<T: FromJson> FromJson for Page<T> {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        let items = match json.member("items")? {
+            Json::Null => &[],
+            items => items.as_array()?,
+        };
         let mut skipped = 0;
-        let items = raw
-            .items
-            .unwrap_or_default()
+        let items = items
             .iter()
             .filter_map(|entry| {
-                let item = serde_json::from_str::<Option<T>>(entry.get())
-                    .ok()
-                    .flatten();
+                let item = Option::<T>::from_json(entry).flatten();
                 skipped += u32::from(item.is_none());
                 item
             })
             .collect();
-        Ok(Page {
+        Some(Page {
             items,
-            total: raw.total,
-            offset: raw.offset,
-            limit: raw.limit,
-            next: raw.next,
+            total: json.field("total")?,
+            offset: json.field_or_default("offset")?,
+            limit: json.field_or_default("limit")?,
+            next: json.field("next")?,
             skipped,
         })
+    }
+}
+
+// What the app reads of each object, and how it keeps it: the names are Spotify's, a missing or `null` field is
+// `None` or the type's default, and a list may hold `null`s. A copy is written with the same names, so it reads
+// back the same way.
+
+impl FromJson for User {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(User {
+            id: json.field("id")?,
+            display_name: json.field("display_name")?,
+        })
+    }
+}
+
+impl ToJson for User {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("id", &self.id)
+                .member("display_name", &self.display_name);
+        });
+    }
+}
+
+impl FromJson for Image {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(Image {
+            url: json.field("url")?,
+            height: json.field("height")?,
+            width: json.field("width")?,
+        })
+    }
+}
+
+impl ToJson for Image {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("url", &self.url)
+                .member("height", &self.height)
+                .member("width", &self.width);
+        });
+    }
+}
+
+impl FromJson for Owner {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(Owner {
+            id: json.field_or_default("id")?,
+            display_name: json.field("display_name")?,
+        })
+    }
+}
+
+impl ToJson for Owner {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("id", &self.id)
+                .member("display_name", &self.display_name);
+        });
+    }
+}
+
+impl FromJson for EntriesRef {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(EntriesRef {
+            total: json.field("total")?,
+        })
+    }
+}
+
+impl ToJson for EntriesRef {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("total", &self.total);
+        });
+    }
+}
+
+impl FromJson for ExternalUrls {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(ExternalUrls {
+            spotify: json.field("spotify")?,
+        })
+    }
+}
+
+impl ToJson for ExternalUrls {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("spotify", &self.spotify);
+        });
+    }
+}
+
+impl FromJson for Playlist {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(Playlist {
+            id: json.field("id")?,
+            name: json.field_or_default("name")?,
+            images: present(json, "images")?,
+            owner: json.field("owner")?,
+            collaborative: json.field_or_default("collaborative")?,
+            public: json.field("public")?,
+            description: json.field("description")?,
+            items: json.field("items")?,
+            tracks: json.field("tracks")?,
+            external_urls: json.field("external_urls")?,
+            snapshot_id: json.field("snapshot_id")?,
+        })
+    }
+}
+
+impl ToJson for Playlist {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("id", &self.id)
+                .member("name", &self.name)
+                .member("images", &self.images)
+                .member("owner", &self.owner)
+                .member("collaborative", &self.collaborative)
+                .member("public", &self.public)
+                .member("description", &self.description)
+                .member("items", &self.items)
+                .member("tracks", &self.tracks)
+                .member("external_urls", &self.external_urls)
+                .member("snapshot_id", &self.snapshot_id);
+        });
+    }
+}
+
+impl FromJson for ItemsAccess {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(ItemsAccess {
+            followed: json.field("followed")?,
+            spotify_owned: json.field("spotify_owned")?,
+        })
+    }
+}
+
+impl ToJson for ItemsAccess {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("followed", &self.followed)
+                .member("spotify_owned", &self.spotify_owned);
+        });
+    }
+}
+
+impl FromJson for PlaylistEntry {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(PlaylistEntry {
+            item: json.field("item")?,
+            track: json.field("track")?,
+            added_at: json.field("added_at")?,
+        })
+    }
+}
+
+impl ToJson for PlaylistEntry {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("item", &self.item)
+                .member("track", &self.track)
+                .member("added_at", &self.added_at);
+        });
+    }
+}
+
+impl FromJson for Playable {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(Playable {
+            name: json.field_or_default("name")?,
+            artists: present(json, "artists")?,
+            album: json.field("album")?,
+            show: json.field("show")?,
+            duration_ms: json.field("duration_ms")?,
+            is_local: json.field_or_default("is_local")?,
+            kind: json.field("type")?,
+            episode: json.field_or_default("episode")?,
+            id: json.field("id")?,
+            uri: json.field("uri")?,
+            explicit: json.field("explicit")?,
+            external_urls: json.field("external_urls")?,
+        })
+    }
+}
+
+impl ToJson for Playable {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("name", &self.name)
+                .member("artists", &self.artists)
+                .member("album", &self.album)
+                .member("show", &self.show)
+                .member("duration_ms", &self.duration_ms)
+                .member("is_local", &self.is_local)
+                .member("type", &self.kind)
+                .member("episode", &self.episode)
+                .member("id", &self.id)
+                .member("uri", &self.uri)
+                .member("explicit", &self.explicit)
+                .member("external_urls", &self.external_urls);
+        });
+    }
+}
+
+impl FromJson for Named {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        Some(Named {
+            name: json.field_or_default("name")?,
+            uri: json.field("uri")?,
+        })
+    }
+}
+
+impl ToJson for Named {
+    fn write_json(&self, w: &mut Writer) {
+        w.object(|w| {
+            w.member("name", &self.name).member("uri", &self.uri);
+        });
     }
 }
 
@@ -442,7 +600,7 @@ mod tests {
     use super::*;
 
     fn playlist(json: &str) -> Playlist {
-        serde_json::from_str(json).unwrap()
+        crate::json::from_str(json).unwrap()
     }
 
     /// Guards against Spotify's untidy playlist objects failing the whole page.
@@ -486,7 +644,7 @@ mod tests {
 
     #[test]
     fn page_drops_null_items() {
-        let page: Page<Playlist> = serde_json::from_str(
+        let page: Page<Playlist> = crate::json::from_str(
             r#"{"href":"h","items":[null,{"id":"p","name":"n","owner":{"id":"u"}}],"limit":50,"next":null,
                 "offset":0,"previous":null,"total":2}"#,
         )
@@ -498,7 +656,7 @@ mod tests {
     /// Guards against a removed track (`item: null`) or an episode failing the whole page of a track list.
     #[test]
     fn playlist_entries_prefer_item_and_tolerate_nulls() {
-        let page: Page<PlaylistEntry> = serde_json::from_str(
+        let page: Page<PlaylistEntry> = crate::json::from_str(
             r#"{"items":[
                 {"added_at":"2024-01-01T00:00:00Z","item":{"type":"track","name":"New","artists":[{"name":"A"},{"name":"B"}],
                   "album":{"name":"LP"},"duration_ms":225000},"track":{"name":"Old"}},
@@ -542,8 +700,8 @@ mod tests {
             assert_eq!(PlaylistId::parse(bad), None, "{bad}");
         }
         let crafted =
-            serde_json::from_str::<Playlist>(r#"{"id":"../me","name":"n","owner":{"id":"u"}}"#);
-        assert!(crafted.is_err());
+            crate::json::from_str::<Playlist>(r#"{"id":"../me","name":"n","owner":{"id":"u"}}"#);
+        assert!(crafted.is_none());
     }
 
     /// Guards against one untidy playlist of old data failing the whole library: a `null` name, owner, image
@@ -592,7 +750,7 @@ mod tests {
     /// Guards against one unreadable entry failing a page: it is skipped and counted.
     #[test]
     fn unreadable_entries_are_skipped_and_counted() {
-        let page: Page<Playlist> = serde_json::from_str(
+        let page: Page<Playlist> = crate::json::from_str(
             r#"{"items":[{"id":"good","name":"n"},{"id":"../me","name":"n"},{"id":"p2","name":7},null,
                 {"id":"also"}],"total":5,"offset":0,"limit":50}"#,
         )
@@ -601,14 +759,14 @@ mod tests {
         assert_eq!(ids, ["good", "also"]);
         assert_eq!(page.skipped, 3);
         assert_eq!(page.total, 5);
-        let empty: Page<Playlist> = serde_json::from_str(r#"{"items":null,"total":0}"#).unwrap();
+        let empty: Page<Playlist> = crate::json::from_str(r#"{"items":null,"total":0}"#).unwrap();
         assert_eq!((empty.items.len(), empty.skipped), (0, 0));
     }
 
     /// Guards against local files and episodes (in either shape) reading as broken tracks.
     #[test]
     fn local_files_and_episodes_read() {
-        let page: Page<PlaylistEntry> = serde_json::from_str(
+        let page: Page<PlaylistEntry> = crate::json::from_str(
             r#"{"items":[
                 {"is_local":true,"item":{"id":null,"uri":"spotify:local:A:B:Song:180","name":"Song","is_local":true,
                   "type":"track","artists":[{"id":null,"name":"Home Band"},null],"album":{"id":null,"name":"Demos","images":[]},
@@ -633,9 +791,9 @@ mod tests {
 
     #[test]
     fn user_name_falls_back_to_id() {
-        let u: User = serde_json::from_str(r#"{"id":"smedjan","display_name":null}"#).unwrap();
+        let u: User = crate::json::from_str(r#"{"id":"smedjan","display_name":null}"#).unwrap();
         assert_eq!(u.name(), "smedjan");
-        let u: User = serde_json::from_str(r#"{"id":"x","display_name":"Ada"}"#).unwrap();
+        let u: User = crate::json::from_str(r#"{"id":"x","display_name":"Ada"}"#).unwrap();
         assert_eq!(u.name(), "Ada");
     }
 }

@@ -13,7 +13,13 @@ use regex::Regex;
 use crate::nightly::{self, NIGHTLY};
 use crate::tools::{self, Tools};
 
-pub const TARGETS: [&str; 4] = ["callback", "token_response", "api_response", "config"];
+pub const TARGETS: [&str; 5] = [
+    "callback",
+    "token_response",
+    "api_response",
+    "config",
+    "json",
+];
 
 /// libFuzzer's flags after `-max_total_time`; an input that runs for 10 s is a hang. The build has
 /// no sanitizer: the core has no `unsafe`, and AddressSanitizer would slow every execution.
@@ -150,7 +156,7 @@ mod tests {
     #[test]
     fn arguments() {
         let (seconds, targets) = parse_args(&[]).unwrap();
-        assert_eq!((seconds, targets.len()), (60, 4));
+        assert_eq!((seconds, targets.len()), (60, 5));
         let (seconds, targets) = parse_args(&["--seconds", "10", "config"]).unwrap();
         assert_eq!((seconds, targets), (10, vec!["config".to_owned()]));
         assert_eq!(parse_args(&["--seconds=5"]).unwrap().0, 5);
