@@ -367,6 +367,13 @@ impl<'a> Json<'a> {
         Some(self.field::<Option<T>>(name)?.unwrap_or_default())
     }
 
+    /// The list `name` with its `null` items dropped (Spotify sends them inside `images` and `artists`); empty
+    /// when it is missing or `null`.
+    pub fn field_present<T: FromJson>(&self, name: &str) -> Option<Vec<T>> {
+        let items: Option<Vec<Option<T>>> = self.field(name)?;
+        Some(items.unwrap_or_default().into_iter().flatten().collect())
+    }
+
     /// The names of an object's members that are not among `known`: for the few objects whose every field is
     /// the app's own (a configuration block, where a misspelt name must not pass unnoticed).
     pub fn unknown_members(&self, known: &[&str]) -> Vec<&str> {
@@ -381,6 +388,52 @@ impl<'a> Json<'a> {
             .collect()
     }
 }
+
+/// [`FromJson`] and [`ToJson`] for a struct kept as a JSON object, each field's name written once:
+///
+/// ```ignore
+/// json_object!(Playable {
+///     name: default,     // missing or `null`: the type's default
+///     artists: present,  // a list without its `null`s (see `Json::field_present`)
+///     album,             // read as its type: an `Option` may be missing or `null`
+///     kind as "type",    // named otherwise in the JSON
+/// });
+/// ```
+///
+/// `json_object!(read Type { … })` reads only.
+macro_rules! json_object {
+    (read $type:ident { $($field:ident $(as $name:literal)? $(: $how:ident)?),* $(,)? }) => {
+        impl $crate::json::FromJson for $type {
+            fn from_json(json: &$crate::json::Json<'_>) -> Option<Self> {
+                Some($type {
+                    $($field: $crate::json::json_object!(@read json, $field $($name)?, $($how)?),)*
+                })
+            }
+        }
+    };
+    ($type:ident { $($field:ident $(as $name:literal)? $(: $how:ident)?),* $(,)? }) => {
+        $crate::json::json_object!(read $type { $($field $(as $name)? $(: $how)?),* });
+        impl $crate::json::ToJson for $type {
+            fn write_json(&self, w: &mut $crate::json::Writer) {
+                w.object(|w| {
+                    $(w.member($crate::json::json_object!(@name $field $($name)?), &self.$field);)*
+                });
+            }
+        }
+    };
+    (@name $field:ident) => { stringify!($field) };
+    (@name $field:ident $name:literal) => { $name };
+    (@read $json:ident, $field:ident $($name:literal)?, ) => {
+        $json.field($crate::json::json_object!(@name $field $($name)?))?
+    };
+    (@read $json:ident, $field:ident $($name:literal)?, default) => {
+        $json.field_or_default($crate::json::json_object!(@name $field $($name)?))?
+    };
+    (@read $json:ident, $field:ident $($name:literal)?, present) => {
+        $json.field_present($crate::json::json_object!(@name $field $($name)?))?
+    };
+}
+pub(crate) use json_object;
 
 /// A type read from JSON; `None` when the value is not one.
 pub trait FromJson: Sized {

@@ -1,6 +1,6 @@
 //! Starting a login: the pending login that waits in storage, and the authorization URL.
 
-use crate::json::{self, Json, Writer};
+use crate::json::{self, json_object, ToJson};
 
 use super::client::RedirectUri;
 use super::pkce::RANDOM_BYTES;
@@ -44,6 +44,29 @@ pub fn return_path(candidate: &str) -> Option<String> {
             || path.starts_with("/callback/"));
     local.then(|| path.to_owned())
 }
+
+/// The stored form of a [`PendingLogin`].
+struct StoredPendingLogin {
+    verifier: String,
+    state: String,
+    redirect_uri: RedirectUri,
+    created_at_ms: u64,
+    return_to: Option<String>,
+    show_dialog: bool,
+    issuer: Option<String>,
+    iss_required: bool,
+}
+
+json_object!(StoredPendingLogin {
+    verifier,
+    state,
+    redirect_uri,
+    created_at_ms,
+    return_to,
+    show_dialog: default,
+    issuer,
+    iss_required: default,
+});
 
 /// How long a pending login stays usable: as long as the provider keeps its codes (Spotify: 10 minutes).
 pub const PENDING_LOGIN_MAX_AGE_MS: u64 = 10 * 60 * 1000;
@@ -90,35 +113,31 @@ impl PendingLogin {
 
     /// The JSON kept in storage. It holds the verifier: it goes to sessionStorage and nowhere else.
     pub fn to_storage_json(&self) -> String {
-        let mut w = Writer::compact();
-        w.object(|w| {
-            w.member("verifier", self.verifier.secret())
-                .member("state", self.state.secret())
-                .member("redirect_uri", &self.redirect_uri)
-                .member("created_at_ms", &self.created_at_ms)
-                .member("return_to", &self.return_to)
-                .member("show_dialog", &self.show_dialog)
-                .member("issuer", &self.issuer)
-                .member("iss_required", &self.iss_required);
-        });
-        w.finish()
+        StoredPendingLogin {
+            verifier: self.verifier.secret().to_owned(),
+            state: self.state.secret().to_owned(),
+            redirect_uri: self.redirect_uri.clone(),
+            created_at_ms: self.created_at_ms,
+            return_to: self.return_to.clone(),
+            show_dialog: self.show_dialog,
+            issuer: self.issuer.clone(),
+            iss_required: self.iss_required,
+        }
+        .to_json()
     }
 
     /// Reads back what [`Self::to_storage_json`] wrote; `None` for anything else.
     pub fn from_storage_json(json: &str) -> Option<Self> {
-        let stored: Json = json::parse(json).ok()?;
+        let stored: StoredPendingLogin = json::from_str(json)?;
         Some(PendingLogin {
-            verifier: CodeVerifier::new(stored.field::<String>("verifier")?),
-            state: State::new(stored.field::<String>("state")?),
-            redirect_uri: stored.field("redirect_uri")?,
-            created_at_ms: stored.field("created_at_ms")?,
-            return_to: stored
-                .field::<Option<String>>("return_to")?
-                .as_deref()
-                .and_then(return_path),
-            show_dialog: stored.field_or_default("show_dialog")?,
-            issuer: stored.field("issuer")?,
-            iss_required: stored.field_or_default("iss_required")?,
+            verifier: CodeVerifier::new(stored.verifier),
+            state: State::new(stored.state),
+            redirect_uri: stored.redirect_uri,
+            created_at_ms: stored.created_at_ms,
+            return_to: stored.return_to.as_deref().and_then(return_path),
+            show_dialog: stored.show_dialog,
+            issuer: stored.issuer,
+            iss_required: stored.iss_required,
         })
     }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::json::{self, FromJson, Json};
+use crate::json::{self, json_object};
 
 use crate::http::TransportError;
 use crate::untrusted::shown;
@@ -123,20 +123,15 @@ struct Metadata {
     authorization_response_iss_parameter_supported: bool,
 }
 
-impl FromJson for Metadata {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(Metadata {
-            issuer: json.field("issuer")?,
-            authorization_endpoint: json.field("authorization_endpoint")?,
-            token_endpoint: json.field("token_endpoint")?,
-            revocation_endpoint: json.field("revocation_endpoint")?,
-            response_types_supported: json.field("response_types_supported")?,
-            code_challenge_methods_supported: json.field("code_challenge_methods_supported")?,
-            authorization_response_iss_parameter_supported: json
-                .field_or_default("authorization_response_iss_parameter_supported")?,
-        })
-    }
-}
+json_object!(read Metadata {
+    issuer,
+    authorization_endpoint,
+    token_endpoint,
+    revocation_endpoint,
+    response_types_supported,
+    code_challenge_methods_supported,
+    authorization_response_iss_parameter_supported: default,
+});
 
 /// Reads `issuer`'s metadata document, refusing one that names another issuer, does not advertise PKCE S256 or
 /// the code flow, or whose endpoints are not safe to send codes and tokens to.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::json::{self, FromJson, Json, ToJson, Writer};
+use crate::json::{self, json_object, FromJson, Json, ToJson, Writer};
 
 use super::authorize::PendingLogin;
 use super::client::ClientId;
@@ -128,20 +128,16 @@ impl TokenSet {
 
     /// The JSON kept in sessionStorage.
     pub fn to_storage_json(&self) -> String {
-        let mut w = Writer::compact();
-        w.object(|w| {
-            w.member("access_token", self.access_token.secret())
-                .member(
-                    "refresh_token",
-                    &self.refresh_token.as_ref().map(|t| t.secret()),
-                )
-                .member("expires_at_ms", &self.expires_at_ms)
-                .member("refresh_at_ms", &self.refresh_at_ms)
-                .member("scopes", &self.scopes)
-                .member("grant", &self.grant)
-                .member("key", &self.key.to_storage());
-        });
-        w.finish()
+        StoredTokens {
+            access_token: self.access_token.secret().to_owned(),
+            refresh_token: self.refresh_token.as_ref().map(|t| t.secret().to_owned()),
+            expires_at_ms: self.expires_at_ms,
+            refresh_at_ms: Some(self.refresh_at_ms),
+            scopes: self.scopes.clone(),
+            grant: self.grant.clone(),
+            key: Some(self.key.to_storage()),
+        }
+        .to_json()
     }
 
     /// Reads back what [`Self::to_storage_json`] wrote; `None` for anything else, a set without its session key
@@ -194,41 +190,22 @@ struct StoredTokens {
     key: Option<String>,
 }
 
-impl FromJson for StoredTokens {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(StoredTokens {
-            access_token: json.field("access_token")?,
-            refresh_token: json.field("refresh_token")?,
-            expires_at_ms: json.field("expires_at_ms")?,
-            refresh_at_ms: json.field("refresh_at_ms")?,
-            scopes: json.field("scopes")?,
-            grant: json.field_or_default("grant")?,
-            key: json.field("key")?,
-        })
-    }
-}
+json_object!(StoredTokens {
+    access_token,
+    refresh_token,
+    expires_at_ms,
+    refresh_at_ms,
+    scopes,
+    grant: default,
+    key,
+});
 
-impl FromJson for Grant {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(Grant {
-            id: json.field("id")?,
-            version: json.field("version")?,
-            authorized_at_ms: json.field("authorized_at_ms")?,
-            rotation: json.field_or_default("rotation")?,
-        })
-    }
-}
-
-impl ToJson for Grant {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("id", &self.id)
-                .member("version", &self.version)
-                .member("authorized_at_ms", &self.authorized_at_ms)
-                .member("rotation", &self.rotation);
-        });
-    }
-}
+json_object!(Grant {
+    id,
+    version,
+    authorized_at_ms,
+    rotation: default,
+});
 
 impl Rotation {
     fn code(self) -> &'static str {
@@ -370,14 +347,7 @@ struct RawError {
     error_description: Option<String>,
 }
 
-impl FromJson for RawError {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(RawError {
-            error: json.field("error")?,
-            error_description: json.field("error_description")?,
-        })
-    }
-}
+json_object!(read RawError { error, error_description });
 
 /// Parses the token endpoint's answer.
 ///

@@ -10,7 +10,7 @@
 //!   limit (a change below the first page shows no other way).
 
 use super::LibraryRead;
-use crate::json::{FromJson, Json, ToJson, Writer};
+use crate::json::json_object;
 use crate::spotify::{ItemsAccess, Page, Playlist, PlaylistEntry, User};
 
 /// How old a library copy may grow before it is read again in full, when the configuration does not say: a day,
@@ -47,57 +47,23 @@ pub struct EntriesCopy {
 // Copies are written with the names of their fields; `skipped`, `access` and `liked_total` may be missing from
 // what older versions wrote.
 
-impl FromJson for LibraryCopy {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(LibraryCopy {
-            read_at_ms: json.field("read_at_ms")?,
-            user: json.field("user")?,
-            total: json.field("total")?,
-            playlists: json.field("playlists")?,
-            skipped: json.field_or_default("skipped")?,
-            access: json.field_or_default("access")?,
-            liked_total: json.field("liked_total")?,
-        })
-    }
-}
+json_object!(LibraryCopy {
+    read_at_ms,
+    user,
+    total,
+    playlists,
+    skipped: default,
+    access: default,
+    liked_total,
+});
 
-impl ToJson for LibraryCopy {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("read_at_ms", &self.read_at_ms)
-                .member("user", &self.user)
-                .member("total", &self.total)
-                .member("playlists", &self.playlists)
-                .member("skipped", &self.skipped)
-                .member("access", &self.access)
-                .member("liked_total", &self.liked_total);
-        });
-    }
-}
-
-impl FromJson for EntriesCopy {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(EntriesCopy {
-            snapshot_id: json.field("snapshot_id")?,
-            read_at_ms: json.field("read_at_ms")?,
-            total: json.field("total")?,
-            entries: json.field("entries")?,
-            skipped: json.field_or_default("skipped")?,
-        })
-    }
-}
-
-impl ToJson for EntriesCopy {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("snapshot_id", &self.snapshot_id)
-                .member("read_at_ms", &self.read_at_ms)
-                .member("total", &self.total)
-                .member("entries", &self.entries)
-                .member("skipped", &self.skipped);
-        });
-    }
-}
+json_object!(EntriesCopy {
+    snapshot_id,
+    read_at_ms,
+    total,
+    entries,
+    skipped: default,
+});
 
 /// What to do with a library copy at start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +138,7 @@ impl LibraryRead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::ToJson;
     use crate::spotify::PlaylistId;
 
     const NOW: u64 = 1_700_000_000_000;

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::json::{self, FromJson, Json, ToJson, Writer};
+use crate::json::{self, json_object, Writer};
 
 /// When Spotify did not say: one call is allowed this long after the refusal, to see whether the quota freed up
 /// (it frees up over the rolling 24 hours, not all at once).
@@ -66,23 +66,7 @@ impl fmt::Display for QuotaPause {
     }
 }
 
-impl FromJson for QuotaPause {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(QuotaPause {
-            until_ms: json.field("until_ms")?,
-            known: json.field("known")?,
-        })
-    }
-}
-
-impl ToJson for QuotaPause {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("until_ms", &self.until_ms)
-                .member("known", &self.known);
-        });
-    }
-}
+json_object!(QuotaPause { until_ms, known });
 
 /// How finely the calls are counted.
 const BUCKET_MS: u64 = 10 * 60 * 1000;

@@ -16,7 +16,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::json::{self, FromJson, Json, ToJson, Writer};
+use crate::json::{self, json_object, ToJson, Writer};
 
 use super::key::SessionKey;
 use super::quota::QuotaPause;
@@ -49,25 +49,16 @@ struct Tagged {
     tag: String,
 }
 
-impl FromJson for Tagged {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(Tagged {
-            until: json.field("until")?,
-            body: json.field("body")?,
-            tag: json.field("tag")?,
-        })
-    }
-}
+json_object!(Tagged { until, body, tag });
 
 fn tagged(key: &SessionKey, purpose: &str, until_ms: u64, body: String) -> String {
     let tag = key.tag(purpose, &format!("{until_ms}.{body}"));
-    let mut w = Writer::compact();
-    w.object(|w| {
-        w.member("until", &until_ms)
-            .member("body", &body)
-            .member("tag", &tag);
-    });
-    w.finish()
+    Tagged {
+        until: until_ms,
+        body,
+        tag,
+    }
+    .to_json()
 }
 
 fn untagged(key: &SessionKey, purpose: &str, text: &str) -> Option<String> {
@@ -81,43 +72,13 @@ pub fn expired(text: &str, now_ms: u64) -> bool {
     json::from_str::<Tagged>(text).is_none_or(|t| t.until <= now_ms)
 }
 
-impl FromJson for Record {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(Record {
-            version: json.field("version")?,
-            refresh_fingerprint: json.field("refresh_fingerprint")?,
-            in_flight: json.field("in_flight")?,
-        })
-    }
-}
+json_object!(Record {
+    version,
+    refresh_fingerprint,
+    in_flight,
+});
 
-impl ToJson for Record {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("version", &self.version)
-                .member("refresh_fingerprint", &self.refresh_fingerprint)
-                .member("in_flight", &self.in_flight);
-        });
-    }
-}
-
-impl FromJson for InFlight {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(InFlight {
-            since_ms: json.field("since_ms")?,
-            tab: json.field("tab")?,
-        })
-    }
-}
-
-impl ToJson for InFlight {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("since_ms", &self.since_ms)
-                .member("tab", &self.tab);
-        });
-    }
-}
+json_object!(InFlight { since_ms, tab });
 
 impl Record {
     /// The record as kept in localStorage, until `until_ms`.

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::http::TransportError;
-use crate::json::{self, FromJson, Json};
+use crate::json::{self, json_object, FromJson};
 use crate::untrusted::shown;
 
 /// Why a Web API call gave no data. Messages are sentences without secrets.
@@ -123,14 +123,7 @@ struct ErrorObject {
     reason: Option<String>,
 }
 
-impl FromJson for ErrorObject {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(ErrorObject {
-            message: json.field_or_default("message")?,
-            reason: json.field("reason")?,
-        })
-    }
-}
+json_object!(read ErrorObject { message: default, reason });
 
 /// A `Retry-After` longer than this (seconds) is no rate limit but a spent quota.
 pub const QUOTA_RETRY_AFTER_SECS: u64 = 60;

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::json::{FromJson, Json, ToJson, Writer};
+use crate::json::{json_object, FromJson, Json, ToJson, Writer};
 
 /// A Spotify playlist id: base62, as Spotify's ids are. Parsed once where an id enters the app (the address bar,
 /// an API answer), so that every URL built from one is safe: a crafted id can never point the bearer token at
@@ -327,13 +327,6 @@ pub fn format_duration(ms: u64) -> String {
     }
 }
 
-/// The list `name` of `json` with its `null` entries (which Spotify sends inside `images` and `artists`) dropped;
-/// empty when it is `null` or missing.
-fn present<T: FromJson>(json: &Json<'_>, name: &str) -> Option<Vec<T>> {
-    let items: Option<Vec<Option<T>>> = json.field(name)?;
-    Some(items.unwrap_or_default().into_iter().flatten().collect())
-}
-
 /// One page of a paged list. Each entry is decoded on its own: an entry that cannot be read (a `null`, a
 /// playlist without a usable id, a field of the wrong type) is skipped and counted, and never fails the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -378,222 +371,60 @@ impl<T: FromJson> FromJson for Page<T> {
 // `None` or the type's default, and a list may hold `null`s. A copy is written with the same names, so it reads
 // back the same way.
 
-impl FromJson for User {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(User {
-            id: json.field("id")?,
-            display_name: json.field("display_name")?,
-        })
-    }
-}
+json_object!(User { id, display_name });
 
-impl ToJson for User {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("id", &self.id)
-                .member("display_name", &self.display_name);
-        });
-    }
-}
+json_object!(Image { url, height, width });
 
-impl FromJson for Image {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(Image {
-            url: json.field("url")?,
-            height: json.field("height")?,
-            width: json.field("width")?,
-        })
-    }
-}
+json_object!(Owner {
+    id: default,
+    display_name
+});
 
-impl ToJson for Image {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("url", &self.url)
-                .member("height", &self.height)
-                .member("width", &self.width);
-        });
-    }
-}
+json_object!(EntriesRef { total });
 
-impl FromJson for Owner {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(Owner {
-            id: json.field_or_default("id")?,
-            display_name: json.field("display_name")?,
-        })
-    }
-}
+json_object!(ExternalUrls { spotify });
 
-impl ToJson for Owner {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("id", &self.id)
-                .member("display_name", &self.display_name);
-        });
-    }
-}
+json_object!(Playlist {
+    id,
+    name: default,
+    images: present,
+    owner,
+    collaborative: default,
+    public,
+    description,
+    items,
+    tracks,
+    external_urls,
+    snapshot_id,
+});
 
-impl FromJson for EntriesRef {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(EntriesRef {
-            total: json.field("total")?,
-        })
-    }
-}
+json_object!(ItemsAccess {
+    followed,
+    spotify_owned
+});
 
-impl ToJson for EntriesRef {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("total", &self.total);
-        });
-    }
-}
+json_object!(PlaylistEntry {
+    item,
+    track,
+    added_at
+});
 
-impl FromJson for ExternalUrls {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(ExternalUrls {
-            spotify: json.field("spotify")?,
-        })
-    }
-}
+json_object!(Playable {
+    name: default,
+    artists: present,
+    album,
+    show,
+    duration_ms,
+    is_local: default,
+    kind as "type",
+    episode: default,
+    id,
+    uri,
+    explicit,
+    external_urls,
+});
 
-impl ToJson for ExternalUrls {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("spotify", &self.spotify);
-        });
-    }
-}
-
-impl FromJson for Playlist {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(Playlist {
-            id: json.field("id")?,
-            name: json.field_or_default("name")?,
-            images: present(json, "images")?,
-            owner: json.field("owner")?,
-            collaborative: json.field_or_default("collaborative")?,
-            public: json.field("public")?,
-            description: json.field("description")?,
-            items: json.field("items")?,
-            tracks: json.field("tracks")?,
-            external_urls: json.field("external_urls")?,
-            snapshot_id: json.field("snapshot_id")?,
-        })
-    }
-}
-
-impl ToJson for Playlist {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("id", &self.id)
-                .member("name", &self.name)
-                .member("images", &self.images)
-                .member("owner", &self.owner)
-                .member("collaborative", &self.collaborative)
-                .member("public", &self.public)
-                .member("description", &self.description)
-                .member("items", &self.items)
-                .member("tracks", &self.tracks)
-                .member("external_urls", &self.external_urls)
-                .member("snapshot_id", &self.snapshot_id);
-        });
-    }
-}
-
-impl FromJson for ItemsAccess {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(ItemsAccess {
-            followed: json.field("followed")?,
-            spotify_owned: json.field("spotify_owned")?,
-        })
-    }
-}
-
-impl ToJson for ItemsAccess {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("followed", &self.followed)
-                .member("spotify_owned", &self.spotify_owned);
-        });
-    }
-}
-
-impl FromJson for PlaylistEntry {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(PlaylistEntry {
-            item: json.field("item")?,
-            track: json.field("track")?,
-            added_at: json.field("added_at")?,
-        })
-    }
-}
-
-impl ToJson for PlaylistEntry {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("item", &self.item)
-                .member("track", &self.track)
-                .member("added_at", &self.added_at);
-        });
-    }
-}
-
-impl FromJson for Playable {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(Playable {
-            name: json.field_or_default("name")?,
-            artists: present(json, "artists")?,
-            album: json.field("album")?,
-            show: json.field("show")?,
-            duration_ms: json.field("duration_ms")?,
-            is_local: json.field_or_default("is_local")?,
-            kind: json.field("type")?,
-            episode: json.field_or_default("episode")?,
-            id: json.field("id")?,
-            uri: json.field("uri")?,
-            explicit: json.field("explicit")?,
-            external_urls: json.field("external_urls")?,
-        })
-    }
-}
-
-impl ToJson for Playable {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("name", &self.name)
-                .member("artists", &self.artists)
-                .member("album", &self.album)
-                .member("show", &self.show)
-                .member("duration_ms", &self.duration_ms)
-                .member("is_local", &self.is_local)
-                .member("type", &self.kind)
-                .member("episode", &self.episode)
-                .member("id", &self.id)
-                .member("uri", &self.uri)
-                .member("explicit", &self.explicit)
-                .member("external_urls", &self.external_urls);
-        });
-    }
-}
-
-impl FromJson for Named {
-    fn from_json(json: &Json<'_>) -> Option<Self> {
-        Some(Named {
-            name: json.field_or_default("name")?,
-            uri: json.field("uri")?,
-        })
-    }
-}
-
-impl ToJson for Named {
-    fn write_json(&self, w: &mut Writer) {
-        w.object(|w| {
-            w.member("name", &self.name).member("uri", &self.uri);
-        });
-    }
-}
+json_object!(Named { name: default, uri });
 
 #[cfg(test)]
 mod tests {
