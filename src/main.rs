@@ -1,8 +1,14 @@
 //! Mounts the app (and, in debug builds, sets a panic hook that prints panics to the console); everything else
 //! is in the library.
+//!
+//! In the browser the module's start function mounts the app, rather than a `main` behind std's runtime, which
+//! on wasm32 only sets up and flushes a stdout that goes nowhere (and brings `std::io`'s error texts along).
+
+#![cfg_attr(target_arch = "wasm32", no_main)]
 
 #[cfg(target_arch = "wasm32")]
-fn main() {
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
     // Release builds leave it out: it costs a kilobyte of wasm for a message no user reads.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
