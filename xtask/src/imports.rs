@@ -5,7 +5,7 @@
 //! the same wasm always gets the same names) made the first load about 5 KB lighter (brotli-11).
 //! The build does it after Trunk ([`shorten_dist`]), before the page's integrity is written.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{ensure, Context, Result};
 use wasmparser::{BinaryReader, ImportSectionReader, Parser, Payload, TypeRef};
@@ -93,6 +93,16 @@ pub fn shorten_js(js: &str, renames: &[(String, String)]) -> Result<String> {
 
 /// Renames the imports of `dist`'s one wasm in it and in its loader.
 pub fn shorten_dist(dist: &Path) -> Result<()> {
+    let (wasm_path, js_path) = built(dist)?;
+    let (wasm, renames) = shorten_wasm(&std::fs::read(&wasm_path)?)?;
+    let js = shorten_js(&crate::read(&js_path)?, &renames)?;
+    std::fs::write(&wasm_path, wasm)?;
+    std::fs::write(&js_path, js)?;
+    Ok(())
+}
+
+/// The wasm and its JS loader in `dist`: the one `*_bg.wasm` and the one `*.js`.
+pub fn built(dist: &Path) -> Result<(PathBuf, PathBuf)> {
     let files = crate::files(dist, true)?;
     let one = |suffix: &str| {
         let mut found = files.iter().filter(|(name, _)| name.ends_with(suffix));
@@ -104,12 +114,7 @@ pub fn shorten_dist(dist: &Path) -> Result<()> {
             )),
         }
     };
-    let (wasm_path, js_path) = (one("_bg.wasm")?, one(".js")?);
-    let (wasm, renames) = shorten_wasm(&std::fs::read(&wasm_path)?)?;
-    let js = shorten_js(&crate::read(&js_path)?, &renames)?;
-    std::fs::write(&wasm_path, wasm)?;
-    std::fs::write(&js_path, js)?;
-    Ok(())
+    Ok((one("_bg.wasm")?, one(".js")?))
 }
 
 /// `a` … `z`, `A` … `Z`, then `ba`, `bb`, …: the `i`-th identifier in base 52.

@@ -15,6 +15,7 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK: &str = "~0.21";
 const BINARYEN: &str = "~132";
 const AXE_CORE: &str = "4.14.1";
+const TERSER: &str = "5.51.4";
 const GECKODRIVER: &str = "0.37.1";
 /// The wasm target's rustflags (cargo merges them with the configuration file's).
 const WASM_RUSTFLAGS: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
@@ -126,6 +127,11 @@ impl Tools {
         self.npm_package("binaryen", BINARYEN, "node_modules/.bin/wasm-opt")
     }
 
+    /// terser, which minifies the JS loader of the build.
+    pub fn ensure_terser(&self) -> Result<PathBuf> {
+        self.npm_package("terser", TERSER, "node_modules/.bin/terser")
+    }
+
     /// The `axe.min.js` that the end-to-end accessibility tests inject into each page.
     pub fn ensure_axe_core(&self) -> Result<PathBuf> {
         self.npm_package("axe-core", AXE_CORE, "node_modules/axe-core/axe.min.js")
@@ -175,13 +181,15 @@ impl Tools {
     }
 
     /// `trunk build --release --offline` with the pinned nightly ([`crate::nightly`]) into
-    /// `dist/`; the wasm's imports renamed ([`xtask::imports`]); then the page's integrity and
+    /// `dist/`; the wasm's imports renamed ([`xtask::imports`]); the JS loader minified by terser;
+    /// then the page's integrity and
     /// Content Security Policy, and `_headers` ([`xtask::html::secure_dist`]). This machine's
     /// paths are remapped out of the wasm's panic messages (`cargo xtask test` fails a `dist/`
     /// that holds one); one with a space cannot be (cargo splits the rustflags on spaces), and the
     /// check of `dist/` reports it.
     pub fn trunk_build(&self, trunk: &Path) -> Result<()> {
         let toolchain = crate::nightly::ensure(self)?;
+        let terser = self.ensure_terser()?;
         let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default() + " " + NIGHTLY_RUSTFLAGS;
         for (from, to) in [
             (env_dir("CARGO_HOME", ".cargo")?, "/cargo"),
@@ -202,6 +210,14 @@ impl Tools {
         run(build.env(WASM_RUSTFLAGS, flags.trim()))?;
         let dist = self.root.join("dist");
         xtask::imports::shorten_dist(&dist)?;
+        // wasm-bindgen writes the loader to be read: its comments and long local names are a quarter
+        // of its brotli bytes. As an ES module, its top-level names are its own to shorten.
+        let (_, loader) = xtask::imports::built(&dist)?;
+        let mut minify = self.command(terser);
+        minify
+            .arg(&loader)
+            .args(["--module", "--compress", "--mangle", "--output"]);
+        run(minify.arg(&loader))?;
         let policy = xtask::html::secure_dist(&dist)?;
         println!("xtask: dist/index.html: Content-Security-Policy: {policy}");
         Ok(())
