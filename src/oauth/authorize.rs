@@ -1,5 +1,6 @@
 //! Starting a login: the pending login that waits in storage, and the authorization URL.
 
+use crate::form::Form;
 use crate::json::{self, json_object, ToJson};
 
 use super::client::RedirectUri;
@@ -162,7 +163,7 @@ impl PendingLogin {
     /// `application/x-www-form-urlencoded` query parameters (RFC 6749 §4.1.1, RFC 7636 §4.3).
     pub fn authorization_url(&self, config: &AppConfig) -> String {
         let scope = config.scopes.join(" ");
-        let mut query = form_urlencoded::Serializer::new(String::new());
+        let mut query = Form::new();
         query
             .append_pair("response_type", "code")
             .append_pair("client_id", config.client_id.as_str())

@@ -176,7 +176,7 @@ pub fn parse_callback(
     let mut description = None;
     let mut code = None;
     let mut iss = None;
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+    for (name, value) in crate::form::parse(query) {
         let slot = match name.as_ref() {
             "state" => &mut state,
             "error" => &mut error,

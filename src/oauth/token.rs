@@ -9,6 +9,7 @@ use super::authorize::PendingLogin;
 use super::client::ClientId;
 use super::error::ErrorCode;
 use super::secret::{AccessToken, AuthorizationCode, RefreshToken};
+use crate::form::Form;
 use crate::http::TransportError;
 use crate::session::SessionKey;
 use crate::untrusted::shown;
@@ -30,7 +31,7 @@ impl TokenRequest {
         login: PendingLogin,
         client_id: &ClientId,
     ) -> Self {
-        let body = form_urlencoded::Serializer::new(String::new())
+        let body = Form::new()
             .append_pair("grant_type", "authorization_code")
             .append_pair("code", code.secret())
             .append_pair("redirect_uri", login.redirect_uri.as_str())
@@ -42,7 +43,7 @@ impl TokenRequest {
 
     /// Trades a refresh token for a new access token.
     pub fn refresh(refresh_token: &RefreshToken, client_id: &ClientId) -> Self {
-        let body = form_urlencoded::Serializer::new(String::new())
+        let body = Form::new()
             .append_pair("grant_type", "refresh_token")
             .append_pair("refresh_token", refresh_token.secret())
             .append_pair("client_id", client_id.as_str())
@@ -52,7 +53,7 @@ impl TokenRequest {
 
     /// Asks the provider to revoke a refresh token, and with it the grant (RFC 7009 §2.1), at log out.
     pub fn revoke(refresh_token: &RefreshToken, client_id: &ClientId) -> Self {
-        let body = form_urlencoded::Serializer::new(String::new())
+        let body = Form::new()
             .append_pair("token", refresh_token.secret())
             .append_pair("token_type_hint", "refresh_token")
             .append_pair("client_id", client_id.as_str())

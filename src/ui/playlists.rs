@@ -369,7 +369,7 @@ fn query_from_address() -> (String, Sort) {
     let search = location::search();
     let mut query = String::new();
     let mut sort = Sort::default();
-    for (name, value) in form_urlencoded::parse(search.trim_start_matches('?').as_bytes()) {
+    for (name, value) in crate::form::parse(search.trim_start_matches('?')) {
         match name.as_ref() {
             "q" => query = value.chars().take(200).collect(),
             "sort" => sort = Sort::parse(&value),
@@ -382,7 +382,7 @@ fn query_from_address() -> (String, Sort) {
 /// Writes `q` and `sort` into the address bar (replacing the entry: typing is not navigation), so that a reload
 /// keeps them and the address can be shared.
 fn query_to_address(query: &str, sort: Sort) {
-    let mut params = form_urlencoded::Serializer::new(String::new());
+    let mut params = crate::form::Form::new();
     if !query.is_empty() {
         params.append_pair("q", query);
     }
