@@ -271,6 +271,27 @@ impl Tag {
     }
 }
 
+/// The `wasm-opt` arguments Trunk runs on the wasm, as the source page's `<link data-trunk rel="rust">`
+/// asks: `-O` and its `data-wasm-opt` level, then its `data-wasm-opt-params`.
+pub fn wasm_opt_args(html: &str) -> Result<Vec<String>> {
+    let tags = tags(html)?;
+    let rust = |t: &&Tag| {
+        t.name == "link" && t.attr("data-trunk").is_some() && t.attr("rel") == Some("rust")
+    };
+    let link = tags
+        .iter()
+        .find(rust)
+        .context("no <link data-trunk rel=\"rust\">")?;
+    let level = link.attr("data-wasm-opt").unwrap_or_default();
+    ensure!(
+        ["0", "1", "2", "3", "4", "s", "z"].contains(&level),
+        "data-wasm-opt=\"{level}\" is not a level wasm-opt runs at"
+    );
+    let params = link.attr("data-wasm-opt-params").unwrap_or_default();
+    let params = params.split_whitespace().map(str::to_owned);
+    Ok([format!("-O{level}")].into_iter().chain(params).collect())
+}
+
 fn tags(html: &str) -> Result<Vec<Tag>> {
     let tags = RefCell::new(Vec::new());
     let handlers = vec![
@@ -635,6 +656,31 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });
         assert_eq!(
             missing_integrity("<head><script src=/x.js></script></head>").len(),
             3
+        );
+    }
+
+    // Guards against a named build that `cargo xtask sizes` makes with other passes than the shipped
+    // wasm got, which then no longer matches it.
+    #[test]
+    fn the_wasm_opt_arguments_are_those_the_page_asks_trunk_for() {
+        let page =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../index.html")).unwrap();
+        let args = wasm_opt_args(&page).unwrap();
+        assert_eq!(args[0], "-Oz");
+        let link =
+            |attrs: &str| format!("<link data-trunk rel=\"rust\" {attrs}/><link rel=\"css\">");
+        assert_eq!(
+            wasm_opt_args(&link(
+                "data-wasm-opt=\"s\" data-wasm-opt-params=\" --a  -Oz \""
+            ))
+            .unwrap(),
+            ["-Os", "--a", "-Oz"]
+        );
+        assert!(wasm_opt_args(&link("")).is_err(), "no level");
+        assert!(wasm_opt_args(&link("data-wasm-opt=\"off\"")).is_err());
+        assert!(
+            wasm_opt_args("<link rel=\"rust\" data-wasm-opt=\"z\">").is_err(),
+            "not Trunk's"
         );
     }
 

@@ -3,8 +3,8 @@
 //! their own rows, and the largest functions.
 //!
 //! The shipped wasm has no names, so the breakdown reads a *named build*: Trunk's wasm-bindgen
-//! output (`<target>/wasm-bindgen/release/<name>_bg.wasm`) through the same `wasm-opt -Oz` plus
-//! `-g`, which keeps the names and changes no other byte: without its name section it must be the
+//! output (`<target>/wasm-bindgen/release/<name>_bg.wasm`) through the same `wasm-opt` passes (as
+//! `index.html` asks Trunk for them: [`xtask::html::wasm_opt_args`]) plus `-g`, which keeps the names and changes no other byte: without its name section it must be the
 //! shipped file. It is kept in `<target>/xtask/sizes/` while it still matches.
 //!
 //! Who a function counts for is read from its name ([`owner`]): the crate that defines it, so a
@@ -27,8 +27,6 @@ use xtask::imports::shorten_wasm;
 /// The app's crate: its top-level modules get a row each.
 const APP_CRATE: &str = "pkce_playlists";
 const STD: [&str; 3] = ["core", "alloc", "std"];
-/// What `index.html` asks Trunk for (`data-wasm-opt="z"`).
-const OPT_LEVEL: &str = "-Oz";
 const TOP: usize = 15;
 
 /// Rows that are not a crate.
@@ -54,6 +52,8 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<(
     let renamed = |path: &Path| Ok::<_, anyhow::Error>(shorten_wasm(&read(path)?)?.0);
     let is_shipped =
         |wasm: &[u8]| Module::parse(wasm).is_ok_and(|m| m.shipped(wasm) == shipped_bytes);
+    // The passes Trunk ran, as the source page asks for them.
+    let opt = xtask::html::wasm_opt_args(&xtask::read(&tools.root.join("index.html"))?)?;
     let mut how = "kept from an earlier run";
     if !renamed(&named_path).is_ok_and(|bytes| is_shipped(&bytes)) {
         let missing = input.display();
@@ -61,7 +61,7 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<(
         let mut wasm_opt = tools.command(tools.ensure_wasm_opt()?);
         std::fs::create_dir_all(target.join("xtask/sizes"))?;
         wasm_opt.arg(format!("--output={}", named_path.display()));
-        tools::run(wasm_opt.args([OPT_LEVEL, "-g"]).arg(&input))?;
+        tools::run(wasm_opt.args(&opt).arg("-g").arg(&input))?;
         how = "Trunk's wasm-bindgen output";
     }
     let named_bytes = renamed(&named_path)?;
@@ -69,7 +69,8 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<(
     let input = input.strip_prefix(&tools.root).unwrap_or(&input).display();
     let size = shipped_bytes.len();
     let mut out = format!("{file} by crate ({size} bytes, {shipped_brotli} brotli)\n");
-    out += &format!("named build: wasm-opt {OPT_LEVEL} -g of {input} ({how})\n");
+    let opt = opt.join(" ");
+    out += &format!("named build: wasm-opt {opt} -g of {input} ({how})\n");
     let same = "  every section but its names is the shipped file's, byte for byte\n";
     let differs =
         "  WARNING: it differs from the shipped file: dist/ and the target directory are \
