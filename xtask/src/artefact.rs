@@ -11,7 +11,7 @@ use regex::bytes::Regex;
 use crate::{csp, html};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-/// What a finding breaks; [`SECRETS`] and [`scan_file`] say what each looks like.
+/// What a finding breaks; `SECRETS` and `scan_file` say what each looks like.
 pub enum Rule {
     ClientSecret,
     Token,

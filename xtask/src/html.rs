@@ -85,7 +85,7 @@ pub fn rewrite_file(index: &Path, config: Option<&Value>, more: &Policy) -> Resu
 }
 
 /// Writes into `dist/index.html` the integrity of the files it names, as they now are
-/// ([`write_integrity`]), and its policy; writes `dist/_headers` ([`headers_of`]); returns the
+/// (`write_integrity`), and its policy; writes `dist/_headers` ([`headers_of`]); returns the
 /// policy.
 pub fn secure_dist(dist: &Path) -> Result<String> {
     let index = dist.join("index.html");
