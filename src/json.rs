@@ -391,7 +391,7 @@ impl<'a> Json<'a> {
 
 /// [`FromJson`] and [`ToJson`] for a struct kept as a JSON object, each field's name written once:
 ///
-/// ```ignore
+/// ```text
 /// json_object!(Playable {
 ///     name: default,     // missing or `null`: the type's default
 ///     artists: present,  // a list without its `null`s (see `Json::field_present`)

@@ -99,12 +99,13 @@ impl CspWatch {
     /// Connects to the session's BiDi address (its `webSocketUrl` capability), subscribes to the
     /// channel and installs the listener for every document opened from now on.
     pub async fn start(web_socket_url: &str) -> anyhow::Result<CspWatch> {
-        // geckodriver sometimes drops the first handshake while the browser is still starting.
+        // geckodriver sometimes drops the handshakes while the browser is still starting: on a
+        // loaded machine for more than the 1.5 s this once waited. It is given 10 s.
         let mut attempts = 1;
         let mut socket = loop {
             match tokio_tungstenite::connect_async(web_socket_url).await {
                 Ok((socket, _)) => break socket,
-                Err(e) if attempts == 4 => bail!("WebDriver BiDi at {web_socket_url}: {e}"),
+                Err(e) if attempts == 20 => bail!("WebDriver BiDi at {web_socket_url}: {e}"),
                 Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
             }
             attempts += 1;
