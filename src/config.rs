@@ -79,7 +79,7 @@ impl Block {
         if !matches!(json, Json::Object(_)) {
             return Err("it is not an object".into());
         }
-        if let Some(name) = json.unknown_members(&Block::FIELDS).first() {
+        if let Some(name) = json.unknown_member(&Block::FIELDS) {
             return Err(format!("unknown field `{name}`"));
         }
         fn field<T: FromJson>(json: &Json<'_>, name: &str) -> Result<T, String> {

@@ -343,10 +343,6 @@ impl<'a> Json<'a> {
         }
     }
 
-    pub fn is_null(&self) -> bool {
-        matches!(self, Json::Null)
-    }
-
     /// The member `name` of an object: its last one, `null` when there is none; `None` when this is no object.
     pub fn member(&self, name: &str) -> Option<&Json<'a>> {
         let Json::Object(members) = self else {
@@ -374,18 +370,16 @@ impl<'a> Json<'a> {
         Some(items.unwrap_or_default().into_iter().flatten().collect())
     }
 
-    /// The names of an object's members that are not among `known`: for the few objects whose every field is
-    /// the app's own (a configuration block, where a misspelt name must not pass unnoticed).
-    pub fn unknown_members(&self, known: &[&str]) -> Vec<&str> {
-        let members = match self {
-            Json::Object(members) => &members[..],
-            _ => &[],
+    /// The first name of an object's members that is not among `known`: for the few objects whose every field
+    /// is the app's own (a configuration block, where a misspelt name must not pass unnoticed).
+    pub fn unknown_member(&self, known: &[&str]) -> Option<&str> {
+        let Json::Object(members) = self else {
+            return None;
         };
         members
             .iter()
             .map(|(name, _)| &**name)
-            .filter(|name| !known.contains(name))
-            .collect()
+            .find(|name| !known.contains(name))
     }
 }
 
@@ -478,6 +472,16 @@ impl<T: FromJson> FromJson for Option<T> {
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(json: &Json<'_>) -> Option<Self> {
         json.as_array()?.iter().map(T::from_json).collect()
+    }
+}
+
+/// A pair, as a two-item array.
+impl<A: FromJson, B: FromJson> FromJson for (A, B) {
+    fn from_json(json: &Json<'_>) -> Option<Self> {
+        match json.as_array()? {
+            [a, b] => Some((A::from_json(a)?, B::from_json(b)?)),
+            _ => None,
+        }
     }
 }
 
@@ -659,6 +663,17 @@ impl<T: ToJson, const N: usize> ToJson for [T; N] {
 impl<T: ToJson> ToJson for Vec<T> {
     fn write_json(&self, writer: &mut Writer) {
         writer.array(self);
+    }
+}
+
+impl<A: ToJson, B: ToJson> ToJson for (A, B) {
+    fn write_json(&self, writer: &mut Writer) {
+        writer.open('[');
+        writer.item();
+        self.0.write_json(writer);
+        writer.item();
+        self.1.write_json(writer);
+        writer.close(']');
     }
 }
 
@@ -854,10 +869,17 @@ mod tests {
         assert_eq!(json.field_or_default::<bool>("s"), None);
         // The last of duplicate names counts, as in JSON.parse.
         assert_eq!(json.field::<u32>("d"), Some(2));
+        // A pair is a two-item array.
+        let pair = |text: &str| <(u64, u32)>::from_json(&parse(text).unwrap());
+        assert_eq!(pair("[1, 2]"), Some((1, 2)));
+        assert_eq!(pair("[1, 2, 3]"), None);
+        assert_eq!(pair("[1, 4294967296]"), None);
+        assert_eq!((1u64, 2u32).to_json(), "[1,2]");
         // No field of what is not an object.
         assert_eq!(parse("[]").unwrap().field::<Option<String>>("s"), None);
         let known = ["s", "n", "z", "b", "l"];
-        assert_eq!(json.unknown_members(&known), ["d", "d"]);
+        assert_eq!(json.unknown_member(&known), Some("d"));
+        assert_eq!(json.unknown_member(&["s", "n", "z", "b", "l", "d"]), None);
     }
 
     struct Sample {

@@ -20,6 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{BroadcastChannel, MessageEvent};
 
 use super::{crypto, random, sleep_ms, spawn, SessionTokens};
+use crate::json::ToJson;
 use crate::oauth::TokenSet;
 use crate::session::key::{ENDED_PREFIX, QUOTA_PREFIX, RECORD_PREFIX};
 use crate::session::tabs::{
@@ -352,7 +353,7 @@ impl Tabs for BrowserTabs {
         let Some(storage) = local_storage() else {
             return;
         };
-        let mut log = CallLog::from_json(
+        let mut log = CallLog::read(
             &storage
                 .get_item(CALLS_KEY)
                 .ok()
@@ -372,7 +373,7 @@ const CALLS_KEY: &str = "pkce-playlists:calls";
 pub fn calls_today() -> u32 {
     local_storage()
         .and_then(|s| s.get_item(CALLS_KEY).ok().flatten())
-        .map_or(0, |text| CallLog::from_json(&text).count(now_ms()))
+        .map_or(0, |text| CallLog::read(&text).count(now_ms()))
 }
 
 /// Removes what no session can use any more: records and end markers whose time is up (or that are not ours),

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::json::{self, json_object, Writer};
+use crate::json::{self, json_object};
 
 /// When Spotify did not say: one call is allowed this long after the refusal, to see whether the quota freed up
 /// (it frees up over the rolling 24 hours, not all at once).
@@ -80,6 +80,8 @@ pub struct CallLog {
     buckets: Vec<(u64, u32)>,
 }
 
+json_object!(CallLog { buckets });
+
 impl CallLog {
     /// Adds one call at `now_ms`, and forgets what left the 24 hours.
     pub fn record(&mut self, now_ms: u64) {
@@ -106,34 +108,10 @@ impl CallLog {
         self.buckets.retain(|(start, _)| start + BUCKET_MS > since);
     }
 
-    /// `{"buckets": [[start, calls], …]}`.
-    pub fn to_json(&self) -> String {
-        let buckets: Vec<[u64; 2]> = self
-            .buckets
-            .iter()
-            .map(|&(start, calls)| [start, u64::from(calls)])
-            .collect();
-        let mut w = Writer::compact();
-        w.object(|w| {
-            w.member("buckets", &buckets);
-        });
-        w.finish()
-    }
-
-    /// Reads back what [`Self::to_json`] wrote; an empty log for anything else.
-    pub fn from_json(text: &str) -> Self {
-        let read = || {
-            let buckets: Vec<Vec<u64>> = json::parse(text).ok()?.field("buckets")?;
-            let buckets = buckets
-                .into_iter()
-                .map(|bucket| match bucket[..] {
-                    [start, calls] => Some((start, u32::try_from(calls).ok()?)),
-                    _ => None,
-                })
-                .collect::<Option<_>>()?;
-            Some(CallLog { buckets })
-        };
-        read().unwrap_or_default()
+    /// Reads back what [`crate::json::ToJson::to_json`] wrote (`{"buckets": [[start, calls], …]}`); an empty log for
+    /// anything else.
+    pub fn read(text: &str) -> Self {
+        json::from_str(text).unwrap_or_default()
     }
 }
 
@@ -180,8 +158,9 @@ mod tests {
             log.record(NOW + i * 5 * 60 * 1000);
         }
         assert!(log.buckets.len() <= (DAY_MS / BUCKET_MS) as usize + 1);
-        let back = CallLog::from_json(&log.to_json());
-        assert_eq!(back, log);
-        assert_eq!(CallLog::from_json("garbage"), CallLog::default());
+        let text = crate::json::ToJson::to_json(&log);
+        assert!(text.starts_with(r#"{"buckets":[["#), "{text}");
+        assert_eq!(CallLog::read(&text), log);
+        assert_eq!(CallLog::read("garbage"), CallLog::default());
     }
 }

@@ -14,8 +14,8 @@ use crate::tools::{self, Tools};
 
 pub fn run(root: &Path, args: &BenchArgs) -> Result<()> {
     let tools = Tools::new(root)?;
-    let (trunk, browsers) = (tools.ensure_build_tools()?, tools.ensure_browsers()?);
-    tools.trunk_build(&trunk)?;
+    let (build, browsers) = (tools.ensure_build_tools()?, tools.ensure_browsers()?);
+    tools.trunk_build(&build)?;
     let mut build = tools.cargo();
     tools::run(build.args(["build", "--release", "-p", "e2e", "--bin", "bench"]))?;
     let (target, dist) = (tools.target_dir(), root.join("dist"));

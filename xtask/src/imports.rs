@@ -91,18 +91,18 @@ pub fn shorten_js(js: &str, renames: &[(String, String)]) -> Result<String> {
     Ok(out)
 }
 
-/// Renames the imports of `dist`'s one wasm in it and in its loader.
-pub fn shorten_dist(dist: &Path) -> Result<()> {
+/// Renames the imports of `dist`'s one wasm in it and in its loader; returns the loader's path.
+pub fn shorten_dist(dist: &Path) -> Result<PathBuf> {
     let (wasm_path, js_path) = built(dist)?;
     let (wasm, renames) = shorten_wasm(&std::fs::read(&wasm_path)?)?;
     let js = shorten_js(&crate::read(&js_path)?, &renames)?;
     std::fs::write(&wasm_path, wasm)?;
     std::fs::write(&js_path, js)?;
-    Ok(())
+    Ok(js_path)
 }
 
 /// The wasm and its JS loader in `dist`: the one `*_bg.wasm` and the one `*.js`.
-pub fn built(dist: &Path) -> Result<(PathBuf, PathBuf)> {
+fn built(dist: &Path) -> Result<(PathBuf, PathBuf)> {
     let files = crate::files(dist, true)?;
     let one = |suffix: &str| {
         let mut found = files.iter().filter(|(name, _)| name.ends_with(suffix));

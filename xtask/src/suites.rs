@@ -11,7 +11,7 @@ use xtask::artefact::{check_dist, Check, Context};
 use xtask::ProviderCommand;
 
 use crate::provider::Provider;
-use crate::tools::{self, Browsers, Tools};
+use crate::tools::{self, Browsers, BuildTools, Tools};
 
 /// The wasm-bindgen test page and the provider it talks to (ARCHITECTURE.md, "Test ports").
 const WASM_TEST_PAGE: &str = "127.0.0.1:18090";
@@ -115,8 +115,8 @@ fn checks(name: &'static str, checks: Vec<Check>) -> Outcome {
 /// `N passed, N failed`, even when setting up fails.
 pub fn test(root: &Path) -> ExitCode {
     let outcomes = Tools::new(root).and_then(|tools| {
-        let trunk = tools.ensure_build_tools()?;
-        Ok(run_all(&tools, &trunk, &tools.ensure_browsers()?))
+        let build = tools.ensure_build_tools()?;
+        Ok(run_all(&tools, &build, &tools.ensure_browsers()?))
     });
     let outcomes = outcomes.unwrap_or_else(|e| vec![could_not_run("setting up the tools", e)]);
     println!("\n=== summary");
@@ -136,7 +136,7 @@ pub fn test(root: &Path) -> ExitCode {
     ExitCode::from(u8::from(outcomes.iter().any(|o| !o.2.is_empty())))
 }
 
-fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> Vec<Outcome> {
+fn run_all(tools: &Tools, build: &BuildTools, browsers: &Browsers) -> Vec<Outcome> {
     let mut host = tools.cargo();
     host.args(["test", "--workspace", "--exclude", "e2e"]);
     let mut outcomes = vec![run_suite("host tests", &mut host)];
@@ -149,7 +149,7 @@ fn run_all(tools: &Tools, trunk: &Path, browsers: &Browsers) -> Vec<Outcome> {
         outcomes.push(outcome.unwrap_or_else(|e| could_not_run(name, e)));
     }
     // The end-to-end tests run the provider in process: they need dist/, not the binary.
-    if let Err(e) = tools.trunk_build(trunk) {
+    if let Err(e) = tools.trunk_build(build) {
         let why = |name| could_not_run(name, anyhow!("dist/ did not build: {e:#}"));
         outcomes.extend([DIST_CHECKS, BUDGET, E2E].map(why));
         return outcomes;

@@ -31,6 +31,12 @@ pub struct Tools {
     path: OsString,
 }
 
+/// The programs the build runs besides cargo and wasm-opt (which Trunk finds on the PATH).
+pub struct BuildTools {
+    trunk: PathBuf,
+    terser: PathBuf,
+}
+
 /// The browsers and drivers, as the environment variables the end-to-end harness and the wasm
 /// suites read.
 pub type Browsers = Vec<(&'static str, PathBuf)>;
@@ -137,8 +143,8 @@ impl Tools {
         self.npm_package("axe-core", AXE_CORE, "node_modules/axe-core/axe.min.js")
     }
 
-    /// Everything `trunk build --release --offline` needs; returns Trunk's path.
-    pub fn ensure_build_tools(&self) -> Result<PathBuf> {
+    /// Everything `trunk build --release --offline` and what follows it need.
+    pub fn ensure_build_tools(&self) -> Result<BuildTools> {
         let mut rustup = self.command("rustup");
         let listed = rustup.args(["target", "list", "--installed"]).output()?;
         if !String::from_utf8_lossy(&listed.stdout).contains(WASM_TARGET) {
@@ -152,7 +158,8 @@ impl Tools {
         let bins = ["wasm-bindgen", "wasm-bindgen-test-runner"];
         self.cargo_tool("wasm-bindgen-cli", &bindgen, &bins, false)?;
         self.ensure_wasm_opt()?;
-        Ok(trunk)
+        let terser = self.ensure_terser()?;
+        Ok(BuildTools { trunk, terser })
     }
 
     /// Chromium, chromedriver and Firefox ESR from Debian; geckodriver from crates.io.
@@ -187,9 +194,8 @@ impl Tools {
     /// paths are remapped out of the wasm's panic messages (`cargo xtask test` fails a `dist/`
     /// that holds one); one with a space cannot be (cargo splits the rustflags on spaces), and the
     /// check of `dist/` reports it.
-    pub fn trunk_build(&self, trunk: &Path) -> Result<()> {
+    pub fn trunk_build(&self, tools: &BuildTools) -> Result<()> {
         let toolchain = crate::nightly::ensure(self)?;
-        let terser = self.ensure_terser()?;
         let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default() + " " + NIGHTLY_RUSTFLAGS;
         for (from, to) in [
             (env_dir("CARGO_HOME", ".cargo")?, "/cargo"),
@@ -201,7 +207,7 @@ impl Tools {
                 flags += &format!(" --remap-path-prefix={from}={to}");
             }
         }
-        let mut build = self.command(trunk);
+        let mut build = self.command(&tools.trunk);
         build
             .args(["build", "--release", "--offline"])
             .env("RUSTUP_TOOLCHAIN", toolchain);
@@ -209,11 +215,10 @@ impl Tools {
         build.env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size");
         run(build.env(WASM_RUSTFLAGS, flags.trim()))?;
         let dist = self.root.join("dist");
-        xtask::imports::shorten_dist(&dist)?;
+        let loader = xtask::imports::shorten_dist(&dist)?;
         // wasm-bindgen writes the loader to be read: its comments and long local names are a quarter
         // of its brotli bytes. As an ES module, its top-level names are its own to shorten.
-        let (_, loader) = xtask::imports::built(&dist)?;
-        let mut minify = self.command(terser);
+        let mut minify = self.command(&tools.terser);
         minify
             .arg(&loader)
             .args(["--module", "--compress", "--mangle", "--output"]);

@@ -4,8 +4,9 @@
 //!
 //! The shipped wasm has no names, so the breakdown reads a *named build*: Trunk's wasm-bindgen
 //! output (`<target>/wasm-bindgen/release/<name>_bg.wasm`) through the same `wasm-opt` passes (as
-//! `index.html` asks Trunk for them: [`xtask::html::wasm_opt_args`]) plus `-g`, which keeps the names and changes no other byte: without its name section it must be the
-//! shipped file. It is kept in `<target>/xtask/sizes/` while it still matches.
+//! `index.html` asks Trunk for them: [`xtask::html::wasm_opt_args`]) plus `-g`, which keeps the
+//! names and changes no other byte: without its name section it must be the shipped file. It is
+//! kept in `<target>/xtask/sizes/` while it still matches.
 //!
 //! Who a function counts for is read from its name ([`owner`]): the crate that defines it, so a
 //! generic's instances count for the generic's crate and closures for their enclosing item.
