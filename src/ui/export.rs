@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 
 use super::paged::{Explained, Load};
 use super::playlists::{copy_until, Library};
+use super::split::split_view;
 use super::AppState;
 use super::When;
 use crate::browser::{download, local_copy, session, Cancel, SessionTokens};
@@ -135,6 +136,13 @@ enum Stage {
     },
     Finished,
 }
+
+split_view!(
+    /// [`ExportEverything`], in a module of its own: shown once the library has been read.
+    pub fn export_view(app: AppState) {
+        view! { <ExportEverything app=app/> }
+    }
+);
 
 /// "Export everything" (`button#export-everything`) and its panel (`#everything[data-stage]`).
 #[component]

@@ -11,6 +11,7 @@ pub mod login;
 pub mod paged;
 pub mod playlists;
 pub mod router;
+pub mod split;
 pub mod tracks;
 pub mod virtual_list;
 

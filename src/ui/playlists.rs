@@ -6,9 +6,10 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::export::ExportEverything;
+use super::export::export_view;
 use super::login::LoginButton;
 use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
+use super::split::deferred;
 use super::virtual_list::VirtualList;
 use super::When;
 use super::{use_app, AppState};
@@ -508,7 +509,7 @@ pub fn PlaylistsPage() -> impl IntoView {
             <SignInEnds/>
             <LikedRow library=library/>
             <When when=Signal::derive(move || list.load.get() == Load::Done)>
-                <ExportEverything app=app/>
+                {deferred(move || export_view(app))}
             </When>
             <When when=Signal::derive(move || list.load.get() == Load::Done && list.is_empty())>
                 <p id="empty-library" class="empty">

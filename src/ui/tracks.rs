@@ -9,6 +9,7 @@ use super::login::{LoginButton, SignedIn};
 use super::paged::{Explained, Load, LoadStatus, PagedList, Sink};
 use super::playlists::copy_until;
 use super::playlists::Library;
+use super::split::{deferred, split_view};
 use super::virtual_list::VirtualList;
 use super::When;
 use super::{use_app, AppState};
@@ -269,8 +270,14 @@ fn entry_matches(entry: &PlaylistEntry, words: &[String]) -> bool {
 /// `user-library-read` is offered to sign in again instead.
 #[component]
 pub fn LikedPage() -> impl IntoView {
-    view! { <SignedIn><LikedList/></SignedIn> }
+    view! { <SignedIn>{deferred(liked_view)}</SignedIn> }
 }
+
+split_view!(
+    fn liked_view() {
+        view! { <LikedList/> }
+    }
+);
 
 #[component]
 fn LikedList() -> impl IntoView {
@@ -360,8 +367,18 @@ fn LikedList() -> impl IntoView {
 /// screen.
 #[component]
 pub fn PlaylistPage(id: PlaylistId) -> impl IntoView {
-    view! { <SignedIn><TrackList id=id.clone()/></SignedIn> }
+    let page = move || {
+        let id = id.clone();
+        deferred(move || playlist_view(id.clone()))
+    };
+    view! { <SignedIn>{page()}</SignedIn> }
 }
+
+split_view!(
+    fn playlist_view(id: PlaylistId) {
+        view! { <TrackList id=id/> }
+    }
+);
 
 /// `/playlist/…` with something that is not a playlist id: nothing is sent.
 #[component]

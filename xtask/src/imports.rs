@@ -39,7 +39,8 @@ pub fn shorten_wasm(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
     Ok((out, renames))
 }
 
-/// The import section `reader` reads, each function and module renamed by its place.
+/// The import section `reader` reads, each function and module renamed by its place (but those of
+/// the split loader).
 fn imports(wasm: &[u8], reader: ImportSectionReader, renames: &mut Renames) -> Result<Vec<u8>> {
     let range = reader.range();
     let mut at = BinaryReader::new(&wasm[range.start as usize..range.end as usize], range.start);
@@ -53,6 +54,17 @@ fn imports(wasm: &[u8], reader: ImportSectionReader, renames: &mut Renames) -> R
         );
         let type_start = at.original_position() as usize;
         at.read::<TypeRef>().context("a bad import section")?;
+        let type_ref = &wasm[type_start..at.original_position() as usize];
+        if module == crate::split::SPLIT_LOADER_IMPORT {
+            // The split loader's exports ([`crate::split`]), which the loader hands over as its
+            // module's namespace: kept as they are.
+            for part in [module, name] {
+                section.extend(leb128(part.len()));
+                section.extend(part.as_bytes());
+            }
+            section.extend(type_ref);
+            continue;
+        }
         if !modules.contains(&module) {
             modules.push(module);
         }
@@ -65,7 +77,7 @@ fn imports(wasm: &[u8], reader: ImportSectionReader, renames: &mut Renames) -> R
             section.extend(leb128(part.len()));
             section.extend(part.as_bytes());
         }
-        section.extend(&wasm[type_start..at.original_position() as usize]);
+        section.extend(type_ref);
         renames.push((name.to_owned(), new));
     }
     let quoted = |name: &str| format!("\"{name}\"");
@@ -101,20 +113,25 @@ pub fn shorten_dist(dist: &Path) -> Result<PathBuf> {
     Ok(js_path)
 }
 
-/// The wasm and its JS loader in `dist`: the one `*_bg.wasm` and the one `*.js`.
-fn built(dist: &Path) -> Result<(PathBuf, PathBuf)> {
+/// The wasm and its JS loader in `dist`: the one `*_bg.wasm` and the one `*.js` (the split loader,
+/// `*.split.js`, aside).
+pub fn built(dist: &Path) -> Result<(PathBuf, PathBuf)> {
     let files = crate::files(dist, true)?;
-    let one = |suffix: &str| {
-        let mut found = files.iter().filter(|(name, _)| name.ends_with(suffix));
+    let one = |wanted: &dyn Fn(&str) -> bool, what: &str| {
+        let mut found = files.iter().filter(|(name, _)| wanted(name));
         match (found.next(), found.next()) {
             (Some((_, path)), None) => Ok(path.clone()),
             _ => Err(anyhow::anyhow!(
-                "{} has not exactly one *{suffix}",
+                "{} has not exactly one {what}",
                 dist.display()
             )),
         }
     };
-    Ok((one("_bg.wasm")?, one(".js")?))
+    let loader = |name: &str| name.ends_with(".js") && !name.ends_with(".split.js");
+    Ok((
+        one(&|name| name.ends_with("_bg.wasm"), "*_bg.wasm")?,
+        one(&loader, "*.js")?,
+    ))
 }
 
 /// `a` … `z`, `A` … `Z`, then `ba`, `bb`, …: the `i`-th identifier in base 52.

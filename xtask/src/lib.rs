@@ -9,6 +9,7 @@ pub mod html;
 pub mod imports;
 pub mod process;
 pub mod provider_command;
+pub mod split;
 
 pub use process::{wait_until, ProcessGroup};
 pub use provider_command::ProviderCommand;

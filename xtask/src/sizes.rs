@@ -193,7 +193,8 @@ pub fn measure(dist: &Path) -> Result<Vec<FileSize>> {
 }
 
 /// Which of `files` (name, content) the first page loads: `index.html`, every file it names, and
-/// every file that a page, style sheet or script so loaded names in turn. A file nothing names
+/// every file that a page, style sheet or script so loaded names in turn, but the split modules a
+/// script fetches when a view needs one ([`xtask::split::is_split_module`]). A file nothing names
 /// (`_headers`, which the host reads) is not loaded. Without an `index.html`, all are.
 pub fn first_load(files: &[(String, Vec<u8>)]) -> Vec<bool> {
     let Some(index) = files.iter().position(|(name, _)| name == "index.html") else {
@@ -207,8 +208,10 @@ pub fn first_load(files: &[(String, Vec<u8>)]) -> Vec<bool> {
         // The files that can name others for the page to load.
         if let Some((_, "html" | "css" | "js" | "mjs")) = name.rsplit_once('.') {
             let text = String::from_utf8_lossy(data);
+            let script = !name.ends_with(".html");
             for (j, (other, _)) in files.iter().enumerate() {
-                if !loaded[j] && names_file(&text, other) {
+                let on_demand = script && xtask::split::is_split_module(other);
+                if !loaded[j] && !on_demand && names_file(&text, other) {
                     loaded[j] = true;
                     to_read.push(j);
                 }
@@ -304,15 +307,23 @@ mod tests {
 
     #[test]
     fn the_first_load_is_what_the_page_and_its_files_name() {
-        // Guards against a total that counts files no page requests, or misses one a style
-        // sheet pulls in.
+        // Guards against a total that counts files no page requests (a split module is fetched
+        // when a view needs it), or misses one a style sheet or a script pulls in.
         let page = r#"<link rel="stylesheet" href="/main-1a2b.css"><link rel="modulepreload"
             href="/app-9f.js"><script type="module">import init from '/app-9f.js';
             init({ module_or_path: '/app-9f_bg.wasm' });</script>"#;
         let files: Vec<(String, Vec<u8>)> = [
             ("_headers", "/*\n  X-Content-Type-Options: nosniff\n"),
-            ("app-9f.js", "export default function init() {}"),
+            (
+                "app-9f.js",
+                "import * as s from \"./app-9f.split.js\"; export default function init() {}",
+            ),
+            (
+                "app-9f.split.js",
+                "const c = fetch(new URL(\"./chunk_4-0a.wasm\", import.meta.url));",
+            ),
             ("app-9f_bg.wasm", "\0asm"),
+            ("chunk_4-0a.wasm", "\0asm"),
             ("font.woff2", "..."),
             ("index.html", page),
             ("main-1a2b.css", "@font-face { src: url(font.woff2) }"),
@@ -332,6 +343,7 @@ mod tests {
             loaded,
             [
                 "app-9f.js",
+                "app-9f.split.js",
                 "app-9f_bg.wasm",
                 "font.woff2",
                 "index.html",

@@ -16,13 +16,16 @@ const TRUNK: &str = "~0.21";
 const BINARYEN: &str = "~132";
 const AXE_CORE: &str = "4.14.1";
 const TERSER: &str = "5.51.4";
+/// `wasm_split_cli_support`, whose `wasm-split-cli` splits the release wasm ([`xtask::split`]).
+const WASM_SPLIT: &str = "0.2.4";
 const GECKODRIVER: &str = "0.37.1";
 /// The wasm target's rustflags (cargo merges them with the configuration file's).
 const WASM_RUSTFLAGS: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
 /// What the pinned nightly builds the release wasm with, besides std rebuilt for size: a panic
 /// traps at once (a release build prints none anyway), no Debug text, no panic locations.
 const NIGHTLY_RUSTFLAGS: &str =
-    "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none";
+    "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none \
+     --cfg pkce_split -Clink-args=--emit-relocs";
 
 /// The workspace, and the PATH that child processes get: binaryen's and cargo's bin folders
 /// first, then the inherited PATH.
@@ -35,6 +38,7 @@ pub struct Tools {
 pub struct BuildTools {
     trunk: PathBuf,
     terser: PathBuf,
+    wasm_split: PathBuf,
 }
 
 /// The browsers and drivers, as the environment variables the end-to-end harness and the wasm
@@ -159,7 +163,29 @@ impl Tools {
         self.cargo_tool("wasm-bindgen-cli", &bindgen, &bins, false)?;
         self.ensure_wasm_opt()?;
         let terser = self.ensure_terser()?;
-        Ok(BuildTools { trunk, terser })
+        let wasm_split = self.ensure_wasm_split()?;
+        Ok(BuildTools {
+            trunk,
+            terser,
+            wasm_split,
+        })
+    }
+
+    /// `wasm-split-cli` in `~/.cache/pkce-playlists/wasm-split-<version>` (it has no `--version` to check).
+    fn ensure_wasm_split(&self) -> Result<PathBuf> {
+        let root = cache()?.join(format!("wasm-split-{WASM_SPLIT}"));
+        let bin = root.join("bin/wasm-split-cli");
+        ensure(
+            "wasm-split-cli",
+            || bin.is_file().then(|| bin.clone()),
+            || {
+                println!("xtask: installing wasm-split-cli {WASM_SPLIT} (cargo install, minutes)");
+                let mut install = self.cargo();
+                install.args(["install", "--locked", "--root"]).arg(&root);
+                install.args(["wasm_split_cli_support", "--version", WASM_SPLIT]);
+                run(install.args(["--features", "build-binary"]))
+            },
+        )
     }
 
     /// Chromium, chromedriver and Firefox ESR from Debian; geckodriver from crates.io.
@@ -215,19 +241,76 @@ impl Tools {
         build.env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size");
         run(build.env(WASM_RUSTFLAGS, flags.trim()))?;
         let dist = self.root.join("dist");
+        self.split(tools, &dist)?;
         let loader = xtask::imports::shorten_dist(&dist)?;
         // wasm-bindgen writes the loader to be read: its comments and long local names are a quarter
-        // of its brotli bytes. As an ES module, its top-level names are its own to shorten.
-        let mut minify = self.command(&tools.terser);
-        minify
-            .arg(&loader)
-            .args(["--module", "--compress", "--mangle", "--output"]);
-        run(minify.arg(&loader))?;
+        // of its brotli bytes. As ES modules, the loaders' top-level names are their own to shorten.
+        let split_loader = loader.with_extension("split.js");
+        for script in [&loader, &split_loader] {
+            let mut minify = self.command(&tools.terser);
+            minify
+                .arg(script)
+                .args(["--module", "--compress", "--mangle", "--output"]);
+            run(minify.arg(script))?;
+        }
         let policy = xtask::html::secure_dist(&dist)?;
         println!("xtask: dist/index.html: Content-Security-Policy: {policy}");
         Ok(())
     }
 }
+
+impl Tools {
+    /// The split build ([`xtask::split`]) of the wasm Trunk's cargo run linked, in place of Trunk's
+    /// wasm and loader in `dist`. Its work folder is `<target>/xtask/split`: `modules/` (the split),
+    /// `bindgen/` (the main module's wasm-bindgen output, which `cargo xtask sizes` names from) and
+    /// `opt/`.
+    fn split(&self, tools: &BuildTools, dist: &Path) -> Result<()> {
+        use xtask::split::{Built, BIN, SPLIT_LOADER};
+        let target = self.target_dir();
+        let linked = target.join(format!("{WASM_TARGET}/release/{BIN}.wasm"));
+        let work = target.join(SPLIT_DIR);
+        if work.exists() {
+            std::fs::remove_dir_all(&work)?;
+        }
+        let (modules, bindgen, opt) =
+            (work.join("modules"), work.join("bindgen"), work.join("opt"));
+        let mut split = self.command(&tools.wasm_split);
+        run(split.arg(&linked).arg(&modules).args(["--out-name", BIN]))?;
+        let mut bindgen_run = self.command("wasm-bindgen");
+        bindgen_run.args(["--target", "web", "--no-typescript", "--keep-lld-exports"]);
+        bindgen_run.args(["--out-name", BIN, "--out-dir"]);
+        run(bindgen_run
+            .arg(&bindgen)
+            .arg(modules.join(format!("{BIN}.wasm"))))?;
+        std::fs::create_dir_all(&opt)?;
+        let passes = xtask::html::wasm_opt_args(&xtask::read(&self.root.join("index.html"))?)?;
+        let main = bindgen.join(format!("{BIN}_bg.wasm"));
+        let mut inputs = vec![main];
+        for (name, path) in xtask::files(&modules, true)? {
+            if name.ends_with(".wasm") && name != format!("{BIN}.wasm") {
+                inputs.push(path);
+            }
+        }
+        let mut optimised = Vec::new();
+        for input in inputs {
+            let output = opt.join(input.file_name().unwrap_or_default());
+            let mut wasm_opt = self.command("wasm-opt");
+            run(wasm_opt.args(&passes).arg(&input).arg("-o").arg(&output))?;
+            optimised.push(output);
+        }
+        let built = Built {
+            loader: bindgen.join(format!("{BIN}.js")),
+            main: optimised.remove(0),
+            split_loader: modules.join(SPLIT_LOADER),
+            modules: optimised,
+        };
+        let (trunk_wasm, trunk_loader) = xtask::imports::built(dist)?;
+        xtask::split::place(&built, dist, &trunk_wasm, &trunk_loader)
+    }
+}
+
+/// Where the split build works, under the target directory.
+pub const SPLIT_DIR: &str = "xtask/split";
 
 /// Whether version `found` is `want`: `~X` takes any `X.*`.
 fn satisfies(found: &str, want: &str) -> bool {

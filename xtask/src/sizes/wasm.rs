@@ -2,8 +2,8 @@
 //! (and, for the app, for its top-level module), the data segments and the other sections in
 //! their own rows, and the largest functions.
 //!
-//! The shipped wasm has no names, so the breakdown reads a *named build*: Trunk's wasm-bindgen
-//! output (`<target>/wasm-bindgen/release/<name>_bg.wasm`) through the same `wasm-opt` passes (as
+//! The shipped wasm has no names, so the breakdown reads a *named build*: the split build's main
+//! module as wasm-bindgen wrote it (`<target>/xtask/split/bindgen/<name>_bg.wasm`) through the same `wasm-opt` passes (as
 //! `index.html` asks Trunk for them: [`xtask::html::wasm_opt_args`]) plus `-g`, which keeps the
 //! names and changes no other byte: without its name section it must be the shipped file. It is
 //! kept in `<target>/xtask/sizes/` while it still matches.
@@ -47,7 +47,10 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<(
     let stem =
         trunk_stem(&file).with_context(|| format!("{file} is not named NAME-HASH_bg.wasm"))?;
     let (target, output) = (tools.target_dir(), format!("{stem}_bg.wasm"));
-    let input = target.join("wasm-bindgen/release").join(&output);
+    let input = target
+        .join(crate::tools::SPLIT_DIR)
+        .join("bindgen")
+        .join(&output);
     let named_path = target.join("xtask/sizes").join(&output);
     // The build renames the shipped wasm's imports after wasm-opt: so is the named build.
     let renamed = |path: &Path| Ok::<_, anyhow::Error>(shorten_wasm(&read(path)?)?.0);
@@ -63,7 +66,7 @@ pub fn breakdown(tools: &Tools, shipped: &Path, shipped_brotli: u64) -> Result<(
         std::fs::create_dir_all(target.join("xtask/sizes"))?;
         wasm_opt.arg(format!("--output={}", named_path.display()));
         tools::run(wasm_opt.args(&opt).arg("-g").arg(&input))?;
-        how = "Trunk's wasm-bindgen output";
+        how = "the split build's wasm-bindgen output";
     }
     let named_bytes = renamed(&named_path)?;
     let named = Module::parse(&named_bytes)?;
