@@ -69,6 +69,8 @@ pub struct Urls {
     pub authorize: String,
     /// Alice's playlist names, read from the provider's Web API.
     pub expected_alice: Vec<String>,
+    /// The copy of `dist/` the provider serves, as the app's origin.
+    pub served: std::path::PathBuf,
 }
 
 /// Runs one end-to-end scenario in `browser` against a fresh provider as it is by default.

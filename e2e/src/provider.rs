@@ -220,6 +220,7 @@ impl Provider {
             api: self.api_url.clone(),
             authorize: format!("{}/authorize", self.api_url),
             expected_alice,
+            served: self.local.dist.clone(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The provider goes away and comes back on the same port while the app is open. The page must
 //! say that it cannot reach it, keep the session, and carry on by itself once it answers again:
-//! no reload, no new login.
+//! no reload, no new login. So must a part of the app itself (a split module) that cannot be
+//! downloaded when it is first needed.
 //!
 //! The page reaches the provider through a gate ([`e2e::gate`]) that closes like a stopped
 //! server (connections refused, open ones cut) and opens again on the same port. The provider
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use e2e::flows::{back_to_library, open_playlist, playlist_id, sign_in_as_alice, wait_for_tracks};
 use e2e::in_both_browsers;
-use e2e::{scenario_with, Admin, Page, Setup, Urls};
+use e2e::{scenario_with, Admin, Page, Setup, Urls, WAIT};
 
 /// The app retries a read four times, waiting about 0.5–1, 1–2, 2–4 and 4–8 s, before it shows the
 /// failure; then a failure for want of an answer resumes by itself after 15 s. With room for a
@@ -32,6 +33,59 @@ in_both_browsers! {
         )
         .await;
     }
+}
+
+in_both_browsers! {
+    /// Guards against a split module that cannot be fetched taking the app down (a failed load
+    /// must not panic: that aborts the wasm) or staying broken once it can be fetched again.
+    fn a_part_of_the_app_that_cannot_be_downloaded_is_retried(browser) {
+        scenario_with(
+            browser,
+            Setup::default(),
+            a_part_of_the_app_that_cannot_be_downloaded_is_retried,
+        )
+        .await;
+    }
+}
+
+async fn a_part_of_the_app_that_cannot_be_downloaded_is_retried(
+    page: Page,
+    urls: Urls,
+    admin: Admin,
+) {
+    let library = admin.library("alice").await;
+    let id = playlist_id(&library, "Morning Coffee");
+    let total = admin.items_total("alice", &id).await.expect("readable");
+    // The playlist page's own module, as the build names it.
+    let files = xtask::files(&urls.served, false).expect("the served dist/");
+    let module = files
+        .iter()
+        .find(|(name, _)| name.starts_with("split_playlist_view-") && name.ends_with(".wasm"))
+        .map(|(_, path)| path.clone())
+        .expect("the build splits the playlist page into a module of its own");
+    let away = module.with_extension("away");
+    sign_in_as_alice(&page, &urls).await;
+    page.mark_document().await;
+
+    std::fs::rename(&module, &away).expect("the module can be moved away");
+    open_playlist(&page, &id).await;
+    page.wait_for("#split-failed[role=alert] button").await;
+    std::fs::rename(&away, &module).expect("the module can be put back");
+    page.click("#split-failed button").await;
+    wait_for_tracks(&page, WAIT, total).await;
+    assert!(!page.has("#split-failed").await);
+
+    assert_eq!(
+        page.same_document().await,
+        Some(true),
+        "{}: the page reloaded to recover",
+        page.browser()
+    );
+    assert!(
+        !page.has("#notice").await && !page.has("button#login").await,
+        "{}: the failed download cost the session",
+        page.browser()
+    );
 }
 
 fn gated() -> Setup {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::handler::HandlerWithoutStateExt;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
@@ -151,12 +151,24 @@ pub fn router(dir: &Path) -> Result<Router, DistError> {
 #[derive(Clone, Copy)]
 struct AppRoute;
 
+/// The rules' headers; but an error (a file not there yet, or gone) is never cached, whatever the
+/// rules say of its path: a browser that kept a 404 for a year under a hashed name would never
+/// fetch the file once it is there.
 async fn with_headers(State(rules): State<Arc<Rules>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
     let route = response.extensions().get::<AppRoute>().is_some();
+    let failed = response.status().is_client_error() || response.status().is_server_error();
     for (name, value) in &rules.for_path(answered_as(&path, !route)) {
-        response.headers_mut().insert(name, value.clone());
+        if !(failed && name == header::CACHE_CONTROL) {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
+    if failed {
+        let no_store = HeaderValue::from_static("no-store");
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, no_store);
     }
     response
 }

@@ -8,6 +8,8 @@
 //! `fallible` form, since a panic aborts the whole app.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 
@@ -44,8 +46,16 @@ pub fn deferred<Fut>(load: impl Fn() -> Fut + Send + Sync + 'static) -> impl Int
 where
     Fut: Future<Output = Loaded> + 'static,
 {
+    let load: Loader = Arc::new(move || Box::pin(load()));
+    deferred_view(load)
+}
+
+/// How [`deferred`] starts a load: one type, so that the view around it is compiled once.
+type Loader = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Loaded>>> + Send + Sync>;
+
+fn deferred_view(load: Loader) -> AnyView {
     let again = Trigger::new();
-    move || {
+    let view = move || {
         again.track();
         let pending = send_wrapper::SendWrapper::new(load());
         Suspend::new(async move {
@@ -59,5 +69,6 @@ where
                 .into_any()
             })
         })
-    }
+    };
+    view.into_any()
 }

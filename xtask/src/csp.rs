@@ -95,7 +95,8 @@ impl Policy {
 }
 
 /// `default-src 'none'; script-src 'self' 'wasm-unsafe-eval' 'sha256-...'; ...`. `'self'` in
-/// `connect-src`: wasm-bindgen's loader fetches the `.wasm`, and Trunk preloads it `as="fetch"`.
+/// `connect-src`: wasm-bindgen's loader fetches the `.wasm`, Trunk preloads it `as="fetch"`, and
+/// the split loader fetches the split modules (`xtask::split`).
 impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let list = |more: &[String]| more.iter().map(|s| format!(" {s}")).collect::<String>();

@@ -71,7 +71,8 @@ async fn every_answer_of_the_app_listener_carries_the_security_headers() {
 #[tokio::test]
 async fn the_page_is_revalidated_and_hashed_files_are_kept() {
     // Guards against a stale page that names last build's files (index.html, or an app route
-    // reloaded, cached), and against hashed files fetched again on every load.
+    // reloaded, cached), against hashed files fetched again on every load, and against a 404
+    // kept for a year under a hashed name.
     let dir = temp_dist();
     let d = dir.clone();
     let h = start_with(move |c| c.serve_dist = Some(d)).await;
@@ -83,7 +84,7 @@ async fn the_page_is_revalidated_and_hashed_files_are_kept() {
         ("playlist/37i9dQZF1DXcBWIGoYBM5M", Some("no-cache")),
         ("app.js", Some("public, max-age=31536000, immutable")),
         ("app_bg.wasm", Some("public, max-age=31536000, immutable")),
-        ("missing.js", None),
+        ("missing.js", Some("no-store")),
     ] {
         let r = h.get_absolute(&format!("{app}{path}")).await;
         let cache = r
@@ -92,6 +93,15 @@ async fn the_page_is_revalidated_and_hashed_files_are_kept() {
             .and_then(|v| v.to_str().ok());
         assert_eq!(cache, wanted, "/{path}");
     }
+    // A hashed file not there (yet: a deploy half done) is not kept: it is fetched again.
+    std::fs::remove_file(dir.join("app.js")).expect("remove");
+    let r = h.get_absolute(&format!("{app}app.js")).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let cache = r
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok());
+    assert_eq!(cache, Some("no-store"), "a missing hashed file");
     h.server.shutdown().await;
     let _ = std::fs::remove_dir_all(dir);
 }
