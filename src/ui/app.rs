@@ -4,11 +4,12 @@ use super::callback::CallbackPage;
 use super::login::SignedIn;
 use super::playlists::PlaylistsPage;
 use super::router::{Route, Router};
+use super::split::{deferred, split_view};
 use super::tracks::{LikedPage, NoSuchPlaylist, PlaylistPage};
 use super::AppState;
 use crate::browser::discovery::discover;
 use crate::browser::{load_config, location};
-use crate::config::{AppConfig, ConfigError, Loaded};
+use crate::config::{AppConfig, ConfigError, Discover, Loaded};
 use crate::frame;
 
 /// The whole app: inside a frame, only a notice (see [`frame`]); otherwise it reads the configuration block
@@ -25,27 +26,37 @@ pub fn App() -> impl IntoView {
     match load_config() {
         Ok(Loaded::Ready(config)) => view! { <Routed config=config/> }.into_any(),
         Ok(Loaded::Discover(pending)) => {
-            // Read once, by a task that writes what it found (a resource would bring in its machinery for one read).
-            let found = RwSignal::new(None);
-            leptos::task::spawn_local(async move {
-                let config = discover(pending).await;
-                found.try_set(Some(config));
-            });
-            view! {
-                {move || match found.get() {
-                    None => view! {
-                        <main class="page narrow">
-                            <p class="status" role="status">"Connecting to the sign-in service…"</p>
-                        </main>
-                    }
-                    .into_any(),
-                    Some(Ok(config)) => view! { <Routed config=config/> }.into_any(),
-                    Some(Err(error)) => view! { <NotConfigured error=error/> }.into_any(),
-                }}
-            }
-            .into_any()
+            deferred(move || discovered_view(pending.clone())).into_any()
         }
         Err(error) => view! { <NotConfigured error=error/> }.into_any(),
+    }
+}
+
+split_view!(
+    /// [`Discovered`], in a module of its own: only a configuration that names an issuer needs it.
+    fn discovered_view(pending: Discover) {
+        view! { <Discovered pending=pending/> }
+    }
+);
+
+/// The app once the provider's metadata has completed `pending`, or why it could not.
+#[component]
+fn Discovered(pending: Discover) -> impl IntoView {
+    // Read once, by a task that writes what it found (a resource would bring in its machinery for one read).
+    let found = RwSignal::new(None);
+    leptos::task::spawn_local(async move {
+        let config = discover(pending).await;
+        found.try_set(Some(config));
+    });
+    move || match found.get() {
+        None => view! {
+            <main class="page narrow">
+                <p class="status" role="status">"Connecting to the sign-in service…"</p>
+            </main>
+        }
+        .into_any(),
+        Some(Ok(config)) => view! { <Routed config=config/> }.into_any(),
+        Some(Err(error)) => view! { <NotConfigured error=error/> }.into_any(),
     }
 }
 

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use super::error::AuthError;
 use super::playlists::start_new_library;
 use super::router::use_router;
+use super::split::{deferred, split_view};
 use super::use_app;
 use crate::browser::login::{complete_login, LoginError};
 use crate::browser::{location, sleep_ms};
@@ -17,8 +18,15 @@ use crate::route::Route;
 pub fn CallbackPage() -> impl IntoView {
     let query = location::take_callback_query();
     location::replace_url("/callback");
-    view! { <CallbackView query=query/> }
+    deferred(move || callback_view(query.clone()))
 }
+
+split_view!(
+    /// [`CallbackView`], in a module of its own: a page shown once per sign-in.
+    fn callback_view(query: String) {
+        view! { <CallbackView query=query/> }
+    }
+);
 
 /// Finishes the login that `query` (the callback's query string) answers, then shows the playlists, or says what
 /// went wrong and offers a fresh login.
