@@ -124,7 +124,9 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
         (Err(e), _) | (_, Err(e)) => vec![format!("{e:#}")],
     };
     let inline = "no inline style or event handler (the policy has no 'unsafe-inline')";
-    let sri = "Subresource Integrity on the script, the wasm and the style sheet";
+    let sri =
+        "Subresource Integrity on the scripts, the wasm, the split modules and the style sheet";
+    let modules = crate::split::module_problems(dist).unwrap_or_else(|e| vec![format!("{e:#}")]);
     let wanted = "the page's policy is the one its configuration and loader call for";
     checks.extend([
         check(wanted, policy),
@@ -134,6 +136,7 @@ pub fn check_dist(dist: &Path, context: &Context) -> Vec<Check> {
             [
                 html::missing_integrity(&html),
                 html::wrong_integrity(&html, dist),
+                modules,
             ]
             .concat(),
         ),
@@ -479,7 +482,7 @@ mod tests {
                 Rule::LocalPath.check_name(),
                 Rule::SourceMap.check_name(),
                 "the page's policy is the one its configuration and loader call for",
-                "Subresource Integrity on the script, the wasm and the style sheet",
+                "Subresource Integrity on the scripts, the wasm, the split modules and the style sheet",
                 "the headers file for static hosts",
             ]
         );

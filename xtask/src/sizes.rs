@@ -232,25 +232,50 @@ fn names_file(text: &str, name: &str) -> bool {
     })
 }
 
-/// The table `cargo xtask sizes` prints: each file, then the first load's total and the files it
-/// leaves out.
+/// The table `cargo xtask sizes` prints: each file, then the first load's total, the split modules'
+/// (fetched later, each when a view first needs it), and the files nothing requests.
 pub fn report(files: &[FileSize]) -> String {
     let first: Vec<&FileSize> = files.iter().filter(|f| f.loaded).collect();
     let total = format!("first load ({} files)", first.len());
     let widths = files.iter().map(|f| f.name.len());
-    let width = widths.max().unwrap_or(0).max(total.len());
+    let width = widths.max().unwrap_or(0).max(total.len() + 2);
     let kib = |n: u64| format!("{n} ({:.1} KiB)", n as f64 / 1024.0);
     let row = |name: &str, raw: String, brotli: String, note: &str| {
         format!("{name:<width$}  {raw:>18}  {brotli:>18}{note}\n")
     };
+    let split = |f: &FileSize| !f.loaded && xtask::split::is_split_module(&f.name);
     let mut out = row("file", "raw bytes".into(), "brotli bytes".into(), "");
     for f in files {
-        let note = if f.loaded { "" } else { "  not loaded" };
+        let note = match (f.loaded, split(f)) {
+            (true, _) => "",
+            (false, true) => "  when needed",
+            (false, false) => "  not loaded",
+        };
         out += &row(&f.name, kib(f.raw), kib(f.brotli), note);
     }
-    let sum = |size: fn(&FileSize) -> u64| kib(first.iter().map(|f| size(f)).sum());
-    out += &row(&total, sum(|f| f.raw), sum(|f| f.brotli), "");
-    let left_out = files.iter().filter(|f| !f.loaded).map(|f| &*f.name);
+    let sum =
+        |files: &[&FileSize], size: fn(&FileSize) -> u64| kib(files.iter().map(|f| size(f)).sum());
+    out += &row(
+        &total,
+        sum(&first, |f| f.raw),
+        sum(&first, |f| f.brotli),
+        "",
+    );
+    let modules: Vec<&FileSize> = files.iter().filter(|f| split(f)).collect();
+    if !modules.is_empty() {
+        let what = format!("split modules ({} files)", modules.len());
+        let note = "  each fetched when a view first needs it";
+        out += &row(
+            &what,
+            sum(&modules, |f| f.raw),
+            sum(&modules, |f| f.brotli),
+            note,
+        );
+    }
+    let left_out = files
+        .iter()
+        .filter(|f| !f.loaded && !split(f))
+        .map(|f| &*f.name);
     let left_out: Vec<&str> = left_out.collect();
     if !left_out.is_empty() {
         let left_out = left_out.join(", ");
@@ -303,6 +328,25 @@ mod tests {
         assert!(against_budget(&files)
             .unwrap()
             .contains("first load is 1104 bytes"));
+    }
+
+    #[test]
+    fn split_modules_are_totalled_apart_from_the_first_load() {
+        // Guards against split modules counted in the first load, or left out of every figure.
+        let files = [
+            file("app-1_bg.wasm", 2048, 1024, true),
+            file("chunk_4-0a.wasm", 300, 200, false),
+            file("index.html", 100, 80, true),
+            file("split_liked_view-0b.wasm", 700, 500, false),
+        ];
+        let report = report(&files);
+        let lines: Vec<&str> = report.lines().collect();
+        assert!(lines[2].ends_with("when needed"), "{report}");
+        assert!(lines[5].starts_with("first load (2 files)"), "{report}");
+        assert!(lines[5].contains("1104 (1.1 KiB)"), "{report}");
+        assert!(lines[6].starts_with("split modules (2 files)"), "{report}");
+        assert!(lines[6].contains("1000 (1.0 KiB)") && lines[6].contains("700 (0.7 KiB)"));
+        assert_eq!(lines.len(), 7, "nothing is left out: {report}");
     }
 
     #[test]

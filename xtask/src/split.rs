@@ -164,6 +164,30 @@ pub fn place(built: &Built, dist: &Path, trunk_wasm: &Path, trunk_loader: &Path)
     Ok(())
 }
 
+/// What is wrong with how `dist`'s split loader fetches the split modules: a module it does not
+/// name, or names without the module's integrity (as `fetch` checks it); nothing when all is well.
+pub fn module_problems(dist: &Path) -> Result<Vec<String>> {
+    let files = crate::files(dist, true)?;
+    let loaders: Vec<String> = files
+        .iter()
+        .filter(|(name, _)| name.ends_with(".split.js"))
+        .map(|(_, path)| crate::read(path))
+        .collect::<Result<_>>()?;
+    let mut problems = Vec::new();
+    for (name, path) in files.iter().filter(|(name, _)| is_split_module(name)) {
+        let sri = integrity(&std::fs::read(path)?);
+        let named = |text: &String| text.contains(&format!("\"./{name}\""));
+        match loaders.iter().find(|text| named(text)) {
+            None => problems.push(format!("no split loader fetches {name}")),
+            Some(text) if !text.contains(&format!("\"{sri}\"")) => {
+                problems.push(format!("{name} is fetched without its integrity"))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(problems)
+}
+
 /// Whether `file` (a name in `dist/`) is a split module: a wasm that only a script names, fetched when needed.
 pub fn is_split_module(file: &str) -> bool {
     file.ends_with(".wasm") && !file.ends_with("_bg.wasm")
@@ -240,6 +264,35 @@ export const __wasm_split_load_view = wrapAsyncCb(makeLoad(() => {
             .is_match(&hashed_name("chunk_4.wasm", b"a")));
         // Two parts are not their concatenation.
         assert_ne!(hash(&[b"ab", b"c"]), hash(&[b"a", b"bc"]));
+    }
+
+    #[test]
+    fn every_module_must_be_fetched_with_its_integrity() {
+        let dist = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &[u8]| std::fs::write(dist.path().join(name), text).unwrap();
+        write("chunk_4-aa.wasm", b"\0asm one");
+        write("split_view-bb.wasm", b"\0asm two");
+        write("app-cc_bg.wasm", b"\0asm main");
+        let good = format!(
+            "f(\"./chunk_4-aa.wasm\",{{integrity:\"{}\"}});g(\"./split_view-bb.wasm\",{{integrity:\"{}\"}})",
+            integrity(b"\0asm one"),
+            integrity(b"\0asm two")
+        );
+        write("app-cc.split.js", good.as_bytes());
+        assert_eq!(module_problems(dist.path()).unwrap(), Vec::<String>::new());
+        write(
+            "app-cc.split.js",
+            good.replace(&integrity(b"\0asm two"), "sha384-x")
+                .as_bytes(),
+        );
+        assert_eq!(
+            module_problems(dist.path()).unwrap(),
+            ["split_view-bb.wasm is fetched without its integrity"]
+        );
+        write("chunk_9-dd.wasm", b"\0asm");
+        assert!(module_problems(dist.path())
+            .unwrap()
+            .contains(&"no split loader fetches chunk_9-dd.wasm".to_owned()));
     }
 
     #[test]
