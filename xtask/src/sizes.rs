@@ -193,8 +193,9 @@ pub fn measure(dist: &Path) -> Result<Vec<FileSize>> {
 }
 
 /// Which of `files` (name, content) the first page loads: `index.html`, every file it names, and
-/// every file that a page, style sheet or script so loaded names in turn, but the split modules a
-/// script fetches when a view needs one ([`xtask::split::is_split_module`]). A file nothing names
+/// every file that a page, style sheet or script so loaded names in turn, but the split modules
+/// ([`xtask::split::is_split_module`]): the page fetches one when a view first needs it (those of
+/// the callback's view with the page, on `/callback` only). A file nothing names
 /// (`_headers`, which the host reads) is not loaded. Without an `index.html`, all are.
 pub fn first_load(files: &[(String, Vec<u8>)]) -> Vec<bool> {
     let Some(index) = files.iter().position(|(name, _)| name == "index.html") else {
@@ -208,9 +209,8 @@ pub fn first_load(files: &[(String, Vec<u8>)]) -> Vec<bool> {
         // The files that can name others for the page to load.
         if let Some((_, "html" | "css" | "js" | "mjs")) = name.rsplit_once('.') {
             let text = String::from_utf8_lossy(data);
-            let script = !name.ends_with(".html");
             for (j, (other, _)) in files.iter().enumerate() {
-                let on_demand = script && xtask::split::is_split_module(other);
+                let on_demand = xtask::split::is_split_module(other);
                 if !loaded[j] && !on_demand && names_file(&text, other) {
                     loaded[j] = true;
                     to_read.push(j);

@@ -98,6 +98,56 @@ pub fn rename_modules(split_loader: &str, names: &[(String, String, String)]) ->
     Ok(out.into_owned())
 }
 
+/// The split views a route shows as soon as the app starts, and that route: their modules are fetched
+/// with the page there ([`early_script`]), not once the app has started. The callback's code exchange
+/// waits for its view's module, and the exchange is the first of the sign-in's round trips.
+const EARLY: [(&str, &str); 1] = [("/callback", "callback_view")];
+
+/// The modules the split loader fetches for `view` (a split function's name), as it names them: the
+/// view's own, then the chunks it shares with others.
+pub fn modules_of(split_loader: &str, view: &str) -> Result<Vec<String>> {
+    let fetched = r#"makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\./([^"]+)""#;
+    let chunk = Regex::new(&format!(r"const (__chunk_\d+) = {fetched}"))?;
+    let chunks: Vec<(&str, &str)> = chunk
+        .captures_iter(split_loader)
+        .map(|c| {
+            (
+                c.get(1).map_or("", |m| m.as_str()),
+                c.get(2).map_or("", |m| m.as_str()),
+            )
+        })
+        .collect();
+    let load = format!(
+        r"(?s)export const __wasm_split_load_{view} = wrapAsyncCb\({fetched}.*?\n, \[([^\]]*)\]\)\);"
+    );
+    let load = Regex::new(&load)?;
+    let found = load.captures(split_loader);
+    let found = found.with_context(|| format!("the split loader has no loader for {view}"))?;
+    let mut modules = vec![found[1].to_owned()];
+    for dep in found[2].split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let module = chunks.iter().find(|(name, _)| *name == dep);
+        let (_, module) =
+            module.with_context(|| format!("{view} needs {dep}, which is not defined"))?;
+        modules.push((*module).to_owned());
+    }
+    Ok(modules)
+}
+
+/// A script that, on `route`, preloads `modules` (new name, integrity) as the split loader will fetch
+/// them (`fetch` from the same origin, with their integrity), so that its fetches find them loading.
+fn early_script(route: &str, modules: &[&(String, String, String)]) -> String {
+    let list: Vec<String> = modules
+        .iter()
+        .map(|(_, new, sri)| format!("[\"/{new}\",\"{sri}\"]"))
+        .collect();
+    format!(
+        "if(location.pathname==\"{route}\")for(const[h,i]of[{}]){{const l=document.createElement(\"link\");\
+         l.rel=\"preload\";l.as=\"fetch\";l.crossOrigin=\"anonymous\";l.integrity=i;l.href=h;\
+         document.head.append(l)}}",
+        list.join(",")
+    )
+}
+
 /// Puts `built` into `dist` in place of Trunk's wasm (`trunk_wasm`) and loader (`trunk_loader`), as the module
 /// doc says; `index.html`'s references follow, and it preloads the split loader (its `integrity` is written
 /// afterwards, with the others', by `html::secure_dist`).
@@ -117,6 +167,15 @@ pub fn place(built: &Built, dist: &Path, trunk_wasm: &Path, trunk_loader: &Path)
         modules.push((name(module), new, integrity(&bytes)));
     }
     let split_loader = String::from_utf8(read(&built.split_loader)?)?;
+    let mut early = String::new();
+    for (route, view) in EARLY {
+        let needed = modules_of(&split_loader, view)?;
+        let needed: Vec<_> = modules
+            .iter()
+            .filter(|(old, _, _)| needed.contains(old))
+            .collect();
+        early += &format!("<script>{}</script>", early_script(route, &needed));
+    }
     let split_loader = rename_modules(&split_loader, &modules)?;
     let loader = String::from_utf8(read(&built.loader)?)?;
     let both = hash(&[loader.as_bytes(), split_loader.as_bytes()]);
@@ -154,6 +213,9 @@ pub fn place(built: &Built, dist: &Path, trunk_wasm: &Path, trunk_loader: &Path)
         integrity(split_loader.as_bytes())
     );
     html.insert_str(at, &split_preload);
+    let loader_script = html.find("<script type=\"module\">");
+    let loader_script = loader_script.context("index.html has no <script type=\"module\">")?;
+    html.insert_str(loader_script, &early);
 
     std::fs::remove_file(trunk_wasm)?;
     std::fs::remove_file(trunk_loader)?;
@@ -215,6 +277,69 @@ export const __wasm_split_load_view = wrapAsyncCb(makeLoad(() => {
         ]
         .map(|(old, new)| (old.into(), new.into(), format!("sha384-{old}")))
         .to_vec()
+    }
+
+    /// The split loader's text as wasm-split-cli 0.2.4 writes it, cut down.
+    const LOADERS: &str = r#"/* a_view, b_view */
+const __chunk_4 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_4.wasm", import.meta.url));
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, []);
+/* b_view */
+const __chunk_5 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_5.wasm", import.meta.url));
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, []);
+export const __wasm_split_load_a_view = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_a_view.wasm", import.meta.url));
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_4]));
+export const __wasm_split_load_b_view = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_b_view.wasm", import.meta.url));
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_4, __chunk_5]));
+"#;
+
+    #[test]
+    fn a_views_modules_are_its_own_and_the_chunks_it_needs() {
+        assert_eq!(
+            modules_of(LOADERS, "a_view").unwrap(),
+            ["split_a_view.wasm", "chunk_4.wasm"]
+        );
+        assert_eq!(
+            modules_of(LOADERS, "b_view").unwrap(),
+            ["split_b_view.wasm", "chunk_4.wasm", "chunk_5.wasm"]
+        );
+        let error = modules_of(LOADERS, "c_view").unwrap_err().to_string();
+        assert!(error.contains("no loader for c_view"), "{error}");
+    }
+
+    #[test]
+    fn the_early_script_preloads_on_its_route_only() {
+        let module = (
+            "split_a_view.wasm".into(),
+            "split_a_view-aa.wasm".into(),
+            "sha384-A".into(),
+        );
+        let script = early_script("/callback", &[&module]);
+        assert!(
+            script.starts_with(r#"if(location.pathname=="/callback")"#),
+            "{script}"
+        );
+        assert!(
+            script.contains(r#"[["/split_a_view-aa.wasm","sha384-A"]]"#),
+            "{script}"
+        );
+        assert!(script
+            .contains(r#"l.rel="preload";l.as="fetch";l.crossOrigin="anonymous";l.integrity=i"#));
     }
 
     #[test]
