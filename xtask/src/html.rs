@@ -204,15 +204,20 @@ pub fn wrong_integrity(html: &str, dist: &Path) -> Vec<String> {
 
 /// `sha384-<base64>` of the file `dist/<target>` (`target` as the page names it, from `/`).
 fn integrity_of(dist: &Path, target: &str) -> Result<String> {
-    use base64::Engine as _;
-    use sha2::Digest as _;
     let bytes = std::fs::read(dist.join(target.trim_start_matches('/')))
         .with_context(|| format!("the page names {target}, which is not in dist/"))?;
+    Ok(integrity(&bytes))
+}
+
+/// `sha384-<base64>` of `bytes`: an `integrity` value (Subresource Integrity), as Trunk writes it.
+pub fn integrity(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
     let digest = sha2::Sha384::digest(bytes);
-    Ok(format!(
+    format!(
         "sha384-{}",
         base64::engine::general_purpose::STANDARD.encode(digest)
-    ))
+    )
 }
 
 /// A start tag of the page (lower-case names, values decoded), with the text of a script and

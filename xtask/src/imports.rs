@@ -54,31 +54,26 @@ fn imports(wasm: &[u8], reader: ImportSectionReader, renames: &mut Renames) -> R
         );
         let type_start = at.original_position() as usize;
         at.read::<TypeRef>().context("a bad import section")?;
-        let type_ref = &wasm[type_start..at.original_position() as usize];
-        if module == crate::split::SPLIT_LOADER_IMPORT {
-            // The split loader's exports ([`crate::split`]), which the loader hands over as its
-            // module's namespace: kept as they are.
-            for part in [module, name] {
-                section.extend(leb128(part.len()));
-                section.extend(part.as_bytes());
+        // The split loader's exports ([`crate::split`]), which the loader hands over as its
+        // module's namespace, keep their names.
+        let (new_module, new_name) = if module == crate::split::SPLIT_LOADER_IMPORT {
+            (module.to_owned(), name.to_owned())
+        } else {
+            if !modules.contains(&module) {
+                modules.push(module);
             }
-            section.extend(type_ref);
-            continue;
-        }
-        if !modules.contains(&module) {
-            modules.push(module);
-        }
-        let m = modules
-            .iter()
-            .position(|m| *m == module)
-            .unwrap_or_default();
-        let new = short_name(i);
-        for part in [&short_name(m), &new] {
+            let m = modules
+                .iter()
+                .position(|m| *m == module)
+                .unwrap_or_default();
+            renames.push((name.to_owned(), short_name(i)));
+            (short_name(m), short_name(i))
+        };
+        for part in [&new_module, &new_name] {
             section.extend(leb128(part.len()));
             section.extend(part.as_bytes());
         }
-        section.extend(type_ref);
-        renames.push((name.to_owned(), new));
+        section.extend(&wasm[type_start..at.original_position() as usize]);
     }
     let quoted = |name: &str| format!("\"{name}\"");
     let modules = modules.iter().enumerate();

@@ -17,6 +17,8 @@ use anyhow::{bail, ensure, Context, Result};
 use regex::Regex;
 use sha2::Digest as _;
 
+use crate::html::integrity;
+
 /// The app's binary: the main module and its loader are named after it.
 pub const BIN: &str = "pkce-playlists";
 /// The split loader `wasm-split-cli` writes.
@@ -52,16 +54,6 @@ fn hash(parts: &[&[u8]]) -> String {
 fn hashed_name(file: &str, bytes: &[u8]) -> String {
     let (stem, ext) = file.rsplit_once('.').unwrap_or((file, ""));
     format!("{stem}-{}.{ext}", hash(&[bytes]))
-}
-
-/// `sha384-<base64>` of `bytes`, as the page's `integrity` attributes write it.
-pub fn integrity(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    let digest = sha2::Sha384::digest(bytes);
-    format!(
-        "sha384-{}",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
 }
 
 /// The split loader with each module it fetches renamed as `names` says (old, new, integrity), and fetched

@@ -24,8 +24,9 @@ const WASM_RUSTFLAGS: &str = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
 /// What the pinned nightly builds the release wasm with, besides std rebuilt for size: a panic
 /// traps at once (a release build prints none anyway), no Debug text, no panic locations.
 const NIGHTLY_RUSTFLAGS: &str =
-    "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none \
-     --cfg pkce_split -Clink-args=--emit-relocs";
+    "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none";
+/// The split views marked for splitting (`src/ui/split.rs`), and the relocations the split reads.
+const SPLIT_RUSTFLAGS: &str = "--cfg pkce_split -Clink-args=--emit-relocs";
 
 /// The workspace, and the PATH that child processes get: binaryen's and cargo's bin folders
 /// first, then the inherited PATH.
@@ -222,7 +223,11 @@ impl Tools {
     /// check of `dist/` reports it.
     pub fn trunk_build(&self, tools: &BuildTools) -> Result<()> {
         let toolchain = crate::nightly::ensure(self)?;
-        let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default() + " " + NIGHTLY_RUSTFLAGS;
+        let mut flags = env::var(WASM_RUSTFLAGS).unwrap_or_default()
+            + " "
+            + NIGHTLY_RUSTFLAGS
+            + " "
+            + SPLIT_RUSTFLAGS;
         for (from, to) in [
             (env_dir("CARGO_HOME", ".cargo")?, "/cargo"),
             (env_dir("RUSTUP_HOME", ".rustup")?, "/rustup"),
